@@ -1,0 +1,50 @@
+# NeuroRegen — the README's two commands are `make demo` and `make test`.
+SHELL := /bin/bash
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+HOST ?= 127.0.0.1
+PORT ?= 8000
+export NEUROREGEN_VAR_DIR ?= $(CURDIR)/var
+
+.PHONY: demo test install serve lint typecheck bench messages clean
+
+$(STAMP): pyproject.toml requirements.lock
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	@if command -v uv >/dev/null 2>&1; then \
+		uv pip install --python $(BIN)/python -r requirements.lock && \
+		uv pip install --python $(BIN)/python --no-deps -e . ; \
+	else \
+		$(BIN)/python -m pip install --quiet --upgrade pip && \
+		$(BIN)/python -m pip install --quiet -r requirements.lock && \
+		$(BIN)/python -m pip install --quiet --no-deps -e . ; \
+	fi
+	@touch $(STAMP)
+
+install: $(STAMP)
+
+## The main job: the web app on an embedded SQLite database with a labelled synthetic cohort.
+demo: install
+	$(BIN)/neuroregen migrate --noinput -v0
+	$(BIN)/neuroregen compilemessages -v0 --ignore=.venv 2>/dev/null || true
+	$(BIN)/neuroregen demo_setup
+	@echo "Serving NeuroRegen (SYNTHETIC demo data) at http://$(HOST):$(PORT)/  — Ctrl-C to stop"
+	$(BIN)/neuroregen runserver $(HOST):$(PORT) --noreload
+
+## The whole test suite (SQLite by default; set DATABASE_URL for PostgreSQL).
+test: install
+	$(BIN)/pytest $(PYTEST_ARGS)
+
+lint: install
+	$(BIN)/ruff check src tests bench
+	$(BIN)/ruff format --check src tests bench
+
+typecheck: install
+	$(BIN)/mypy src/neuroregen/stats
+
+bench: install
+	$(BIN)/python bench/bench_power.py
+
+clean:
+	rm -rf $(VENV) var .pytest_cache

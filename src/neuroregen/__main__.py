@@ -1,0 +1,3 @@
+from neuroregen.cli import main
+
+main()

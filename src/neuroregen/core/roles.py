@@ -1,0 +1,56 @@
+"""Roles and what each may do. One table, read by the scoping queryset and by every service."""
+
+from __future__ import annotations
+
+import enum
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class Role(models.TextChoices):
+    ADMINISTRATOR = "administrator", _("Administrator")
+    INVESTIGATOR = "investigator", _("Investigator")
+    COORDINATOR = "coordinator", _("Coordinator")
+    LAB = "lab", _("Lab / QC")
+    MONITOR = "monitor", _("Monitor (read-only)")
+    STATISTICIAN = "statistician", _("Statistician (pseudonymous data)")
+    FAMILY = "family", _("Family (own child only)")
+
+
+class Capability(enum.StrEnum):
+    VIEW = "view"  # research data of the sites (or child) the user may see
+    VIEW_IDENTITY = "view_identity"  # decrypted names, birth dates, contacts
+    MANAGE_PARTICIPANT = "manage_participant"  # screen, enrol, edit research data
+    RECORD_CONSENT = "record_consent"
+    VIEW_AUDIT = "view_audit"
+    SIGN_CLINICAL = "sign_clinical"  # investigator sign-off
+    LAB_WRITE = "lab_write"
+    EXPORT_PSEUDONYMOUS = "export_pseudonymous"
+    MANAGE_SITE = "manage_site"
+
+
+_C = Capability
+CAPABILITIES: dict[str, frozenset[Capability]] = {
+    Role.ADMINISTRATOR: frozenset(
+        {_C.VIEW, _C.VIEW_IDENTITY, _C.MANAGE_PARTICIPANT, _C.RECORD_CONSENT, _C.VIEW_AUDIT,
+         _C.EXPORT_PSEUDONYMOUS, _C.MANAGE_SITE}
+    ),
+    Role.INVESTIGATOR: frozenset(
+        {_C.VIEW, _C.VIEW_IDENTITY, _C.MANAGE_PARTICIPANT, _C.RECORD_CONSENT, _C.VIEW_AUDIT,
+         _C.SIGN_CLINICAL, _C.EXPORT_PSEUDONYMOUS}
+    ),
+    Role.COORDINATOR: frozenset(
+        {_C.VIEW, _C.VIEW_IDENTITY, _C.MANAGE_PARTICIPANT, _C.RECORD_CONSENT}
+    ),
+    Role.LAB: frozenset({_C.VIEW, _C.LAB_WRITE}),
+    # Monitors verify and audit every site but change nothing; identity stays with the sites.
+    Role.MONITOR: frozenset({_C.VIEW, _C.VIEW_AUDIT}),
+    Role.STATISTICIAN: frozenset({_C.VIEW, _C.EXPORT_PSEUDONYMOUS}),
+    Role.FAMILY: frozenset({_C.VIEW}),
+}
+
+WRITE_CAPABILITIES = frozenset(
+    {_C.MANAGE_PARTICIPANT, _C.RECORD_CONSENT, _C.SIGN_CLINICAL, _C.LAB_WRITE, _C.MANAGE_SITE}
+)
+assert not (CAPABILITIES[Role.MONITOR] & WRITE_CAPABILITIES)  # noqa: S101 - invariant of the table

@@ -1,0 +1,132 @@
+"""Forms for participant pages. Rules live in validators/services; forms parse and display."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from neuroregen.core.errors import ValidationFailed
+from neuroregen.participants import choices as c
+from neuroregen.participants.models import ConsentDocument, Participant
+
+DATE = forms.DateInput(attrs={"type": "date"})
+
+
+class BootstrapMixin:
+    def _style(self) -> None:
+        for field in self.fields.values():  # type: ignore[attr-defined]
+            widget = field.widget
+            css = "form-select" if isinstance(widget, forms.Select) else "form-control"
+            if isinstance(widget, forms.CheckboxInput):
+                css = "form-check-input"
+            widget.attrs.setdefault("class", css)
+
+    def apply_domain_error(self, error: ValidationFailed) -> None:
+        errors = getattr(error, "errors", None) or {error.field: error.message}
+        for field, message in errors.items():
+            target = field if field in self.fields else None  # type: ignore[attr-defined]
+            self.add_error(target, message)  # type: ignore[attr-defined]
+
+
+class ResearchFieldsForm(BootstrapMixin, forms.ModelForm):
+    class Meta:
+        model = Participant
+        fields = [
+            "sex", "country", "preferred_language", "asd_diagnosis_date", "dsm5_severity",
+            "diagnostic_instrument", "genetic_finding", "syndrome", "genetic_details",
+            "therapy_hours_per_week",
+        ]
+        widgets = {"asd_diagnosis_date": DATE}
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._style()
+
+
+class ParticipantCreateForm(ResearchFieldsForm):
+    site = forms.ModelChoiceField(queryset=None, label=_("Site"))  # type: ignore[arg-type]
+    screened_on = forms.DateField(label=_("Screening date"), widget=DATE)
+    given_name = forms.CharField(label=_("Child's given name"), max_length=100)
+    family_name = forms.CharField(label=_("Child's family name"), max_length=100)
+    date_of_birth = forms.DateField(label=_("Date of birth"), widget=DATE)
+    guardian_name = forms.CharField(label=_("Guardian's name"), max_length=200)
+    guardian_relationship = forms.CharField(label=_("Guardian's relationship"), max_length=40)
+    guardian_phone = forms.CharField(label=_("Guardian's phone"), max_length=40, required=False)
+    guardian_email = forms.EmailField(label=_("Guardian's email"), required=False)
+
+    field_order = [
+        "site", "screened_on", "given_name", "family_name", "date_of_birth", "guardian_name",
+        "guardian_relationship", "guardian_phone", "guardian_email",
+    ]
+
+    def __init__(self, *args: Any, sites: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["site"].queryset = sites  # type: ignore[attr-defined]
+        self.order_fields(self.field_order)
+        self._style()
+
+    def identity(self) -> dict[str, Any]:
+        keys = ("given_name", "family_name", "date_of_birth", "guardian_name",
+                "guardian_relationship", "guardian_phone", "guardian_email")
+        return {k: self.cleaned_data[k] for k in keys}
+
+    def research(self) -> dict[str, Any]:
+        return {k: self.cleaned_data[k] for k in ResearchFieldsForm.Meta.fields}
+
+
+class ParticipantEditForm(ResearchFieldsForm):
+    row_version = forms.IntegerField(widget=forms.HiddenInput)
+    reason = forms.CharField(
+        label=_("Reason for change"), max_length=300,
+        help_text=_("Required: why is recorded data being changed?"),
+    )
+
+
+class ConsentForm(BootstrapMixin, forms.Form):
+    document = forms.ModelChoiceField(queryset=ConsentDocument.objects.all(), label=_("Document"))
+    signed_on = forms.DateField(label=_("Signed on"), widget=DATE)
+    signed_by_relationship = forms.CharField(
+        label=_("Signed by"), max_length=40, help_text=_("e.g. mother, father, legal guardian, child")
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._style()
+
+
+class WithdrawalForm(BootstrapMixin, forms.Form):
+    scope = forms.ChoiceField(choices=c.WithdrawalScope.choices, label=_("Scope"))
+    effective_on = forms.DateField(label=_("Effective on"), widget=DATE)
+    reason = forms.CharField(label=_("Reason given (optional)"), max_length=300, required=False)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._style()
+
+
+class ParticipantFilterForm(BootstrapMixin, forms.Form):
+    q = forms.CharField(label=_("Study code"), required=False)
+    status = forms.ChoiceField(
+        choices=[("", _("Any status")), *c.ParticipantStatus.choices], required=False
+    )
+    severity = forms.ChoiceField(
+        choices=[("", _("Any severity")), *c.Severity.choices], required=False
+    )
+    site = forms.ChoiceField(required=False, choices=[("", _("Any site"))])
+
+    def __init__(self, *args: Any, sites: Any = (), **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["site"].choices = [("", _("Any site"))] + [(s.code, s.code) for s in sites]
+        self._style()
+
+
+class IdentitySearchForm(BootstrapMixin, forms.Form):
+    given_name = forms.CharField(label=_("Given name"))
+    family_name = forms.CharField(label=_("Family name"))
+    date_of_birth = forms.DateField(label=_("Date of birth"), widget=DATE)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._style()

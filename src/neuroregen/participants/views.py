@@ -1,0 +1,196 @@
+"""Participant pages. Thin: parse, call one service or selector, render."""
+
+from __future__ import annotations
+
+import copy
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from neuroregen.core.audit import history_rows
+from neuroregen.core.errors import DomainError, ValidationFailed
+from neuroregen.core.permissions import has_capability, require, sites_with
+from neuroregen.core.roles import Capability
+from neuroregen.participants import forms, selectors, services
+
+
+@login_required
+def dashboard(request: HttpRequest) -> HttpResponse:
+    counts = selectors.dashboard_counts(user=request.user)
+    sites: dict[str, dict] = {}
+    for row in counts:
+        entry = sites.setdefault(row["site__code"], {"name": row["site__name"], "by_status": {}, "total": 0})
+        entry["by_status"][row["status"]] = row["n"]
+        entry["total"] += row["n"]
+    return render(request, "participants/dashboard.html", {"sites": sites})
+
+
+@login_required
+def participant_list(request: HttpRequest) -> HttpResponse:
+    sites = sites_with(request.user, Capability.VIEW)
+    filters = forms.ParticipantFilterForm(request.GET or None, sites=sites)
+    data = filters.cleaned_data if filters.is_valid() else {}
+    participants = selectors.participant_list(
+        user=request.user,
+        search=data.get("q", ""),
+        status=data.get("status", ""),
+        site=data.get("site", ""),
+        severity=data.get("severity", ""),
+    )
+    template = (
+        "participants/_table.html" if request.htmx else "participants/list.html"  # type: ignore[attr-defined]
+    )
+    return render(request, template, {
+        "participants": participants[:500],
+        "total": participants.count(),
+        "filters": filters,
+        "can_create": has_capability(request.user, Capability.MANAGE_PARTICIPANT),
+        "can_search_identity": has_capability(request.user, Capability.VIEW_IDENTITY),
+    })
+
+
+@login_required
+def participant_identity_search(request: HttpRequest) -> HttpResponse:
+    require(request.user, Capability.VIEW_IDENTITY)
+    form = forms.IdentitySearchForm(request.GET or None)
+    results = None
+    if form.is_valid():
+        results = list(selectors.participant_find_by_identity(user=request.user, **form.cleaned_data))
+    return render(request, "participants/identity_search.html", {"form": form, "results": results})
+
+
+@login_required
+def participant_create(request: HttpRequest) -> HttpResponse:
+    require(request.user, Capability.MANAGE_PARTICIPANT)
+    sites = sites_with(request.user, Capability.MANAGE_PARTICIPANT)
+    form = forms.ParticipantCreateForm(
+        request.POST or None, sites=sites,
+        initial={"screened_on": timezone.localdate(), "site": sites.first()},
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            participant = services.participant_screen(
+                user=request.user, site=form.cleaned_data["site"], identity=form.identity(),
+                research=form.research(), screened_on=form.cleaned_data["screened_on"],
+            )
+        except ValidationFailed as error:
+            form.apply_domain_error(error)
+        else:
+            messages.success(request, _("Registered %(code)s at screening.") % {"code": participant.study_code})
+            return redirect("participant_detail", study_code=participant.study_code)
+    return render(request, "participants/form.html", {"form": form, "title": _("Register a child at screening")})
+
+
+@login_required
+def participant_detail(request: HttpRequest, study_code: str) -> HttpResponse:
+    participant = selectors.participant_get(user=request.user, study_code=study_code)
+    site = participant.site
+    return render(request, "participants/detail.html", {
+        "p": participant,
+        "identity": selectors.identity_get(user=request.user, participant=participant),
+        "consents": participant.consents.select_related("document", "recorded_by"),
+        "withdrawals": participant.withdrawals.select_related("recorded_by"),
+        "comorbidities": participant.comorbidities.all(),
+        "anthropometry": participant.anthropometry.all()[:10],
+        "can_manage": has_capability(request.user, Capability.MANAGE_PARTICIPANT, site),
+        "can_consent": has_capability(request.user, Capability.RECORD_CONSENT, site),
+        "can_audit": has_capability(request.user, Capability.VIEW_AUDIT, site),
+        "assent_required": hasattr(participant, "identity")
+        and services.assent_required(participant, timezone.localdate()),
+    })
+
+
+@login_required
+def participant_edit(request: HttpRequest, study_code: str) -> HttpResponse:
+    participant = selectors.participant_get(user=request.user, study_code=study_code)
+    require(request.user, Capability.MANAGE_PARTICIPANT, participant.site)
+    form = forms.ParticipantEditForm(
+        # The form edits a copy, so the service can still see what was there before.
+        request.POST or None, instance=copy.copy(participant),
+        initial={"row_version": participant.row_version},
+    )
+    if request.method == "POST" and form.is_valid():
+        changes = {k: form.cleaned_data[k] for k in forms.ResearchFieldsForm.Meta.fields}
+        changed = {k: v for k, v in changes.items() if getattr(participant, k) != v}
+        try:
+            services.participant_update(
+                user=request.user, participant=participant, changes=changed,
+                reason=form.cleaned_data["reason"], expected_version=form.cleaned_data["row_version"],
+            )
+        except ValidationFailed as error:
+            form.apply_domain_error(error)
+        except DomainError as error:
+            form.add_error(None, error.message)
+        else:
+            messages.success(request, _("Changes saved."))
+            return redirect("participant_detail", study_code=participant.study_code)
+    return render(request, "participants/form.html", {
+        "form": form, "title": _("Edit %(code)s") % {"code": participant.study_code}, "p": participant,
+    })
+
+
+@login_required
+def consent_record(request: HttpRequest, study_code: str) -> HttpResponse:
+    participant = selectors.participant_get(user=request.user, study_code=study_code)
+    require(request.user, Capability.RECORD_CONSENT, participant.site)
+    form = forms.ConsentForm(request.POST or None, initial={"signed_on": timezone.localdate()})
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.consent_record(user=request.user, participant=participant, **form.cleaned_data)
+        except ValidationFailed as error:
+            form.apply_domain_error(error)
+        except DomainError as error:
+            form.add_error(None, error.message)
+        else:
+            messages.success(request, _("Consent recorded."))
+            return redirect("participant_detail", study_code=participant.study_code)
+    return render(request, "participants/form.html", {
+        "form": form, "title": _("Record consent or assent for %(code)s") % {"code": participant.study_code},
+        "p": participant,
+    })
+
+
+@login_required
+def consent_withdraw(request: HttpRequest, study_code: str) -> HttpResponse:
+    participant = selectors.participant_get(user=request.user, study_code=study_code)
+    require(request.user, Capability.RECORD_CONSENT, participant.site)
+    form = forms.WithdrawalForm(request.POST or None, initial={"effective_on": timezone.localdate()})
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.consent_withdraw(user=request.user, participant=participant, **form.cleaned_data)
+        except ValidationFailed as error:
+            form.apply_domain_error(error)
+        else:
+            messages.warning(request, _("Withdrawal recorded; matching data entry is now blocked."))
+            return redirect("participant_detail", study_code=participant.study_code)
+    return render(request, "participants/form.html", {
+        "form": form, "title": _("Record withdrawal for %(code)s") % {"code": participant.study_code},
+        "p": participant, "danger": True,
+    })
+
+
+@login_required
+@require_POST
+def participant_enrol(request: HttpRequest, study_code: str) -> HttpResponse:
+    participant = selectors.participant_get(user=request.user, study_code=study_code)
+    try:
+        services.participant_enrol(user=request.user, participant=participant)
+    except ValidationFailed as error:
+        messages.error(request, error.message)
+    else:
+        messages.success(request, _("Enrolled."))
+    return redirect("participant_detail", study_code=participant.study_code)
+
+
+@login_required
+def participant_history(request: HttpRequest, study_code: str) -> HttpResponse:
+    participant = selectors.participant_get(user=request.user, study_code=study_code)
+    require(request.user, Capability.VIEW_AUDIT, participant.site)
+    return render(request, "participants/history.html", {
+        "p": participant, "rows": history_rows(participant),
+    })

@@ -1,0 +1,188 @@
+"""Django settings for NeuroRegen.
+
+Configuration comes from the environment so one build serves the demo, the tests and
+production: ``DATABASE_URL`` selects PostgreSQL (absent → an SQLite file under ``./var/``),
+``NEUROREGEN_SECRET_KEY``, ``NEUROREGEN_FIELD_KEYS`` and ``NEUROREGEN_BLIND_INDEX_KEY`` hold
+secrets. Without ``NEUROREGEN_PRODUCTION=1`` development defaults are used and labelled so.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import os
+from pathlib import Path
+
+import dj_database_url
+from django.utils.translation import gettext_lazy as _
+
+BASE_DIR = Path(__file__).resolve().parent
+VAR_DIR = Path(os.environ.get("NEUROREGEN_VAR_DIR", Path.cwd() / "var"))
+VAR_DIR.mkdir(parents=True, exist_ok=True)
+
+PRODUCTION = os.environ.get("NEUROREGEN_PRODUCTION") == "1"
+DEBUG = os.environ.get("NEUROREGEN_DEBUG", "0" if PRODUCTION else "1") == "1"
+
+
+def _required_in_production(name: str, dev_default: str) -> str:
+    value = os.environ.get(name)
+    if value:
+        return value
+    if PRODUCTION:
+        raise RuntimeError(f"{name} must be set when NEUROREGEN_PRODUCTION=1")
+    return dev_default
+
+
+SECRET_KEY = _required_in_production(
+    "NEUROREGEN_SECRET_KEY", "development-only-secret-key-never-use-with-real-participants"
+)
+
+
+def _derived_dev_key(label: str) -> str:
+    # Development keys are derived from the (development) secret so the demo works out of the box.
+    digest = hashlib.sha256(f"{label}:{SECRET_KEY}".encode()).digest()
+    return base64.urlsafe_b64encode(digest).decode()
+
+
+# Fernet keys for identity fields, newest first; older keys stay to read data until rotated.
+FIELD_ENCRYPTION_KEYS = [
+    key.strip()
+    for key in _required_in_production(
+        "NEUROREGEN_FIELD_KEYS", _derived_dev_key("field-encryption")
+    ).split(",")
+    if key.strip()
+]
+BLIND_INDEX_KEY = _required_in_production(
+    "NEUROREGEN_BLIND_INDEX_KEY", _derived_dev_key("blind-index")
+)
+
+ALLOWED_HOSTS = [
+    h.strip() for h in os.environ.get("NEUROREGEN_ALLOWED_HOSTS", "127.0.0.1,localhost").split(",")
+]
+CSRF_TRUSTED_ORIGINS = [
+    o.strip() for o in os.environ.get("NEUROREGEN_CSRF_TRUSTED_ORIGINS", "").split(",") if o.strip()
+]
+
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "whitenoise.runserver_nostatic",
+    "django.contrib.staticfiles",
+    "django_htmx",
+    "simple_history",
+    "axes",
+    "neuroregen.core",
+    "neuroregen.participants",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.locale.LocaleMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "django_htmx.middleware.HtmxMiddleware",
+    "simple_history.middleware.HistoryRequestMiddleware",
+    "axes.middleware.AxesMiddleware",
+    "neuroregen.core.middleware.DomainErrorMiddleware",
+]
+
+ROOT_URLCONF = "neuroregen.urls"
+WSGI_APPLICATION = "neuroregen.wsgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [BASE_DIR / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+                "django.template.context_processors.i18n",
+                "neuroregen.core.context_processors.neuroregen",
+            ],
+        },
+    },
+]
+
+DATABASES = {
+    "default": dj_database_url.config(
+        default=f"sqlite:///{VAR_DIR / 'neuroregen.sqlite3'}",
+        conn_max_age=int(os.environ.get("NEUROREGEN_CONN_MAX_AGE", "0")),
+    )
+}
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # Wait for a competing writer instead of failing at once; the demo serves several tabs.
+    DATABASES["default"].setdefault("OPTIONS", {})["timeout"] = 20
+
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+AUTH_USER_MODEL = "core.User"
+
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+PASSWORD_HASHERS = [
+    "django.contrib.auth.hashers.Argon2PasswordHasher",
+    "django.contrib.auth.hashers.PBKDF2PasswordHasher",
+]
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
+     "OPTIONS": {"min_length": 12}},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+LOGIN_URL = "login"
+LOGIN_REDIRECT_URL = "dashboard"
+LOGOUT_REDIRECT_URL = "login"
+
+AXES_FAILURE_LIMIT = 5
+AXES_COOLOFF_TIME = 1  # hours
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_ENABLED = os.environ.get("NEUROREGEN_AXES", "1") == "1"
+
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SECURE = PRODUCTION
+CSRF_COOKIE_SECURE = PRODUCTION
+SESSION_COOKIE_AGE = 8 * 60 * 60
+X_FRAME_OPTIONS = "DENY"
+
+LANGUAGE_CODE = "en"
+LANGUAGES = [("en", _("English")), ("ru", _("Russian")), ("uk", _("Ukrainian"))]
+LOCALE_PATHS = [BASE_DIR / "locale"]
+TIME_ZONE = os.environ.get("NEUROREGEN_TIME_ZONE", "UTC")
+USE_I18N = True
+USE_TZ = True
+
+STATIC_URL = "static/"
+STATIC_ROOT = VAR_DIR / "static"
+STATICFILES_DIRS = [BASE_DIR / "static"]
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
+}
+MEDIA_ROOT = VAR_DIR / "media"
+# Serve static files straight from the source tree outside production (demo, tests).
+WHITENOISE_USE_FINDERS = not PRODUCTION
+
+SIMPLE_HISTORY_HISTORY_CHANGE_REASON_USE_TEXT_FIELD = True
+
+# Child assent is sought from this age (years); guardians consent for every child.
+NEUROREGEN_ASSENT_MIN_AGE_YEARS = int(os.environ.get("NEUROREGEN_ASSENT_MIN_AGE_YEARS", "7"))
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "root": {"handlers": ["console"], "level": "WARNING"},
+}

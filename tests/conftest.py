@@ -1,0 +1,48 @@
+from __future__ import annotations
+
+import pytest
+
+from neuroregen.core.roles import Role
+from neuroregen.core.services import site_create
+from tests.helpers import make_user
+
+
+@pytest.fixture(autouse=True)
+def _no_lockout(settings):
+    # Lockout has its own test; elsewhere repeated logins of fixtures must not trip it.
+    settings.AXES_ENABLED = False
+
+
+@pytest.fixture
+def site_a(db):
+    return site_create(code="SITE-A", name="Site A", country="UA", time_zone="Europe/Kyiv")
+
+
+@pytest.fixture
+def site_b(db):
+    return site_create(code="SITE-B", name="Site B", country="GB", time_zone="Europe/London")
+
+
+@pytest.fixture
+def coordinator_a(site_a):
+    return make_user(Role.COORDINATOR, site_a, "coord-a")
+
+
+@pytest.fixture
+def coordinator_b(site_b):
+    return make_user(Role.COORDINATOR, site_b, "coord-b")
+
+
+@pytest.fixture
+def investigator_a(site_a):
+    return make_user(Role.INVESTIGATOR, site_a, "inv-a")
+
+
+@pytest.fixture
+def monitor(db):
+    return make_user(Role.MONITOR, None, "monitor")
+
+
+@pytest.fixture
+def statistician(db):
+    return make_user(Role.STATISTICIAN, None, "statistician")
