@@ -1,0 +1,138 @@
+"""The inherited site-isolation battery.
+
+Every app's views and endpoints get the same checks by subclassing :class:`SiteIsolationBattery`
+and saying how to make an object at a site, which URLs read it and which URLs change it:
+
+- a coordinator of site A cannot list, read, edit or guess-by-URL anything of site B;
+- a monitor reads everything and can change nothing;
+- a statistician never sees identity;
+- a family account sees only its own child;
+- an anonymous visitor is sent to sign in.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from django.test import Client
+
+from neuroregen.core.roles import Role
+from neuroregen.participants.models import FamilyLink
+from tests.helpers import PASSWORD, make_user
+
+IDENTITY_NAME = "Zakharchenko"  # a family name that must never reach unauthorised eyes
+
+
+def client_for(user: Any) -> Client:
+    client = Client()
+    client.login(username=user.username, password=PASSWORD)
+    return client
+
+
+@pytest.mark.django_db
+class SiteIsolationBattery:
+    list_urls: tuple[str, ...] = ()
+    # Status codes acceptable for a refused cross-site access (never 200, never a redirect to it).
+    refused = (403, 404)
+
+    # --- to override -------------------------------------------------------------------
+    def make_object(self, user: Any, site: Any) -> Any:
+        raise NotImplementedError
+
+    def marker(self, obj: Any) -> str:
+        """Text that appears on a page exactly when the object is shown."""
+        raise NotImplementedError
+
+    def participant_of(self, obj: Any) -> Any:
+        return obj
+
+    def read_urls(self, obj: Any) -> list[str]:
+        raise NotImplementedError
+
+    def write_requests(self, obj: Any) -> list[tuple[str, dict[str, Any]]]:
+        return []
+
+    def state(self, obj: Any) -> Any:
+        """A fingerprint of the object's stored state; a refused write must leave it as it was."""
+        obj.refresh_from_db()
+        return (getattr(obj, "row_version", None), obj.history.count())
+
+    # --- fixtures ------------------------------------------------------------------------
+    @pytest.fixture
+    def world(self, site_a, site_b, coordinator_a, coordinator_b):
+        own = self.make_object(coordinator_a, site_a)
+        other = self.make_object(coordinator_b, site_b)
+        return {"own": own, "other": other}
+
+    # --- the battery ---------------------------------------------------------------------
+    def test_coordinator_lists_only_own_site(self, world, coordinator_a):
+        client = client_for(coordinator_a)
+        for url in self.list_urls:
+            page = client.get(url).content.decode()
+            assert self.marker(world["own"]) in page, url
+            assert self.marker(world["other"]) not in page, url
+
+    def test_coordinator_cannot_read_other_site_by_url(self, world, coordinator_a):
+        client = client_for(coordinator_a)
+        for url in self.read_urls(world["own"]):
+            assert client.get(url).status_code == 200, url
+        for url in self.read_urls(world["other"]):
+            response = client.get(url)
+            assert response.status_code in self.refused, (url, response.status_code)
+            assert self.marker(world["other"]) not in response.content.decode()
+
+    def test_coordinator_cannot_write_other_site(self, world, coordinator_a):
+        client = client_for(coordinator_a)
+        before = self.state(world["other"])
+        for url, data in self.write_requests(world["other"]):
+            response = client.post(url, data)
+            assert response.status_code in self.refused, (url, response.status_code)
+        assert self.state(world["other"]) == before
+
+    def test_monitor_reads_all_sites_and_writes_nothing(self, world, monitor):
+        client = client_for(monitor)
+        for url in self.list_urls:
+            page = client.get(url).content.decode()
+            assert self.marker(world["own"]) in page and self.marker(world["other"]) in page
+        for obj in world.values():
+            for url in self.read_urls(obj):
+                assert client.get(url).status_code == 200, url
+            before = self.state(obj)
+            for url, data in self.write_requests(obj):
+                assert client.post(url, data).status_code == 403, url
+            assert self.state(obj) == before
+
+    def test_statistician_never_sees_identity(self, world, statistician):
+        client = client_for(statistician)
+        for obj in world.values():
+            for url in self.read_urls(obj):
+                response = client.get(url)
+                assert response.status_code == 200, url
+                assert IDENTITY_NAME not in response.content.decode(), url
+        for url in self.list_urls:
+            assert IDENTITY_NAME not in client.get(url).content.decode()
+
+    def test_family_sees_only_own_child(self, world, site_a, coordinator_a):
+        family = make_user(Role.FAMILY, site_a)
+        FamilyLink.objects.create(user=family, participant=self.participant_of(world["own"]))
+        sibling_site_object = self.make_object(coordinator_a, site_a)
+        client = client_for(family)
+        for url in self.read_urls(world["own"]):
+            assert client.get(url).status_code == 200, url
+        for obj in (sibling_site_object, world["other"]):
+            for url in self.read_urls(obj):
+                assert client.get(url).status_code in self.refused, url
+            before = self.state(obj)
+            for url, data in self.write_requests(obj):
+                assert client.post(url, data).status_code in self.refused, url
+            assert self.state(obj) == before
+        for url in self.list_urls:
+            page = client.get(url).content.decode()
+            assert self.marker(sibling_site_object) not in page
+
+    def test_anonymous_is_sent_to_sign_in(self, world):
+        client = Client()
+        for url in [*self.list_urls, *self.read_urls(world["own"])]:
+            response = client.get(url)
+            assert response.status_code == 302 and "/login/" in response["Location"], url
