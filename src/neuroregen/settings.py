@@ -76,6 +76,12 @@ INSTALLED_APPS = [
     "axes",
     "neuroregen.core",
     "neuroregen.participants",
+    "neuroregen.protocols",
+    "neuroregen.visits",
+    "neuroregen.products",
+    "neuroregen.instruments",
+    "neuroregen.biomarkers",
+    "neuroregen.safety",
 ]
 
 MIDDLEWARE = [

@@ -9,6 +9,12 @@ urlpatterns = [
     path("login/", auth_views.LoginView.as_view(template_name="core/login.html"), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("participants/", include("neuroregen.participants.urls")),
+    path("protocols/", include("neuroregen.protocols.urls")),
+    path("visits/", include("neuroregen.visits.urls")),
+    path("products/", include("neuroregen.products.urls")),
+    path("instruments/", include("neuroregen.instruments.urls")),
+    path("biomarkers/", include("neuroregen.biomarkers.urls")),
+    path("safety/", include("neuroregen.safety.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
 ]

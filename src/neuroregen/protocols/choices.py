@@ -1,0 +1,40 @@
+"""Controlled vocabularies for protocols, arms and products. Stored codes never change."""
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class ProtocolStatus(models.TextChoices):
+    DRAFT = "draft", _("Draft")
+    ACTIVE = "active", _("Active")
+    CLOSED = "closed", _("Closed")
+
+
+class ProductType(models.TextChoices):
+    IPSC_NEURONS = "ipsc_neurons", _("Autologous iPSC-derived neurons")
+    IPSC_OLIGODENDROCYTE_PROGENITORS = "ipsc_opc", _("Autologous iPSC-derived oligodendrocyte progenitors")
+    IPSC_ASTROCYTES = "ipsc_astrocytes", _("Autologous iPSC-derived astrocytes")
+    IPSC_MIX = "ipsc_mix", _("Autologous iPSC-derived neural mix (defined)")
+    MSC_ALLOGENEIC = "msc", _("Allogeneic mesenchymal stromal cells")
+    MSC_EXOSOMES = "exosomes", _("MSC-derived exosomes")
+    CORD_BLOOD_AUTOLOGOUS = "cb_auto", _("Autologous umbilical cord blood")
+    CORD_BLOOD_ALLOGENEIC = "cb_allo", _("Allogeneic umbilical cord blood")
+    PLACEBO = "placebo", _("Placebo / acellular vehicle")
+
+    @classmethod
+    def autologous(cls) -> frozenset[str]:
+        return frozenset({cls.IPSC_NEURONS, cls.IPSC_OLIGODENDROCYTE_PROGENITORS,
+                          cls.IPSC_ASTROCYTES, cls.IPSC_MIX, cls.CORD_BLOOD_AUTOLOGOUS})
+
+
+class DoseUnit(models.TextChoices):
+    CELLS_PER_KG = "cells_per_kg", _("cells per kg")
+    PARTICLES_PER_KG = "particles_per_kg", _("particles per kg")
+    MICROGRAMS_PER_KG = "ug_per_kg", _("µg protein per kg")
+    ML_PER_KG = "ml_per_kg", _("mL per kg (vehicle)")
+
+
+class Route(models.TextChoices):
+    INTRAVENOUS = "iv", _("Intravenous")
+    INTRATHECAL = "it", _("Intrathecal")
+    INTRANASAL = "in", _("Intranasal")
