@@ -55,17 +55,26 @@ def research(**overrides: Any) -> dict[str, Any]:
     return values
 
 
-def screen(user: User, site: Site, *, identity_overrides: dict | None = None,
-           research_overrides: dict | None = None) -> Participant:
+def screen(
+    user: User,
+    site: Site,
+    *,
+    identity_overrides: dict | None = None,
+    research_overrides: dict | None = None,
+) -> Participant:
     return ps.participant_screen(
-        user=user, site=site, identity=identity(**(identity_overrides or {})),
+        user=user,
+        site=site,
+        identity=identity(**(identity_overrides or {})),
         research=research(**(research_overrides or {})),
     )
 
 
 def consent_document(kind: str = "guardian_consent", language: str = "en") -> ConsentDocument:
     doc, _ = ConsentDocument.objects.get_or_create(
-        kind=kind, version="1.0", language=language,
+        kind=kind,
+        version="1.0",
+        language=language,
         defaults={"title": "Test form", "effective_from": dt.date(2010, 1, 1)},
     )
     return doc
@@ -74,10 +83,19 @@ def consent_document(kind: str = "guardian_consent", language: str = "en") -> Co
 def enrolled(user: User, site: Site, **kwargs: Any) -> Participant:
     participant = screen(user, site, **kwargs)
     today = timezone.localdate()
-    ps.consent_record(user=user, participant=participant, document=consent_document(),
-                      signed_on=today, signed_by_relationship="mother")
+    ps.consent_record(
+        user=user,
+        participant=participant,
+        document=consent_document(),
+        signed_on=today,
+        signed_by_relationship="mother",
+    )
     if ps.assent_required(participant, today):
-        ps.consent_record(user=user, participant=participant,
-                          document=consent_document("child_assent"), signed_on=today,
-                          signed_by_relationship="child")
+        ps.consent_record(
+            user=user,
+            participant=participant,
+            document=consent_document("child_assent"),
+            signed_on=today,
+            signed_by_relationship="child",
+        )
     return ps.participant_enrol(user=user, participant=participant)

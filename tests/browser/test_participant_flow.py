@@ -59,7 +59,8 @@ def test_register_consent_and_list(page, coordinator_a, site_a):
     assert participant.study_code in table.inner_text()
     page.fill("#id_q", "no-such-code")
     page.wait_for_function(
-        "() => document.querySelector('[data-testid=participant-table]').innerText.includes('No participants match')"
+        "() => document.querySelector('[data-testid=participant-table]')"
+        ".innerText.includes('No participants match')"
     )
 
 

@@ -19,7 +19,7 @@ def test_any_single_character_substitution_is_caught(body, position, replacement
     if body[position] == replacement:
         return
     code = f"P-{body}-{codes.check_character(body)}"
-    altered = body[:position] + replacement + body[position + 1:]
+    altered = body[:position] + replacement + body[position + 1 :]
     assert not codes.is_valid(f"P-{altered}-{code[-1]}")
 
 
@@ -29,7 +29,7 @@ def test_adjacent_transposition_is_caught(body, position):
     a, b = body[position], body[position + 1]
     if a == b:
         return
-    swapped = body[:position] + b + a + body[position + 2:]
+    swapped = body[:position] + b + a + body[position + 2 :]
     assert not codes.is_valid(f"P-{swapped}-{codes.check_character(body)}")
 
 

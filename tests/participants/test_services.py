@@ -3,7 +3,12 @@ import datetime as dt
 import pytest
 from django.utils import timezone
 
-from neuroregen.core.errors import DataEntryBlocked, InvalidTransition, NotPermitted, ValidationFailed
+from neuroregen.core.errors import (
+    DataEntryBlocked,
+    InvalidTransition,
+    NotPermitted,
+    ValidationFailed,
+)
 from neuroregen.participants import services as ps
 from neuroregen.participants.models import Participant, ParticipantIdentity
 from tests.helpers import consent_document, enrolled, identity, research, screen
@@ -41,8 +46,11 @@ def test_same_child_may_exist_at_another_site(coordinator_a, coordinator_b, site
 @pytest.mark.django_db
 def test_future_birth_date_is_refused(coordinator_a, site_a):
     with pytest.raises(ValidationFailed, match="in the future") as info:
-        screen(coordinator_a, site_a,
-               identity_overrides={"date_of_birth": TODAY() + dt.timedelta(days=3)})
+        screen(
+            coordinator_a,
+            site_a,
+            identity_overrides={"date_of_birth": TODAY() + dt.timedelta(days=3)},
+        )
     assert info.value.field == "date_of_birth"
     assert not Participant.objects.exists()
 
@@ -50,7 +58,9 @@ def test_future_birth_date_is_refused(coordinator_a, site_a):
 @pytest.mark.django_db
 def test_unknown_site_is_refused(coordinator_a):
     with pytest.raises(ValidationFailed, match="Unknown site"):
-        ps.participant_screen(user=coordinator_a, site=987654, identity=identity(), research=research())
+        ps.participant_screen(
+            user=coordinator_a, site=987654, identity=identity(), research=research()
+        )
 
 
 @pytest.mark.django_db
@@ -71,8 +81,13 @@ def test_consent_dated_before_birth_is_refused(coordinator_a, site_a):
     birth = TODAY() - dt.timedelta(days=4 * 365)
     participant = screen(coordinator_a, site_a, identity_overrides={"date_of_birth": birth})
     with pytest.raises(ValidationFailed, match="before the child's birth"):
-        ps.consent_record(user=coordinator_a, participant=participant, document=consent_document(),
-                          signed_on=birth - dt.timedelta(days=1), signed_by_relationship="mother")
+        ps.consent_record(
+            user=coordinator_a,
+            participant=participant,
+            document=consent_document(),
+            signed_on=birth - dt.timedelta(days=1),
+            signed_by_relationship="mother",
+        )
     assert not participant.consents.exists()
     assert Participant.objects.get(pk=participant.pk).status == "screening"
 
@@ -82,8 +97,13 @@ def test_guardian_consent_then_enrolment(coordinator_a, site_a):
     participant = screen(coordinator_a, site_a)
     with pytest.raises(InvalidTransition):
         ps.participant_enrol(user=coordinator_a, participant=participant)
-    ps.consent_record(user=coordinator_a, participant=participant, document=consent_document(),
-                      signed_on=TODAY(), signed_by_relationship="father")
+    ps.consent_record(
+        user=coordinator_a,
+        participant=participant,
+        document=consent_document(),
+        signed_on=TODAY(),
+        signed_by_relationship="father",
+    )
     participant = ps.participant_enrol(user=coordinator_a, participant=participant)
     assert participant.status == "enrolled"
     assert participant.enrolled_on == TODAY()
@@ -93,15 +113,27 @@ def test_guardian_consent_then_enrolment(coordinator_a, site_a):
 
 @pytest.mark.django_db
 def test_older_child_needs_assent_before_enrolment(coordinator_a, site_a):
-    participant = screen(coordinator_a, site_a,
-                         identity_overrides={"date_of_birth": TODAY() - dt.timedelta(days=9 * 365)})
-    ps.consent_record(user=coordinator_a, participant=participant, document=consent_document(),
-                      signed_on=TODAY(), signed_by_relationship="mother")
+    participant = screen(
+        coordinator_a,
+        site_a,
+        identity_overrides={"date_of_birth": TODAY() - dt.timedelta(days=9 * 365)},
+    )
+    ps.consent_record(
+        user=coordinator_a,
+        participant=participant,
+        document=consent_document(),
+        signed_on=TODAY(),
+        signed_by_relationship="mother",
+    )
     with pytest.raises(ValidationFailed, match="assent"):
         ps.participant_enrol(user=coordinator_a, participant=participant)
-    ps.consent_record(user=coordinator_a, participant=participant,
-                      document=consent_document("child_assent"), signed_on=TODAY(),
-                      signed_by_relationship="child")
+    ps.consent_record(
+        user=coordinator_a,
+        participant=participant,
+        document=consent_document("child_assent"),
+        signed_on=TODAY(),
+        signed_by_relationship="child",
+    )
     assert ps.participant_enrol(user=coordinator_a, participant=participant).status == "enrolled"
 
 
@@ -113,32 +145,51 @@ def test_consent_on_unapproved_document_version_is_refused(coordinator_a, site_a
     document._change_reason = "superseded by v2"
     document.save()
     with pytest.raises(ValidationFailed, match="not approved"):
-        ps.consent_record(user=coordinator_a, participant=participant, document=document,
-                          signed_on=TODAY(), signed_by_relationship="mother")
+        ps.consent_record(
+            user=coordinator_a,
+            participant=participant,
+            document=document,
+            signed_on=TODAY(),
+            signed_by_relationship="mother",
+        )
 
 
 @pytest.mark.django_db
-@pytest.mark.parametrize(("scope", "contact_blocked", "record_blocked"), [
-    ("no_further_contact", True, False),
-    ("no_further_data", True, True),
-    ("withdraw_data", True, True),
-])
-def test_withdrawal_blocks_matching_data_entry(coordinator_a, site_a, scope, contact_blocked,
-                                               record_blocked):
+@pytest.mark.parametrize(
+    ("scope", "contact_blocked", "record_blocked"),
+    [
+        ("no_further_contact", True, False),
+        ("no_further_data", True, True),
+        ("withdraw_data", True, True),
+    ],
+)
+def test_withdrawal_blocks_matching_data_entry(
+    coordinator_a, site_a, scope, contact_blocked, record_blocked
+):
     participant = enrolled(coordinator_a, site_a)
-    ps.consent_withdraw(user=coordinator_a, participant=participant, scope=scope,
-                        effective_on=TODAY(), reason="family decision")
+    ps.consent_withdraw(
+        user=coordinator_a,
+        participant=participant,
+        scope=scope,
+        effective_on=TODAY(),
+        reason="family decision",
+    )
     participant.refresh_from_db()
     assert participant.status == "withdrawn"
 
     def measure():
-        ps.anthropometry_record(user=coordinator_a, participant=participant,
-                                measured_on=TODAY(), weight_kg=20)
+        ps.anthropometry_record(
+            user=coordinator_a, participant=participant, measured_on=TODAY(), weight_kg=20
+        )
 
     def correct_record():
-        ps.participant_update(user=coordinator_a, participant=participant,
-                              changes={"therapy_hours_per_week": 4}, reason="from clinic notes",
-                              expected_version=participant.row_version)
+        ps.participant_update(
+            user=coordinator_a,
+            participant=participant,
+            changes={"therapy_hours_per_week": 4},
+            reason="from clinic notes",
+            expected_version=participant.row_version,
+        )
 
     for action, blocked in ((measure, contact_blocked), (correct_record, record_blocked)):
         if blocked:
@@ -151,20 +202,33 @@ def test_withdrawal_blocks_matching_data_entry(coordinator_a, site_a, scope, con
 
 
 @pytest.mark.django_db
-def test_data_gathered_before_no_further_data_withdrawal_may_still_be_entered(coordinator_a, site_a):
+def test_data_gathered_before_no_further_data_withdrawal_may_still_be_entered(
+    coordinator_a, site_a
+):
     participant = enrolled(coordinator_a, site_a)
-    ps.consent_withdraw(user=coordinator_a, participant=participant, scope="no_further_data",
-                        effective_on=TODAY())
-    ps.anthropometry_record(user=coordinator_a, participant=participant,
-                            measured_on=TODAY() - dt.timedelta(days=1), weight_kg=21)
+    ps.consent_withdraw(
+        user=coordinator_a, participant=participant, scope="no_further_data", effective_on=TODAY()
+    )
+    ps.anthropometry_record(
+        user=coordinator_a,
+        participant=participant,
+        measured_on=TODAY() - dt.timedelta(days=1),
+        weight_kg=21,
+    )
     assert participant.anthropometry.count() == 1
 
 
 @pytest.mark.django_db
 def test_withdrawn_participant_cannot_be_consented_again(coordinator_a, site_a):
     participant = enrolled(coordinator_a, site_a)
-    ps.consent_withdraw(user=coordinator_a, participant=participant, scope="no_further_data",
-                        effective_on=TODAY())
+    ps.consent_withdraw(
+        user=coordinator_a, participant=participant, scope="no_further_data", effective_on=TODAY()
+    )
     with pytest.raises(InvalidTransition):
-        ps.consent_record(user=coordinator_a, participant=participant, document=consent_document(),
-                          signed_on=TODAY(), signed_by_relationship="mother")
+        ps.consent_record(
+            user=coordinator_a,
+            participant=participant,
+            document=consent_document(),
+            signed_on=TODAY(),
+            signed_by_relationship="mother",
+        )

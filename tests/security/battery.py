@@ -94,7 +94,8 @@ class SiteIsolationBattery:
         client = client_for(monitor)
         for url in self.list_urls:
             page = client.get(url).content.decode()
-            assert self.marker(world["own"]) in page and self.marker(world["other"]) in page
+            assert self.marker(world["own"]) in page
+            assert self.marker(world["other"]) in page
         for obj in world.values():
             for url in self.read_urls(obj):
                 assert client.get(url).status_code == 200, url
@@ -135,4 +136,5 @@ class SiteIsolationBattery:
         client = Client()
         for url in [*self.list_urls, *self.read_urls(world["own"])]:
             response = client.get(url)
-            assert response.status_code == 302 and "/login/" in response["Location"], url
+            assert response.status_code == 302, url
+            assert "/login/" in response["Location"], url

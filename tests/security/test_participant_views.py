@@ -10,7 +10,6 @@ from django.utils import timezone
 from tests.helpers import consent_document, screen
 from tests.security.battery import IDENTITY_NAME, SiteIsolationBattery
 
-
 _names = itertools.count()
 
 
@@ -18,8 +17,11 @@ class TestParticipantIsolation(SiteIsolationBattery):
     list_urls = ("/participants/", "/participants/?q=P-")
 
     def make_object(self, user, site):
-        return screen(user, site, identity_overrides={"family_name": IDENTITY_NAME,
-                                                      "given_name": f"Child{next(_names)}"})
+        return screen(
+            user,
+            site,
+            identity_overrides={"family_name": IDENTITY_NAME, "given_name": f"Child{next(_names)}"},
+        )
 
     def marker(self, obj):
         return obj.study_code
@@ -30,14 +32,32 @@ class TestParticipantIsolation(SiteIsolationBattery):
     def write_requests(self, obj):
         today = timezone.localdate().isoformat()
         return [
-            (reverse("participant_edit", args=[obj.study_code]),
-             {"sex": "F", "country": "UA", "preferred_language": "en", "dsm5_severity": 3,
-              "diagnostic_instrument": "ados2", "genetic_finding": "none",
-              "therapy_hours_per_week": "3", "row_version": obj.row_version, "reason": "attack"}),
-            (reverse("consent_record", args=[obj.study_code]),
-             {"document": consent_document().pk, "signed_on": today, "signed_by_relationship": "x"}),
-            (reverse("consent_withdraw", args=[obj.study_code]),
-             {"scope": "withdraw_data", "effective_on": today}),
+            (
+                reverse("participant_edit", args=[obj.study_code]),
+                {
+                    "sex": "F",
+                    "country": "UA",
+                    "preferred_language": "en",
+                    "dsm5_severity": 3,
+                    "diagnostic_instrument": "ados2",
+                    "genetic_finding": "none",
+                    "therapy_hours_per_week": "3",
+                    "row_version": obj.row_version,
+                    "reason": "attack",
+                },
+            ),
+            (
+                reverse("consent_record", args=[obj.study_code]),
+                {
+                    "document": consent_document().pk,
+                    "signed_on": today,
+                    "signed_by_relationship": "x",
+                },
+            ),
+            (
+                reverse("consent_withdraw", args=[obj.study_code]),
+                {"scope": "withdraw_data", "effective_on": today},
+            ),
             (reverse("participant_enrol", args=[obj.study_code]), {}),
         ]
 
@@ -45,4 +65,5 @@ class TestParticipantIsolation(SiteIsolationBattery):
         from tests.security.battery import client_for
 
         page = client_for(coordinator_a).get("/").content.decode()
-        assert "SITE-A" in page and "SITE-B" not in page
+        assert "SITE-A" in page
+        assert "SITE-B" not in page

@@ -22,7 +22,8 @@ class ReasonForChangeAdmin(SimpleHistoryAdmin):
 
         class WithReason(base):  # type: ignore[misc, valid-type]
             reason_for_change = forms.CharField(
-                label=_("Reason for change"), max_length=300,
+                label=_("Reason for change"),
+                max_length=300,
                 help_text=_("Required: why is recorded data being changed?"),
             )
 

@@ -58,9 +58,7 @@ def history_rows(obj: models.Model) -> list[dict[str, Any]]:
         changes = []
         if previous is not None:
             delta = record.diff_against(previous, excluded_fields=["row_version"])
-            changes = [
-                {"field": c.field, "old": c.old, "new": c.new} for c in delta.changes
-            ]
+            changes = [{"field": c.field, "old": c.old, "new": c.new} for c in delta.changes]
         rows.append(
             {
                 "when": record.history_date,

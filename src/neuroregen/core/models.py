@@ -31,14 +31,17 @@ class Site(models.Model):
     """A clinical site. Every clinical record belongs to exactly one site."""
 
     code = models.SlugField(
-        _("code"), max_length=16, unique=True,
+        _("code"),
+        max_length=16,
+        unique=True,
         help_text=_("Short code, e.g. KYIV-01. Not shown to families."),
     )
     name = models.CharField(_("name"), max_length=200)
     country = models.CharField(_("country"), max_length=2, help_text=_("ISO 3166-1 alpha-2."))
     time_zone = models.CharField(_("time zone"), max_length=64, default="UTC")
     is_synthetic = models.BooleanField(
-        _("synthetic"), default=False,
+        _("synthetic"),
+        default=False,
         help_text=_("Holds generated demonstration data, never real participants."),
     )
     history = HistoricalRecords()

@@ -28,17 +28,36 @@ class Capability(enum.StrEnum):
     LAB_WRITE = "lab_write"
     EXPORT_PSEUDONYMOUS = "export_pseudonymous"
     MANAGE_SITE = "manage_site"
+    MANAGE_INSTRUMENTS = "manage_instruments"  # import/replace instrument definitions
+    CLOSE_QUERY = "close_query"  # close a data-quality query after review
 
 
 _C = Capability
 CAPABILITIES: dict[str, frozenset[Capability]] = {
     Role.ADMINISTRATOR: frozenset(
-        {_C.VIEW, _C.VIEW_IDENTITY, _C.MANAGE_PARTICIPANT, _C.RECORD_CONSENT, _C.VIEW_AUDIT,
-         _C.EXPORT_PSEUDONYMOUS, _C.MANAGE_SITE}
+        {
+            _C.VIEW,
+            _C.VIEW_IDENTITY,
+            _C.MANAGE_PARTICIPANT,
+            _C.RECORD_CONSENT,
+            _C.VIEW_AUDIT,
+            _C.EXPORT_PSEUDONYMOUS,
+            _C.MANAGE_SITE,
+            _C.MANAGE_INSTRUMENTS,
+            _C.CLOSE_QUERY,
+        }
     ),
     Role.INVESTIGATOR: frozenset(
-        {_C.VIEW, _C.VIEW_IDENTITY, _C.MANAGE_PARTICIPANT, _C.RECORD_CONSENT, _C.VIEW_AUDIT,
-         _C.SIGN_CLINICAL, _C.EXPORT_PSEUDONYMOUS}
+        {
+            _C.VIEW,
+            _C.VIEW_IDENTITY,
+            _C.MANAGE_PARTICIPANT,
+            _C.RECORD_CONSENT,
+            _C.VIEW_AUDIT,
+            _C.SIGN_CLINICAL,
+            _C.EXPORT_PSEUDONYMOUS,
+            _C.CLOSE_QUERY,
+        }
     ),
     Role.COORDINATOR: frozenset(
         {_C.VIEW, _C.VIEW_IDENTITY, _C.MANAGE_PARTICIPANT, _C.RECORD_CONSENT}
@@ -51,6 +70,7 @@ CAPABILITIES: dict[str, frozenset[Capability]] = {
 }
 
 WRITE_CAPABILITIES = frozenset(
-    {_C.MANAGE_PARTICIPANT, _C.RECORD_CONSENT, _C.SIGN_CLINICAL, _C.LAB_WRITE, _C.MANAGE_SITE}
+    {_C.MANAGE_PARTICIPANT, _C.RECORD_CONSENT, _C.SIGN_CLINICAL, _C.LAB_WRITE, _C.MANAGE_SITE,
+     _C.MANAGE_INSTRUMENTS, _C.CLOSE_QUERY}
 )
 assert not (CAPABILITIES[Role.MONITOR] & WRITE_CAPABILITIES)  # noqa: S101 - invariant of the table

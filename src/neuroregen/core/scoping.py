@@ -52,7 +52,9 @@ class ScopedQuerySet(models.QuerySet):
     site_path: str = "site"
     participant_path: str | None = None
 
-    def for_user(self, user: User | Any, capability: Capability = Capability.VIEW) -> ScopedQuerySet:
+    def for_user(
+        self, user: User | Any, capability: Capability = Capability.VIEW
+    ) -> ScopedQuerySet:
         everywhere, site_ids = site_grant(user, capability)
         if everywhere:
             return self.all()

@@ -21,7 +21,10 @@ def site_create(
     if Site.objects.filter(code=code).exists():
         raise ValidationFailed(f"A site with code {code} already exists.", field="code")
     return Site.objects.create(
-        code=code, name=name, country=country.upper(), time_zone=time_zone,
+        code=code,
+        name=name,
+        country=country.upper(),
+        time_zone=time_zone,
         is_synthetic=is_synthetic,
     )
 
@@ -80,5 +83,3 @@ def signatures_for(record: models.Model) -> Any:
     return ElectronicSignature.objects.filter(
         content_type=ContentType.objects.get_for_model(record), object_id=str(record.pk)
     )
-
-

@@ -75,8 +75,9 @@ class ConsentKind(models.TextChoices):
 
 class WithdrawalScope(models.TextChoices):
     # Ordered from least to most restrictive; see services.data_entry_allowed.
-    NO_FURTHER_CONTACT = "no_further_contact", _(
-        "No further contact (data from existing records may still be entered)"
+    NO_FURTHER_CONTACT = (
+        "no_further_contact",
+        _("No further contact (data from existing records may still be entered)"),
     )
     NO_FURTHER_DATA = "no_further_data", _("No further data collection")
     WITHDRAW_DATA = "withdraw_data", _("Withdraw data (no further data; exclude collected data)")

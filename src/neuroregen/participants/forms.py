@@ -34,8 +34,15 @@ class ResearchFieldsForm(BootstrapMixin, forms.ModelForm):
     class Meta:
         model = Participant
         fields = [
-            "sex", "country", "preferred_language", "asd_diagnosis_date", "dsm5_severity",
-            "diagnostic_instrument", "genetic_finding", "syndrome", "genetic_details",
+            "sex",
+            "country",
+            "preferred_language",
+            "asd_diagnosis_date",
+            "dsm5_severity",
+            "diagnostic_instrument",
+            "genetic_finding",
+            "syndrome",
+            "genetic_details",
             "therapy_hours_per_week",
         ]
         widgets = {"asd_diagnosis_date": DATE}
@@ -57,8 +64,15 @@ class ParticipantCreateForm(ResearchFieldsForm):
     guardian_email = forms.EmailField(label=_("Guardian's email"), required=False)
 
     field_order = [
-        "site", "screened_on", "given_name", "family_name", "date_of_birth", "guardian_name",
-        "guardian_relationship", "guardian_phone", "guardian_email",
+        "site",
+        "screened_on",
+        "given_name",
+        "family_name",
+        "date_of_birth",
+        "guardian_name",
+        "guardian_relationship",
+        "guardian_phone",
+        "guardian_email",
     ]
 
     def __init__(self, *args: Any, sites: Any, **kwargs: Any) -> None:
@@ -68,8 +82,15 @@ class ParticipantCreateForm(ResearchFieldsForm):
         self._style()
 
     def identity(self) -> dict[str, Any]:
-        keys = ("given_name", "family_name", "date_of_birth", "guardian_name",
-                "guardian_relationship", "guardian_phone", "guardian_email")
+        keys = (
+            "given_name",
+            "family_name",
+            "date_of_birth",
+            "guardian_name",
+            "guardian_relationship",
+            "guardian_phone",
+            "guardian_email",
+        )
         return {k: self.cleaned_data[k] for k in keys}
 
     def research(self) -> dict[str, Any]:
@@ -79,7 +100,8 @@ class ParticipantCreateForm(ResearchFieldsForm):
 class ParticipantEditForm(ResearchFieldsForm):
     row_version = forms.IntegerField(widget=forms.HiddenInput)
     reason = forms.CharField(
-        label=_("Reason for change"), max_length=300,
+        label=_("Reason for change"),
+        max_length=300,
         help_text=_("Required: why is recorded data being changed?"),
     )
 
@@ -88,7 +110,9 @@ class ConsentForm(BootstrapMixin, forms.Form):
     document = forms.ModelChoiceField(queryset=ConsentDocument.objects.all(), label=_("Document"))
     signed_on = forms.DateField(label=_("Signed on"), widget=DATE)
     signed_by_relationship = forms.CharField(
-        label=_("Signed by"), max_length=40, help_text=_("e.g. mother, father, legal guardian, child")
+        label=_("Signed by"),
+        max_length=40,
+        help_text=_("e.g. mother, father, legal guardian, child"),
     )
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:

@@ -37,7 +37,7 @@ def participant_list(
 
 
 def participant_get(*, user: User, study_code: str) -> Participant:
-    """One participant, or :class:`NotFound` — also when it exists but is out of the user's sight."""
+    """One participant, or :class:`NotFound` — also when it exists out of the user's sight."""
     found = (
         Participant.objects.for_user(user)
         .select_related("site")
@@ -53,9 +53,11 @@ def identity_get(*, user: User, participant: Participant) -> ParticipantIdentity
     """The decrypted identity, for users holding ``view_identity`` at the participant's site."""
     if not has_capability(user, Capability.VIEW_IDENTITY, participant.site):
         return None
-    return ParticipantIdentity.objects.for_user(user, Capability.VIEW_IDENTITY).filter(
-        participant=participant
-    ).first()
+    return (
+        ParticipantIdentity.objects.for_user(user, Capability.VIEW_IDENTITY)
+        .filter(participant=participant)
+        .first()
+    )
 
 
 def participant_find_by_identity(

@@ -37,12 +37,23 @@ from neuroregen.participants.models import (
 )
 
 RESEARCH_FIELDS = (
-    "sex", "country", "preferred_language", "asd_diagnosis_date", "dsm5_severity",
-    "diagnostic_instrument", "genetic_finding", "syndrome", "genetic_details",
+    "sex",
+    "country",
+    "preferred_language",
+    "asd_diagnosis_date",
+    "dsm5_severity",
+    "diagnostic_instrument",
+    "genetic_finding",
+    "syndrome",
+    "genetic_details",
     "therapy_hours_per_week",
 )
 IDENTITY_FIELDS = (
-    "given_name", "family_name", "guardian_name", "guardian_relationship", "guardian_phone",
+    "given_name",
+    "family_name",
+    "guardian_name",
+    "guardian_relationship",
+    "guardian_phone",
     "guardian_email",
 )
 
@@ -86,7 +97,11 @@ def participant_screen(
     screened_on = screened_on or today
     birth = identity.get("date_of_birth")
     _fail(validators.identity_errors({**identity, "screened_on": screened_on}, today=today))
-    _fail(validators.research_errors({**research, "screened_on": screened_on}, today=today, birth=birth))
+    _fail(
+        validators.research_errors(
+            {**research, "screened_on": screened_on}, today=today, birth=birth
+        )
+    )
     assert birth is not None  # noqa: S101 - guaranteed by identity_errors
     index = identity_blind_index(identity["given_name"], identity["family_name"], birth)
     if ParticipantIdentity.objects.filter(site=site, blind_index=index).exists():
@@ -126,8 +141,10 @@ def participant_screen(
 def _check_version(obj: Any, expected_version: int | None) -> None:
     if expected_version is not None and obj.row_version != expected_version:
         raise Conflict(
-            _("%(what)s was changed by someone else since you opened it (version %(theirs)s, "
-              "yours %(yours)s). Reload to see their change.")
+            _(
+                "%(what)s was changed by someone else since you opened it (version %(theirs)s, "
+                "yours %(yours)s). Reload to see their change."
+            )
             % {"what": str(obj), "theirs": obj.row_version, "yours": expected_version}
         )
 
@@ -148,7 +165,9 @@ def participant_update(
     ensure_data_entry_allowed(participant, c.DataEntryKind.RECORD)
     unknown = set(changes) - set(RESEARCH_FIELDS)
     if unknown:
-        raise ValidationFailed(_("These fields cannot be edited here: %s") % ", ".join(sorted(unknown)))
+        raise ValidationFailed(
+            _("These fields cannot be edited here: %s") % ", ".join(sorted(unknown))
+        )
     birth = participant.identity.birth_date if hasattr(participant, "identity") else None
     merged = {f: getattr(participant, f) for f in RESEARCH_FIELDS} | changes
     _fail(validators.research_errors(merged, today=timezone.localdate(), birth=birth))
@@ -176,9 +195,11 @@ def identity_update(
     merged: dict[str, Any] = {f: getattr(record, f) for f in IDENTITY_FIELDS}
     merged["date_of_birth"] = record.birth_date
     merged |= changes
-    _fail(validators.identity_errors(
-        {**merged, "screened_on": participant.screened_on}, today=timezone.localdate()
-    ))
+    _fail(
+        validators.identity_errors(
+            {**merged, "screened_on": participant.screened_on}, today=timezone.localdate()
+        )
+    )
     for field in IDENTITY_FIELDS:
         if field in changes:
             setattr(record, field, (changes[field] or "").strip())
@@ -215,7 +236,9 @@ def comorbidity_record(
     require(user, Capability.MANAGE_PARTICIPANT, participant.site)
     ensure_data_entry_allowed(participant, c.DataEntryKind.RECORD)
     if condition != c.Comorbidity.EPILEPSY and seizure_control:
-        raise ValidationFailed(_("Seizure control applies to epilepsy only."), field="seizure_control")
+        raise ValidationFailed(
+            _("Seizure control applies to epilepsy only."), field="seizure_control"
+        )
     if ParticipantComorbidity.objects.filter(participant=participant, condition=condition).exists():
         raise ValidationFailed(_("This comorbidity is already recorded."), field="condition")
     item = ParticipantComorbidity(
@@ -278,13 +301,21 @@ def consent_record(
         )
     if not (signed_by_relationship or "").strip():
         raise ValidationFailed(_("Say who signed."), field="signed_by_relationship")
-    _fail(validators.consent_date_errors(
-        signed_on=signed_on, birth=participant.identity.birth_date, today=timezone.localdate(),
-        effective_from=document.effective_from, retired_on=document.retired_on,
-    ))
+    _fail(
+        validators.consent_date_errors(
+            signed_on=signed_on,
+            birth=participant.identity.birth_date,
+            today=timezone.localdate(),
+            effective_from=document.effective_from,
+            retired_on=document.retired_on,
+        )
+    )
     consent = Consent(
-        participant=participant, document=document, signed_on=signed_on,
-        signed_by_relationship=signed_by_relationship.strip(), recorded_by=user,
+        participant=participant,
+        document=document,
+        signed_on=signed_on,
+        signed_by_relationship=signed_by_relationship.strip(),
+        recorded_by=user,
     )
     stamp(consent, user=user, reason="recorded")
     consent.save()
@@ -304,7 +335,9 @@ def assent_required(participant: Participant, on: dt.date) -> bool:
 
 
 @transaction.atomic
-def participant_enrol(*, user: User, participant: Participant, enrolled_on: dt.date | None = None) -> Participant:
+def participant_enrol(
+    *, user: User, participant: Participant, enrolled_on: dt.date | None = None
+) -> Participant:
     """Enrol a consented child. Child assent is required from the configured age."""
     require(user, Capability.MANAGE_PARTICIPANT, participant.site)
     participant = Participant.objects.select_for_update().get(pk=participant.pk)
@@ -367,7 +400,10 @@ def consent_withdraw(
     if effective_on < participant.screened_on:
         raise ValidationFailed(_("The withdrawal date is before screening."), field="effective_on")
     withdrawal = Withdrawal(
-        participant=participant, scope=scope, effective_on=effective_on, reason=reason.strip(),
+        participant=participant,
+        scope=scope,
+        effective_on=effective_on,
+        reason=reason.strip(),
         recorded_by=user,
     )
     stamp(withdrawal, user=user, reason="recorded")
@@ -401,7 +437,9 @@ def data_entry_blocker(
     return None
 
 
-def ensure_data_entry_allowed(participant: Participant, kind: str, on: dt.date | None = None) -> None:
+def ensure_data_entry_allowed(
+    participant: Participant, kind: str, on: dt.date | None = None
+) -> None:
     """Raise :class:`DataEntryBlocked` if a withdrawal forbids this data entry."""
     blocker = data_entry_blocker(participant, kind, on)
     if blocker is not None:

@@ -39,7 +39,9 @@ def identity_errors(data: dict[str, Any], *, today: dt.date) -> dict[str, str]:
     return errors
 
 
-def research_errors(data: dict[str, Any], *, today: dt.date, birth: dt.date | None) -> dict[str, str]:
+def research_errors(
+    data: dict[str, Any], *, today: dt.date, birth: dt.date | None
+) -> dict[str, str]:
     errors: dict[str, str] = {}
     if data.get("screened_on") and data["screened_on"] > today:
         errors["screened_on"] = _("Screening date is in the future.")
@@ -62,13 +64,20 @@ def research_errors(data: dict[str, Any], *, today: dt.date, birth: dt.date | No
 
 
 def consent_date_errors(
-    *, signed_on: dt.date, birth: dt.date, today: dt.date, effective_from: dt.date,
+    *,
+    signed_on: dt.date,
+    birth: dt.date,
+    today: dt.date,
+    effective_from: dt.date,
     retired_on: dt.date | None,
 ) -> dict[str, str]:
     if signed_on > today:
         return {"signed_on": _("The consent date is in the future.")}
     if signed_on < birth:
-        return {"signed_on": _("The consent date %(day)s is before the child's birth.") % {"day": signed_on}}
+        return {
+            "signed_on": _("The consent date %(day)s is before the child's birth.")
+            % {"day": signed_on}
+        }
     if signed_on < effective_from or (retired_on is not None and signed_on >= retired_on):
         return {"signed_on": _("This document version was not approved for use on that date.")}
     return {}

@@ -24,7 +24,9 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     counts = selectors.dashboard_counts(user=request.user)
     sites: dict[str, dict] = {}
     for row in counts:
-        entry = sites.setdefault(row["site__code"], {"name": row["site__name"], "by_status": {}, "total": 0})
+        entry = sites.setdefault(
+            row["site__code"], {"name": row["site__name"], "by_status": {}, "total": 0}
+        )
         entry["by_status"][row["status"]] = row["n"]
         entry["total"] += row["n"]
     return render(request, "participants/dashboard.html", {"sites": sites})
@@ -45,13 +47,17 @@ def participant_list(request: HttpRequest) -> HttpResponse:
     template = (
         "participants/_table.html" if request.htmx else "participants/list.html"  # type: ignore[attr-defined]
     )
-    return render(request, template, {
-        "participants": participants[:500],
-        "total": participants.count(),
-        "filters": filters,
-        "can_create": has_capability(request.user, Capability.MANAGE_PARTICIPANT),
-        "can_search_identity": has_capability(request.user, Capability.VIEW_IDENTITY),
-    })
+    return render(
+        request,
+        template,
+        {
+            "participants": participants[:500],
+            "total": participants.count(),
+            "filters": filters,
+            "can_create": has_capability(request.user, Capability.MANAGE_PARTICIPANT),
+            "can_search_identity": has_capability(request.user, Capability.VIEW_IDENTITY),
+        },
+    )
 
 
 @login_required
@@ -60,7 +66,9 @@ def participant_identity_search(request: HttpRequest) -> HttpResponse:
     form = forms.IdentitySearchForm(request.GET or None)
     results = None
     if form.is_valid():
-        results = list(selectors.participant_find_by_identity(user=request.user, **form.cleaned_data))
+        results = list(
+            selectors.participant_find_by_identity(user=request.user, **form.cleaned_data)
+        )
     return render(request, "participants/identity_search.html", {"form": form, "results": results})
 
 
@@ -69,40 +77,54 @@ def participant_create(request: HttpRequest) -> HttpResponse:
     require(request.user, Capability.MANAGE_PARTICIPANT)
     sites = sites_with(request.user, Capability.MANAGE_PARTICIPANT)
     form = forms.ParticipantCreateForm(
-        request.POST or None, sites=sites,
+        request.POST or None,
+        sites=sites,
         initial={"screened_on": timezone.localdate(), "site": sites.first()},
     )
     if request.method == "POST" and form.is_valid():
         try:
             participant = services.participant_screen(
-                user=request.user, site=form.cleaned_data["site"], identity=form.identity(),
-                research=form.research(), screened_on=form.cleaned_data["screened_on"],
+                user=request.user,
+                site=form.cleaned_data["site"],
+                identity=form.identity(),
+                research=form.research(),
+                screened_on=form.cleaned_data["screened_on"],
             )
         except ValidationFailed as error:
             form.apply_domain_error(error)
         else:
-            messages.success(request, _("Registered %(code)s at screening.") % {"code": participant.study_code})
+            messages.success(
+                request, _("Registered %(code)s at screening.") % {"code": participant.study_code}
+            )
             return redirect("participant_detail", study_code=participant.study_code)
-    return render(request, "participants/form.html", {"form": form, "title": _("Register a child at screening")})
+    return render(
+        request,
+        "participants/form.html",
+        {"form": form, "title": _("Register a child at screening")},
+    )
 
 
 @login_required
 def participant_detail(request: HttpRequest, study_code: str) -> HttpResponse:
     participant = selectors.participant_get(user=request.user, study_code=study_code)
     site = participant.site
-    return render(request, "participants/detail.html", {
-        "p": participant,
-        "identity": selectors.identity_get(user=request.user, participant=participant),
-        "consents": participant.consents.select_related("document", "recorded_by"),
-        "withdrawals": participant.withdrawals.select_related("recorded_by"),
-        "comorbidities": participant.comorbidities.all(),
-        "anthropometry": participant.anthropometry.all()[:10],
-        "can_manage": has_capability(request.user, Capability.MANAGE_PARTICIPANT, site),
-        "can_consent": has_capability(request.user, Capability.RECORD_CONSENT, site),
-        "can_audit": has_capability(request.user, Capability.VIEW_AUDIT, site),
-        "assent_required": hasattr(participant, "identity")
-        and services.assent_required(participant, timezone.localdate()),
-    })
+    return render(
+        request,
+        "participants/detail.html",
+        {
+            "p": participant,
+            "identity": selectors.identity_get(user=request.user, participant=participant),
+            "consents": participant.consents.select_related("document", "recorded_by"),
+            "withdrawals": participant.withdrawals.select_related("recorded_by"),
+            "comorbidities": participant.comorbidities.all(),
+            "anthropometry": participant.anthropometry.all()[:10],
+            "can_manage": has_capability(request.user, Capability.MANAGE_PARTICIPANT, site),
+            "can_consent": has_capability(request.user, Capability.RECORD_CONSENT, site),
+            "can_audit": has_capability(request.user, Capability.VIEW_AUDIT, site),
+            "assent_required": hasattr(participant, "identity")
+            and services.assent_required(participant, timezone.localdate()),
+        },
+    )
 
 
 @login_required
@@ -111,7 +133,8 @@ def participant_edit(request: HttpRequest, study_code: str) -> HttpResponse:
     require(request.user, Capability.MANAGE_PARTICIPANT, participant.site)
     form = forms.ParticipantEditForm(
         # The form edits a copy, so the service can still see what was there before.
-        request.POST or None, instance=copy.copy(participant),
+        request.POST or None,
+        instance=copy.copy(participant),
         initial={"row_version": participant.row_version},
     )
     if request.method == "POST" and form.is_valid():
@@ -119,8 +142,11 @@ def participant_edit(request: HttpRequest, study_code: str) -> HttpResponse:
         changed = {k: v for k, v in changes.items() if getattr(participant, k) != v}
         try:
             services.participant_update(
-                user=request.user, participant=participant, changes=changed,
-                reason=form.cleaned_data["reason"], expected_version=form.cleaned_data["row_version"],
+                user=request.user,
+                participant=participant,
+                changes=changed,
+                reason=form.cleaned_data["reason"],
+                expected_version=form.cleaned_data["row_version"],
             )
         except ValidationFailed as error:
             form.apply_domain_error(error)
@@ -129,9 +155,15 @@ def participant_edit(request: HttpRequest, study_code: str) -> HttpResponse:
         else:
             messages.success(request, _("Changes saved."))
             return redirect("participant_detail", study_code=participant.study_code)
-    return render(request, "participants/form.html", {
-        "form": form, "title": _("Edit %(code)s") % {"code": participant.study_code}, "p": participant,
-    })
+    return render(
+        request,
+        "participants/form.html",
+        {
+            "form": form,
+            "title": _("Edit %(code)s") % {"code": participant.study_code},
+            "p": participant,
+        },
+    )
 
 
 @login_required
@@ -149,29 +181,44 @@ def consent_record(request: HttpRequest, study_code: str) -> HttpResponse:
         else:
             messages.success(request, _("Consent recorded."))
             return redirect("participant_detail", study_code=participant.study_code)
-    return render(request, "participants/form.html", {
-        "form": form, "title": _("Record consent or assent for %(code)s") % {"code": participant.study_code},
-        "p": participant,
-    })
+    return render(
+        request,
+        "participants/form.html",
+        {
+            "form": form,
+            "title": _("Record consent or assent for %(code)s") % {"code": participant.study_code},
+            "p": participant,
+        },
+    )
 
 
 @login_required
 def consent_withdraw(request: HttpRequest, study_code: str) -> HttpResponse:
     participant = selectors.participant_get(user=request.user, study_code=study_code)
     require(request.user, Capability.RECORD_CONSENT, participant.site)
-    form = forms.WithdrawalForm(request.POST or None, initial={"effective_on": timezone.localdate()})
+    form = forms.WithdrawalForm(
+        request.POST or None, initial={"effective_on": timezone.localdate()}
+    )
     if request.method == "POST" and form.is_valid():
         try:
-            services.consent_withdraw(user=request.user, participant=participant, **form.cleaned_data)
+            services.consent_withdraw(
+                user=request.user, participant=participant, **form.cleaned_data
+            )
         except ValidationFailed as error:
             form.apply_domain_error(error)
         else:
             messages.warning(request, _("Withdrawal recorded; matching data entry is now blocked."))
             return redirect("participant_detail", study_code=participant.study_code)
-    return render(request, "participants/form.html", {
-        "form": form, "title": _("Record withdrawal for %(code)s") % {"code": participant.study_code},
-        "p": participant, "danger": True,
-    })
+    return render(
+        request,
+        "participants/form.html",
+        {
+            "form": form,
+            "title": _("Record withdrawal for %(code)s") % {"code": participant.study_code},
+            "p": participant,
+            "danger": True,
+        },
+    )
 
 
 @login_required
@@ -191,6 +238,11 @@ def participant_enrol(request: HttpRequest, study_code: str) -> HttpResponse:
 def participant_history(request: HttpRequest, study_code: str) -> HttpResponse:
     participant = selectors.participant_get(user=request.user, study_code=study_code)
     require(request.user, Capability.VIEW_AUDIT, participant.site)
-    return render(request, "participants/history.html", {
-        "p": participant, "rows": history_rows(participant),
-    })
+    return render(
+        request,
+        "participants/history.html",
+        {
+            "p": participant,
+            "rows": history_rows(participant),
+        },
+    )

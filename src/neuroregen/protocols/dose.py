@@ -43,10 +43,14 @@ class DoseCalculation:
         return text + (" (capped at the arm's maximum total dose)" if self.capped else "")
 
 
-def compute_dose(rule: DoseRule, weight_kg: Decimal, per_kg: Decimal | None = None) -> DoseCalculation:
+def compute_dose(
+    rule: DoseRule, weight_kg: Decimal, per_kg: Decimal | None = None
+) -> DoseCalculation:
     """Total dose for ``weight_kg`` at ``per_kg`` (default: the rule's default per-kg dose).
 
-    >>> rule = DoseRule("cells_per_kg", Decimal("1e6"), Decimal("5e6"), Decimal("2e6"), Decimal("1e8"))
+    >>> rule = DoseRule(
+    ...     "cells_per_kg", Decimal("1e6"), Decimal("5e6"), Decimal("2e6"), Decimal("1e8")
+    ... )
     >>> compute_dose(rule, Decimal("20")).total
     Decimal('4.0E+7')
     >>> compute_dose(rule, Decimal("60")).capped
@@ -65,4 +69,6 @@ def compute_dose(rule: DoseRule, weight_kg: Decimal, per_kg: Decimal | None = No
     if capped:
         assert rule.absolute_cap is not None  # noqa: S101 - narrowed for the type checker
         total = rule.absolute_cap
-    return DoseCalculation(per_kg=chosen, weight_kg=weight_kg, total=total, capped=capped, unit=rule.unit)
+    return DoseCalculation(
+        per_kg=chosen, weight_kg=weight_kg, total=total, capped=capped, unit=rule.unit
+    )

@@ -2,358 +2,1332 @@
 
 import django.core.validators
 import django.db.models.deletion
-import neuroregen.core.crypto
 import simple_history.models
 from django.conf import settings
 from django.db import migrations, models
 
+import neuroregen.core.crypto
+
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('core', '0001_initial'),
+        ("core", "0001_initial"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='ConsentDocument',
+            name="ConsentDocument",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('row_version', models.PositiveIntegerField(default=1, editable=False, help_text='Incremented on each save; detects concurrent edits.')),
-                ('kind', models.CharField(choices=[('guardian_consent', 'Guardian consent'), ('child_assent', 'Child assent')], max_length=20, verbose_name='kind')),
-                ('version', models.CharField(max_length=20, verbose_name='version')),
-                ('language', models.CharField(choices=[('en', 'English'), ('ru', 'Russian'), ('uk', 'Ukrainian')], max_length=2, verbose_name='language')),
-                ('title', models.CharField(max_length=200, verbose_name='title')),
-                ('effective_from', models.DateField(verbose_name='approved for use from')),
-                ('retired_on', models.DateField(blank=True, null=True, verbose_name='retired on')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "row_version",
+                    models.PositiveIntegerField(
+                        default=1,
+                        editable=False,
+                        help_text="Incremented on each save; detects concurrent edits.",
+                    ),
+                ),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("guardian_consent", "Guardian consent"),
+                            ("child_assent", "Child assent"),
+                        ],
+                        max_length=20,
+                        verbose_name="kind",
+                    ),
+                ),
+                ("version", models.CharField(max_length=20, verbose_name="version")),
+                (
+                    "language",
+                    models.CharField(
+                        choices=[("en", "English"), ("ru", "Russian"), ("uk", "Ukrainian")],
+                        max_length=2,
+                        verbose_name="language",
+                    ),
+                ),
+                ("title", models.CharField(max_length=200, verbose_name="title")),
+                ("effective_from", models.DateField(verbose_name="approved for use from")),
+                ("retired_on", models.DateField(blank=True, null=True, verbose_name="retired on")),
             ],
             options={
-                'ordering': ['kind', '-effective_from'],
-                'constraints': [models.UniqueConstraint(fields=('kind', 'version', 'language'), name='consent_document_unique_version')],
+                "ordering": ["kind", "-effective_from"],
+                "constraints": [
+                    models.UniqueConstraint(
+                        fields=("kind", "version", "language"),
+                        name="consent_document_unique_version",
+                    )
+                ],
             },
         ),
         migrations.CreateModel(
-            name='HistoricalConsentDocument',
+            name="HistoricalConsentDocument",
             fields=[
-                ('id', models.BigIntegerField(auto_created=True, blank=True, db_index=True, verbose_name='ID')),
-                ('row_version', models.PositiveIntegerField(default=1, editable=False, help_text='Incremented on each save; detects concurrent edits.')),
-                ('kind', models.CharField(choices=[('guardian_consent', 'Guardian consent'), ('child_assent', 'Child assent')], max_length=20, verbose_name='kind')),
-                ('version', models.CharField(max_length=20, verbose_name='version')),
-                ('language', models.CharField(choices=[('en', 'English'), ('ru', 'Russian'), ('uk', 'Ukrainian')], max_length=2, verbose_name='language')),
-                ('title', models.CharField(max_length=200, verbose_name='title')),
-                ('effective_from', models.DateField(verbose_name='approved for use from')),
-                ('retired_on', models.DateField(blank=True, null=True, verbose_name='retired on')),
-                ('history_id', models.AutoField(primary_key=True, serialize=False)),
-                ('history_date', models.DateTimeField(db_index=True)),
-                ('history_change_reason', models.TextField(null=True)),
-                ('history_type', models.CharField(choices=[('+', 'Created'), ('~', 'Changed'), ('-', 'Deleted')], max_length=1)),
-                ('history_user', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigIntegerField(
+                        auto_created=True, blank=True, db_index=True, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "row_version",
+                    models.PositiveIntegerField(
+                        default=1,
+                        editable=False,
+                        help_text="Incremented on each save; detects concurrent edits.",
+                    ),
+                ),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("guardian_consent", "Guardian consent"),
+                            ("child_assent", "Child assent"),
+                        ],
+                        max_length=20,
+                        verbose_name="kind",
+                    ),
+                ),
+                ("version", models.CharField(max_length=20, verbose_name="version")),
+                (
+                    "language",
+                    models.CharField(
+                        choices=[("en", "English"), ("ru", "Russian"), ("uk", "Ukrainian")],
+                        max_length=2,
+                        verbose_name="language",
+                    ),
+                ),
+                ("title", models.CharField(max_length=200, verbose_name="title")),
+                ("effective_from", models.DateField(verbose_name="approved for use from")),
+                ("retired_on", models.DateField(blank=True, null=True, verbose_name="retired on")),
+                ("history_id", models.AutoField(primary_key=True, serialize=False)),
+                ("history_date", models.DateTimeField(db_index=True)),
+                ("history_change_reason", models.TextField(null=True)),
+                (
+                    "history_type",
+                    models.CharField(
+                        choices=[("+", "Created"), ("~", "Changed"), ("-", "Deleted")], max_length=1
+                    ),
+                ),
+                (
+                    "history_user",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'historical consent document',
-                'verbose_name_plural': 'historical consent documents',
-                'ordering': ('-history_date', '-history_id'),
-                'get_latest_by': ('history_date', 'history_id'),
-            },
-            bases=(simple_history.models.HistoricalChanges, models.Model),
-        ),
-        migrations.CreateModel(
-            name='HistoricalParticipant',
-            fields=[
-                ('id', models.BigIntegerField(auto_created=True, blank=True, db_index=True, verbose_name='ID')),
-                ('row_version', models.PositiveIntegerField(default=1, editable=False, help_text='Incremented on each save; detects concurrent edits.')),
-                ('study_code', models.CharField(db_index=True, editable=False, help_text='Generated by the system; contains no name, national ID or record number.', max_length=16, verbose_name='study code')),
-                ('status', models.CharField(choices=[('screening', 'Screening'), ('screen_failed', 'Screen failed'), ('consented', 'Consented'), ('enrolled', 'Enrolled'), ('withdrawn', 'Withdrawn')], default='screening', max_length=16, verbose_name='status')),
-                ('screened_on', models.DateField(verbose_name='screened on')),
-                ('enrolled_on', models.DateField(blank=True, null=True, verbose_name='enrolled on')),
-                ('age_months_at_screening', models.PositiveSmallIntegerField(validators=[django.core.validators.MaxValueValidator(216)], verbose_name='age at screening (months)')),
-                ('sex', models.CharField(choices=[('F', 'Female'), ('M', 'Male'), ('U', 'Unknown / not recorded')], max_length=1, verbose_name='sex')),
-                ('country', models.CharField(help_text='ISO 3166-1 alpha-2.', max_length=2, verbose_name='country')),
-                ('preferred_language', models.CharField(choices=[('en', 'English'), ('ru', 'Russian'), ('uk', 'Ukrainian')], default='en', max_length=2, verbose_name='preferred language')),
-                ('asd_diagnosis_date', models.DateField(blank=True, null=True, verbose_name='date of ASD diagnosis')),
-                ('dsm5_severity', models.PositiveSmallIntegerField(choices=[(1, 'Level 1 — requiring support'), (2, 'Level 2 — requiring substantial support'), (3, 'Level 3 — requiring very substantial support')], verbose_name='DSM-5 severity level')),
-                ('diagnostic_instrument', models.CharField(choices=[('ados2', 'ADOS-2'), ('adir', 'ADI-R'), ('cars2', 'CARS-2'), ('dsm5', 'DSM-5 clinical assessment'), ('other', 'Other')], max_length=8, verbose_name='diagnostic instrument')),
-                ('genetic_finding', models.CharField(choices=[('none', 'None found'), ('not_tested', 'Not tested'), ('syndromic', 'Syndromic'), ('cnv', 'Copy-number variant')], default='not_tested', max_length=12, verbose_name='genetic findings')),
-                ('syndrome', models.CharField(blank=True, choices=[('fragile_x', 'Fragile X syndrome'), ('rett', 'Rett syndrome'), ('tsc', 'Tuberous sclerosis complex'), ('dup15q', '15q duplication syndrome'), ('other', 'Other syndrome')], max_length=12, verbose_name='syndrome')),
-                ('genetic_details', models.CharField(blank=True, help_text='CNV (e.g. 16p11.2 deletion) or the name of another syndrome.', max_length=300, verbose_name='genetic details')),
-                ('therapy_hours_per_week', models.DecimalField(decimal_places=1, default=0, max_digits=4, validators=[django.core.validators.MinValueValidator(0), django.core.validators.MaxValueValidator(80)], verbose_name='behavioural/educational therapy (hours per week)')),
-                ('screen_fail_reason', models.CharField(blank=True, max_length=300, verbose_name='screen-fail reason')),
-                ('history_id', models.AutoField(primary_key=True, serialize=False)),
-                ('history_date', models.DateTimeField(db_index=True)),
-                ('history_change_reason', models.TextField(null=True)),
-                ('history_type', models.CharField(choices=[('+', 'Created'), ('~', 'Changed'), ('-', 'Deleted')], max_length=1)),
-                ('history_user', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('site', models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='core.site')),
-            ],
-            options={
-                'verbose_name': 'historical participant',
-                'verbose_name_plural': 'historical participants',
-                'ordering': ('-history_date', '-history_id'),
-                'get_latest_by': ('history_date', 'history_id'),
-            },
-            bases=(simple_history.models.HistoricalChanges, models.Model),
-        ),
-        migrations.CreateModel(
-            name='Participant',
-            fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('row_version', models.PositiveIntegerField(default=1, editable=False, help_text='Incremented on each save; detects concurrent edits.')),
-                ('study_code', models.CharField(editable=False, help_text='Generated by the system; contains no name, national ID or record number.', max_length=16, unique=True, verbose_name='study code')),
-                ('status', models.CharField(choices=[('screening', 'Screening'), ('screen_failed', 'Screen failed'), ('consented', 'Consented'), ('enrolled', 'Enrolled'), ('withdrawn', 'Withdrawn')], default='screening', max_length=16, verbose_name='status')),
-                ('screened_on', models.DateField(verbose_name='screened on')),
-                ('enrolled_on', models.DateField(blank=True, null=True, verbose_name='enrolled on')),
-                ('age_months_at_screening', models.PositiveSmallIntegerField(validators=[django.core.validators.MaxValueValidator(216)], verbose_name='age at screening (months)')),
-                ('sex', models.CharField(choices=[('F', 'Female'), ('M', 'Male'), ('U', 'Unknown / not recorded')], max_length=1, verbose_name='sex')),
-                ('country', models.CharField(help_text='ISO 3166-1 alpha-2.', max_length=2, verbose_name='country')),
-                ('preferred_language', models.CharField(choices=[('en', 'English'), ('ru', 'Russian'), ('uk', 'Ukrainian')], default='en', max_length=2, verbose_name='preferred language')),
-                ('asd_diagnosis_date', models.DateField(blank=True, null=True, verbose_name='date of ASD diagnosis')),
-                ('dsm5_severity', models.PositiveSmallIntegerField(choices=[(1, 'Level 1 — requiring support'), (2, 'Level 2 — requiring substantial support'), (3, 'Level 3 — requiring very substantial support')], verbose_name='DSM-5 severity level')),
-                ('diagnostic_instrument', models.CharField(choices=[('ados2', 'ADOS-2'), ('adir', 'ADI-R'), ('cars2', 'CARS-2'), ('dsm5', 'DSM-5 clinical assessment'), ('other', 'Other')], max_length=8, verbose_name='diagnostic instrument')),
-                ('genetic_finding', models.CharField(choices=[('none', 'None found'), ('not_tested', 'Not tested'), ('syndromic', 'Syndromic'), ('cnv', 'Copy-number variant')], default='not_tested', max_length=12, verbose_name='genetic findings')),
-                ('syndrome', models.CharField(blank=True, choices=[('fragile_x', 'Fragile X syndrome'), ('rett', 'Rett syndrome'), ('tsc', 'Tuberous sclerosis complex'), ('dup15q', '15q duplication syndrome'), ('other', 'Other syndrome')], max_length=12, verbose_name='syndrome')),
-                ('genetic_details', models.CharField(blank=True, help_text='CNV (e.g. 16p11.2 deletion) or the name of another syndrome.', max_length=300, verbose_name='genetic details')),
-                ('therapy_hours_per_week', models.DecimalField(decimal_places=1, default=0, max_digits=4, validators=[django.core.validators.MinValueValidator(0), django.core.validators.MaxValueValidator(80)], verbose_name='behavioural/educational therapy (hours per week)')),
-                ('screen_fail_reason', models.CharField(blank=True, max_length=300, verbose_name='screen-fail reason')),
-                ('site', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='participants', to='core.site')),
-            ],
-            options={
-                'verbose_name': 'participant',
-                'verbose_name_plural': 'participants',
-                'ordering': ['study_code'],
-            },
-        ),
-        migrations.CreateModel(
-            name='HistoricalWithdrawal',
-            fields=[
-                ('id', models.BigIntegerField(auto_created=True, blank=True, db_index=True, verbose_name='ID')),
-                ('row_version', models.PositiveIntegerField(default=1, editable=False, help_text='Incremented on each save; detects concurrent edits.')),
-                ('scope', models.CharField(choices=[('no_further_contact', 'No further contact (data from existing records may still be entered)'), ('no_further_data', 'No further data collection'), ('withdraw_data', 'Withdraw data (no further data; exclude collected data)')], max_length=20, verbose_name='scope')),
-                ('effective_on', models.DateField(verbose_name='effective on')),
-                ('reason', models.CharField(blank=True, max_length=300, verbose_name='reason given')),
-                ('history_id', models.AutoField(primary_key=True, serialize=False)),
-                ('history_date', models.DateTimeField(db_index=True)),
-                ('history_change_reason', models.TextField(null=True)),
-                ('history_type', models.CharField(choices=[('+', 'Created'), ('~', 'Changed'), ('-', 'Deleted')], max_length=1)),
-                ('history_user', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('recorded_by', models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('participant', models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='participants.participant')),
-            ],
-            options={
-                'verbose_name': 'historical withdrawal',
-                'verbose_name_plural': 'historical withdrawals',
-                'ordering': ('-history_date', '-history_id'),
-                'get_latest_by': ('history_date', 'history_id'),
+                "verbose_name": "historical consent document",
+                "verbose_name_plural": "historical consent documents",
+                "ordering": ("-history_date", "-history_id"),
+                "get_latest_by": ("history_date", "history_id"),
             },
             bases=(simple_history.models.HistoricalChanges, models.Model),
         ),
         migrations.CreateModel(
-            name='HistoricalParticipantIdentity',
+            name="HistoricalParticipant",
             fields=[
-                ('id', models.BigIntegerField(auto_created=True, blank=True, db_index=True, verbose_name='ID')),
-                ('row_version', models.PositiveIntegerField(default=1, editable=False, help_text='Incremented on each save; detects concurrent edits.')),
-                ('given_name', neuroregen.core.crypto.EncryptedTextField(verbose_name='given name')),
-                ('family_name', neuroregen.core.crypto.EncryptedTextField(verbose_name='family name')),
-                ('date_of_birth', neuroregen.core.crypto.EncryptedTextField(help_text='ISO date, encrypted.', verbose_name='date of birth')),
-                ('guardian_name', neuroregen.core.crypto.EncryptedTextField(verbose_name='guardian name')),
-                ('guardian_relationship', models.CharField(max_length=40, verbose_name='guardian relationship')),
-                ('guardian_phone', neuroregen.core.crypto.EncryptedTextField(blank=True, verbose_name='guardian phone')),
-                ('guardian_email', neuroregen.core.crypto.EncryptedTextField(blank=True, verbose_name='guardian email')),
-                ('blind_index', models.CharField(db_index=True, editable=False, max_length=64)),
-                ('history_id', models.AutoField(primary_key=True, serialize=False)),
-                ('history_date', models.DateTimeField(db_index=True)),
-                ('history_change_reason', models.TextField(null=True)),
-                ('history_type', models.CharField(choices=[('+', 'Created'), ('~', 'Changed'), ('-', 'Deleted')], max_length=1)),
-                ('history_user', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('site', models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='core.site')),
-                ('participant', models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='participants.participant')),
+                (
+                    "id",
+                    models.BigIntegerField(
+                        auto_created=True, blank=True, db_index=True, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "row_version",
+                    models.PositiveIntegerField(
+                        default=1,
+                        editable=False,
+                        help_text="Incremented on each save; detects concurrent edits.",
+                    ),
+                ),
+                (
+                    "study_code",
+                    models.CharField(
+                        db_index=True,
+                        editable=False,
+                        help_text="Generated by the system; contains no name, national ID or record number.",
+                        max_length=16,
+                        verbose_name="study code",
+                    ),
+                ),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("screening", "Screening"),
+                            ("screen_failed", "Screen failed"),
+                            ("consented", "Consented"),
+                            ("enrolled", "Enrolled"),
+                            ("withdrawn", "Withdrawn"),
+                        ],
+                        default="screening",
+                        max_length=16,
+                        verbose_name="status",
+                    ),
+                ),
+                ("screened_on", models.DateField(verbose_name="screened on")),
+                (
+                    "enrolled_on",
+                    models.DateField(blank=True, null=True, verbose_name="enrolled on"),
+                ),
+                (
+                    "age_months_at_screening",
+                    models.PositiveSmallIntegerField(
+                        validators=[django.core.validators.MaxValueValidator(216)],
+                        verbose_name="age at screening (months)",
+                    ),
+                ),
+                (
+                    "sex",
+                    models.CharField(
+                        choices=[("F", "Female"), ("M", "Male"), ("U", "Unknown / not recorded")],
+                        max_length=1,
+                        verbose_name="sex",
+                    ),
+                ),
+                (
+                    "country",
+                    models.CharField(
+                        help_text="ISO 3166-1 alpha-2.", max_length=2, verbose_name="country"
+                    ),
+                ),
+                (
+                    "preferred_language",
+                    models.CharField(
+                        choices=[("en", "English"), ("ru", "Russian"), ("uk", "Ukrainian")],
+                        default="en",
+                        max_length=2,
+                        verbose_name="preferred language",
+                    ),
+                ),
+                (
+                    "asd_diagnosis_date",
+                    models.DateField(blank=True, null=True, verbose_name="date of ASD diagnosis"),
+                ),
+                (
+                    "dsm5_severity",
+                    models.PositiveSmallIntegerField(
+                        choices=[
+                            (1, "Level 1 — requiring support"),
+                            (2, "Level 2 — requiring substantial support"),
+                            (3, "Level 3 — requiring very substantial support"),
+                        ],
+                        verbose_name="DSM-5 severity level",
+                    ),
+                ),
+                (
+                    "diagnostic_instrument",
+                    models.CharField(
+                        choices=[
+                            ("ados2", "ADOS-2"),
+                            ("adir", "ADI-R"),
+                            ("cars2", "CARS-2"),
+                            ("dsm5", "DSM-5 clinical assessment"),
+                            ("other", "Other"),
+                        ],
+                        max_length=8,
+                        verbose_name="diagnostic instrument",
+                    ),
+                ),
+                (
+                    "genetic_finding",
+                    models.CharField(
+                        choices=[
+                            ("none", "None found"),
+                            ("not_tested", "Not tested"),
+                            ("syndromic", "Syndromic"),
+                            ("cnv", "Copy-number variant"),
+                        ],
+                        default="not_tested",
+                        max_length=12,
+                        verbose_name="genetic findings",
+                    ),
+                ),
+                (
+                    "syndrome",
+                    models.CharField(
+                        blank=True,
+                        choices=[
+                            ("fragile_x", "Fragile X syndrome"),
+                            ("rett", "Rett syndrome"),
+                            ("tsc", "Tuberous sclerosis complex"),
+                            ("dup15q", "15q duplication syndrome"),
+                            ("other", "Other syndrome"),
+                        ],
+                        max_length=12,
+                        verbose_name="syndrome",
+                    ),
+                ),
+                (
+                    "genetic_details",
+                    models.CharField(
+                        blank=True,
+                        help_text="CNV (e.g. 16p11.2 deletion) or the name of another syndrome.",
+                        max_length=300,
+                        verbose_name="genetic details",
+                    ),
+                ),
+                (
+                    "therapy_hours_per_week",
+                    models.DecimalField(
+                        decimal_places=1,
+                        default=0,
+                        max_digits=4,
+                        validators=[
+                            django.core.validators.MinValueValidator(0),
+                            django.core.validators.MaxValueValidator(80),
+                        ],
+                        verbose_name="behavioural/educational therapy (hours per week)",
+                    ),
+                ),
+                (
+                    "screen_fail_reason",
+                    models.CharField(blank=True, max_length=300, verbose_name="screen-fail reason"),
+                ),
+                ("history_id", models.AutoField(primary_key=True, serialize=False)),
+                ("history_date", models.DateTimeField(db_index=True)),
+                ("history_change_reason", models.TextField(null=True)),
+                (
+                    "history_type",
+                    models.CharField(
+                        choices=[("+", "Created"), ("~", "Changed"), ("-", "Deleted")], max_length=1
+                    ),
+                ),
+                (
+                    "history_user",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "site",
+                    models.ForeignKey(
+                        blank=True,
+                        db_constraint=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        to="core.site",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'historical participant identity',
-                'verbose_name_plural': 'historical participant identities',
-                'ordering': ('-history_date', '-history_id'),
-                'get_latest_by': ('history_date', 'history_id'),
+                "verbose_name": "historical participant",
+                "verbose_name_plural": "historical participants",
+                "ordering": ("-history_date", "-history_id"),
+                "get_latest_by": ("history_date", "history_id"),
             },
             bases=(simple_history.models.HistoricalChanges, models.Model),
         ),
         migrations.CreateModel(
-            name='HistoricalParticipantComorbidity',
+            name="Participant",
             fields=[
-                ('id', models.BigIntegerField(auto_created=True, blank=True, db_index=True, verbose_name='ID')),
-                ('row_version', models.PositiveIntegerField(default=1, editable=False, help_text='Incremented on each save; detects concurrent edits.')),
-                ('condition', models.CharField(choices=[('epilepsy', 'Epilepsy'), ('adhd', 'ADHD'), ('id', 'Intellectual disability'), ('sleep', 'Sleep disorder'), ('gi', 'Gastrointestinal disorder'), ('anxiety', 'Anxiety disorder')], max_length=12, verbose_name='condition')),
-                ('seizure_control', models.CharField(blank=True, choices=[('controlled', 'Controlled (no seizures ≥ 12 months)'), ('partial', 'Partially controlled'), ('uncontrolled', 'Uncontrolled')], help_text='Epilepsy only.', max_length=12, verbose_name='seizure control')),
-                ('notes', models.CharField(blank=True, max_length=300, verbose_name='notes')),
-                ('history_id', models.AutoField(primary_key=True, serialize=False)),
-                ('history_date', models.DateTimeField(db_index=True)),
-                ('history_change_reason', models.TextField(null=True)),
-                ('history_type', models.CharField(choices=[('+', 'Created'), ('~', 'Changed'), ('-', 'Deleted')], max_length=1)),
-                ('history_user', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('participant', models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='participants.participant')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "row_version",
+                    models.PositiveIntegerField(
+                        default=1,
+                        editable=False,
+                        help_text="Incremented on each save; detects concurrent edits.",
+                    ),
+                ),
+                (
+                    "study_code",
+                    models.CharField(
+                        editable=False,
+                        help_text="Generated by the system; contains no name, national ID or record number.",
+                        max_length=16,
+                        unique=True,
+                        verbose_name="study code",
+                    ),
+                ),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("screening", "Screening"),
+                            ("screen_failed", "Screen failed"),
+                            ("consented", "Consented"),
+                            ("enrolled", "Enrolled"),
+                            ("withdrawn", "Withdrawn"),
+                        ],
+                        default="screening",
+                        max_length=16,
+                        verbose_name="status",
+                    ),
+                ),
+                ("screened_on", models.DateField(verbose_name="screened on")),
+                (
+                    "enrolled_on",
+                    models.DateField(blank=True, null=True, verbose_name="enrolled on"),
+                ),
+                (
+                    "age_months_at_screening",
+                    models.PositiveSmallIntegerField(
+                        validators=[django.core.validators.MaxValueValidator(216)],
+                        verbose_name="age at screening (months)",
+                    ),
+                ),
+                (
+                    "sex",
+                    models.CharField(
+                        choices=[("F", "Female"), ("M", "Male"), ("U", "Unknown / not recorded")],
+                        max_length=1,
+                        verbose_name="sex",
+                    ),
+                ),
+                (
+                    "country",
+                    models.CharField(
+                        help_text="ISO 3166-1 alpha-2.", max_length=2, verbose_name="country"
+                    ),
+                ),
+                (
+                    "preferred_language",
+                    models.CharField(
+                        choices=[("en", "English"), ("ru", "Russian"), ("uk", "Ukrainian")],
+                        default="en",
+                        max_length=2,
+                        verbose_name="preferred language",
+                    ),
+                ),
+                (
+                    "asd_diagnosis_date",
+                    models.DateField(blank=True, null=True, verbose_name="date of ASD diagnosis"),
+                ),
+                (
+                    "dsm5_severity",
+                    models.PositiveSmallIntegerField(
+                        choices=[
+                            (1, "Level 1 — requiring support"),
+                            (2, "Level 2 — requiring substantial support"),
+                            (3, "Level 3 — requiring very substantial support"),
+                        ],
+                        verbose_name="DSM-5 severity level",
+                    ),
+                ),
+                (
+                    "diagnostic_instrument",
+                    models.CharField(
+                        choices=[
+                            ("ados2", "ADOS-2"),
+                            ("adir", "ADI-R"),
+                            ("cars2", "CARS-2"),
+                            ("dsm5", "DSM-5 clinical assessment"),
+                            ("other", "Other"),
+                        ],
+                        max_length=8,
+                        verbose_name="diagnostic instrument",
+                    ),
+                ),
+                (
+                    "genetic_finding",
+                    models.CharField(
+                        choices=[
+                            ("none", "None found"),
+                            ("not_tested", "Not tested"),
+                            ("syndromic", "Syndromic"),
+                            ("cnv", "Copy-number variant"),
+                        ],
+                        default="not_tested",
+                        max_length=12,
+                        verbose_name="genetic findings",
+                    ),
+                ),
+                (
+                    "syndrome",
+                    models.CharField(
+                        blank=True,
+                        choices=[
+                            ("fragile_x", "Fragile X syndrome"),
+                            ("rett", "Rett syndrome"),
+                            ("tsc", "Tuberous sclerosis complex"),
+                            ("dup15q", "15q duplication syndrome"),
+                            ("other", "Other syndrome"),
+                        ],
+                        max_length=12,
+                        verbose_name="syndrome",
+                    ),
+                ),
+                (
+                    "genetic_details",
+                    models.CharField(
+                        blank=True,
+                        help_text="CNV (e.g. 16p11.2 deletion) or the name of another syndrome.",
+                        max_length=300,
+                        verbose_name="genetic details",
+                    ),
+                ),
+                (
+                    "therapy_hours_per_week",
+                    models.DecimalField(
+                        decimal_places=1,
+                        default=0,
+                        max_digits=4,
+                        validators=[
+                            django.core.validators.MinValueValidator(0),
+                            django.core.validators.MaxValueValidator(80),
+                        ],
+                        verbose_name="behavioural/educational therapy (hours per week)",
+                    ),
+                ),
+                (
+                    "screen_fail_reason",
+                    models.CharField(blank=True, max_length=300, verbose_name="screen-fail reason"),
+                ),
+                (
+                    "site",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="participants",
+                        to="core.site",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'historical participant comorbidity',
-                'verbose_name_plural': 'historical participant comorbiditys',
-                'ordering': ('-history_date', '-history_id'),
-                'get_latest_by': ('history_date', 'history_id'),
+                "verbose_name": "participant",
+                "verbose_name_plural": "participants",
+                "ordering": ["study_code"],
+            },
+        ),
+        migrations.CreateModel(
+            name="HistoricalWithdrawal",
+            fields=[
+                (
+                    "id",
+                    models.BigIntegerField(
+                        auto_created=True, blank=True, db_index=True, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "row_version",
+                    models.PositiveIntegerField(
+                        default=1,
+                        editable=False,
+                        help_text="Incremented on each save; detects concurrent edits.",
+                    ),
+                ),
+                (
+                    "scope",
+                    models.CharField(
+                        choices=[
+                            (
+                                "no_further_contact",
+                                "No further contact (data from existing records may still be entered)",
+                            ),
+                            ("no_further_data", "No further data collection"),
+                            (
+                                "withdraw_data",
+                                "Withdraw data (no further data; exclude collected data)",
+                            ),
+                        ],
+                        max_length=20,
+                        verbose_name="scope",
+                    ),
+                ),
+                ("effective_on", models.DateField(verbose_name="effective on")),
+                (
+                    "reason",
+                    models.CharField(blank=True, max_length=300, verbose_name="reason given"),
+                ),
+                ("history_id", models.AutoField(primary_key=True, serialize=False)),
+                ("history_date", models.DateTimeField(db_index=True)),
+                ("history_change_reason", models.TextField(null=True)),
+                (
+                    "history_type",
+                    models.CharField(
+                        choices=[("+", "Created"), ("~", "Changed"), ("-", "Deleted")], max_length=1
+                    ),
+                ),
+                (
+                    "history_user",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "recorded_by",
+                    models.ForeignKey(
+                        blank=True,
+                        db_constraint=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "participant",
+                    models.ForeignKey(
+                        blank=True,
+                        db_constraint=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        to="participants.participant",
+                    ),
+                ),
+            ],
+            options={
+                "verbose_name": "historical withdrawal",
+                "verbose_name_plural": "historical withdrawals",
+                "ordering": ("-history_date", "-history_id"),
+                "get_latest_by": ("history_date", "history_id"),
             },
             bases=(simple_history.models.HistoricalChanges, models.Model),
         ),
         migrations.CreateModel(
-            name='HistoricalConsent',
+            name="HistoricalParticipantIdentity",
             fields=[
-                ('id', models.BigIntegerField(auto_created=True, blank=True, db_index=True, verbose_name='ID')),
-                ('row_version', models.PositiveIntegerField(default=1, editable=False, help_text='Incremented on each save; detects concurrent edits.')),
-                ('signed_on', models.DateField(verbose_name='signed on')),
-                ('signed_by_relationship', models.CharField(help_text='e.g. mother, father, legal guardian, child.', max_length=40, verbose_name='signed by')),
-                ('history_id', models.AutoField(primary_key=True, serialize=False)),
-                ('history_date', models.DateTimeField(db_index=True)),
-                ('history_change_reason', models.TextField(null=True)),
-                ('history_type', models.CharField(choices=[('+', 'Created'), ('~', 'Changed'), ('-', 'Deleted')], max_length=1)),
-                ('document', models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='participants.consentdocument')),
-                ('history_user', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('recorded_by', models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('participant', models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='participants.participant')),
+                (
+                    "id",
+                    models.BigIntegerField(
+                        auto_created=True, blank=True, db_index=True, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "row_version",
+                    models.PositiveIntegerField(
+                        default=1,
+                        editable=False,
+                        help_text="Incremented on each save; detects concurrent edits.",
+                    ),
+                ),
+                (
+                    "given_name",
+                    neuroregen.core.crypto.EncryptedTextField(verbose_name="given name"),
+                ),
+                (
+                    "family_name",
+                    neuroregen.core.crypto.EncryptedTextField(verbose_name="family name"),
+                ),
+                (
+                    "date_of_birth",
+                    neuroregen.core.crypto.EncryptedTextField(
+                        help_text="ISO date, encrypted.", verbose_name="date of birth"
+                    ),
+                ),
+                (
+                    "guardian_name",
+                    neuroregen.core.crypto.EncryptedTextField(verbose_name="guardian name"),
+                ),
+                (
+                    "guardian_relationship",
+                    models.CharField(max_length=40, verbose_name="guardian relationship"),
+                ),
+                (
+                    "guardian_phone",
+                    neuroregen.core.crypto.EncryptedTextField(
+                        blank=True, verbose_name="guardian phone"
+                    ),
+                ),
+                (
+                    "guardian_email",
+                    neuroregen.core.crypto.EncryptedTextField(
+                        blank=True, verbose_name="guardian email"
+                    ),
+                ),
+                ("blind_index", models.CharField(db_index=True, editable=False, max_length=64)),
+                ("history_id", models.AutoField(primary_key=True, serialize=False)),
+                ("history_date", models.DateTimeField(db_index=True)),
+                ("history_change_reason", models.TextField(null=True)),
+                (
+                    "history_type",
+                    models.CharField(
+                        choices=[("+", "Created"), ("~", "Changed"), ("-", "Deleted")], max_length=1
+                    ),
+                ),
+                (
+                    "history_user",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "site",
+                    models.ForeignKey(
+                        blank=True,
+                        db_constraint=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        to="core.site",
+                    ),
+                ),
+                (
+                    "participant",
+                    models.ForeignKey(
+                        blank=True,
+                        db_constraint=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        to="participants.participant",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'historical consent',
-                'verbose_name_plural': 'historical consents',
-                'ordering': ('-history_date', '-history_id'),
-                'get_latest_by': ('history_date', 'history_id'),
+                "verbose_name": "historical participant identity",
+                "verbose_name_plural": "historical participant identities",
+                "ordering": ("-history_date", "-history_id"),
+                "get_latest_by": ("history_date", "history_id"),
             },
             bases=(simple_history.models.HistoricalChanges, models.Model),
         ),
         migrations.CreateModel(
-            name='HistoricalAnthropometry',
+            name="HistoricalParticipantComorbidity",
             fields=[
-                ('id', models.BigIntegerField(auto_created=True, blank=True, db_index=True, verbose_name='ID')),
-                ('row_version', models.PositiveIntegerField(default=1, editable=False, help_text='Incremented on each save; detects concurrent edits.')),
-                ('measured_on', models.DateField(verbose_name='measured on')),
-                ('weight_kg', models.DecimalField(decimal_places=2, max_digits=5, validators=[django.core.validators.MinValueValidator(5), django.core.validators.MaxValueValidator(150)], verbose_name='weight (kg)')),
-                ('height_cm', models.DecimalField(blank=True, decimal_places=1, max_digits=5, null=True, validators=[django.core.validators.MinValueValidator(50), django.core.validators.MaxValueValidator(220)], verbose_name='height (cm)')),
-                ('history_id', models.AutoField(primary_key=True, serialize=False)),
-                ('history_date', models.DateTimeField(db_index=True)),
-                ('history_change_reason', models.TextField(null=True)),
-                ('history_type', models.CharField(choices=[('+', 'Created'), ('~', 'Changed'), ('-', 'Deleted')], max_length=1)),
-                ('history_user', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('participant', models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='participants.participant')),
+                (
+                    "id",
+                    models.BigIntegerField(
+                        auto_created=True, blank=True, db_index=True, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "row_version",
+                    models.PositiveIntegerField(
+                        default=1,
+                        editable=False,
+                        help_text="Incremented on each save; detects concurrent edits.",
+                    ),
+                ),
+                (
+                    "condition",
+                    models.CharField(
+                        choices=[
+                            ("epilepsy", "Epilepsy"),
+                            ("adhd", "ADHD"),
+                            ("id", "Intellectual disability"),
+                            ("sleep", "Sleep disorder"),
+                            ("gi", "Gastrointestinal disorder"),
+                            ("anxiety", "Anxiety disorder"),
+                        ],
+                        max_length=12,
+                        verbose_name="condition",
+                    ),
+                ),
+                (
+                    "seizure_control",
+                    models.CharField(
+                        blank=True,
+                        choices=[
+                            ("controlled", "Controlled (no seizures ≥ 12 months)"),
+                            ("partial", "Partially controlled"),
+                            ("uncontrolled", "Uncontrolled"),
+                        ],
+                        help_text="Epilepsy only.",
+                        max_length=12,
+                        verbose_name="seizure control",
+                    ),
+                ),
+                ("notes", models.CharField(blank=True, max_length=300, verbose_name="notes")),
+                ("history_id", models.AutoField(primary_key=True, serialize=False)),
+                ("history_date", models.DateTimeField(db_index=True)),
+                ("history_change_reason", models.TextField(null=True)),
+                (
+                    "history_type",
+                    models.CharField(
+                        choices=[("+", "Created"), ("~", "Changed"), ("-", "Deleted")], max_length=1
+                    ),
+                ),
+                (
+                    "history_user",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "participant",
+                    models.ForeignKey(
+                        blank=True,
+                        db_constraint=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        to="participants.participant",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'historical anthropometry',
-                'verbose_name_plural': 'historical anthropometry',
-                'ordering': ('-history_date', '-history_id'),
-                'get_latest_by': ('history_date', 'history_id'),
+                "verbose_name": "historical participant comorbidity",
+                "verbose_name_plural": "historical participant comorbiditys",
+                "ordering": ("-history_date", "-history_id"),
+                "get_latest_by": ("history_date", "history_id"),
             },
             bases=(simple_history.models.HistoricalChanges, models.Model),
         ),
         migrations.CreateModel(
-            name='FamilyLink',
+            name="HistoricalConsent",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('user', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='family_links', to=settings.AUTH_USER_MODEL)),
-                ('participant', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='family_links', to='participants.participant')),
+                (
+                    "id",
+                    models.BigIntegerField(
+                        auto_created=True, blank=True, db_index=True, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "row_version",
+                    models.PositiveIntegerField(
+                        default=1,
+                        editable=False,
+                        help_text="Incremented on each save; detects concurrent edits.",
+                    ),
+                ),
+                ("signed_on", models.DateField(verbose_name="signed on")),
+                (
+                    "signed_by_relationship",
+                    models.CharField(
+                        help_text="e.g. mother, father, legal guardian, child.",
+                        max_length=40,
+                        verbose_name="signed by",
+                    ),
+                ),
+                ("history_id", models.AutoField(primary_key=True, serialize=False)),
+                ("history_date", models.DateTimeField(db_index=True)),
+                ("history_change_reason", models.TextField(null=True)),
+                (
+                    "history_type",
+                    models.CharField(
+                        choices=[("+", "Created"), ("~", "Changed"), ("-", "Deleted")], max_length=1
+                    ),
+                ),
+                (
+                    "document",
+                    models.ForeignKey(
+                        blank=True,
+                        db_constraint=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        to="participants.consentdocument",
+                    ),
+                ),
+                (
+                    "history_user",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "recorded_by",
+                    models.ForeignKey(
+                        blank=True,
+                        db_constraint=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "participant",
+                    models.ForeignKey(
+                        blank=True,
+                        db_constraint=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        to="participants.participant",
+                    ),
+                ),
+            ],
+            options={
+                "verbose_name": "historical consent",
+                "verbose_name_plural": "historical consents",
+                "ordering": ("-history_date", "-history_id"),
+                "get_latest_by": ("history_date", "history_id"),
+            },
+            bases=(simple_history.models.HistoricalChanges, models.Model),
+        ),
+        migrations.CreateModel(
+            name="HistoricalAnthropometry",
+            fields=[
+                (
+                    "id",
+                    models.BigIntegerField(
+                        auto_created=True, blank=True, db_index=True, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "row_version",
+                    models.PositiveIntegerField(
+                        default=1,
+                        editable=False,
+                        help_text="Incremented on each save; detects concurrent edits.",
+                    ),
+                ),
+                ("measured_on", models.DateField(verbose_name="measured on")),
+                (
+                    "weight_kg",
+                    models.DecimalField(
+                        decimal_places=2,
+                        max_digits=5,
+                        validators=[
+                            django.core.validators.MinValueValidator(5),
+                            django.core.validators.MaxValueValidator(150),
+                        ],
+                        verbose_name="weight (kg)",
+                    ),
+                ),
+                (
+                    "height_cm",
+                    models.DecimalField(
+                        blank=True,
+                        decimal_places=1,
+                        max_digits=5,
+                        null=True,
+                        validators=[
+                            django.core.validators.MinValueValidator(50),
+                            django.core.validators.MaxValueValidator(220),
+                        ],
+                        verbose_name="height (cm)",
+                    ),
+                ),
+                ("history_id", models.AutoField(primary_key=True, serialize=False)),
+                ("history_date", models.DateTimeField(db_index=True)),
+                ("history_change_reason", models.TextField(null=True)),
+                (
+                    "history_type",
+                    models.CharField(
+                        choices=[("+", "Created"), ("~", "Changed"), ("-", "Deleted")], max_length=1
+                    ),
+                ),
+                (
+                    "history_user",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "participant",
+                    models.ForeignKey(
+                        blank=True,
+                        db_constraint=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        to="participants.participant",
+                    ),
+                ),
+            ],
+            options={
+                "verbose_name": "historical anthropometry",
+                "verbose_name_plural": "historical anthropometry",
+                "ordering": ("-history_date", "-history_id"),
+                "get_latest_by": ("history_date", "history_id"),
+            },
+            bases=(simple_history.models.HistoricalChanges, models.Model),
+        ),
+        migrations.CreateModel(
+            name="FamilyLink",
+            fields=[
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "user",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="family_links",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "participant",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="family_links",
+                        to="participants.participant",
+                    ),
+                ),
             ],
         ),
         migrations.CreateModel(
-            name='Consent',
+            name="Consent",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('row_version', models.PositiveIntegerField(default=1, editable=False, help_text='Incremented on each save; detects concurrent edits.')),
-                ('signed_on', models.DateField(verbose_name='signed on')),
-                ('signed_by_relationship', models.CharField(help_text='e.g. mother, father, legal guardian, child.', max_length=40, verbose_name='signed by')),
-                ('recorded_by', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('document', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='participants.consentdocument')),
-                ('participant', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='consents', to='participants.participant')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "row_version",
+                    models.PositiveIntegerField(
+                        default=1,
+                        editable=False,
+                        help_text="Incremented on each save; detects concurrent edits.",
+                    ),
+                ),
+                ("signed_on", models.DateField(verbose_name="signed on")),
+                (
+                    "signed_by_relationship",
+                    models.CharField(
+                        help_text="e.g. mother, father, legal guardian, child.",
+                        max_length=40,
+                        verbose_name="signed by",
+                    ),
+                ),
+                (
+                    "recorded_by",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "document",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="participants.consentdocument",
+                    ),
+                ),
+                (
+                    "participant",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="consents",
+                        to="participants.participant",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['signed_on', 'pk'],
+                "ordering": ["signed_on", "pk"],
             },
         ),
         migrations.CreateModel(
-            name='Anthropometry',
+            name="Anthropometry",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('row_version', models.PositiveIntegerField(default=1, editable=False, help_text='Incremented on each save; detects concurrent edits.')),
-                ('measured_on', models.DateField(verbose_name='measured on')),
-                ('weight_kg', models.DecimalField(decimal_places=2, max_digits=5, validators=[django.core.validators.MinValueValidator(5), django.core.validators.MaxValueValidator(150)], verbose_name='weight (kg)')),
-                ('height_cm', models.DecimalField(blank=True, decimal_places=1, max_digits=5, null=True, validators=[django.core.validators.MinValueValidator(50), django.core.validators.MaxValueValidator(220)], verbose_name='height (cm)')),
-                ('participant', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='anthropometry', to='participants.participant')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "row_version",
+                    models.PositiveIntegerField(
+                        default=1,
+                        editable=False,
+                        help_text="Incremented on each save; detects concurrent edits.",
+                    ),
+                ),
+                ("measured_on", models.DateField(verbose_name="measured on")),
+                (
+                    "weight_kg",
+                    models.DecimalField(
+                        decimal_places=2,
+                        max_digits=5,
+                        validators=[
+                            django.core.validators.MinValueValidator(5),
+                            django.core.validators.MaxValueValidator(150),
+                        ],
+                        verbose_name="weight (kg)",
+                    ),
+                ),
+                (
+                    "height_cm",
+                    models.DecimalField(
+                        blank=True,
+                        decimal_places=1,
+                        max_digits=5,
+                        null=True,
+                        validators=[
+                            django.core.validators.MinValueValidator(50),
+                            django.core.validators.MaxValueValidator(220),
+                        ],
+                        verbose_name="height (cm)",
+                    ),
+                ),
+                (
+                    "participant",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="anthropometry",
+                        to="participants.participant",
+                    ),
+                ),
             ],
             options={
-                'verbose_name_plural': 'anthropometry',
-                'ordering': ['-measured_on'],
+                "verbose_name_plural": "anthropometry",
+                "ordering": ["-measured_on"],
             },
         ),
         migrations.CreateModel(
-            name='ParticipantComorbidity',
+            name="ParticipantComorbidity",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('row_version', models.PositiveIntegerField(default=1, editable=False, help_text='Incremented on each save; detects concurrent edits.')),
-                ('condition', models.CharField(choices=[('epilepsy', 'Epilepsy'), ('adhd', 'ADHD'), ('id', 'Intellectual disability'), ('sleep', 'Sleep disorder'), ('gi', 'Gastrointestinal disorder'), ('anxiety', 'Anxiety disorder')], max_length=12, verbose_name='condition')),
-                ('seizure_control', models.CharField(blank=True, choices=[('controlled', 'Controlled (no seizures ≥ 12 months)'), ('partial', 'Partially controlled'), ('uncontrolled', 'Uncontrolled')], help_text='Epilepsy only.', max_length=12, verbose_name='seizure control')),
-                ('notes', models.CharField(blank=True, max_length=300, verbose_name='notes')),
-                ('participant', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='comorbidities', to='participants.participant')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "row_version",
+                    models.PositiveIntegerField(
+                        default=1,
+                        editable=False,
+                        help_text="Incremented on each save; detects concurrent edits.",
+                    ),
+                ),
+                (
+                    "condition",
+                    models.CharField(
+                        choices=[
+                            ("epilepsy", "Epilepsy"),
+                            ("adhd", "ADHD"),
+                            ("id", "Intellectual disability"),
+                            ("sleep", "Sleep disorder"),
+                            ("gi", "Gastrointestinal disorder"),
+                            ("anxiety", "Anxiety disorder"),
+                        ],
+                        max_length=12,
+                        verbose_name="condition",
+                    ),
+                ),
+                (
+                    "seizure_control",
+                    models.CharField(
+                        blank=True,
+                        choices=[
+                            ("controlled", "Controlled (no seizures ≥ 12 months)"),
+                            ("partial", "Partially controlled"),
+                            ("uncontrolled", "Uncontrolled"),
+                        ],
+                        help_text="Epilepsy only.",
+                        max_length=12,
+                        verbose_name="seizure control",
+                    ),
+                ),
+                ("notes", models.CharField(blank=True, max_length=300, verbose_name="notes")),
+                (
+                    "participant",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="comorbidities",
+                        to="participants.participant",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['condition'],
+                "ordering": ["condition"],
             },
         ),
         migrations.CreateModel(
-            name='ParticipantIdentity',
+            name="ParticipantIdentity",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('row_version', models.PositiveIntegerField(default=1, editable=False, help_text='Incremented on each save; detects concurrent edits.')),
-                ('given_name', neuroregen.core.crypto.EncryptedTextField(verbose_name='given name')),
-                ('family_name', neuroregen.core.crypto.EncryptedTextField(verbose_name='family name')),
-                ('date_of_birth', neuroregen.core.crypto.EncryptedTextField(help_text='ISO date, encrypted.', verbose_name='date of birth')),
-                ('guardian_name', neuroregen.core.crypto.EncryptedTextField(verbose_name='guardian name')),
-                ('guardian_relationship', models.CharField(max_length=40, verbose_name='guardian relationship')),
-                ('guardian_phone', neuroregen.core.crypto.EncryptedTextField(blank=True, verbose_name='guardian phone')),
-                ('guardian_email', neuroregen.core.crypto.EncryptedTextField(blank=True, verbose_name='guardian email')),
-                ('blind_index', models.CharField(db_index=True, editable=False, max_length=64)),
-                ('participant', models.OneToOneField(on_delete=django.db.models.deletion.CASCADE, related_name='identity', to='participants.participant')),
-                ('site', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='core.site')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "row_version",
+                    models.PositiveIntegerField(
+                        default=1,
+                        editable=False,
+                        help_text="Incremented on each save; detects concurrent edits.",
+                    ),
+                ),
+                (
+                    "given_name",
+                    neuroregen.core.crypto.EncryptedTextField(verbose_name="given name"),
+                ),
+                (
+                    "family_name",
+                    neuroregen.core.crypto.EncryptedTextField(verbose_name="family name"),
+                ),
+                (
+                    "date_of_birth",
+                    neuroregen.core.crypto.EncryptedTextField(
+                        help_text="ISO date, encrypted.", verbose_name="date of birth"
+                    ),
+                ),
+                (
+                    "guardian_name",
+                    neuroregen.core.crypto.EncryptedTextField(verbose_name="guardian name"),
+                ),
+                (
+                    "guardian_relationship",
+                    models.CharField(max_length=40, verbose_name="guardian relationship"),
+                ),
+                (
+                    "guardian_phone",
+                    neuroregen.core.crypto.EncryptedTextField(
+                        blank=True, verbose_name="guardian phone"
+                    ),
+                ),
+                (
+                    "guardian_email",
+                    neuroregen.core.crypto.EncryptedTextField(
+                        blank=True, verbose_name="guardian email"
+                    ),
+                ),
+                ("blind_index", models.CharField(db_index=True, editable=False, max_length=64)),
+                (
+                    "participant",
+                    models.OneToOneField(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="identity",
+                        to="participants.participant",
+                    ),
+                ),
+                (
+                    "site",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="core.site",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'participant identity',
-                'verbose_name_plural': 'participant identities',
+                "verbose_name": "participant identity",
+                "verbose_name_plural": "participant identities",
             },
         ),
         migrations.CreateModel(
-            name='Withdrawal',
+            name="Withdrawal",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('row_version', models.PositiveIntegerField(default=1, editable=False, help_text='Incremented on each save; detects concurrent edits.')),
-                ('scope', models.CharField(choices=[('no_further_contact', 'No further contact (data from existing records may still be entered)'), ('no_further_data', 'No further data collection'), ('withdraw_data', 'Withdraw data (no further data; exclude collected data)')], max_length=20, verbose_name='scope')),
-                ('effective_on', models.DateField(verbose_name='effective on')),
-                ('reason', models.CharField(blank=True, max_length=300, verbose_name='reason given')),
-                ('participant', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='withdrawals', to='participants.participant')),
-                ('recorded_by', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "row_version",
+                    models.PositiveIntegerField(
+                        default=1,
+                        editable=False,
+                        help_text="Incremented on each save; detects concurrent edits.",
+                    ),
+                ),
+                (
+                    "scope",
+                    models.CharField(
+                        choices=[
+                            (
+                                "no_further_contact",
+                                "No further contact (data from existing records may still be entered)",
+                            ),
+                            ("no_further_data", "No further data collection"),
+                            (
+                                "withdraw_data",
+                                "Withdraw data (no further data; exclude collected data)",
+                            ),
+                        ],
+                        max_length=20,
+                        verbose_name="scope",
+                    ),
+                ),
+                ("effective_on", models.DateField(verbose_name="effective on")),
+                (
+                    "reason",
+                    models.CharField(blank=True, max_length=300, verbose_name="reason given"),
+                ),
+                (
+                    "participant",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="withdrawals",
+                        to="participants.participant",
+                    ),
+                ),
+                (
+                    "recorded_by",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'ordering': ['effective_on', 'pk'],
+                "ordering": ["effective_on", "pk"],
             },
         ),
         migrations.AddConstraint(
-            model_name='participant',
-            constraint=models.CheckConstraint(condition=models.Q(models.Q(('genetic_finding', 'syndromic'), _negated=True), models.Q(('syndrome', ''), _negated=True), _connector='OR'), name='participant_syndromic_names_syndrome', violation_error_message='Name the syndrome when the genetic finding is syndromic.'),
+            model_name="participant",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    models.Q(("genetic_finding", "syndromic"), _negated=True),
+                    models.Q(("syndrome", ""), _negated=True),
+                    _connector="OR",
+                ),
+                name="participant_syndromic_names_syndrome",
+                violation_error_message="Name the syndrome when the genetic finding is syndromic.",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='familylink',
-            constraint=models.UniqueConstraint(fields=('user', 'participant'), name='family_link_unique'),
+            model_name="familylink",
+            constraint=models.UniqueConstraint(
+                fields=("user", "participant"), name="family_link_unique"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='participantcomorbidity',
-            constraint=models.UniqueConstraint(fields=('participant', 'condition'), name='comorbidity_once_per_participant'),
+            model_name="participantcomorbidity",
+            constraint=models.UniqueConstraint(
+                fields=("participant", "condition"), name="comorbidity_once_per_participant"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='participantcomorbidity',
-            constraint=models.CheckConstraint(condition=models.Q(('condition', 'epilepsy'), ('seizure_control', ''), _connector='OR'), name='comorbidity_seizure_control_only_for_epilepsy'),
+            model_name="participantcomorbidity",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    ("condition", "epilepsy"), ("seizure_control", ""), _connector="OR"
+                ),
+                name="comorbidity_seizure_control_only_for_epilepsy",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='participantidentity',
-            constraint=models.UniqueConstraint(fields=('site', 'blind_index'), name='identity_unique_person_per_site', violation_error_message='This child is already registered at this site.'),
+            model_name="participantidentity",
+            constraint=models.UniqueConstraint(
+                fields=("site", "blind_index"),
+                name="identity_unique_person_per_site",
+                violation_error_message="This child is already registered at this site.",
+            ),
         ),
     ]

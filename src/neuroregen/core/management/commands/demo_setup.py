@@ -28,19 +28,26 @@ class Command(BaseCommand):
     def handle(self, *args: Any, **options: Any) -> None:
         if not Participant.objects.exists():
             cohort = build_cohort(
-                n_participants=options["participants"], n_sites=options["sites"], seed=options["seed"]
+                n_participants=options["participants"],
+                n_sites=options["sites"],
+                seed=options["seed"],
             )
-            self.stdout.write(f"Built a SYNTHETIC cohort: {len(cohort.participants)} participants "
-                              f"at {len(cohort.sites)} sites (seed {options['seed']}).")
+            self.stdout.write(
+                f"Built a SYNTHETIC cohort: {len(cohort.participants)} participants "
+                f"at {len(cohort.sites)} sites (seed {options['seed']})."
+            )
         first_site = Participant.objects.order_by("site__code").first().site  # type: ignore[union-attr]
         rows = []
         for role in Role:
             username = f"demo-{role.value}"
             user, created = User.objects.get_or_create(
                 username=username,
-                defaults={"first_name": "Demo", "last_name": role.label.split(" (")[0],
-                          "is_staff": role == Role.ADMINISTRATOR,
-                          "is_superuser": role == Role.ADMINISTRATOR},
+                defaults={
+                    "first_name": "Demo",
+                    "last_name": role.label.split(" (")[0],
+                    "is_staff": role == Role.ADMINISTRATOR,
+                    "is_superuser": role == Role.ADMINISTRATOR,
+                },
             )
             password = f"{role.value}{DEMO_PASSWORD_SUFFIX}"
             if created:

@@ -21,7 +21,9 @@ def encrypted_columns() -> list[tuple[str, str, list[str]]]:
     """(table, primary-key column, encrypted columns) for every model with encrypted fields."""
     found = []
     for model in apps.get_models():
-        columns = [f.column for f in model._meta.concrete_fields if isinstance(f, EncryptedTextField)]
+        columns = [
+            f.column for f in model._meta.concrete_fields if isinstance(f, EncryptedTextField)
+        ]
         if columns:
             found.append((model._meta.db_table, model._meta.pk.column, columns))
     return found
