@@ -154,3 +154,52 @@ class IdentitySearchForm(BootstrapMixin, forms.Form):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self._style()
+
+
+class AnthropometryForm(BootstrapMixin, forms.Form):
+    measured_on = forms.DateField(label=_("Measured on"), widget=DATE)
+    weight_kg = forms.DecimalField(label=_("Weight (kg)"), max_digits=5, decimal_places=2)
+    height_cm = forms.DecimalField(
+        label=_("Height (cm)"), max_digits=5, decimal_places=1, required=False
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._style()
+
+
+class ComorbidityForm(BootstrapMixin, forms.Form):
+    condition = forms.ChoiceField(choices=c.Comorbidity.choices, label=_("Condition"))
+    seizure_control = forms.ChoiceField(
+        choices=[("", "—"), *c.SeizureControl.choices], required=False,
+        label=_("Seizure control (epilepsy only)"),
+    )
+    notes = forms.CharField(label=_("Notes"), max_length=300, required=False)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._style()
+
+
+class ScreenFailForm(BootstrapMixin, forms.Form):
+    reason = forms.CharField(label=_("Screen-fail reason"), max_length=300)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._style()
+
+
+class IdentityEditForm(BootstrapMixin, forms.Form):
+    given_name = forms.CharField(label=_("Child's given name"), max_length=100)
+    family_name = forms.CharField(label=_("Child's family name"), max_length=100)
+    date_of_birth = forms.DateField(label=_("Date of birth"), widget=DATE)
+    guardian_name = forms.CharField(label=_("Guardian's name"), max_length=200)
+    guardian_relationship = forms.CharField(label=_("Guardian's relationship"), max_length=40)
+    guardian_phone = forms.CharField(label=_("Guardian's phone"), max_length=40, required=False)
+    guardian_email = forms.EmailField(label=_("Guardian's email"), required=False)
+    row_version = forms.IntegerField(widget=forms.HiddenInput)
+    reason = forms.CharField(label=_("Reason for change"), max_length=300)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._style()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -245,4 +246,97 @@ def participant_history(request: HttpRequest, study_code: str) -> HttpResponse:
             "p": participant,
             "rows": history_rows(participant),
         },
+    )
+
+
+def _service_form_page(
+    request: HttpRequest,
+    study_code: str,
+    *,
+    capability: Capability,
+    form_class: type,
+    action: Any,
+    title: str,
+    success: str,
+    initial: dict[str, Any] | None = None,
+    danger: bool = False,
+) -> HttpResponse:
+    """A form page whose POST calls one participant service; shared by the small forms below."""
+    participant = selectors.participant_get(user=request.user, study_code=study_code)
+    require(request.user, capability, participant.site)
+    form = form_class(request.POST or None, initial=initial or {})
+    if request.method == "POST" and form.is_valid():
+        try:
+            action(participant, form.cleaned_data)
+        except ValidationFailed as error:
+            form.apply_domain_error(error)
+        except DomainError as error:
+            form.add_error(None, error.message)
+        else:
+            messages.success(request, success)
+            return redirect("participant_detail", study_code=participant.study_code)
+    return render(request, "participants/form.html", {
+        "form": form, "title": f"{title} — {participant.study_code}", "p": participant,
+        "danger": danger,
+    })
+
+
+@login_required
+def anthropometry_record(request: HttpRequest, study_code: str) -> HttpResponse:
+    return _service_form_page(
+        request, study_code, capability=Capability.MANAGE_PARTICIPANT,
+        form_class=forms.AnthropometryForm,
+        action=lambda p, data: services.anthropometry_record(
+            user=request.user, participant=p, **data
+        ),
+        title=_("Record weight and height"), success=_("Measurement recorded."),
+        initial={"measured_on": timezone.localdate()},
+    )
+
+
+@login_required
+def comorbidity_record(request: HttpRequest, study_code: str) -> HttpResponse:
+    return _service_form_page(
+        request, study_code, capability=Capability.MANAGE_PARTICIPANT,
+        form_class=forms.ComorbidityForm,
+        action=lambda p, data: services.comorbidity_record(
+            user=request.user, participant=p, **data
+        ),
+        title=_("Record a comorbidity"), success=_("Comorbidity recorded."),
+    )
+
+
+@login_required
+def participant_screen_fail(request: HttpRequest, study_code: str) -> HttpResponse:
+    return _service_form_page(
+        request, study_code, capability=Capability.MANAGE_PARTICIPANT,
+        form_class=forms.ScreenFailForm,
+        action=lambda p, data: services.participant_screen_fail(
+            user=request.user, participant=p, reason=data["reason"]
+        ),
+        title=_("Screen failure"), success=_("Recorded as screen failure."), danger=True,
+    )
+
+
+@login_required
+def identity_edit(request: HttpRequest, study_code: str) -> HttpResponse:
+    participant = selectors.participant_get(user=request.user, study_code=study_code)
+    identity = selectors.identity_get(user=request.user, participant=participant)
+    if identity is None:
+        require(request.user, Capability.VIEW_IDENTITY, participant.site)
+    assert identity is not None  # noqa: S101 - require() raised otherwise
+    initial = {f: getattr(identity, f) for f in services.IDENTITY_FIELDS}
+    initial |= {"date_of_birth": identity.birth_date, "row_version": identity.row_version}
+
+    def save(p: Any, data: dict[str, Any]) -> None:
+        services.identity_update(
+            user=request.user, participant=p,
+            changes={k: v for k, v in data.items() if k not in ("reason", "row_version")},
+            reason=data["reason"], expected_version=data["row_version"],
+        )
+
+    return _service_form_page(
+        request, study_code, capability=Capability.MANAGE_PARTICIPANT,
+        form_class=forms.IdentityEditForm, action=save,
+        title=_("Correct identity"), success=_("Identity corrected."), initial=initial,
     )
