@@ -41,7 +41,7 @@ lint: install
 	$(BIN)/ruff format --check src tests bench
 
 typecheck: install
-	$(BIN)/mypy src/neuroregen/stats
+	$(BIN)/mypy src/neuroregen/stats src/neuroregen/core src/neuroregen/participants
 
 bench: install
 	$(BIN)/python bench/bench_power.py

@@ -42,7 +42,10 @@ class ReasonForChangeAdmin(SimpleHistoryAdmin):
 
 @admin.register(User)
 class NeuroRegenUserAdmin(UserAdmin):
-    fieldsets = (*UserAdmin.fieldsets, (_("Preferences"), {"fields": ("preferred_language",)}))
+    fieldsets = (
+        *(UserAdmin.fieldsets or ()),
+        (_("Preferences"), {"fields": ("preferred_language",)}),
+    )
 
 
 @admin.register(Site)

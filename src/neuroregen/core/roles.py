@@ -28,6 +28,9 @@ class Capability(enum.StrEnum):
     LAB_WRITE = "lab_write"
     EXPORT_PSEUDONYMOUS = "export_pseudonymous"
     MANAGE_SITE = "manage_site"
+    MANAGE_PROTOCOL = "manage_protocol"  # create, import, activate, amend protocol versions
+    ADMINISTER_PRODUCT = "administer_product"  # bedside identity check and administration
+    RELEASE_LOT = "release_lot"  # signed release of a product lot for clinical use
     MANAGE_INSTRUMENTS = "manage_instruments"  # import/replace instrument definitions
     CLOSE_QUERY = "close_query"  # close a data-quality query after review
 
@@ -45,6 +48,7 @@ CAPABILITIES: dict[str, frozenset[Capability]] = {
             _C.MANAGE_SITE,
             _C.MANAGE_INSTRUMENTS,
             _C.CLOSE_QUERY,
+            _C.MANAGE_PROTOCOL,
         }
     ),
     Role.INVESTIGATOR: frozenset(
@@ -56,13 +60,15 @@ CAPABILITIES: dict[str, frozenset[Capability]] = {
             _C.VIEW_AUDIT,
             _C.SIGN_CLINICAL,
             _C.EXPORT_PSEUDONYMOUS,
+            _C.ADMINISTER_PRODUCT,
             _C.CLOSE_QUERY,
         }
     ),
     Role.COORDINATOR: frozenset(
-        {_C.VIEW, _C.VIEW_IDENTITY, _C.MANAGE_PARTICIPANT, _C.RECORD_CONSENT}
+        {_C.VIEW, _C.VIEW_IDENTITY, _C.MANAGE_PARTICIPANT, _C.RECORD_CONSENT,
+         _C.ADMINISTER_PRODUCT}
     ),
-    Role.LAB: frozenset({_C.VIEW, _C.LAB_WRITE}),
+    Role.LAB: frozenset({_C.VIEW, _C.LAB_WRITE, _C.RELEASE_LOT}),
     # Monitors verify and audit every site but change nothing; identity stays with the sites.
     Role.MONITOR: frozenset({_C.VIEW, _C.VIEW_AUDIT}),
     Role.STATISTICIAN: frozenset({_C.VIEW, _C.EXPORT_PSEUDONYMOUS}),
@@ -71,6 +77,7 @@ CAPABILITIES: dict[str, frozenset[Capability]] = {
 
 WRITE_CAPABILITIES = frozenset(
     {_C.MANAGE_PARTICIPANT, _C.RECORD_CONSENT, _C.SIGN_CLINICAL, _C.LAB_WRITE, _C.MANAGE_SITE,
-     _C.MANAGE_INSTRUMENTS, _C.CLOSE_QUERY}
+     _C.MANAGE_INSTRUMENTS, _C.CLOSE_QUERY, _C.ADMINISTER_PRODUCT, _C.RELEASE_LOT,
+     _C.MANAGE_PROTOCOL}
 )
 assert not (CAPABILITIES[Role.MONITOR] & WRITE_CAPABILITIES)  # noqa: S101 - invariant of the table

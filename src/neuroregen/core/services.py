@@ -42,7 +42,7 @@ def _record_state(record: models.Model) -> str:
     # The stored row (re-read, so in-memory types cannot differ) is what was signed; its digest
     # makes later changes detectable.
     stored = type(record)._base_manager.get(pk=record.pk)
-    return serializers.serialize("json", [stored], sort_keys=True)  # type: ignore[call-arg]
+    return serializers.serialize("json", [stored], sort_keys=True)
 
 
 @transaction.atomic

@@ -8,6 +8,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from neuroregen.core.errors import ValidationFailed
+from neuroregen.core.models import Site
 from neuroregen.participants import choices as c
 from neuroregen.participants.models import ConsentDocument, Participant
 
@@ -53,7 +54,9 @@ class ResearchFieldsForm(BootstrapMixin, forms.ModelForm):
 
 
 class ParticipantCreateForm(ResearchFieldsForm):
-    site = forms.ModelChoiceField(queryset=None, label=_("Site"))  # type: ignore[arg-type]
+    site: forms.ModelChoiceField = forms.ModelChoiceField(
+        queryset=Site.objects.none(), label=_("Site")
+    )
     screened_on = forms.DateField(label=_("Screening date"), widget=DATE)
     given_name = forms.CharField(label=_("Child's given name"), max_length=100)
     family_name = forms.CharField(label=_("Child's family name"), max_length=100)
@@ -142,7 +145,9 @@ class ParticipantFilterForm(BootstrapMixin, forms.Form):
 
     def __init__(self, *args: Any, sites: Any = (), **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["site"].choices = [("", _("Any site"))] + [(s.code, s.code) for s in sites]
+        site_field = self.fields["site"]
+        assert isinstance(site_field, forms.ChoiceField)  # noqa: S101 - declared above
+        site_field.choices = [("", _("Any site")), *((s.code, s.code) for s in sites)]
         self._style()
 
 

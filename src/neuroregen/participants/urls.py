@@ -15,5 +15,9 @@ urlpatterns = [
     path("<str:study_code>/identity/", views.identity_edit, name="identity_edit"),
     path("<str:study_code>/measurements/", views.anthropometry_record, name="anthropometry_record"),
     path("<str:study_code>/comorbidities/", views.comorbidity_record, name="comorbidity_record"),
-    path("<str:study_code>/screen-fail/", views.participant_screen_fail, name="participant_screen_fail"),
+    path(
+        "<str:study_code>/screen-fail/",
+        views.participant_screen_fail,
+        name="participant_screen_fail",
+    ),
 ]

@@ -7,7 +7,7 @@ from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -15,13 +15,14 @@ from django.views.decorators.http import require_POST
 
 from neuroregen.core.audit import history_rows
 from neuroregen.core.errors import DomainError, ValidationFailed
+from neuroregen.core.http import AuthenticatedHttpRequest
 from neuroregen.core.permissions import has_capability, require, sites_with
 from neuroregen.core.roles import Capability
 from neuroregen.participants import forms, selectors, services
 
 
 @login_required
-def dashboard(request: HttpRequest) -> HttpResponse:
+def dashboard(request: AuthenticatedHttpRequest) -> HttpResponse:
     counts = selectors.dashboard_counts(user=request.user)
     sites: dict[str, dict] = {}
     for row in counts:
@@ -34,7 +35,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def participant_list(request: HttpRequest) -> HttpResponse:
+def participant_list(request: AuthenticatedHttpRequest) -> HttpResponse:
     sites = sites_with(request.user, Capability.VIEW)
     filters = forms.ParticipantFilterForm(request.GET or None, sites=sites)
     data = filters.cleaned_data if filters.is_valid() else {}
@@ -62,7 +63,7 @@ def participant_list(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def participant_identity_search(request: HttpRequest) -> HttpResponse:
+def participant_identity_search(request: AuthenticatedHttpRequest) -> HttpResponse:
     require(request.user, Capability.VIEW_IDENTITY)
     form = forms.IdentitySearchForm(request.GET or None)
     results = None
@@ -74,7 +75,7 @@ def participant_identity_search(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def participant_create(request: HttpRequest) -> HttpResponse:
+def participant_create(request: AuthenticatedHttpRequest) -> HttpResponse:
     require(request.user, Capability.MANAGE_PARTICIPANT)
     sites = sites_with(request.user, Capability.MANAGE_PARTICIPANT)
     form = forms.ParticipantCreateForm(
@@ -106,7 +107,7 @@ def participant_create(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def participant_detail(request: HttpRequest, study_code: str) -> HttpResponse:
+def participant_detail(request: AuthenticatedHttpRequest, study_code: str) -> HttpResponse:
     participant = selectors.participant_get(user=request.user, study_code=study_code)
     site = participant.site
     return render(
@@ -129,7 +130,7 @@ def participant_detail(request: HttpRequest, study_code: str) -> HttpResponse:
 
 
 @login_required
-def participant_edit(request: HttpRequest, study_code: str) -> HttpResponse:
+def participant_edit(request: AuthenticatedHttpRequest, study_code: str) -> HttpResponse:
     participant = selectors.participant_get(user=request.user, study_code=study_code)
     require(request.user, Capability.MANAGE_PARTICIPANT, participant.site)
     form = forms.ParticipantEditForm(
@@ -168,7 +169,7 @@ def participant_edit(request: HttpRequest, study_code: str) -> HttpResponse:
 
 
 @login_required
-def consent_record(request: HttpRequest, study_code: str) -> HttpResponse:
+def consent_record(request: AuthenticatedHttpRequest, study_code: str) -> HttpResponse:
     participant = selectors.participant_get(user=request.user, study_code=study_code)
     require(request.user, Capability.RECORD_CONSENT, participant.site)
     form = forms.ConsentForm(request.POST or None, initial={"signed_on": timezone.localdate()})
@@ -194,7 +195,7 @@ def consent_record(request: HttpRequest, study_code: str) -> HttpResponse:
 
 
 @login_required
-def consent_withdraw(request: HttpRequest, study_code: str) -> HttpResponse:
+def consent_withdraw(request: AuthenticatedHttpRequest, study_code: str) -> HttpResponse:
     participant = selectors.participant_get(user=request.user, study_code=study_code)
     require(request.user, Capability.RECORD_CONSENT, participant.site)
     form = forms.WithdrawalForm(
@@ -224,7 +225,7 @@ def consent_withdraw(request: HttpRequest, study_code: str) -> HttpResponse:
 
 @login_required
 @require_POST
-def participant_enrol(request: HttpRequest, study_code: str) -> HttpResponse:
+def participant_enrol(request: AuthenticatedHttpRequest, study_code: str) -> HttpResponse:
     participant = selectors.participant_get(user=request.user, study_code=study_code)
     try:
         services.participant_enrol(user=request.user, participant=participant)
@@ -236,7 +237,7 @@ def participant_enrol(request: HttpRequest, study_code: str) -> HttpResponse:
 
 
 @login_required
-def participant_history(request: HttpRequest, study_code: str) -> HttpResponse:
+def participant_history(request: AuthenticatedHttpRequest, study_code: str) -> HttpResponse:
     participant = selectors.participant_get(user=request.user, study_code=study_code)
     require(request.user, Capability.VIEW_AUDIT, participant.site)
     return render(
@@ -250,7 +251,7 @@ def participant_history(request: HttpRequest, study_code: str) -> HttpResponse:
 
 
 def _service_form_page(
-    request: HttpRequest,
+    request: AuthenticatedHttpRequest,
     study_code: str,
     *,
     capability: Capability,
@@ -282,7 +283,7 @@ def _service_form_page(
 
 
 @login_required
-def anthropometry_record(request: HttpRequest, study_code: str) -> HttpResponse:
+def anthropometry_record(request: AuthenticatedHttpRequest, study_code: str) -> HttpResponse:
     return _service_form_page(
         request, study_code, capability=Capability.MANAGE_PARTICIPANT,
         form_class=forms.AnthropometryForm,
@@ -295,7 +296,7 @@ def anthropometry_record(request: HttpRequest, study_code: str) -> HttpResponse:
 
 
 @login_required
-def comorbidity_record(request: HttpRequest, study_code: str) -> HttpResponse:
+def comorbidity_record(request: AuthenticatedHttpRequest, study_code: str) -> HttpResponse:
     return _service_form_page(
         request, study_code, capability=Capability.MANAGE_PARTICIPANT,
         form_class=forms.ComorbidityForm,
@@ -307,7 +308,7 @@ def comorbidity_record(request: HttpRequest, study_code: str) -> HttpResponse:
 
 
 @login_required
-def participant_screen_fail(request: HttpRequest, study_code: str) -> HttpResponse:
+def participant_screen_fail(request: AuthenticatedHttpRequest, study_code: str) -> HttpResponse:
     return _service_form_page(
         request, study_code, capability=Capability.MANAGE_PARTICIPANT,
         form_class=forms.ScreenFailForm,
@@ -319,7 +320,7 @@ def participant_screen_fail(request: HttpRequest, study_code: str) -> HttpRespon
 
 
 @login_required
-def identity_edit(request: HttpRequest, study_code: str) -> HttpResponse:
+def identity_edit(request: AuthenticatedHttpRequest, study_code: str) -> HttpResponse:
     participant = selectors.participant_get(user=request.user, study_code=study_code)
     identity = selectors.identity_get(user=request.user, participant=participant)
     if identity is None:
