@@ -2,6 +2,8 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
+from neuroregen.api.api import api
+from neuroregen.core import views as core_views
 from neuroregen.participants import views as participant_views
 
 urlpatterns = [
@@ -16,5 +18,7 @@ urlpatterns = [
     path("biomarkers/", include("neuroregen.biomarkers.urls")),
     path("safety/", include("neuroregen.safety.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
+    path("account/tokens/", core_views.api_tokens, name="api_tokens"),
+    path("api/", api.urls),
     path("admin/", admin.site.urls),
 ]

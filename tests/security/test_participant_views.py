@@ -59,14 +59,24 @@ class TestParticipantIsolation(SiteIsolationBattery):
                 {"scope": "withdraw_data", "effective_on": today},
             ),
             (reverse("participant_enrol", args=[obj.study_code]), {}),
-            (reverse("anthropometry_record", args=[obj.study_code]),
-             {"measured_on": today, "weight_kg": "21"}),
+            (
+                reverse("anthropometry_record", args=[obj.study_code]),
+                {"measured_on": today, "weight_kg": "21"},
+            ),
             (reverse("comorbidity_record", args=[obj.study_code]), {"condition": "adhd"}),
             (reverse("participant_screen_fail", args=[obj.study_code]), {"reason": "attack"}),
-            (reverse("identity_edit", args=[obj.study_code]),
-             {"given_name": "X", "family_name": "Y", "date_of_birth": "2020-01-01",
-              "guardian_name": "G", "guardian_relationship": "m", "row_version": 1,
-              "reason": "attack"}),
+            (
+                reverse("identity_edit", args=[obj.study_code]),
+                {
+                    "given_name": "X",
+                    "family_name": "Y",
+                    "date_of_birth": "2020-01-01",
+                    "guardian_name": "G",
+                    "guardian_relationship": "m",
+                    "row_version": 1,
+                    "reason": "attack",
+                },
+            ),
         ]
 
     def test_dashboard_counts_only_visible_sites(self, world, coordinator_a):

@@ -1,0 +1,1 @@
+"""REST API: one router per app, token authentication, the same roles and services as the pages."""

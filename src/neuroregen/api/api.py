@@ -1,0 +1,72 @@
+"""The NinjaAPI instance: token auth, error mapping, routers of every app."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.http import HttpRequest, HttpResponse
+from ninja import NinjaAPI
+from ninja.errors import AuthenticationError, HttpError
+from ninja.errors import ValidationError as NinjaValidationError
+from ninja.security import HttpBearer
+
+from neuroregen.api.services import api_token_authenticate
+from neuroregen.core.errors import DomainError
+
+
+class TokenAuth(HttpBearer):
+    def authenticate(self, request: HttpRequest, token: str) -> Any:
+        user = api_token_authenticate(token)
+        if user is not None:
+            request.user = user
+        return user
+
+
+api = NinjaAPI(
+    title="NeuroRegen API",
+    version="1",
+    description=(
+        "Pseudonymous access to NeuroRegen's registry. Authenticate with a personal token "
+        "(`Authorization: Bearer nr_…`, created under Account → API tokens). Roles and site "
+        "isolation are the same as in the web pages; writes go through the same services."
+    ),
+    auth=TokenAuth(),
+    urls_namespace="api",
+)
+
+
+@api.exception_handler(DomainError)
+def domain_error(request: HttpRequest, exc: DomainError) -> HttpResponse:
+    return api.create_response(request, exc.as_dict(), status=exc.status)
+
+
+@api.exception_handler(AuthenticationError)
+def unauthenticated(request: HttpRequest, exc: AuthenticationError) -> HttpResponse:
+    body = {"code": "not_authenticated", "message": "A valid API token is required."}
+    return api.create_response(request, body, status=401)
+
+
+@api.exception_handler(NinjaValidationError)
+def invalid(request: HttpRequest, exc: NinjaValidationError) -> HttpResponse:
+    body = {
+        "code": "validation_failed",
+        "message": "The request is not valid.",
+        "params": {"errors": exc.errors},
+    }
+    return api.create_response(request, body, status=422)
+
+
+@api.exception_handler(HttpError)
+def http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
+    return api.create_response(
+        request, {"code": f"http_{exc.status_code}", "message": str(exc)}, status=exc.status_code
+    )
+
+
+def _register_routers() -> None:
+    from neuroregen.participants.api import router as participants
+
+    api.add_router("/participants", participants)
+
+
+_register_routers()
