@@ -1,0 +1,620 @@
+"""Reference benchmarks from the literature, and comparisons of our figures with them.
+
+A single-arm programme cannot show that its children did better than they would have done
+anyway. The least it must do is set its figures beside what placebo, usual care and time
+alone produce in published studies. The benchmarks below are data, each with its value,
+interval (NaN when the source gives none), kind, unit, citation and a note on how far it
+transfers. They are *external* comparators: different children, raters, definitions and
+follow-up times. A comparison with them is context, never a controlled effect.
+"""
+
+from __future__ import annotations
+
+import enum
+import html
+import math
+from dataclasses import dataclass
+from typing import Any
+
+from scipy import stats
+
+from neuroregen.stats._common import mover_difference, wilson_interval, z_quantile
+from neuroregen.stats.results import Direction, Estimate, _fmt
+
+__all__ = [
+    "ALL_BENCHMARKS",
+    "NATURAL_HISTORY_ATEC_AGE",
+    "NATURAL_HISTORY_NONPERSISTENT_ASD",
+    "NATURAL_HISTORY_VINELAND_CHANGE",
+    "OXYTOCIN_ABC_SW_CHANGE_DRUG",
+    "OXYTOCIN_ABC_SW_CHANGE_PLACEBO",
+    "PLACEBO_CGI_I_RESPONDERS",
+    "PLACEBO_SMC_CORE",
+    "PLACEBO_SMC_REPETITIVE",
+    "PLACEBO_SMC_SOCIAL_COMMUNICATION",
+    "REHAB_CARS_MEAN_DIFFERENCE",
+    "REHAB_CGI_EFFECTIVE_RATE_CONTROL",
+    "REHAB_CGI_EFFECTIVE_RATE_STEM_CELL",
+    "REHAB_CGI_EFFECTIVE_RR",
+    "UCB_ACCESS_NULL",
+    "Benchmark",
+    "BenchmarkKind",
+    "compare_change_with_benchmark",
+    "compare_rate_with_benchmark",
+]
+
+
+class BenchmarkKind(enum.Enum):
+    """What sort of number a benchmark is."""
+
+    PROPORTION = "proportion"
+    STANDARDIZED_MEAN_CHANGE = "standardized mean change"
+    MEAN_CHANGE = "mean change"
+    MEAN_DIFFERENCE = "mean difference between arms"
+    RATIO = "ratio between arms"
+    QUALITATIVE = "qualitative finding"
+
+
+@dataclass(frozen=True)
+class Benchmark:
+    """A published reference figure with its provenance.
+
+    Attributes
+    ----------
+    key : str
+        Stable identifier.
+    description : str
+        What the number is, in words.
+    value : float
+        Point value (NaN for a qualitative finding).
+    ci_low, ci_high : float
+        Published interval (NaN when the source gives none).
+    kind : BenchmarkKind
+        Kind of number.
+    unit : str
+        Unit or scale.
+    instrument : str
+        Outcome instrument.
+    direction : Direction or None
+        Direction of the scale the value is expressed on (None for proportions/ratios).
+    population : str
+        Who the number describes.
+    citation : str
+        Full reference.
+    note : str
+        Limits on transfer to our programme.
+    confidence : float
+        Level of the published interval.
+    responder_definition : str or None
+        For responder proportions, the definition used by the source.
+    """
+
+    key: str
+    description: str
+    value: float
+    ci_low: float
+    ci_high: float
+    kind: BenchmarkKind
+    unit: str
+    instrument: str
+    direction: Direction | None
+    population: str
+    citation: str
+    note: str
+    confidence: float = 0.95
+    responder_definition: str | None = None
+
+    @property
+    def has_interval(self) -> bool:
+        """True when the source published an interval."""
+        return not (math.isnan(self.ci_low) or math.isnan(self.ci_high))
+
+    def half_widths(self, confidence: float) -> tuple[float, float]:
+        """Lower and upper half-widths, rescaled to ``confidence`` by the normal quantile ratio.
+
+        (0, 0) when no interval was published.
+        """
+        if not self.has_interval:
+            return 0.0, 0.0
+        k = z_quantile(confidence) / z_quantile(self.confidence)
+        return k * (self.value - self.ci_low), k * (self.ci_high - self.value)
+
+    def as_row(self) -> dict[str, Any]:
+        """A flat dict for tables."""
+        return {
+            "key": self.key,
+            "description": self.description,
+            "value": self.value,
+            "ci_low": self.ci_low,
+            "ci_high": self.ci_high,
+            "confidence": self.confidence,
+            "kind": self.kind.value,
+            "unit": self.unit,
+            "instrument": self.instrument,
+            "population": self.population,
+            "responder_definition": self.responder_definition,
+            "citation": self.citation,
+            "note": self.note,
+        }
+
+    def as_text(self) -> str:
+        """One line with value, interval (or its absence) and citation."""
+        if self.kind is BenchmarkKind.QUALITATIVE:
+            figure = "qualitative"
+        else:
+            interval = (
+                f"{round(self.confidence * 100)}% CI {_fmt(self.ci_low)} to {_fmt(self.ci_high)}"
+                if self.has_interval
+                else "no interval published"
+            )
+            figure = f"{_fmt(self.value)} {self.unit} ({interval})"
+        return (
+            f"{self.description}: {figure}. Population: {self.population}. "
+            f"Source: {self.citation}. Note: {self.note}."
+        )
+
+    def as_html(self) -> str:
+        """Escaped HTML of :meth:`as_text`."""
+        return f'<div class="nr-benchmark">{html.escape(self.as_text())}</div>'
+
+
+_NAN = math.nan
+_SIAFIS = (
+    "Siafis S, Çıray O, Schneider-Thoma J, et al. Placebo response in pharmacological and "
+    "dietary supplement trials of autism spectrum disorder (ASD): systematic review and "
+    "meta-regression analysis. Mol Autism 2020;11:66. doi:10.1186/s13229-020-00372-z"
+)
+_SIAFIS_POP = (
+    "placebo arms of 86 randomised trials of drugs and dietary supplements in ASD "
+    "(2360 participants on placebo, 87% children/adolescents; mostly 8–12 weeks)"
+)
+_SIAFIS_NOTE = (
+    "placebo response was larger with caregiver than clinician ratings; a cell-therapy "
+    "programme rated by informed caregivers should expect at least this much"
+)
+_QU = (
+    "Qu J, Liu Z, Li L, et al. Efficacy and safety of stem cell therapy in children with "
+    "autism spectrum disorders: a systematic review and meta-analysis. Front Pediatr "
+    "2022;10:897398. doi:10.3389/fped.2022.897398"
+)
+_QU_POP = "5 controlled studies of stem cells plus rehabilitation vs rehabilitation alone"
+_SIKICH = (
+    "Sikich L, Kolevzon A, King BH, et al. Intranasal oxytocin in children and adolescents "
+    "with autism spectrum disorder. N Engl J Med 2021;385:1462–1473"
+)
+_HARSTAD = (
+    "Harstad E, Hanson E, Brewster SJ, et al. Persistence of autism spectrum disorder from "
+    "early childhood through school age. JAMA Pediatr 2023;177:1197–1205"
+)
+
+PLACEBO_CGI_I_RESPONDERS = Benchmark(
+    key="placebo_cgi_i_responders",
+    description="placebo responders (at least much improved on CGI-I)",
+    value=0.19,
+    ci_low=0.16,
+    ci_high=0.22,
+    kind=BenchmarkKind.PROPORTION,
+    unit="proportion",
+    instrument="CGI-I",
+    direction=None,
+    population=_SIAFIS_POP,
+    citation=_SIAFIS,
+    note=_SIAFIS_NOTE,
+    responder_definition="CGI-I ≤ 2 (much or very much improved)",
+)
+PLACEBO_SMC_CORE = Benchmark(
+    key="placebo_smc_core",
+    description="placebo standardized mean change, overall core symptoms",
+    value=-0.36,
+    ci_low=-0.46,
+    ci_high=-0.26,
+    kind=BenchmarkKind.STANDARDIZED_MEAN_CHANGE,
+    unit="SD units (negative = fewer symptoms)",
+    instrument="scales of overall core symptoms",
+    direction=Direction.HIGHER_IS_WORSE,
+    population=_SIAFIS_POP,
+    citation=_SIAFIS,
+    note=_SIAFIS_NOTE,
+)
+PLACEBO_SMC_SOCIAL_COMMUNICATION = Benchmark(
+    key="placebo_smc_social_communication",
+    description="placebo standardized mean change, social-communication difficulties",
+    value=-0.32,
+    ci_low=-0.39,
+    ci_high=-0.25,
+    kind=BenchmarkKind.STANDARDIZED_MEAN_CHANGE,
+    unit="SD units (negative = fewer difficulties)",
+    instrument="social-communication scales",
+    direction=Direction.HIGHER_IS_WORSE,
+    population=_SIAFIS_POP,
+    citation=_SIAFIS,
+    note=_SIAFIS_NOTE,
+)
+PLACEBO_SMC_REPETITIVE = Benchmark(
+    key="placebo_smc_repetitive",
+    description="placebo standardized mean change, repetitive behaviours",
+    value=-0.23,
+    ci_low=-0.32,
+    ci_high=-0.15,
+    kind=BenchmarkKind.STANDARDIZED_MEAN_CHANGE,
+    unit="SD units (negative = fewer behaviours)",
+    instrument="repetitive-behaviour scales",
+    direction=Direction.HIGHER_IS_WORSE,
+    population=_SIAFIS_POP,
+    citation=_SIAFIS,
+    note=_SIAFIS_NOTE,
+)
+OXYTOCIN_ABC_SW_CHANGE_DRUG = Benchmark(
+    key="oxytocin_abc_sw_change_drug",
+    description="mean change on ABC modified Social Withdrawal, intranasal oxytocin arm",
+    value=-3.7,
+    ci_low=_NAN,
+    ci_high=_NAN,
+    kind=BenchmarkKind.MEAN_CHANGE,
+    unit="ABC-mSW points (negative = improvement)",
+    instrument="ABC modified Social Withdrawal",
+    direction=Direction.HIGHER_IS_WORSE,
+    population="children and adolescents with ASD, 24-week randomised placebo-controlled trial",
+    citation=_SIKICH,
+    note="the placebo arm improved almost as much (−3.5): change within an arm is not effect",
+)
+OXYTOCIN_ABC_SW_CHANGE_PLACEBO = Benchmark(
+    key="oxytocin_abc_sw_change_placebo",
+    description="mean change on ABC modified Social Withdrawal, placebo arm",
+    value=-3.5,
+    ci_low=_NAN,
+    ci_high=_NAN,
+    kind=BenchmarkKind.MEAN_CHANGE,
+    unit="ABC-mSW points (negative = improvement)",
+    instrument="ABC modified Social Withdrawal",
+    direction=Direction.HIGHER_IS_WORSE,
+    population="children and adolescents with ASD, 24-week randomised placebo-controlled trial",
+    citation=_SIKICH,
+    note="what placebo, time and caregiver expectation produce on this subscale in 24 weeks",
+)
+REHAB_CGI_EFFECTIVE_RATE_CONTROL = Benchmark(
+    key="rehab_cgi_effective_rate_control",
+    description="CGI 'effective rate' with rehabilitation alone",
+    value=0.60,
+    ci_low=_NAN,
+    ci_high=_NAN,
+    kind=BenchmarkKind.PROPORTION,
+    unit="proportion",
+    instrument="CGI",
+    direction=None,
+    population=_QU_POP,
+    citation=_QU,
+    note=(
+        "the source studies' own, looser 'effective' definition (not CGI-I ≤ 2); stem cells "
+        "added nothing on it (62% vs 60%, RR 1.01)"
+    ),
+    responder_definition="CGI 'effective' as defined by the source studies",
+)
+REHAB_CGI_EFFECTIVE_RATE_STEM_CELL = Benchmark(
+    key="rehab_cgi_effective_rate_stem_cell",
+    description="CGI 'effective rate' with stem cells plus rehabilitation",
+    value=0.62,
+    ci_low=_NAN,
+    ci_high=_NAN,
+    kind=BenchmarkKind.PROPORTION,
+    unit="proportion",
+    instrument="CGI",
+    direction=None,
+    population=_QU_POP,
+    citation=_QU,
+    note="no better than rehabilitation alone (60%)",
+    responder_definition="CGI 'effective' as defined by the source studies",
+)
+REHAB_CGI_EFFECTIVE_RR = Benchmark(
+    key="rehab_cgi_effective_rr",
+    description="risk ratio of CGI 'effective', stem cells vs rehabilitation alone",
+    value=1.01,
+    ci_low=0.87,
+    ci_high=1.18,
+    kind=BenchmarkKind.RATIO,
+    unit="risk ratio",
+    instrument="CGI",
+    direction=None,
+    population=_QU_POP,
+    citation=_QU,
+    note="pooled controlled evidence shows no difference in global improvement",
+)
+REHAB_CARS_MEAN_DIFFERENCE = Benchmark(
+    key="rehab_cars_mean_difference",
+    description="CARS weighted mean difference, stem cells vs rehabilitation alone",
+    value=-5.96,
+    ci_low=-8.87,
+    ci_high=-3.06,
+    kind=BenchmarkKind.MEAN_DIFFERENCE,
+    unit="CARS points (negative = less severe with stem cells)",
+    instrument="CARS",
+    direction=Direction.HIGHER_IS_WORSE,
+    population=_QU_POP,
+    citation=_QU,
+    note="5 small, mostly unblinded studies; CARS ratings were not blinded in all",
+)
+NATURAL_HISTORY_NONPERSISTENT_ASD = Benchmark(
+    key="natural_history_nonpersistent_asd",
+    description="children no longer meeting ASD criteria at 5–7 years under usual care",
+    value=79 / 213,
+    ci_low=wilson_interval(79, 213, 0.95)[0],
+    ci_high=wilson_interval(79, 213, 0.95)[1],
+    kind=BenchmarkKind.PROPORTION,
+    unit="proportion",
+    instrument="research diagnostic assessment (DSM-5)",
+    direction=None,
+    population="213 children diagnosed at 12–36 months, community interventions only",
+    citation=_HARSTAD,
+    note="79/213; interval is the Wilson interval computed here from those counts",
+)
+NATURAL_HISTORY_VINELAND_CHANGE = Benchmark(
+    key="natural_history_vineland_change",
+    description="Vineland adaptive behaviour composite change under usual care (73.5 → 82.4)",
+    value=82.4 - 73.5,
+    ci_low=_NAN,
+    ci_high=_NAN,
+    kind=BenchmarkKind.MEAN_CHANGE,
+    unit="standard-score points (positive = improvement)",
+    instrument="Vineland composite",
+    direction=Direction.HIGHER_IS_BETTER,
+    population="usual-care cohort diagnosed at 12–36 months, reassessed at 5–7 years",
+    citation=_HARSTAD,
+    note=(
+        "composite means as recorded in the project's domain notes (DOMAIN.md §4); about 9 "
+        "points of gain with no experimental therapy"
+    ),
+)
+NATURAL_HISTORY_ATEC_AGE = Benchmark(
+    key="natural_history_atec_age",
+    description="ATEC scores fall over time, more in younger children",
+    value=_NAN,
+    ci_low=_NAN,
+    ci_high=_NAN,
+    kind=BenchmarkKind.QUALITATIVE,
+    unit="ATEC points",
+    instrument="ATEC total",
+    direction=Direction.HIGHER_IS_WORSE,
+    population="large parent-reported longitudinal ATEC samples",
+    citation=(
+        "Mahapatra S, Vyshedsky D, Martinez S, et al. Autism Treatment Evaluation Checklist "
+        "(ATEC) norms: a 'growth chart' for ATEC score changes as a function of age. Children "
+        "2018;5:25. Mahapatra S et al. Longitudinal epidemiological study of autism subgroups "
+        "using ATEC score. J Autism Dev Disord 2020;50:1497–1508"
+    ),
+    note="any age gradient in an uncontrolled cohort is expected without treatment",
+)
+UCB_ACCESS_NULL = Benchmark(
+    key="ucb_access_null",
+    description="single IV cord-blood infusion vs placebo: no effect on Vineland-3 Socialization",
+    value=_NAN,
+    ci_low=_NAN,
+    ci_high=_NAN,
+    kind=BenchmarkKind.QUALITATIVE,
+    unit="Vineland-3 Socialization",
+    instrument="Vineland-3 Socialization",
+    direction=Direction.HIGHER_IS_BETTER,
+    population="ACCeSS randomised trial, 180 children with ASD",
+    citation=(
+        "Dawson G, Sun JM, Baker J, et al. A phase II randomized clinical trial of the safety "
+        "and efficacy of intravenous umbilical cord blood infusion for treatment of children "
+        "with autism spectrum disorder. J Pediatr 2020;222:164–173"
+    ),
+    note="the largest randomised cell-therapy trial in ASD so far found no effect on its primary "
+    "outcome",
+)
+
+ALL_BENCHMARKS: tuple[Benchmark, ...] = (
+    PLACEBO_CGI_I_RESPONDERS,
+    PLACEBO_SMC_CORE,
+    PLACEBO_SMC_SOCIAL_COMMUNICATION,
+    PLACEBO_SMC_REPETITIVE,
+    OXYTOCIN_ABC_SW_CHANGE_DRUG,
+    OXYTOCIN_ABC_SW_CHANGE_PLACEBO,
+    REHAB_CGI_EFFECTIVE_RATE_CONTROL,
+    REHAB_CGI_EFFECTIVE_RATE_STEM_CELL,
+    REHAB_CGI_EFFECTIVE_RR,
+    REHAB_CARS_MEAN_DIFFERENCE,
+    NATURAL_HISTORY_NONPERSISTENT_ASD,
+    NATURAL_HISTORY_VINELAND_CHANGE,
+    NATURAL_HISTORY_ATEC_AGE,
+    UCB_ACCESS_NULL,
+)
+
+EXTERNAL = (
+    "external benchmark from other studies (different children, raters and timing): "
+    "context, not a concurrent control"
+)
+NO_BENCHMARK_INTERVAL = (
+    "the benchmark has no published interval and is treated as exact: the comparison "
+    "interval is too narrow"
+)
+
+
+def compare_rate_with_benchmark(observed: Estimate, benchmark: Benchmark) -> Estimate:
+    """Observed responder rate minus a benchmark rate, allowing for the benchmark's uncertainty.
+
+    Parameters
+    ----------
+    observed : Estimate
+        A responder rate (from :func:`~neuroregen.stats.proportions.responder_rate`), with
+        its Wilson interval and ``details["definition"]``.
+    benchmark : Benchmark
+        A PROPORTION benchmark.
+
+    Returns
+    -------
+    Estimate
+        d = p̂ − b. Positive means more responders than the benchmark.
+
+    Notes
+    -----
+    Interval (MOVER; Zou & Donner 2008, the construction of Newcombe's method 10):
+    L = d − √((p̂ − l)² + (b_u − b)²), U = d + √((u − p̂)² + (b − b_l)²), where (l, u) is the
+    observed Wilson interval and (b_l, b_u) the published benchmark interval rescaled to the
+    same confidence level. Each side combines the two sources of error in quadrature.
+
+    Test: z = (p̂ − b)/√(b(1 − b)/n + SE_b²), with SE_b = (b_u − b_l)/(2·z_{0.975}), two-sided
+    normal p-value — a score-type test of "our rate equals the benchmark" that counts the
+    benchmark's own standard error.
+
+    Caveats: the observed caveats, the external-benchmark caveat, a warning when the
+    responder definitions differ, and one when the benchmark has no interval.
+
+    References
+    ----------
+    Zou GY, Donner A. Construction of confidence limits about effect measures: a general
+    approach. *Stat Med* 2008;27:1693–1702. Newcombe RG. *Stat Med* 1998;17:873–890.
+
+    Examples
+    --------
+    >>> from neuroregen.stats.proportions import ResponderDefinition, responder_rate_from_counts
+    >>> rate = responder_rate_from_counts(12, 30, definition=ResponderDefinition.cgi_i())
+    >>> cmp = compare_rate_with_benchmark(rate, PLACEBO_CGI_I_RESPONDERS)
+    >>> round(cmp.estimate, 2), round(cmp.ci_low, 3), round(cmp.ci_high, 3)
+    (0.21, 0.053, 0.389)
+    """
+    if benchmark.kind is not BenchmarkKind.PROPORTION:
+        raise ValueError(f"benchmark {benchmark.key} is not a proportion")
+    conf = observed.confidence
+    p, n = observed.estimate, observed.n
+    b = benchmark.value
+    down, up = benchmark.half_widths(conf)
+    low, high = mover_difference(p, (observed.ci_low, observed.ci_high), b, (b - down, b + up))
+    se_b = (
+        (benchmark.ci_high - benchmark.ci_low) / (2.0 * z_quantile(benchmark.confidence))
+        if benchmark.has_interval
+        else 0.0
+    )
+    se0 = math.sqrt(b * (1.0 - b) / n + se_b**2)
+    z = (p - b) / se0
+    pval = float(2.0 * stats.norm.sf(abs(z)))
+    caveats: list[str] = [*observed.caveats, EXTERNAL]
+    definition = observed.details.get("definition")
+    if benchmark.responder_definition and definition != benchmark.responder_definition:
+        caveats.append(
+            f"responder definitions differ (ours: {definition}; benchmark: "
+            f"{benchmark.responder_definition}): the comparison is only indicative"
+        )
+    if not benchmark.has_interval:
+        caveats.append(NO_BENCHMARK_INTERVAL)
+    return Estimate(
+        quantity=f"responder rate minus benchmark ({benchmark.description})",
+        estimate=p - b,
+        ci_low=low,
+        ci_high=high,
+        confidence=conf,
+        n=n,
+        method=(
+            "difference from benchmark; MOVER interval (Wilson interval ⊕ benchmark interval "
+            "in quadrature); z-test with benchmark SE"
+        ),
+        comparator=f"{benchmark.description} — {benchmark.citation}",
+        caveats=tuple(dict.fromkeys(caveats)),
+        p_value=pval,
+        details={
+            "observed": p,
+            "benchmark": b,
+            "benchmark_se": se_b,
+            "z": z,
+            "definition": definition,
+            "benchmark_definition": benchmark.responder_definition,
+        },
+    )
+
+
+def compare_change_with_benchmark(
+    observed: Estimate, benchmark: Benchmark, *, direction: Direction | None = None
+) -> Estimate:
+    """Observed standardized (or raw) change minus a benchmark change, as *extra improvement*.
+
+    Parameters
+    ----------
+    observed : Estimate
+        A within-group change from :mod:`neuroregen.stats.within` (d_av recommended).
+    benchmark : Benchmark
+        A STANDARDIZED_MEAN_CHANGE or MEAN_CHANGE benchmark.
+    direction : Direction, optional
+        Direction of the observed scale; defaults to ``observed.details["direction"]``.
+
+    Returns
+    -------
+    Estimate
+        Δ = improvement_observed − improvement_benchmark, where improvement = sign × change.
+        Positive means our children improved more than the benchmark group did.
+
+    Notes
+    -----
+    Both changes are first turned into improvements (sign +1 when higher is better), so an
+    ATEC fall and a placebo SMC of −0.36 are compared on the same footing. Interval: MOVER
+    from the observed interval and the benchmark's published interval (quadrature on each
+    side). p-value: z = Δ/√(SE_obs² + SE_b²), SE_x = (upper − lower)/(2·z) from each interval.
+
+    Standardizers may differ: published SMCs are usually change/SD at baseline, closer to
+    d_av than to d_z; comparing a d_z with them overstates our effect. A caveat says so.
+
+    References
+    ----------
+    Zou GY, Donner A. *Stat Med* 2008;27:1693–1702. Siafis S et al. *Mol Autism*
+    2020;11:66.
+
+    Examples
+    --------
+    >>> from neuroregen.stats import Direction, Estimate
+    >>> obs = Estimate("d_av, ATEC", -0.6, -0.9, -0.3, 0.95, 40, "d_av", "own baseline",
+    ...                details={"direction": "higher_is_worse"})
+    >>> cmp = compare_change_with_benchmark(obs, PLACEBO_SMC_CORE)
+    >>> round(cmp.estimate, 2), round(cmp.ci_low, 3), round(cmp.ci_high, 3)
+    (0.24, -0.076, 0.556)
+    """
+    if benchmark.kind not in (
+        BenchmarkKind.STANDARDIZED_MEAN_CHANGE,
+        BenchmarkKind.MEAN_CHANGE,
+    ):
+        raise ValueError(f"benchmark {benchmark.key} is not a change")
+    if benchmark.direction is None:  # pragma: no cover - every change benchmark has one
+        raise ValueError("benchmark direction unknown")
+    if direction is None:
+        raw = observed.details.get("direction")
+        if raw is None:
+            raise ValueError("pass direction: the observed estimate does not record it")
+        direction = Direction(raw)
+    conf = observed.confidence
+    s_o, s_b = direction.sign, benchmark.direction.sign
+    obs_imp = s_o * observed.estimate
+    obs_lo, obs_hi = sorted((s_o * observed.ci_low, s_o * observed.ci_high))
+    b_imp = s_b * benchmark.value
+    down, up = benchmark.half_widths(conf)
+    b_lo, b_hi = sorted((s_b * (benchmark.value - down), s_b * (benchmark.value + up)))
+    low, high = mover_difference(obs_imp, (obs_lo, obs_hi), b_imp, (b_lo, b_hi))
+    z_c = z_quantile(conf)
+    se_o = (obs_hi - obs_lo) / (2.0 * z_c)
+    se_b = (b_hi - b_lo) / (2.0 * z_c)
+    se = math.sqrt(se_o**2 + se_b**2)
+    diff = obs_imp - b_imp
+    pval = float(2.0 * stats.norm.sf(abs(diff / se))) if se > 0 else None
+    caveats: list[str] = [*observed.caveats, EXTERNAL]
+    if benchmark.kind is BenchmarkKind.STANDARDIZED_MEAN_CHANGE:
+        caveats.append(
+            "standardizers may differ (benchmark SMCs divide by a score SD; d_z divides by "
+            "the SD of change and is larger): compare d_av, not d_z"
+        )
+    if not benchmark.has_interval:
+        caveats.append(NO_BENCHMARK_INTERVAL)
+    return Estimate(
+        quantity=f"improvement beyond benchmark ({benchmark.description})",
+        estimate=diff,
+        ci_low=low,
+        ci_high=high,
+        confidence=conf,
+        n=observed.n,
+        method="difference of improvements; MOVER interval; z-test from interval SEs",
+        comparator=f"{benchmark.description} — {benchmark.citation}",
+        caveats=tuple(dict.fromkeys(caveats)),
+        p_value=pval,
+        details={
+            "observed_improvement": obs_imp,
+            "benchmark_improvement": b_imp,
+            "se_observed": se_o,
+            "se_benchmark": se_b,
+        },
+    )
