@@ -12,11 +12,13 @@ export NEUROREGEN_VAR_DIR ?= $(CURDIR)/var
 
 $(STAMP): pyproject.toml requirements.lock
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	@if command -v uv >/dev/null 2>&1; then \
-		uv pip install --python $(BIN)/python -r requirements.lock && \
-		uv pip install --python $(BIN)/python --no-deps -e . ; \
+	@# uv when available (on PATH, or installed into the venv by pip); plain pip otherwise.
+	@UV=$$(command -v uv || true); \
+	if [ -z "$$UV" ] && $(BIN)/python -m pip install --quiet uv >/dev/null 2>&1; then UV=$(BIN)/uv; fi; \
+	if [ -n "$$UV" ]; then \
+		$$UV pip install --quiet --python $(BIN)/python -r requirements.lock && \
+		$$UV pip install --quiet --python $(BIN)/python --no-deps -e . ; \
 	else \
-		$(BIN)/python -m pip install --quiet --upgrade pip && \
 		$(BIN)/python -m pip install --quiet -r requirements.lock && \
 		$(BIN)/python -m pip install --quiet --no-deps -e . ; \
 	fi
