@@ -33,6 +33,8 @@ class Capability(enum.StrEnum):
     RELEASE_LOT = "release_lot"  # signed release of a product lot for clinical use
     MANAGE_INSTRUMENTS = "manage_instruments"  # import/replace instrument definitions
     CLOSE_QUERY = "close_query"  # close a data-quality query after review
+    REPORT_SAFETY = "report_safety"  # record adverse events, follow-ups, report submissions
+    CONFIGURE_SAFETY = "configure_safety"  # biomarker signal rules and stopping rules
 
 
 _C = Capability
@@ -49,6 +51,7 @@ CAPABILITIES: dict[str, frozenset[Capability]] = {
             _C.MANAGE_INSTRUMENTS,
             _C.CLOSE_QUERY,
             _C.MANAGE_PROTOCOL,
+            _C.CONFIGURE_SAFETY,
         }
     ),
     Role.INVESTIGATOR: frozenset(
@@ -62,11 +65,12 @@ CAPABILITIES: dict[str, frozenset[Capability]] = {
             _C.EXPORT_PSEUDONYMOUS,
             _C.ADMINISTER_PRODUCT,
             _C.CLOSE_QUERY,
+            _C.REPORT_SAFETY,
         }
     ),
     Role.COORDINATOR: frozenset(
         {_C.VIEW, _C.VIEW_IDENTITY, _C.MANAGE_PARTICIPANT, _C.RECORD_CONSENT,
-         _C.ADMINISTER_PRODUCT}
+         _C.ADMINISTER_PRODUCT, _C.REPORT_SAFETY}
     ),
     Role.LAB: frozenset({_C.VIEW, _C.LAB_WRITE, _C.RELEASE_LOT}),
     # Monitors verify and audit every site but change nothing; identity stays with the sites.
@@ -78,6 +82,6 @@ CAPABILITIES: dict[str, frozenset[Capability]] = {
 WRITE_CAPABILITIES = frozenset(
     {_C.MANAGE_PARTICIPANT, _C.RECORD_CONSENT, _C.SIGN_CLINICAL, _C.LAB_WRITE, _C.MANAGE_SITE,
      _C.MANAGE_INSTRUMENTS, _C.CLOSE_QUERY, _C.ADMINISTER_PRODUCT, _C.RELEASE_LOT,
-     _C.MANAGE_PROTOCOL}
+     _C.MANAGE_PROTOCOL, _C.REPORT_SAFETY, _C.CONFIGURE_SAFETY}
 )
 assert not (CAPABILITIES[Role.MONITOR] & WRITE_CAPABILITIES)  # noqa: S101 - invariant of the table

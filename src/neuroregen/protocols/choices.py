@@ -12,7 +12,10 @@ class ProtocolStatus(models.TextChoices):
 
 class ProductType(models.TextChoices):
     IPSC_NEURONS = "ipsc_neurons", _("Autologous iPSC-derived neurons")
-    IPSC_OLIGODENDROCYTE_PROGENITORS = "ipsc_opc", _("Autologous iPSC-derived oligodendrocyte progenitors")
+    IPSC_OLIGODENDROCYTE_PROGENITORS = (
+        "ipsc_opc",
+        _("Autologous iPSC-derived oligodendrocyte progenitors"),
+    )
     IPSC_ASTROCYTES = "ipsc_astrocytes", _("Autologous iPSC-derived astrocytes")
     IPSC_MIX = "ipsc_mix", _("Autologous iPSC-derived neural mix (defined)")
     MSC_ALLOGENEIC = "msc", _("Allogeneic mesenchymal stromal cells")
@@ -23,8 +26,15 @@ class ProductType(models.TextChoices):
 
     @classmethod
     def autologous(cls) -> frozenset[str]:
-        return frozenset({cls.IPSC_NEURONS, cls.IPSC_OLIGODENDROCYTE_PROGENITORS,
-                          cls.IPSC_ASTROCYTES, cls.IPSC_MIX, cls.CORD_BLOOD_AUTOLOGOUS})
+        return frozenset(
+            {
+                cls.IPSC_NEURONS,
+                cls.IPSC_OLIGODENDROCYTE_PROGENITORS,
+                cls.IPSC_ASTROCYTES,
+                cls.IPSC_MIX,
+                cls.CORD_BLOOD_AUTOLOGOUS,
+            }
+        )
 
 
 class DoseUnit(models.TextChoices):
@@ -38,3 +48,38 @@ class Route(models.TextChoices):
     INTRAVENOUS = "iv", _("Intravenous")
     INTRATHECAL = "it", _("Intrathecal")
     INTRANASAL = "in", _("Intranasal")
+
+
+class AssignmentStatus(models.TextChoices):
+    # "overridden" is in force like "confirmed": the investigator chose differently from the
+    # recommendation and said why.
+    RECOMMENDED = "recommended", _("Recommended (awaiting investigator)")
+    CONFIRMED = "confirmed", _("Confirmed")
+    OVERRIDDEN = "overridden", _("Confirmed with override")
+    DECLINED = "declined", _("Not confirmed")
+    ENDED = "ended", _("Ended")
+
+    @classmethod
+    def in_force(cls) -> frozenset[str]:
+        return frozenset({cls.CONFIRMED, cls.OVERRIDDEN})
+
+
+class RuleKind(models.TextChoices):
+    REQUIRE = "require", _("Inclusion: participant must meet this")
+    EXCLUDE = "exclude", _("Exclusion: participant is excluded when this holds")
+    EXCLUDE_ARM = "exclude_arm", _("Arm exclusion: the arm is not offered when this holds")
+    PREFER_ARM = "prefer_arm", _("Personalisation: recommend the arm when this holds")
+    DOSE_PER_KG = "dose_per_kg", _("Personalisation: recommend this dose per kg when this holds")
+
+
+class RuleOperator(models.TextChoices):
+    EQ = "eq", "="
+    NE = "ne", "≠"
+    LT = "lt", "<"
+    LE = "le", "≤"
+    GT = "gt", ">"
+    GE = "ge", "≥"
+    IN = "in", _("is one of")
+    NOT_IN = "not_in", _("is none of")
+    CONTAINS = "contains", _("includes")
+    NOT_CONTAINS = "not_contains", _("does not include")

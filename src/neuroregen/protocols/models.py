@@ -1,18 +1,27 @@
-"""Protocols and their arms. A protocol version is immutable once active: amendments are new
-versions, so data collected under the old one keeps pointing at what was in force."""
+"""Protocols, their arms, eligibility/personalisation rules, and participants' assignments.
+
+A protocol version is immutable once active: amendments are new versions, so data collected
+under the old one keeps pointing at what was in force. The visit schedule of a protocol lives
+in the visits app (``VisitDefinition``).
+"""
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.core.validators import MinValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from neuroregen.core.audit import AuditedModel
+from neuroregen.core.scoping import scoped_manager
 from neuroregen.protocols import choices as c
 from neuroregen.protocols.dose import DoseRule
+from neuroregen.visits.timeline import PhaseBoundaries
 
 
 class Protocol(AuditedModel):
+    """One version of a protocol: arms, rules and visit schedule. Edited only while draft."""
+
     code = models.SlugField(_("code"), max_length=40)
     version = models.CharField(_("version"), max_length=20)
     name = models.CharField(_("name"), max_length=200)
@@ -20,13 +29,24 @@ class Protocol(AuditedModel):
         _("status"), max_length=8, choices=c.ProtocolStatus.choices, default=c.ProtocolStatus.DRAFT
     )
     regulatory_reference = models.CharField(
-        _("regulatory reference"), max_length=100, blank=True,
+        _("regulatory reference"),
+        max_length=100,
+        blank=True,
         help_text=_("IND number or clinical trial authorisation number."),
     )
     description = models.TextField(_("description"), blank=True)
     supersedes = models.ForeignKey(
         "self", on_delete=models.PROTECT, null=True, blank=True, related_name="amendments"
     )
+    baseline_from_day = models.SmallIntegerField(_("baseline starts on study day"), default=-30)
+    early_until_day = models.PositiveSmallIntegerField(
+        _("early phase ends on study day"), default=45
+    )
+    mid_until_day = models.PositiveSmallIntegerField(_("mid phase ends on study day"), default=150)
+    late_until_day = models.PositiveSmallIntegerField(
+        _("late phase ends on study day"), default=400
+    )
+    activated_on = models.DateField(_("activated on"), null=True, blank=True)
 
     class Meta:
         ordering = ["code", "version"]
@@ -37,8 +57,22 @@ class Protocol(AuditedModel):
     def __str__(self) -> str:
         return f"{self.code} v{self.version}"
 
+    @property
+    def is_editable(self) -> bool:
+        return self.status == c.ProtocolStatus.DRAFT
+
+    def boundaries(self) -> PhaseBoundaries:
+        return PhaseBoundaries(
+            baseline_from=self.baseline_from_day,
+            early_until=self.early_until_day,
+            mid_until=self.mid_until_day,
+            late_until=self.late_until_day,
+        )
+
 
 class Arm(AuditedModel):
+    """A treatment arm: product, dose rule, route, number and spacing of administrations."""
+
     protocol = models.ForeignKey(Protocol, on_delete=models.CASCADE, related_name="arms")
     code = models.SlugField(_("code"), max_length=40)
     name = models.CharField(_("name"), max_length=200)
@@ -47,16 +81,16 @@ class Arm(AuditedModel):
     dose_unit = models.CharField(_("dose unit"), max_length=20, choices=c.DoseUnit.choices)
     dose_per_kg_min = models.DecimalField(_("minimum dose per kg"), max_digits=20, decimal_places=4)
     dose_per_kg_max = models.DecimalField(_("maximum dose per kg"), max_digits=20, decimal_places=4)
-    dose_per_kg_default = models.DecimalField(_("planned dose per kg"), max_digits=20, decimal_places=4)
+    dose_per_kg_default = models.DecimalField(
+        _("planned dose per kg"), max_digits=20, decimal_places=4
+    )
     dose_absolute_cap = models.DecimalField(
         _("maximum total dose"), max_digits=24, decimal_places=4, null=True, blank=True
     )
     administrations = models.PositiveSmallIntegerField(
         _("number of administrations"), default=1, validators=[MinValueValidator(1)]
     )
-    spacing_days = models.PositiveSmallIntegerField(
-        _("days between administrations"), default=0
-    )
+    spacing_days = models.PositiveSmallIntegerField(_("days between administrations"), default=0)
     is_control = models.BooleanField(_("control arm"), default=False)
 
     class Meta:
@@ -86,3 +120,143 @@ class Arm(AuditedModel):
             per_kg_default=self.dose_per_kg_default,
             absolute_cap=self.dose_absolute_cap,
         )
+
+
+class EligibilityRule(AuditedModel):
+    """One eligibility or personalisation rule, as data: ``<field> <operator> <value>``.
+
+    ``field`` names an entry of the participant profile (see ``protocols.profile.FIELDS``); a
+    rule naming an unknown field is refused when saved through the services. ``reason`` is the
+    sentence shown to the investigator when the rule fires.
+    """
+
+    protocol = models.ForeignKey(Protocol, on_delete=models.CASCADE, related_name="rules")
+    code = models.SlugField(_("code"), max_length=40)
+    kind = models.CharField(_("kind"), max_length=12, choices=c.RuleKind.choices)
+    field = models.CharField(_("profile field"), max_length=40)
+    operator = models.CharField(_("operator"), max_length=12, choices=c.RuleOperator.choices)
+    value = models.JSONField(_("value"))
+    arm_code = models.SlugField(
+        _("arm"),
+        max_length=40,
+        blank=True,
+        help_text=_("For arm exclusions, arm preferences and doses: the arm's code."),
+    )
+    dose_per_kg = models.DecimalField(
+        _("dose per kg"), max_digits=20, decimal_places=4, null=True, blank=True
+    )
+    reason = models.CharField(_("reason shown"), max_length=300)
+    order = models.PositiveSmallIntegerField(_("order"), default=0)
+
+    class Meta:
+        ordering = ["protocol", "order", "code"]
+        constraints = [
+            models.UniqueConstraint(fields=["protocol", "code"], name="rule_unique_code")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.code}: {self.field} {self.operator} {self.value}"
+
+    def as_spec(self) -> dict:
+        return {
+            "code": self.code,
+            "kind": self.kind,
+            "field": self.field,
+            "operator": self.operator,
+            "value": self.value,
+            "arm_code": self.arm_code,
+            "dose_per_kg": None if self.dose_per_kg is None else str(self.dose_per_kg),
+            "reason": self.reason,
+        }
+
+
+class Assignment(AuditedModel):
+    """A participant's assignment to a protocol arm: recommendation, then investigator decision.
+
+    The recommendation (with the profile it was computed from and the reason for every rule
+    that fired) is kept as it was; the investigator confirms it or overrides it with a reason,
+    and signs the decision (an ``ElectronicSignature`` over the confirmed row).
+    Day 0 is the first administration; until it is recorded, visits hang on the planned day 0.
+    """
+
+    participant = models.ForeignKey(
+        "participants.Participant", on_delete=models.PROTECT, related_name="assignments"
+    )
+    protocol = models.ForeignKey(Protocol, on_delete=models.PROTECT, related_name="assignments")
+    status = models.CharField(
+        _("status"),
+        max_length=12,
+        choices=c.AssignmentStatus.choices,
+        default=c.AssignmentStatus.RECOMMENDED,
+    )
+    evaluated_on = models.DateField(_("evaluated on"))
+    profile = models.JSONField(_("profile evaluated"), default=dict)
+    evaluation = models.JSONField(_("rule outcomes"), default=dict)
+    eligible = models.BooleanField(_("eligible"), default=False)
+    recommended_arm = models.ForeignKey(
+        Arm, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    recommended_dose_per_kg = models.DecimalField(
+        _("recommended dose per kg"), max_digits=20, decimal_places=4, null=True, blank=True
+    )
+    arm = models.ForeignKey(
+        Arm, on_delete=models.PROTECT, null=True, blank=True, related_name="assignments"
+    )
+    dose_per_kg = models.DecimalField(
+        _("dose per kg"), max_digits=20, decimal_places=4, null=True, blank=True
+    )
+    dose_total = models.DecimalField(
+        _("total dose"), max_digits=28, decimal_places=4, null=True, blank=True
+    )
+    dose_unit = models.CharField(_("dose unit"), max_length=20, blank=True)
+    dose_capped = models.BooleanField(_("capped at maximum total dose"), default=False)
+    dose_explanation = models.CharField(_("dose calculation"), max_length=300, blank=True)
+    weight_kg = models.DecimalField(
+        _("weight used (kg)"), max_digits=5, decimal_places=2, null=True, blank=True
+    )
+    weight_measured_on = models.DateField(_("weight measured on"), null=True, blank=True)
+    confirmed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    confirmed_at = models.DateTimeField(_("confirmed at"), null=True, blank=True)
+    override_reason = models.CharField(_("override reason"), max_length=500, blank=True)
+    planned_day_zero = models.DateField(_("planned day 0"), null=True, blank=True)
+    day_zero = models.DateField(
+        _("day 0 (first administration)"),
+        null=True,
+        blank=True,
+        help_text=_("Site-local date of the first administration."),
+    )
+    day_zero_at = models.DateTimeField(_("first administration at"), null=True, blank=True)
+    ended_on = models.DateField(_("ended on"), null=True, blank=True)
+    end_reason = models.CharField(_("end reason"), max_length=300, blank=True)
+
+    objects = scoped_manager(site_path="participant__site", participant_path="participant")
+
+    class Meta:
+        ordering = ["participant", "-evaluated_on", "-pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["participant"],
+                condition=models.Q(status__in=["confirmed", "overridden"]),
+                name="assignment_one_in_force_per_participant",
+                violation_error_message=_("The participant already has an assignment in force."),
+            ),
+            models.CheckConstraint(
+                condition=~models.Q(status="overridden") | ~models.Q(override_reason=""),
+                name="assignment_override_has_reason",
+                violation_error_message=_("An override needs a reason."),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.participant} · {self.arm or self.protocol} · {self.get_status_display()}"
+
+    @property
+    def in_force(self) -> bool:
+        return self.status in c.AssignmentStatus.in_force()
+
+    @property
+    def anchor_day_zero(self):
+        """The day 0 visits hang on: the recorded one, else the planned one."""
+        return self.day_zero or self.planned_day_zero
