@@ -13,6 +13,13 @@ def _no_lockout(settings):
     settings.AXES_ENABLED = False
 
 
+@pytest.fixture(autouse=True)
+def _fast_password_hashing(settings):
+    # Argon2 is deliberately slow; tests sign in and e-sign hundreds of times. The production
+    # hasher list is asserted in tests/core/test_login.py.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
 @pytest.fixture
 def site_a(db):
     return site_create(code="SITE-A", name="Site A", country="UA", time_zone="Europe/Kyiv")

@@ -27,6 +27,10 @@ def test_correct_password_signs_in(site_a):
 
 
 @pytest.mark.django_db
-def test_passwords_are_hashed_with_argon2(site_a):
+def test_passwords_are_hashed_with_argon2(settings, site_a):
+    from neuroregen import settings as configured
+
+    assert configured.PASSWORD_HASHERS[0].endswith("Argon2PasswordHasher")
+    settings.PASSWORD_HASHERS = configured.PASSWORD_HASHERS
     user = make_user(Role.COORDINATOR, site_a, "hash-user")
     assert user.password.startswith("argon2")

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import importlib
+import random
 from typing import Any
 
 from django.core.management.base import BaseCommand
@@ -14,6 +16,17 @@ from neuroregen.participants.models import FamilyLink, Participant
 from neuroregen.synthetic.cohort import build_cohort
 
 DEMO_PASSWORD_SUFFIX = "-demo-2026!"
+
+# Each app's synthetic builder, in dependency order: protocols (assignments, day 0, visits)
+# before products, instruments and safety, which attach to visits and administrations.
+POPULATE = ("protocols",)
+
+
+def populate_modules(cohort: Any, *, seed: int, stdout: Any) -> None:
+    for offset, name in enumerate(POPULATE, start=1):
+        module = importlib.import_module(f"neuroregen.synthetic.{name}")
+        summary = module.populate(cohort, random.Random(seed + offset))  # noqa: S311 - synthetic
+        stdout.write(f"  synthetic {name}: {summary}")
 
 
 class Command(BaseCommand):
@@ -36,6 +49,7 @@ class Command(BaseCommand):
                 f"Built a SYNTHETIC cohort: {len(cohort.participants)} participants "
                 f"at {len(cohort.sites)} sites (seed {options['seed']})."
             )
+            populate_modules(cohort, seed=options["seed"], stdout=self.stdout)
         first_site = Participant.objects.order_by("site__code").first().site  # type: ignore[union-attr]
         rows = []
         for role in Role:
