@@ -1,3 +1,36 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
 
-urlpatterns: list = []
+from neuroregen.instruments import views
+
+urlpatterns = [
+    path("", views.instrument_list, name="instrument_list"),
+    path("import/", views.dictionary_import, name="instrument_dictionary_import"),
+    path("outstanding/", views.outstanding, name="instrument_outstanding"),
+    path("queries/", views.query_list, name="instrument_query_list"),
+    path("queries/run/", views.quality_run, name="instrument_quality_run"),
+    path("queries/<int:pk>/", views.query_detail, name="instrument_query_detail"),
+    path("visit/<int:visit_id>/", views.visit_forms, name="instrument_visit_forms"),
+    path(
+        "visit/<int:visit_id>/<slug:code>/", views.response_entry, name="instrument_response_entry"
+    ),
+    path(
+        "visit/<int:visit_id>/<slug:code>/live/",
+        views.response_live,
+        name="instrument_response_live",
+    ),
+    path(
+        "visit/<int:visit_id>/<slug:code>/not-done/",
+        views.response_not_done,
+        name="instrument_response_not_done",
+    ),
+    path(
+        "visit/<int:visit_id>/<slug:code>/link/", views.link_create, name="instrument_link_create"
+    ),
+    path("response/<int:pk>/history/", views.response_history, name="instrument_response_history"),
+    path("s/<str:token>/", views.survey, name="instrument_survey"),
+    path("s/<str:token>/live/", views.survey_live, name="instrument_survey_live"),
+    path("<slug:code>/", views.instrument_detail, name="instrument_detail"),
+    path(
+        "<slug:code>/dictionary.csv", views.dictionary_export, name="instrument_dictionary_export"
+    ),
+]

@@ -1,0 +1,626 @@
+"""The instruments NeuroRegen ships: definitions as data (REDCap rows + scores + metadata).
+
+ATEC is shipped item by item (free to use). Its English wording and the response options follow
+the Autism Research Institute's published form (Rimland B, Edelson SM. Autism Treatment
+Evaluation Checklist, Autism Research Institute, San Diego, 1999; form at
+https://www.autism.org/autism-treatment-evaluation-checklist/). The published Russian and
+Ukrainian forms could not be checked word for word when this definition was written, so those
+languages are listed as missing rather than translated here; add them from ARI's published forms
+by importing their wording into ``Field.translations``.
+
+Copyrighted instruments (ABC-2, CARS-2, SRS-2, Vineland-3) and research-use CSHQ are score-entry
+forms: totals only, never item text. CGI-S/CGI-I (Guy 1976, ECDEU) are public domain.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from neuroregen.instruments.redcap import DictionaryRow
+
+ATEC_SOURCE = (
+    "Rimland B, Edelson SM. Autism Treatment Evaluation Checklist (ATEC). Autism Research "
+    "Institute, San Diego, CA, 1999. https://www.autism.org/autism-treatment-evaluation-checklist/ "
+    "— free to use. Scoring per ARI: I (Not true 2, Somewhat true 1, Very true 0); II (Not "
+    "descriptive 0, Somewhat 1, Very descriptive 2); III (Not descriptive 2, Somewhat 1, Very "
+    "descriptive 0); IV (Not a problem 0, Minor 1, Moderate 2, Serious 3). Higher = more impaired."
+)
+
+ATEC_ITEMS: dict[str, tuple[str, list[str]]] = {
+    "i": (
+        "I. Speech/Language/Communication",
+        [
+            "Knows own name",
+            'Responds to "No" or "Stop"',
+            "Can follow some commands",
+            "Can use one word at a time (No!, Eat, Water, etc.)",
+            "Can use 2 words at a time (Don't want, Go home)",
+            "Can use 3 words at a time (Want more milk)",
+            "Knows 10 or more words",
+            "Can use sentences with 4 or more words",
+            "Explains what he/she wants",
+            "Asks meaningful questions",
+            "Speech tends to be meaningful/relevant",
+            "Often uses several successive sentences",
+            "Carries on fairly good conversation",
+            "Has normal ability to communicate for his/her age",
+        ],
+    ),
+    "ii": (
+        "II. Sociability",
+        [
+            "Seems to be in a shell - you cannot reach him/her",
+            "Ignores other people",
+            "Pays little or no attention when addressed",
+            "Uncooperative and resistant",
+            "No eye contact",
+            "Prefers to be left alone",
+            "Shows no affection",
+            "Fails to greet parents",
+            "Avoids contact with others",
+            "Does not imitate",
+            "Dislikes being held/cuddled",
+            "Does not share or show",
+            'Does not wave "bye bye"',
+            "Disagreeable/not compliant",
+            "Temper tantrums",
+            "Lacks friends/companions",
+            "Rarely smiles",
+            "Insensitive to other's feelings",
+            "Indifferent to being liked",
+            "Indifferent if parent(s) leave",
+        ],
+    ),
+    "iii": (
+        "III. Sensory/Cognitive Awareness",
+        [
+            "Responds to own name",
+            "Responds to praise",
+            "Looks at people and animals",
+            "Looks at pictures (and T.V.)",
+            "Does drawing, coloring, art",
+            "Plays with toys appropriately",
+            "Appropriate facial expression",
+            "Understands stories on T.V.",
+            "Understands explanations",
+            "Aware of environment",
+            "Aware of danger",
+            "Shows imagination",
+            "Initiates activities",
+            "Dresses self",
+            "Curious, interested",
+            "Venturesome - explores",
+            "Tuned in - Not spacey",
+            "Looks where others are looking",
+        ],
+    ),
+    "iv": (
+        "IV. Health/Physical/Behavior",
+        [
+            "Bed-wetting",
+            "Wets pants/diapers",
+            "Soils pants/diapers",
+            "Diarrhea",
+            "Constipation",
+            "Sleep problems",
+            "Eats too much/too little",
+            "Extremely limited diet",
+            "Hyperactive",
+            "Lethargic",
+            "Hits or injures self",
+            "Hits or injures others",
+            "Destructive",
+            "Sound-sensitive",
+            "Anxious/fearful",
+            "Unhappy/crying",
+            "Seizures",
+            "Obsessive speech",
+            "Rigid routines",
+            "Shouts or screams",
+            "Demands sameness",
+            "Often agitated",
+            "Not sensitive to pain",
+            "Hooked or fixated on certain objects/topics",
+            "Repetitive movements (stimming, rocking, etc.)",
+        ],
+    ),
+}
+
+# The choice codes ARE the item scores, so a REDCap export carries scored values.
+ATEC_CHOICES = {
+    "i": "2, Not true | 1, Somewhat true | 0, Very true",
+    "ii": "0, Not descriptive | 1, Somewhat descriptive | 2, Very descriptive",
+    "iii": "2, Not descriptive | 1, Somewhat descriptive | 0, Very descriptive",
+    "iv": "0, Not a problem | 1, Minor problem | 2, Moderate problem | 3, Serious problem",
+}
+ATEC_MAX_MISSING = {"i": 1, "ii": 2, "iii": 1, "iv": 2}
+ATEC_MISSING_RULE = (
+    "ARI publishes no missing-item rule; this programme's provisional rule: a subscale is scored "
+    "when at most about 10 % of its items are missing (I: 1 of 14, II: 2 of 20, III: 1 of 18, "
+    "IV: 2 of 25). The mean of the answered items is scaled to the full item count and rounded "
+    "half up, and the score is marked prorated. With more items missing the subscale is not "
+    "scored. The total is scored only when all four subscales are; it is prorated when any of "
+    "them is. An item carrying a missing-data code counts as missing. Each limit is the "
+    "'max_missing_items' of its score and can be configured."
+)
+
+
+def atec_item_name(subscale: str, number: int) -> str:
+    return f"atec_{subscale}_{number:02d}"
+
+
+@dataclass
+class BuiltinInstrument:
+    code: str
+    title: str
+    version: str
+    licence: str
+    source: str
+    description: str
+    rows: list[DictionaryRow]
+    scores: list[dict[str, Any]]
+    languages: list[str] = field(default_factory=lambda: ["en"])
+    languages_missing: dict[str, str] = field(default_factory=dict)
+    respondents: list[str] = field(default_factory=lambda: ["clinician"])
+    parent_completable: bool = False
+    missing_rule: str = ""
+    translations: dict[str, dict[str, dict[str, str]]] = field(default_factory=dict)
+
+
+def _atec() -> BuiltinInstrument:
+    rows: list[DictionaryRow] = []
+    scores: list[dict[str, Any]] = []
+    maxima = {"i": 2, "ii": 2, "iii": 2, "iv": 3}
+    for order, (key, (title, items)) in enumerate(ATEC_ITEMS.items()):
+        names = []
+        for number, text in enumerate(items, start=1):
+            name = atec_item_name(key, number)
+            names.append(name)
+            rows.append(
+                DictionaryRow(
+                    field_name=name,
+                    form_name="atec",
+                    section_header=title if number == 1 else "",
+                    field_type="radio",
+                    field_label=text,
+                    choices=ATEC_CHOICES[key],
+                    matrix_group=f"atec_{key}",
+                    question_number=f"{key.upper()}.{number}",
+                )
+            )
+        sum_expr = "sum(" + ", ".join(f"[{n}]" for n in names) + ")"
+        rows.append(
+            DictionaryRow(
+                field_name=f"atec_{key}_raw",
+                form_name="atec",
+                field_type="calc",
+                field_label=f"{title}: sum of answered items",
+                choices=sum_expr,
+                field_annotation="@HIDDEN-SURVEY Raw sum while entering; "
+                "the scored subscale applies the missing-item rule.",
+            )
+        )
+        scores.append(
+            {
+                "code": f"atec_{key}",
+                "label": title,
+                "method": "sum",
+                "items": names,
+                "minimum": 0,
+                "maximum": maxima[key] * len(items),
+                "direction": "higher_worse",
+                "max_missing_items": ATEC_MAX_MISSING[key],
+                "order": order,
+            }
+        )
+    rows.append(
+        DictionaryRow(
+            field_name="atec_total_raw",
+            form_name="atec",
+            field_type="calc",
+            field_label="ATEC: sum of answered items",
+            choices="sum([atec_i_raw], [atec_ii_raw], [atec_iii_raw], [atec_iv_raw])",
+            field_annotation="@HIDDEN-SURVEY Raw sum while entering; the scored total applies the "
+            "missing-item rule.",
+        )
+    )
+    scores.append(
+        {
+            "code": "atec_total",
+            "label": "ATEC total",
+            "method": "sum_of_scores",
+            "items": ["atec_i", "atec_ii", "atec_iii", "atec_iv"],
+            "minimum": 0,
+            "maximum": 179,
+            "direction": "higher_worse",
+            "reliability": "0.940",
+            "reliability_kind": "split_half",
+            "reliability_provisional": True,
+            "reliability_source": "Split-half r = 0.94 (Autism Research Institute, ATEC "
+            "reliability report); no published test–retest: provisional for reliable change.",
+            "order": 9,
+        }
+    )
+    return BuiltinInstrument(
+        code="atec",
+        title="Autism Treatment Evaluation Checklist (ATEC)",
+        version="ARI 1999",
+        licence="free",
+        source=ATEC_SOURCE,
+        description="77 items in four subscales; measures change over time, not a diagnosis. "
+        "Higher scores mean more impairment.",
+        rows=rows,
+        scores=scores,
+        respondents=["parent", "clinician", "teacher"],
+        parent_completable=True,
+        missing_rule=ATEC_MISSING_RULE,
+        languages_missing={
+            "ru": "ARI's published Russian form has not yet been checked word for word; "
+            "not shipped.",
+            "uk": "ARI's published Ukrainian form has not yet been checked word for word; "
+            "not shipped.",
+        },
+    )
+
+
+def _cgi() -> list[BuiltinInstrument]:
+    source = (
+        "Guy W. ECDEU Assessment Manual for Psychopharmacology. US DHEW, 1976, "
+        "pp. 218–222 (public domain)."
+    )
+    severity = DictionaryRow(
+        field_name="cgi_s",
+        form_name="cgi_s",
+        field_type="radio",
+        field_label="Considering your total clinical experience with this particular population, "
+        "how mentally ill is the patient at this time?",
+        choices="1, Normal, not at all ill | 2, Borderline mentally ill | 3, Mildly ill | "
+        "4, Moderately ill | 5, Markedly ill | 6, Severely ill | "
+        "7, Among the most extremely ill patients",
+        required="y",
+    )
+    improvement = DictionaryRow(
+        field_name="cgi_i",
+        form_name="cgi_i",
+        field_type="radio",
+        field_label="Compared to the patient's condition at admission to the project, this "
+        "patient's condition is:",
+        choices="1, Very much improved | 2, Much improved | 3, Minimally improved | "
+        "4, No change | 5, Minimally worse | 6, Much worse | 7, Very much worse",
+        required="y",
+    )
+    return [
+        BuiltinInstrument(
+            code="cgi_s",
+            title="Clinical Global Impression – Severity (CGI-S)",
+            version="1976",
+            licence="public_domain",
+            source=source,
+            description="One item, 1–7.",
+            rows=[severity],
+            scores=[
+                {
+                    "code": "cgi_s",
+                    "label": "CGI-S",
+                    "method": "entered",
+                    "items": ["cgi_s"],
+                    "minimum": 1,
+                    "maximum": 7,
+                    "direction": "higher_worse",
+                }
+            ],
+        ),
+        BuiltinInstrument(
+            code="cgi_i",
+            title="Clinical Global Impression – Improvement (CGI-I)",
+            version="1976",
+            licence="public_domain",
+            source=source,
+            description="One item, 1–7. Standard responder definition: CGI-I ≤ 2 (much or very "
+            "much improved); state the definition next to every rate.",
+            rows=[improvement],
+            scores=[
+                {
+                    "code": "cgi_i",
+                    "label": "CGI-I",
+                    "method": "entered",
+                    "items": ["cgi_i"],
+                    "minimum": 1,
+                    "maximum": 7,
+                    "direction": "higher_worse",
+                }
+            ],
+        ),
+    ]
+
+
+def _entry(
+    form: str, name: str, label: str, low: int, high: int, note: str = "", branching: str = ""
+) -> DictionaryRow:
+    return DictionaryRow(
+        field_name=name,
+        form_name=form,
+        field_type="text",
+        field_label=label,
+        validation="integer",
+        validation_min=str(low),
+        validation_max=str(high),
+        field_note=note,
+        branching_logic=branching,
+    )
+
+
+def _score(
+    name: str, label: str, low: int, high: int, direction: str, order: int, **extra: Any
+) -> dict[str, Any]:
+    return {
+        "code": name,
+        "label": label,
+        "method": "entered",
+        "items": [name],
+        "minimum": low,
+        "maximum": high,
+        "direction": direction,
+        "order": order,
+        **extra,
+    }
+
+
+def _score_entry_forms() -> list[BuiltinInstrument]:
+    copyrighted = "Copyrighted: NeuroRegen records the scores only and ships no item text."
+    abc = [
+        ("abc2_irritability", "Irritability", 45),
+        ("abc2_social_withdrawal", "Social Withdrawal (Lethargy)", 48),
+        ("abc2_stereotypy", "Stereotypic Behavior", 21),
+        ("abc2_hyperactivity", "Hyperactivity/Noncompliance", 48),
+        ("abc2_inappropriate_speech", "Inappropriate Speech", 12),
+    ]
+    vineland = [
+        ("vineland3_com", "Communication standard score"),
+        ("vineland3_dls", "Daily Living Skills standard score"),
+        ("vineland3_soc", "Socialization standard score"),
+    ]
+    forms = [
+        BuiltinInstrument(
+            code="abc2",
+            title="Aberrant Behavior Checklist, 2nd ed. (ABC-2) — subscale scores",
+            version="ABC-2",
+            licence="copyrighted",
+            source="Aman MG, Singh NN. Aberrant Behavior Checklist, 2nd ed. Slosson, 2017. "
+            + copyrighted,
+            description="Five subscale sums; the ABC has no valid total.",
+            rows=[_entry("abc2", n, f"{label} (subscale sum)", 0, high) for n, label, high in abc],
+            scores=[
+                _score(n, label, 0, high, "higher_worse", i)
+                for i, (n, label, high) in enumerate(abc)
+            ],
+            respondents=["parent", "teacher", "clinician"],
+        ),
+        BuiltinInstrument(
+            code="cars2",
+            title="Childhood Autism Rating Scale, 2nd ed. (CARS-2) — total",
+            version="CARS-2",
+            licence="copyrighted",
+            source="Schopler E et al. CARS-2. WPS, 2010. " + copyrighted,
+            description="15 items rated 1–4; total 15–60; higher is more severe.",
+            rows=[
+                DictionaryRow(
+                    field_name="cars2_form",
+                    form_name="cars2",
+                    field_type="radio",
+                    field_label="Form used",
+                    choices="ST, Standard version (CARS2-ST) | "
+                    "HF, High-functioning version (CARS2-HF)",
+                    required="y",
+                ),
+                _entry("cars2", "cars2_total", "Total raw score", 15, 60),
+            ],
+            scores=[_score("cars2_total", "CARS-2 total", 15, 60, "higher_worse", 0)],
+        ),
+        BuiltinInstrument(
+            code="srs2",
+            title="Social Responsiveness Scale, 2nd ed. (SRS-2) — T-scores",
+            version="SRS-2",
+            licence="copyrighted",
+            source="Constantino JN, Gruber CP. SRS-2. WPS, 2012. " + copyrighted,
+            description="T-scores (mean 50, SD 10): ≤59 typical, 60–65 mild, 66–75 moderate, "
+            "≥76 severe.",
+            rows=[
+                _entry("srs2", "srs2_total_t", "Total T-score", 30, 90),
+                _entry(
+                    "srs2", "srs2_sci_t", "Social Communication and Interaction T-score", 30, 90
+                ),
+                _entry(
+                    "srs2",
+                    "srs2_rrb_t",
+                    "Restricted Interests and Repetitive Behavior T-score",
+                    30,
+                    90,
+                ),
+            ],
+            scores=[
+                _score("srs2_total_t", "SRS-2 total T", 30, 90, "higher_worse", 0),
+                _score("srs2_sci_t", "SRS-2 SCI T", 30, 90, "higher_worse", 1),
+                _score("srs2_rrb_t", "SRS-2 RRB T", 30, 90, "higher_worse", 2),
+            ],
+            respondents=["parent", "teacher"],
+        ),
+        BuiltinInstrument(
+            code="vineland3",
+            title="Vineland Adaptive Behavior Scales, 3rd ed. (Vineland-3) — standard scores",
+            version="Vineland-3",
+            licence="copyrighted",
+            source="Sparrow SS, Cicchetti DV, Saulnier CA. Vineland-3. Pearson, 2016. "
+            + copyrighted,
+            description="Standard scores, mean 100, SD 15; higher is better. Motor domain is "
+            "normed to age 9.",
+            rows=[
+                *[_entry("vineland3", n, label, 20, 140) for n, label in vineland],
+                DictionaryRow(
+                    field_name="vineland3_motor_assessed",
+                    form_name="vineland3",
+                    field_type="yesno",
+                    field_label="Was the Motor Skills domain administered?",
+                ),
+                _entry(
+                    "vineland3",
+                    "vineland3_motor",
+                    "Motor Skills standard score",
+                    20,
+                    140,
+                    branching="[vineland3_motor_assessed] = '1'",
+                ),
+                _entry("vineland3", "vineland3_abc", "Adaptive Behavior Composite", 20, 140),
+            ],
+            scores=[
+                *[
+                    _score(n, label, 20, 140, "higher_better", i)
+                    for i, (n, label) in enumerate(vineland)
+                ],
+                _score(
+                    "vineland3_motor", "Motor Skills standard score", 20, 140, "higher_better", 3
+                ),
+                _score(
+                    "vineland3_abc",
+                    "Adaptive Behavior Composite",
+                    20,
+                    140,
+                    "higher_better",
+                    4,
+                    reliability="0.830",
+                    reliability_kind="test_retest",
+                    reliability_provisional=False,
+                    reliability_source="Composite test–retest r = 0.83 (DOMAIN.md §3).",
+                ),
+            ],
+            respondents=["parent", "clinician"],
+        ),
+        BuiltinInstrument(
+            code="cshq",
+            title="Children's Sleep Habits Questionnaire (CSHQ) — total",
+            version="Owens 2000",
+            licence="research_use",
+            source="Owens JA, Spirito A, McGuinn M. Sleep 2000;23(8):1043–51. Research use; "
+            "NeuroRegen records the total only.",
+            description="33 scored items, total 33–99; > 41 suggests a sleep problem; higher is "
+            "worse.",
+            rows=[
+                _entry(
+                    "cshq",
+                    "cshq_total",
+                    "CSHQ total score",
+                    33,
+                    99,
+                    note="> 41 suggests a clinically significant sleep problem",
+                )
+            ],
+            scores=[
+                _score(
+                    "cshq_total",
+                    "CSHQ total",
+                    33,
+                    99,
+                    "higher_worse",
+                    0,
+                    reliability="0.620",
+                    reliability_kind="test_retest",
+                    reliability_provisional=False,
+                    reliability_source="Test–retest 0.62–0.79 (Owens 2000); the lower "
+                    "bound is used so reliable change is not overstated.",
+                )
+            ],
+            respondents=["parent"],
+            parent_completable=True,
+        ),
+    ]
+    return forms
+
+
+def builtin_instruments() -> list[BuiltinInstrument]:
+    return [_atec(), *_cgi(), *_score_entry_forms()]
+
+
+BUILTIN_CODES = frozenset({"atec", "cgi_s", "cgi_i", "abc2", "cars2", "srs2", "vineland3", "cshq"})
+
+
+# Default functional-domain → score mapping; a programme may replace it (DomainMapping rows).
+DEFAULT_DOMAIN_MAP: list[tuple[str, str, str, str]] = [
+    (
+        "attention",
+        "atec",
+        "atec_iii",
+        "Sensory/Cognitive Awareness includes 'Tuned in – not spacey'",
+    ),
+    ("speech", "atec", "atec_i", ""),
+    ("speech", "vineland3", "vineland3_com", ""),
+    ("speech", "abc2", "abc2_inappropriate_speech", ""),
+    ("social", "atec", "atec_ii", ""),
+    ("social", "srs2", "srs2_total_t", ""),
+    ("social", "vineland3", "vineland3_soc", ""),
+    ("social", "abc2", "abc2_social_withdrawal", ""),
+    ("anxiety", "atec", "atec_iv_15", "single ATEC item 'Anxious/fearful'"),
+    ("stereotypy", "abc2", "abc2_stereotypy", ""),
+    ("stereotypy", "srs2", "srs2_rrb_t", ""),
+    ("stereotypy", "atec", "atec_iv_25", "single ATEC item 'Repetitive movements'"),
+    ("sleep", "cshq", "cshq_total", ""),
+    ("sleep", "atec", "atec_iv_06", "single ATEC item 'Sleep problems'"),
+    ("learning", "atec", "atec_iii", ""),
+    ("learning", "vineland3", "vineland3_dls", ""),
+    ("hyperactivity", "abc2", "abc2_hyperactivity", ""),
+    ("hyperactivity", "atec", "atec_iv_09", "single ATEC item 'Hyperactive'"),
+    ("sensory", "atec", "atec_iv_14", "single ATEC item 'Sound-sensitive'"),
+    ("sensory", "atec", "atec_iii", ""),
+    ("meltdowns", "abc2", "abc2_irritability", ""),
+    ("meltdowns", "atec", "atec_iv_20", "single ATEC item 'Shouts or screams'"),
+]
+
+
+def install(instrument_model: Any, field_model: Any, score_model: Any, mapping_model: Any) -> None:
+    """Create or refresh the built-in definitions. Takes model classes so a data migration can
+    pass its historical models. Fields and scores are replaced; responses are untouched
+    because built-in field names never change."""
+    for spec in builtin_instruments():
+        instrument, _created = instrument_model.objects.update_or_create(
+            code=spec.code,
+            defaults={
+                "title": spec.title,
+                "version": spec.version,
+                "licence": spec.licence,
+                "source": spec.source,
+                "description": spec.description,
+                "languages": spec.languages,
+                "languages_missing": spec.languages_missing,
+                "respondents": spec.respondents,
+                "parent_completable": spec.parent_completable,
+                "missing_rule": spec.missing_rule,
+                "builtin": True,
+            },
+        )
+        field_model.objects.filter(instrument=instrument).delete()
+        field_model.objects.bulk_create(
+            [
+                field_model(
+                    instrument=instrument,
+                    order=order,
+                    **row.as_dict(),
+                    translations=spec.translations.get(row.field_name, {}),
+                )
+                for order, row in enumerate(spec.rows)
+            ]
+        )
+        score_model.objects.filter(instrument=instrument).delete()
+        score_model.objects.bulk_create(
+            [
+                score_model(instrument=instrument, **{"order": order, **score})
+                for order, score in enumerate(spec.scores)
+            ]
+        )
+    for domain, instrument_code, score_code, note in DEFAULT_DOMAIN_MAP:
+        mapping_model.objects.get_or_create(
+            protocol=None,
+            domain=domain,
+            instrument_code=instrument_code,
+            score_code=score_code,
+            defaults={"note": note},
+        )

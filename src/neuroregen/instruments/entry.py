@@ -1,0 +1,175 @@
+"""Answers against a definition: branching, calculated fields and validation.
+
+Works on anything shaped like a ``Field`` (``field_name``, ``field_type``, ``validation``, …) and on
+plain dicts of answers, so the form, the parent link, the importer and the tests share one path.
+Hard problems (wrong type, unknown choice, both a value and a missing code) refuse the save;
+values outside a field's min/max are stored and raise a data-quality query instead, as in REDCap.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from django.utils.translation import gettext as _
+
+from neuroregen.instruments import logic
+from neuroregen.instruments.choices import MissingCode
+from neuroregen.instruments.redcap import (
+    DATE_VALIDATIONS,
+    DATETIME_VALIDATIONS,
+    NUMBER_VALIDATIONS,
+    bound_value,
+    parse_choices,
+)
+
+NO_INPUT = frozenset({"calc", "descriptive", "file", "sql"})
+EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+
+
+def evaluation_values(answers: Mapping[str, Any], missing: Mapping[str, str]) -> dict[str, Any]:
+    """Values as logic sees them: a missing-coded field is blank."""
+    return {k: ("" if k in missing else v) for k, v in answers.items()}
+
+
+def compute_calcs(
+    fields: Iterable[Any], answers: Mapping[str, Any], missing: Mapping[str, str] | None = None
+) -> dict[str, Any]:
+    """Answers with every calc field (re)computed in field order (a calc may use earlier ones)."""
+    result = dict(answers)
+    missing = missing or {}
+    for field in fields:
+        if field.field_type == "calc":
+            try:
+                result[field.field_name] = logic.calculate(
+                    field.choices, evaluation_values(result, missing)
+                )
+            except logic.LogicError:
+                result[field.field_name] = ""
+    return result
+
+
+def is_shown(field: Any, values: Mapping[str, Any]) -> bool:
+    try:
+        return logic.shown(field.branching_logic, values)
+    except logic.LogicError:
+        return True  # an unreadable rule never hides a question
+
+
+def shown_fields(
+    fields: Iterable[Any], answers: Mapping[str, Any], missing: Mapping[str, str] | None = None
+) -> list[Any]:
+    values = evaluation_values(answers, missing or {})
+    return [f for f in fields if is_shown(f, values)]
+
+
+def _check_text(field: Any, raw: str) -> str | None:
+    kind = field.validation
+    if not kind:
+        return None
+    if kind == "integer" and not re.fullmatch(r"-?\d+", raw):
+        return _("Enter a whole number.")
+    if kind in NUMBER_VALIDATIONS:
+        try:
+            float(raw.replace(",", ".") if "comma" in kind else raw)
+        except ValueError:
+            return _("Enter a number.")
+    if kind in DATE_VALIDATIONS:
+        try:
+            dt.date.fromisoformat(raw)
+        except ValueError:
+            return _("Enter a date as YYYY-MM-DD.")
+    if kind in DATETIME_VALIDATIONS:
+        try:
+            dt.datetime.fromisoformat(raw)
+        except ValueError:
+            return _("Enter a date and time as YYYY-MM-DD HH:MM.")
+    if kind == "email" and not EMAIL.match(raw):
+        return _("Enter an e-mail address.")
+    if kind == "time" and not re.fullmatch(r"([01]\d|2[0-3]):[0-5]\d", raw):
+        return _("Enter a time as HH:MM.")
+    return None
+
+
+def out_of_range(field: Any, raw: Any) -> str | None:
+    """A message when a value lies outside the field's min/max (a soft check), else None."""
+    if field.field_type != "text" or not field.validation or raw in (None, ""):
+        return None
+    kind = field.validation
+    comparable = kind if kind in (*DATE_VALIDATIONS, *DATETIME_VALIDATIONS) else "number"
+    value = bound_value(comparable, str(raw))
+    if value is None:
+        return None
+    low = bound_value(comparable, field.validation_min) if field.validation_min else None
+    high = bound_value(comparable, field.validation_max) if field.validation_max else None
+    if (low is not None and value < low) or (high is not None and value > high):
+        return _("%(value)s is outside the expected range %(low)s–%(high)s.") % {
+            "value": raw,
+            "low": field.validation_min or "…",
+            "high": field.validation_max or "…",
+        }
+    return None
+
+
+def clean_answers(
+    fields: Iterable[Any], answers: Mapping[str, Any], missing: Mapping[str, str]
+) -> tuple[dict[str, Any], dict[str, str], dict[str, str]]:
+    """Return (answers to store, missing codes to store, errors by field)."""
+    fields = list(fields)
+    by_name = {f.field_name: f for f in fields}
+    errors: dict[str, str] = {}
+    stored: dict[str, Any] = {}
+    codes: dict[str, str] = {}
+    for name in set(answers) | set(missing):
+        if name not in by_name:
+            errors[name] = _("'%(name)s' is not a field of this form.") % {"name": name}
+    for name, code in missing.items():
+        if not code:
+            continue
+        if code not in MissingCode.values:
+            errors[name] = _("'%(code)s' is not a missing-data code.") % {"code": code}
+        elif name in by_name and by_name[name].field_type in NO_INPUT:
+            errors[name] = _("A calculated or descriptive field takes no missing-data code.")
+        else:
+            codes[name] = code
+    for field in fields:
+        name = field.field_name
+        raw = answers.get(name)
+        if field.field_type in NO_INPUT or raw in (None, "", [], ()):
+            continue
+        if name in codes:
+            errors[name] = _("Give either an answer or a missing-data code, not both.")
+            continue
+        kind = field.field_type
+        if kind == "checkbox":
+            ticked = [raw] if isinstance(raw, str) else list(raw)
+            allowed = {code for code, _label in parse_choices(field.choices)}
+            unknown = [t for t in ticked if t not in allowed]
+            if unknown:
+                errors[name] = _("Unknown choice %(code)s.") % {"code": ", ".join(unknown)}
+            else:
+                stored[name] = sorted(set(ticked))
+            continue
+        text = str(raw).strip()
+        if kind in ("radio", "dropdown", "yesno", "truefalse"):
+            allowed = (
+                {"1", "0"}
+                if kind in ("yesno", "truefalse")
+                else {code for code, _label in parse_choices(field.choices)}
+            )
+            if text not in allowed:
+                errors[name] = _("'%(value)s' is not one of the choices.") % {"value": text}
+                continue
+        elif kind == "slider":
+            if not re.fullmatch(r"\d+", text) or not 0 <= int(text) <= 100:
+                errors[name] = _("A slider value lies between 0 and 100.")
+                continue
+        elif kind == "text":
+            problem = _check_text(field, text)
+            if problem:
+                errors[name] = problem
+                continue
+        stored[name] = text
+    return stored, codes, errors

@@ -1,0 +1,187 @@
+"""Forms rendered from instrument definitions, and the small fixed forms around them.
+
+Definition-driven forms are not Django ``Form`` classes: fields come from the database, so
+``answers_from_post`` reads a POST and ``field_views`` prepares what the template shows
+(visibility from branching logic, calc values, choices in the chosen language, errors).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from neuroregen.instruments import choices as c
+from neuroregen.instruments import entry
+from neuroregen.participants.forms import BootstrapMixin
+
+
+def answers_from_post(
+    fields: list[Any], post: Any, *, with_missing: bool
+) -> tuple[dict[str, Any], dict[str, str]]:
+    """Answers and missing codes from a POST; fields hidden by branching are dropped."""
+    answers: dict[str, Any] = {}
+    missing: dict[str, str] = {}
+    for field in fields:
+        name = field.field_name
+        if field.field_type in entry.NO_INPUT:
+            continue
+        if field.field_type == "checkbox":
+            ticked = [v for v in post.getlist(name) if v]
+            if ticked:
+                answers[name] = ticked
+        else:
+            value = (post.get(name) or "").strip()
+            if value:
+                answers[name] = value
+        if with_missing and post.get(f"{name}__missing"):
+            missing[name] = post.get(f"{name}__missing")
+    values = entry.compute_calcs(fields, answers, missing)
+    shown = {f.field_name for f in entry.shown_fields(fields, values, missing)}
+    answers = {k: v for k, v in answers.items() if k in shown}
+    missing = {k: v for k, v in missing.items() if k in shown}
+    return answers, missing
+
+
+@dataclass
+class FieldView:
+    field: Any
+    name: str
+    kind: str
+    label: str
+    section: str
+    note: str
+    value: Any
+    missing: str
+    shown: bool
+    error: str
+    choices: list[tuple[str, str]]
+    number: str
+    input_type: str
+    hidden_on_survey: bool = False
+
+
+def needs_live(fields: list[Any], *, survey: bool) -> bool:
+    """True when answers change what is shown (branching) or computed (visible calc fields)."""
+    return any(
+        f.branching_logic.strip()
+        or (f.field_type == "calc" and not (survey and "@HIDDEN-SURVEY" in f.field_annotation))
+        for f in fields
+    )
+
+
+def field_views(
+    fields: list[Any],
+    answers: dict[str, Any],
+    missing: dict[str, str],
+    errors: dict[str, str],
+    language: str,
+) -> list[FieldView]:
+    values = entry.compute_calcs(fields, answers, missing)
+    evaluation = entry.evaluation_values(values, missing)
+    views = []
+    for field in fields:
+        kind = field.field_type
+        input_type = "text"
+        if field.validation in ("integer",) or field.validation.startswith("number"):
+            input_type = "number"
+        elif field.validation.startswith("date_"):
+            input_type = "date"
+        elif field.validation == "email":
+            input_type = "email"
+        choices: list[tuple[str, str]] = []
+        if kind in ("radio", "dropdown", "checkbox", "yesno", "truefalse"):
+            choices = field.choice_pairs(language)
+        views.append(
+            FieldView(
+                field=field,
+                name=field.field_name,
+                kind=kind,
+                label=field.label_in(language),
+                section=field.section_in(language),
+                note=field.field_note,
+                value=values.get(field.field_name, [] if kind == "checkbox" else ""),
+                missing=missing.get(field.field_name, ""),
+                shown=entry.is_shown(field, evaluation),
+                error=errors.get(field.field_name, ""),
+                choices=choices,
+                number=field.question_number,
+                input_type=input_type,
+                hidden_on_survey="@HIDDEN-SURVEY" in field.field_annotation,
+            )
+        )
+    return views
+
+
+class ResponseMetaForm(BootstrapMixin, forms.Form):
+    """Who answered, in which language and when; the reason once the form has been complete."""
+
+    respondent = forms.ChoiceField(label=_("Answered by"), choices=c.Respondent.choices)
+    language = forms.ChoiceField(
+        label=_("Language of the form"),
+        choices=[("en", _("English")), ("ru", _("Russian")), ("uk", _("Ukrainian"))],
+    )
+    answered_on = forms.DateField(
+        label=_("Answered on"), widget=forms.DateInput(attrs={"type": "date"})
+    )
+    row_version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+    reason = forms.CharField(
+        label=_("Reason for change"),
+        max_length=300,
+        required=False,
+        help_text=_("Required: this form was complete and is being changed."),
+    )
+
+    def __init__(self, *args: Any, reason_required: bool = False, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if not reason_required:
+            del self.fields["reason"]
+        else:
+            self.fields["reason"].required = True
+        self._style()
+
+
+class NotDoneForm(BootstrapMixin, forms.Form):
+    reason = forms.CharField(label=_("Why was it not done?"), max_length=300)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._style()
+
+
+class LinkForm(BootstrapMixin, forms.Form):
+    language = forms.ChoiceField(
+        label=_("Family's language"),
+        choices=[("en", _("English")), ("ru", _("Russian")), ("uk", _("Ukrainian"))],
+    )
+    valid_days = forms.IntegerField(
+        label=_("Valid for (days)"), min_value=1, max_value=30, initial=7
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._style()
+
+
+class DictionaryUploadForm(BootstrapMixin, forms.Form):
+    file = forms.FileField(label=_("REDCap data dictionary (CSV)"))
+    title = forms.CharField(label=_("Title for new instruments"), max_length=200, required=False)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._style()
+
+
+class QueryActionForm(BootstrapMixin, forms.Form):
+    action = forms.ChoiceField(
+        choices=[(a, name) for a, name in c.QueryAction.choices if a != c.QueryAction.OPENED],
+        label=_("Action"),
+    )
+    text = forms.CharField(label=_("Answer or comment"), widget=forms.Textarea(attrs={"rows": 3}))
+    row_version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._style()

@@ -1,0 +1,147 @@
+"""Data-quality rules. Each returns findings; services turn findings into queries.
+
+Rules: out of range (field min/max, score range), required answer missing on a complete form,
+more than 3 SD from the cohort (scores and biomarker values, n ≥ 10 others), impossible dates
+(in the future, before the child's birth), and an answer to a question its branching hides.
+Rules run on every save and in batch (``instruments.services.quality_run_batch``).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import statistics
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+from django.utils.translation import gettext as _
+
+from neuroregen.instruments import entry
+from neuroregen.instruments.choices import QueryRule, ResponseStatus
+from neuroregen.instruments.redcap import DATE_VALIDATIONS, DATETIME_VALIDATIONS
+
+MIN_COHORT = 10
+SD_LIMIT = 3
+
+
+@dataclass(frozen=True)
+class Finding:
+    rule: str
+    field_name: str
+    message: str
+
+
+def outlier_message(value: float, others: list[float]) -> str | None:
+    """A message when ``value`` is more than 3 SD from the mean of ``others`` (n ≥ 10)."""
+    if len(others) < MIN_COHORT:
+        return None
+    mean = statistics.fmean(others)
+    sd = statistics.stdev(others)
+    if sd == 0 or abs(value - mean) <= SD_LIMIT * sd:
+        return None
+    return _("%(value)s is %(z).1f SD from the cohort mean %(mean).1f (n = %(n)s).") % {
+        "value": value,
+        "z": (value - mean) / sd,
+        "mean": mean,
+        "n": len(others),
+    }
+
+
+def response_findings(
+    *,
+    fields: list[Any],
+    answers: Mapping[str, Any],
+    missing: Mapping[str, str],
+    status: str,
+    scores: Mapping[str, Mapping[str, Any]],
+    score_defs: Iterable[Any],
+    cohort: Mapping[str, list[float]],
+    today: dt.date,
+    earliest: dt.date | None,
+) -> list[Finding]:
+    """Every finding for one response. ``cohort`` maps score code → other responses' values."""
+    findings: list[Finding] = []
+    values = entry.evaluation_values(answers, missing)
+    for field in fields:
+        name = field.field_name
+        raw = answers.get(name)
+        present = raw not in (None, "", [])
+        shown = entry.is_shown(field, values)
+        if present and not shown and field.field_type != "calc":
+            findings.append(
+                Finding(
+                    QueryRule.BRANCHING,
+                    name,
+                    _("'%(label)s' is answered although its branching logic hides it (%(logic)s).")
+                    % {"label": field.field_label[:80], "logic": field.branching_logic},
+                )
+            )
+        if present:
+            message = entry.out_of_range(field, raw)
+            if message:
+                findings.append(Finding(QueryRule.OUT_OF_RANGE, name, message))
+            if field.validation in (*DATE_VALIDATIONS, *DATETIME_VALIDATIONS):
+                try:
+                    day = dt.date.fromisoformat(str(raw)[:10])
+                except ValueError:
+                    day = None
+                if day and day > today:
+                    findings.append(
+                        Finding(
+                            QueryRule.IMPOSSIBLE_DATE,
+                            name,
+                            _("%(day)s is in the future.") % {"day": day},
+                        )
+                    )
+                elif day and earliest and day < earliest:
+                    findings.append(
+                        Finding(
+                            QueryRule.IMPOSSIBLE_DATE,
+                            name,
+                            _("%(day)s is before the child was born.") % {"day": day},
+                        )
+                    )
+        elif (
+            status == ResponseStatus.COMPLETE
+            and field.is_required
+            and shown
+            and name not in missing
+            and field.field_type not in entry.NO_INPUT
+        ):
+            findings.append(
+                Finding(
+                    QueryRule.REQUIRED_MISSING,
+                    name,
+                    _(
+                        "Required answer '%(label)s' is missing; "
+                        "enter it or give a missing-data code."
+                    )
+                    % {"label": field.field_label[:80]},
+                )
+            )
+    for definition in score_defs:
+        result = scores.get(definition.code) or {}
+        value = result.get("value")
+        if value is None:
+            continue
+        if not (Decimal(definition.minimum) <= Decimal(str(value)) <= Decimal(definition.maximum)):
+            findings.append(
+                Finding(
+                    QueryRule.OUT_OF_RANGE,
+                    definition.code,
+                    _("Score %(code)s = %(value)s lies outside %(low)s–%(high)s.")
+                    % {
+                        "code": definition.code,
+                        "value": value,
+                        "low": definition.minimum,
+                        "high": definition.maximum,
+                    },
+                )
+            )
+        message = outlier_message(float(value), cohort.get(definition.code, []))
+        if message:
+            findings.append(
+                Finding(QueryRule.OUTLIER, definition.code, f"{definition.label}: {message}")
+            )
+    return findings

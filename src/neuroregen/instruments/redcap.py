@@ -1,0 +1,401 @@
+"""REDCap data dictionary CSV: read with every problem listed by row and column, and write.
+
+Pure (no Django). The 18 columns and their headers are REDCap's, in REDCap's order. A row keeps
+every cell exactly as read, so a dictionary we wrote reads back and writes out byte for byte.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+from dataclasses import asdict, dataclass, fields
+
+from neuroregen.instruments import logic
+
+HEADERS: tuple[str, ...] = (
+    "Variable / Field Name",
+    "Form Name",
+    "Section Header",
+    "Field Type",
+    "Field Label",
+    "Choices, Calculations, OR Slider Labels",
+    "Field Note",
+    "Text Validation Type OR Show Slider Number",
+    "Text Validation Min",
+    "Text Validation Max",
+    "Identifier?",
+    "Branching Logic (Show field only if...)",
+    "Required Field?",
+    "Custom Alignment",
+    "Question Number (surveys only)",
+    "Matrix Group Name",
+    "Matrix Ranking?",
+    "Field Annotation",
+)
+
+FIELD_TYPES = frozenset(
+    {
+        "text",
+        "notes",
+        "dropdown",
+        "radio",
+        "checkbox",
+        "yesno",
+        "truefalse",
+        "calc",
+        "slider",
+        "descriptive",
+        "file",
+        "sql",
+    }
+)
+CHOICE_TYPES = frozenset({"dropdown", "radio", "checkbox"})
+DATE_VALIDATIONS = frozenset({"date_ymd", "date_mdy", "date_dmy"})
+DATETIME_VALIDATIONS = frozenset(
+    {
+        "datetime_ymd",
+        "datetime_mdy",
+        "datetime_dmy",
+        "datetime_seconds_ymd",
+        "datetime_seconds_mdy",
+        "datetime_seconds_dmy",
+    }
+)
+NUMBER_VALIDATIONS = frozenset(
+    {
+        "number",
+        "number_1dp",
+        "number_2dp",
+        "number_3dp",
+        "number_4dp",
+        "number_1dp_comma_decimal",
+        "number_2dp_comma_decimal",
+        "number_comma_decimal",
+    }
+)
+VALIDATIONS = frozenset(
+    {
+        *DATE_VALIDATIONS,
+        *DATETIME_VALIDATIONS,
+        *NUMBER_VALIDATIONS,
+        "integer",
+        "email",
+        "time",
+        "time_mm_ss",
+        "phone",
+        "zipcode",
+        "alpha_only",
+    }
+)
+ALIGNMENTS = frozenset({"", "LV", "LH", "RV", "RH"})
+NAME = re.compile(r"^[a-z][a-z0-9_]*$")
+
+
+@dataclass(frozen=True)
+class DictionaryRow:
+    """One field: the 18 cells of a REDCap dictionary row, as text."""
+
+    field_name: str
+    form_name: str
+    section_header: str = ""
+    field_type: str = "text"
+    field_label: str = ""
+    choices: str = ""
+    field_note: str = ""
+    validation: str = ""
+    validation_min: str = ""
+    validation_max: str = ""
+    identifier: str = ""
+    branching_logic: str = ""
+    required: str = ""
+    custom_alignment: str = ""
+    question_number: str = ""
+    matrix_group: str = ""
+    matrix_ranking: str = ""
+    field_annotation: str = ""
+
+    def cells(self) -> list[str]:
+        return [getattr(self, f.name) for f in fields(self)]
+
+    def as_dict(self) -> dict[str, str]:
+        return asdict(self)
+
+
+COLUMN_OF = dict(zip((f.name for f in fields(DictionaryRow)), HEADERS, strict=True))
+
+
+@dataclass(frozen=True)
+class Problem:
+    """What is wrong, where: the file line (1 = header) and the REDCap column."""
+
+    line: int
+    column: str
+    message: str
+
+    def __str__(self) -> str:
+        where = f"line {self.line}" + (f', column "{self.column}"' if self.column else "")
+        return f"{where}: {self.message}"
+
+
+def parse_choices(text: str) -> list[tuple[str, str]]:
+    """'1, Yes | 0, No' → [('1', 'Yes'), ('0', 'No')]. Raises ValueError on a malformed entry."""
+    pairs: list[tuple[str, str]] = []
+    if not text.strip():
+        return pairs
+    for part in text.split("|"):
+        if "," not in part:
+            raise ValueError(f"'{part.strip()}' has no 'code, label' comma")
+        code, label = part.split(",", 1)
+        code, label = code.strip(), label.strip()
+        if not code:
+            raise ValueError(f"'{part.strip()}' has an empty code")
+        pairs.append((code, label))
+    return pairs
+
+
+def write_dictionary(rows: list[DictionaryRow]) -> str:
+    """The CSV text of a dictionary (RFC 4180, CRLF line ends, minimal quoting)."""
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\r\n")
+    writer.writerow(HEADERS)
+    for row in rows:
+        writer.writerow(row.cells())
+    return out.getvalue()
+
+
+def read_dictionary(text: str) -> tuple[list[DictionaryRow], list[Problem]]:
+    """Read a dictionary. Returns its rows and every problem found (none: safe to import)."""
+    text = text.removeprefix("\ufeff")
+    problems: list[Problem] = []
+    reader = csv.reader(io.StringIO(text, newline=""))
+    try:
+        header = next(reader)
+    except StopIteration:
+        return [], [Problem(1, "", "the file is empty")]
+    except csv.Error as exc:
+        return [], [Problem(1, "", f"not a readable CSV file ({exc})")]
+    if tuple(h.strip() for h in header) != HEADERS:
+        expected = len(HEADERS)
+        if len(header) != expected:
+            problems.append(
+                Problem(1, "", f"the header has {len(header)} columns; REDCap's has {expected}")
+            )
+        for index, name in enumerate(HEADERS):
+            found = header[index].strip() if index < len(header) else "(missing)"
+            if found != name:
+                problems.append(
+                    Problem(1, name, f'header {index + 1} is "{found}", expected "{name}"')
+                )
+        return [], problems
+    rows: list[tuple[int, DictionaryRow]] = []
+    line = 1
+    try:
+        for cells in reader:
+            start = line + 1
+            line = reader.line_num
+            if not any(c.strip() for c in cells):
+                continue
+            if len(cells) != len(HEADERS):
+                problems.append(
+                    Problem(start, "", f"the row has {len(cells)} cells; expected {len(HEADERS)}")
+                )
+                continue
+            rows.append((start, DictionaryRow(*cells)))
+    except csv.Error as exc:
+        problems.append(Problem(line + 1, "", f"the CSV cannot be read here ({exc})"))
+    if not rows and not problems:
+        problems.append(Problem(2, "", "the dictionary defines no fields"))
+    problems.extend(_check_rows(rows))
+    problems.sort(key=lambda p: (p.line, HEADERS.index(p.column) if p.column in HEADERS else -1))
+    return [row for _line, row in rows], problems
+
+
+def _check_rows(rows: list[tuple[int, DictionaryRow]]) -> list[Problem]:
+    problems: list[Problem] = []
+    names: dict[str, int] = {}
+    for line, row in rows:
+        if row.field_name in names:
+            problems.append(
+                Problem(
+                    line,
+                    COLUMN_OF["field_name"],
+                    f"'{row.field_name}' is already defined on line {names[row.field_name]}",
+                )
+            )
+        else:
+            names[row.field_name] = line
+    seen_forms: list[str] = []
+    groups: dict[str, tuple[int, str]] = {}
+    previous_group = ""
+    for line, row in rows:
+
+        def add(column: str, message: str, line: int = line) -> None:
+            problems.append(Problem(line, COLUMN_OF[column], message))
+
+        if not NAME.match(row.field_name):
+            add(
+                "field_name",
+                f"'{row.field_name}' must start with a lower-case letter and use only "
+                "lower-case letters, digits and underscores",
+            )
+        elif len(row.field_name) > 100:
+            add("field_name", "longer than 100 characters")
+        if not NAME.match(row.form_name):
+            add(
+                "form_name",
+                f"'{row.form_name}' must start with a lower-case letter and use only "
+                "lower-case letters, digits and underscores",
+            )
+        elif seen_forms and row.form_name != seen_forms[-1] and row.form_name in seen_forms:
+            add("form_name", f"the fields of form '{row.form_name}' must be contiguous")
+        elif not seen_forms or row.form_name != seen_forms[-1]:
+            seen_forms.append(row.form_name)
+        kind = row.field_type
+        if kind not in FIELD_TYPES:
+            add(
+                "field_type",
+                f"'{kind}' is not a REDCap field type ({', '.join(sorted(FIELD_TYPES))})",
+            )
+        elif kind == "sql":
+            add(
+                "field_type",
+                "sql fields query a REDCap server's database and cannot be imported here",
+            )
+        if kind != "descriptive" and not row.field_label.strip():
+            add("field_label", "a label is required")
+        _check_choices(row, kind, names, add)
+        _check_validation(row, kind, add)
+        for column in ("identifier", "required", "matrix_ranking"):
+            if getattr(row, column) not in ("", "y"):
+                add(column, f"'{getattr(row, column)}' must be 'y' or empty")
+        if row.custom_alignment not in ALIGNMENTS:
+            add(
+                "custom_alignment",
+                f"'{row.custom_alignment}' must be one of LV, LH, RV, RH or empty",
+            )
+        if row.branching_logic.strip():
+            try:
+                used = logic.fields_used(logic.parse(row.branching_logic))
+            except logic.LogicError as exc:
+                add("branching_logic", f"cannot be read: {exc}")
+            else:
+                for name in sorted(used - set(names)):
+                    add("branching_logic", f"refers to '{name}', which is not in the dictionary")
+        if row.matrix_group:
+            if kind not in ("radio", "checkbox"):
+                add("matrix_group", "only radio and checkbox fields can be in a matrix group")
+            if not NAME.match(row.matrix_group):
+                add("matrix_group", f"'{row.matrix_group}' is not a valid group name")
+            if row.matrix_group in groups:
+                first_line, first_choices = groups[row.matrix_group]
+                if previous_group != row.matrix_group:
+                    add(
+                        "matrix_group",
+                        f"the fields of matrix group '{row.matrix_group}' must be contiguous",
+                    )
+                if first_choices != row.choices:
+                    add(
+                        "choices",
+                        f"fields of matrix group '{row.matrix_group}' must share the choices "
+                        f"of line {first_line}",
+                    )
+            else:
+                groups[row.matrix_group] = (line, row.choices)
+        elif row.matrix_ranking:
+            add("matrix_ranking", "matrix ranking needs a matrix group")
+        previous_group = row.matrix_group
+    return problems
+
+
+def _check_choices(row: DictionaryRow, kind: str, names: dict[str, int], add) -> None:  # type: ignore[no-untyped-def]
+    if kind in CHOICE_TYPES:
+        try:
+            pairs = parse_choices(row.choices)
+        except ValueError as exc:
+            add("choices", str(exc))
+            return
+        if not pairs:
+            add("choices", f"a {kind} field needs choices ('code, label | code, label')")
+        codes = [c for c, _ in pairs]
+        for code in sorted({c for c in codes if codes.count(c) > 1}):
+            add("choices", f"choice code '{code}' is used twice")
+        if kind == "checkbox":
+            for code in codes:
+                if not re.match(r"^[A-Za-z0-9_\-]+$", code):
+                    add("choices", f"checkbox code '{code}' may use only letters, digits, _ and -")
+    elif kind == "calc":
+        if not row.choices.strip():
+            add("choices", "a calc field needs its calculation")
+            return
+        try:
+            used = logic.fields_used(logic.parse(row.choices))
+        except logic.LogicError as exc:
+            add("choices", f"the calculation cannot be read: {exc}")
+            return
+        for name in sorted(used - set(names)):
+            add("choices", f"the calculation refers to '{name}', which is not in the dictionary")
+    elif kind == "slider":
+        if row.choices and len(row.choices.split("|")) > 3:
+            add("choices", "a slider has at most three labels (left | middle | right)")
+    elif (
+        kind in ("text", "notes", "yesno", "truefalse", "file", "descriptive")
+        and row.choices.strip()
+    ):
+        add("choices", f"a {kind} field takes no choices")
+
+
+def _check_validation(row: DictionaryRow, kind: str, add) -> None:  # type: ignore[no-untyped-def]
+    validation = row.validation
+    if kind == "slider":
+        if validation not in ("", "number"):
+            add("validation", "a slider accepts only 'number' (show the number) or empty")
+        bounds_kind = "number"
+    elif validation:
+        if kind != "text":
+            add("validation", f"only text fields take a validation type, not {kind}")
+            return
+        if validation not in VALIDATIONS:
+            add("validation", f"'{validation}' is not a REDCap validation type")
+            return
+        bounds_kind = validation
+    else:
+        for column in ("validation_min", "validation_max"):
+            if getattr(row, column).strip():
+                add(column, "a minimum or maximum needs a validation type")
+        return
+    parsed = {}
+    for column in ("validation_min", "validation_max"):
+        raw = getattr(row, column).strip()
+        if not raw:
+            continue
+        value = bound_value(bounds_kind, raw)
+        if value is None and bounds_kind in (
+            "integer",
+            *NUMBER_VALIDATIONS,
+            *DATE_VALIDATIONS,
+            *DATETIME_VALIDATIONS,
+            "number",
+        ):
+            add(column, f"'{raw}' is not a valid {bounds_kind} bound")
+        parsed[column] = value
+    low, high = parsed.get("validation_min"), parsed.get("validation_max")
+    if low is not None and high is not None and low > high:
+        add("validation_max", "the maximum is below the minimum")
+
+
+def bound_value(kind: str, raw: str):  # type: ignore[no-untyped-def]
+    """A min/max bound as a comparable value (number, or ISO text for dates); None if invalid."""
+    if raw.lower() in ("today", "now"):
+        return None
+    if kind == "integer":
+        return int(raw) if re.fullmatch(r"-?\d+", raw) else None
+    if kind in NUMBER_VALIDATIONS or kind == "number":
+        try:
+            return float(raw.replace(",", ".") if "comma" in kind else raw)
+        except ValueError:
+            return None
+    if kind in DATE_VALIDATIONS or kind in DATETIME_VALIDATIONS:
+        # REDCap stores bounds in Y-M-D whatever the display format.
+        return raw if re.fullmatch(r"\d{4}-\d{2}-\d{2}( \d{2}:\d{2}(:\d{2})?)?", raw) else None
+    return raw
