@@ -84,6 +84,7 @@ INSTALLED_APPS = [
     "neuroregen.instruments",
     "neuroregen.biomarkers",
     "neuroregen.safety",
+    "neuroregen.evidence",
 ]
 
 MIDDLEWARE = [

@@ -17,6 +17,7 @@ urlpatterns = [
     path("instruments/", include("neuroregen.instruments.urls")),
     path("biomarkers/", include("neuroregen.biomarkers.urls")),
     path("safety/", include("neuroregen.safety.urls")),
+    path("evidence/", include("neuroregen.evidence.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("account/tokens/", core_views.api_tokens, name="api_tokens"),
     path("api/", api.urls),

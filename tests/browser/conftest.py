@@ -39,6 +39,8 @@ def browser():
 def page(browser, live_server):
     context = browser.new_context(base_url=live_server.url, locale="en-GB")
     page = context.new_page()
-    page.set_default_timeout(15_000)
+    # The live server's first request loads every URLconf and template; give it room once.
+    page.goto("/login/", timeout=120_000)
+    page.set_default_timeout(30_000)
     yield page
     context.close()

@@ -82,6 +82,11 @@ def _create(
     measurement.full_clean()
     stamp(measurement, user=user, reason="recorded" if source != c.Source.IMPORT else "imported")
     measurement.save()
+    # Safety signal rules (e.g. IL-6 rising soon after a dose) see every stored value, in the
+    # same transaction: an import that fails opens no review.
+    from neuroregen.safety.services import biomarker_signals_for_measurement
+
+    biomarker_signals_for_measurement(user=user, measurement=measurement)
     return measurement
 
 

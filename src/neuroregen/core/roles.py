@@ -35,6 +35,7 @@ class Capability(enum.StrEnum):
     CLOSE_QUERY = "close_query"  # close a data-quality query after review
     REPORT_SAFETY = "report_safety"  # record adverse events, follow-ups, report submissions
     CONFIGURE_SAFETY = "configure_safety"  # biomarker signal rules and stopping rules
+    EXPORT_IDENTITY = "export_identity"  # let names and birth dates leave in an export
 
 
 _C = Capability
@@ -52,6 +53,7 @@ CAPABILITIES: dict[str, frozenset[Capability]] = {
             _C.CLOSE_QUERY,
             _C.MANAGE_PROTOCOL,
             _C.CONFIGURE_SAFETY,
+            _C.EXPORT_IDENTITY,
         }
     ),
     Role.INVESTIGATOR: frozenset(

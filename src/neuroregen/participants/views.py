@@ -123,6 +123,7 @@ def participant_detail(request: AuthenticatedHttpRequest, study_code: str) -> Ht
             "can_manage": has_capability(request.user, Capability.MANAGE_PARTICIPANT, site),
             "can_consent": has_capability(request.user, Capability.RECORD_CONSENT, site),
             "can_audit": has_capability(request.user, Capability.VIEW_AUDIT, site),
+        "can_report_safety": has_capability(request.user, Capability.REPORT_SAFETY, site),
             "assent_required": hasattr(participant, "identity")
             and services.assent_required(participant, timezone.localdate()),
         },

@@ -1,0 +1,758 @@
+"""Program-level and per-child analyses: tidy frames in, ``neuroregen.stats`` results out.
+
+Nothing here computes a statistic. This module decides *which* rows go into which
+``neuroregen.stats`` function (per arm, measure and phase), and collects the result objects so
+pages, exports and tests read the same numbers. Data shaping done here, stated once:
+
+* the follow-up value of a phase is each child's **last** assessment in that phase;
+* the baseline is each child's last baseline-phase value (``frames.attach_baseline``);
+* durations for durability run from the first follow-up meeting the responder definition to
+  the first later follow-up that does not (in months of 30.4375 days);
+* biomarker values below LLOQ are handled by a stated rule (default LLOQ/2).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from neuroregen.evidence.frames import FOLLOW_UP_PHASES, EvidenceFrames
+from neuroregen.stats._common import InsufficientDataError
+from neuroregen.stats.censored import (
+    LLOQ_HANDLING,
+    Handling,
+    geometric_mean_lloq,
+    geometric_mean_ratio_lloq,
+)
+from neuroregen.stats.claims import (
+    CLAIM_LARGER_IN_YOUNGER,
+    CLAIM_MAJORITY_IMPROVE,
+    CLAIM_SUSTAINED_6_12_MONTHS,
+    ClaimVerdict,
+    evaluate_claim,
+)
+from neuroregen.stats.comparators import (
+    NATURAL_HISTORY_VINELAND_CHANGE,
+    PLACEBO_CGI_I_RESPONDERS,
+    PLACEBO_SMC_CORE,
+    PLACEBO_SMC_REPETITIVE,
+    PLACEBO_SMC_SOCIAL_COMMUNICATION,
+    Benchmark,
+    BenchmarkKind,
+    compare_change_with_benchmark,
+    compare_rate_with_benchmark,
+)
+from neuroregen.stats.durability import DurabilityResult, durability
+from neuroregen.stats.mixed import MixedModelResult, phase_mixed_model
+from neuroregen.stats.proportions import ResponderDefinition, responder_rate
+from neuroregen.stats.reliable_change import ReliableChangeResult, reliable_change
+from neuroregen.stats.results import CAREGIVER_RATED, SYNTHETIC, Direction, Estimate
+from neuroregen.stats.safety_rules import proportion_exact
+from neuroregen.stats.subgroups import SubgroupResult, subgroup_analysis
+from neuroregen.stats.within import hedges_g_av, mean_change
+
+__all__ = [
+    "CGI_I_MEASURE",
+    "RESPONDER_CHOICES",
+    "ChildEvidence",
+    "PhaseRow",
+    "ProgramEvidence",
+    "analyse_child",
+    "analyse_program",
+    "responder_definition",
+]
+
+CGI_I_MEASURE = "cgi_i.cgi_i"
+DAYS_PER_MONTH = 30.4375
+MODEL_PHASES: tuple[str, ...] = ("baseline", "early", "mid", "late", "long_term")
+SUBGROUP_VARIABLES: tuple[tuple[str, str], ...] = (
+    ("age_band", "age band"),
+    ("severity", "DSM-5 severity"),
+    ("syndrome_group", "genetic syndrome"),
+    ("comorbidity_group", "comorbidity"),
+    ("product_type", "product"),
+    ("lot", "lot"),
+    ("dose_band", "dose band"),
+    ("route", "route"),
+)
+#: Random slopes are tried up to this many participants; beyond, the random-intercept model is
+#: fitted directly (the page says which model was used).
+RANDOM_SLOPE_MAX_PARTICIPANTS = 400
+
+
+@dataclass(frozen=True)
+class ResponderChoice:
+    """An entry of the responder-definition chooser on the evidence page."""
+
+    key: str
+    label: str
+    uses_cgi: bool
+    build: Callable[[str, Direction, float | None, bool], ResponderDefinition]
+
+
+def _reliable(label: str, d: Direction, r: float | None, prov: bool) -> ResponderDefinition:
+    if r is None or not 0 < r < 1:
+        raise ValueError(f"{label} has no reliability: reliable change is not available")
+    return ResponderDefinition.reliable_improvement(label, d, r, provisional=prov)
+
+
+RESPONDER_CHOICES: dict[str, ResponderChoice] = {
+    c.key: c
+    for c in (
+        ResponderChoice("cgi_i_2", "CGI-I ≤ 2 (much or very much improved)", True,
+                        lambda *_: ResponderDefinition.cgi_i(2)),
+        ResponderChoice("cgi_i_3", "CGI-I ≤ 3 (at least minimally improved)", True,
+                        lambda *_: ResponderDefinition.cgi_i(3)),
+        ResponderChoice("pct25", "≥ 25 % improvement from baseline", False,
+                        lambda lab, d, r, p: ResponderDefinition.percent_improvement(lab, d)),
+        ResponderChoice("reliable", "reliable improvement (Jacobson–Truax)", False, _reliable),
+        ResponderChoice("any", "any improvement", False,
+                        lambda lab, d, r, p: ResponderDefinition.any_improvement(lab, d)),
+    )
+}
+DEFAULT_RESPONDER = "cgi_i_2"
+
+
+def responder_definition(key: str, meta: MeasureMeta | None = None) -> ResponderDefinition:
+    """The ResponderDefinition for a chooser key (score-based keys need the measure)."""
+    if key not in RESPONDER_CHOICES:
+        raise ValueError(f"unknown responder definition {key!r}")
+    choice = RESPONDER_CHOICES[key]
+    if choice.uses_cgi:
+        return choice.build("CGI-I", Direction.HIGHER_IS_WORSE, None, True)
+    if meta is None:
+        raise ValueError(f"the {key} definition needs a measure")
+    return choice.build(meta.label, meta.direction, meta.reliability, meta.provisional)
+
+
+@dataclass(frozen=True)
+class MeasureMeta:
+    measure: str
+    label: str
+    instrument: str
+    domain: str
+    direction: Direction
+    reliability: float | None
+    provisional: bool
+    caregiver_rated: bool
+
+
+@dataclass(frozen=True)
+class PhaseRow:
+    """Everything shown for one arm × measure × phase, each figure beside its comparator."""
+
+    arm: str
+    measure: str
+    measure_label: str
+    phase: str
+    direction: str
+    change: Estimate | None = None
+    effect: Estimate | None = None
+    benchmark: Benchmark | None = None
+    vs_benchmark: Estimate | None = None
+    responder: Estimate | None = None
+    responder_vs_benchmark: Estimate | None = None
+    reliable: ReliableChangeResult | None = None
+    notes: tuple[str, ...] = ()
+
+    def estimates(self) -> list[Estimate]:
+        return [e for e in (self.change, self.effect, self.vs_benchmark, self.responder,
+                            self.responder_vs_benchmark) if e is not None]
+
+
+@dataclass(frozen=True)
+class Trajectory:
+    arm: str
+    measure: str
+    measure_label: str
+    model: MixedModelResult | None
+    note: str = ""
+
+
+@dataclass(frozen=True)
+class BiomarkerPhase:
+    arm: str
+    analyte: str
+    unit: str
+    phase: str
+    level: Estimate | None
+    ratio_to_baseline: Estimate | None
+    note: str = ""
+
+
+@dataclass(frozen=True)
+class ProductRow:
+    """Outcome and safety of one level of lot, dose band or route, side by side."""
+
+    variable: str
+    level: str
+    outcome: Estimate | None
+    any_ae: Estimate
+    serious_ae: Estimate
+
+
+@dataclass
+class ProgramEvidence:
+    """The whole program evidence page as result objects."""
+
+    arm: str
+    definition_key: str
+    definition_text: str
+    synthetic: bool
+    n_participants: int
+    rows: list[PhaseRow] = field(default_factory=list)
+    trajectories: list[Trajectory] = field(default_factory=list)
+    biomarkers: list[BiomarkerPhase] = field(default_factory=list)
+    lloq_handling: str = ""
+    durability: DurabilityResult | None = None
+    durability_note: str = ""
+    subgroups: list[SubgroupResult] = field(default_factory=list)
+    subgroup_measure: str = ""
+    products: list[ProductRow] = field(default_factory=list)
+    claims: list[ClaimVerdict] = field(default_factory=list)
+    claim_notes: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+
+    def all_estimates(self) -> list[Estimate]:
+        """Every Estimate on the page, for export and for the "every number has an interval"
+        check."""
+        out: list[Estimate] = []
+        for r in self.rows:
+            out += r.estimates()
+        for t in self.trajectories:
+            if t.model is not None:
+                out += [*t.model.marginal_means, *t.model.contrasts]
+        for b in self.biomarkers:
+            out += [e for e in (b.level, b.ratio_to_baseline) if e is not None]
+        if self.durability is not None:
+            out.append(self.durability.median)
+        for s in self.subgroups:
+            out += [*s.subgroups, s.overall]
+        for p in self.products:
+            out += [e for e in (p.outcome, p.any_ae, p.serious_ae) if e is not None]
+        for c in self.claims:
+            out += [e for e in (c.observed, c.comparison) if e is not None]
+        return out
+
+    def as_json(self) -> dict[str, Any]:
+        """Every result object as plain data, so a statistician can reproduce each number."""
+        return {
+            "arm": self.arm,
+            "responder_definition": self.definition_text,
+            "synthetic": self.synthetic,
+            "n_participants": self.n_participants,
+            "lloq_handling": self.lloq_handling,
+            "estimates": [_clean(e.as_row()) for e in self.all_estimates()],
+            "reliable_change": [
+                {"arm": r.arm, "phase": r.phase, **_clean(r.reliable.as_row())}
+                for r in self.rows
+                if r.reliable is not None
+            ],
+            "subgroup_tests": [
+                {"variable": s.variable, "test": s.test_name, "statistic": _num(s.statistic),
+                 "p_value": _num(s.p_value), "caveats": list(s.caveats)}
+                for s in self.subgroups
+            ],
+            "claims": [_clean(c.as_row()) for c in self.claims],
+            "notes": self.notes,
+        }
+
+
+def _num(v: Any) -> Any:
+    if isinstance(v, float | np.floating):
+        f = float(v)
+        return None if math.isnan(f) else (str(f) if math.isinf(f) else f)
+    if isinstance(v, np.integer):
+        return int(v)
+    if isinstance(v, np.bool_):
+        return bool(v)
+    return v
+
+
+def _clean(row: dict[str, Any]) -> dict[str, Any]:
+    return {k: (list(v) if isinstance(v, tuple) else _num(v)) for k, v in row.items()}
+
+
+# --- shaping helpers -----------------------------------------------------------------------
+
+
+def measures(outcomes: pd.DataFrame) -> list[MeasureMeta]:
+    """The measures present, in order of first appearance, with their metadata."""
+    out: list[MeasureMeta] = []
+    if outcomes.empty:
+        return out
+    first = outcomes.drop_duplicates("measure")
+    parent = outcomes.groupby("measure")["respondent"].agg(lambda s: bool((s == "parent").any()))
+    for row in first.itertuples(index=False):
+        r = row.reliability
+        out.append(MeasureMeta(
+            measure=row.measure, label=row.measure_label, instrument=row.instrument,
+            domain=row.domain or "", direction=Direction(row.direction),
+            reliability=None if r is None or (isinstance(r, float) and math.isnan(r)) else float(r),
+            provisional=bool(row.reliability_provisional),
+            caregiver_rated=bool(parent.get(row.measure, False)),
+        ))
+    return out
+
+
+def phase_values(outcomes: pd.DataFrame, measure: str, phase: str) -> pd.DataFrame:
+    """One row per child: baseline and the last value of ``measure`` in ``phase``."""
+    rows = outcomes[(outcomes["measure"] == measure) & (outcomes["phase"] == phase)
+                    & outcomes["value"].notna()]
+    rows = rows.sort_values("study_day").groupby("study_code", sort=False).tail(1)
+    return rows[["study_code", "baseline_value", "value", "age_months", "study_day"]]
+
+
+def _benchmark_for(meta: MeasureMeta) -> Benchmark | None:
+    if meta.instrument.startswith("vineland"):
+        return NATURAL_HISTORY_VINELAND_CHANGE
+    if meta.direction is not Direction.HIGHER_IS_WORSE or meta.measure == CGI_I_MEASURE:
+        return None
+    if meta.domain == "social":
+        return PLACEBO_SMC_SOCIAL_COMMUNICATION
+    if meta.domain == "stereotypy":
+        return PLACEBO_SMC_REPETITIVE
+    return PLACEBO_SMC_CORE
+
+
+def _context(meta_caregiver: bool, synthetic: bool) -> tuple[str, ...]:
+    return tuple(c for c, on in ((CAREGIVER_RATED, meta_caregiver), (SYNTHETIC, synthetic)) if on)
+
+
+def _try(fn: Callable[[], Any], notes: list[str], what: str) -> Any:
+    try:
+        return fn()
+    except (InsufficientDataError, ValueError, RuntimeError) as exc:
+        notes.append(f"{what}: not estimable ({exc})")
+        return None
+
+
+# --- program analyses ----------------------------------------------------------------------
+
+
+def _score_row(
+    arm: str, meta: MeasureMeta, phase: str, data: pd.DataFrame, key: str, synthetic: bool,
+    confidence: float,
+) -> PhaseRow:
+    notes: list[str] = []
+    ctx = _context(meta.caregiver_rated, synthetic)
+    base, follow = data["baseline_value"].to_numpy(float), data["value"].to_numpy(float)
+    label = f"{meta.label}, {phase}"
+    change = _try(lambda: mean_change(base, follow, direction=meta.direction, label=label,
+                                      confidence=confidence), notes, "mean change")
+    effect = _try(lambda: hedges_g_av(base, follow, direction=meta.direction, label=label,
+                                      confidence=confidence), notes, "standardized effect")
+    if change is not None:
+        change = change.with_caveats(*ctx)
+    if effect is not None:
+        effect = effect.with_caveats(*ctx)
+    bench = _benchmark_for(meta)
+    vs = None
+    if bench is not None:
+        observed = change if bench.kind is BenchmarkKind.MEAN_CHANGE else effect
+        if observed is not None:
+            vs = _try(lambda: compare_change_with_benchmark(observed, bench), notes, "benchmark")
+    responder = resp_vs = None
+    choice = RESPONDER_CHOICES[key]
+    if not choice.uses_cgi:
+        definition = _try(lambda: responder_definition(key, meta), notes, "responder definition")
+        if definition is not None:
+            responder = _try(lambda: responder_rate(definition, baseline=base, follow_up=follow,
+                                                    confidence=confidence, caveats=ctx),
+                             notes, "responder rate")
+            if responder is not None:
+                resp_vs = compare_rate_with_benchmark(responder, PLACEBO_CGI_I_RESPONDERS)
+    rc = None
+    if meta.reliability is not None:
+        rc = _try(lambda: reliable_change(base, follow, reliability=meta.reliability,
+                                          direction=meta.direction, provisional=meta.provisional,
+                                          measure=meta.label,
+                                          participants=data["study_code"].to_numpy()),
+                  notes, "reliable change")
+    else:
+        notes.append(f"no reliability recorded for {meta.label}: reliable change not computed")
+    return PhaseRow(arm, meta.measure, meta.label, phase, meta.direction.value, change, effect,
+                    bench, vs, responder, resp_vs, rc, tuple(notes))
+
+
+def _cgi_row(arm: str, phase: str, data: pd.DataFrame, key: str, synthetic: bool,
+             confidence: float) -> PhaseRow:
+    notes: list[str] = []
+    definition = responder_definition(key)
+    responder = _try(lambda: responder_rate(definition, cgi_i=data["value"].to_numpy(float),
+                                            confidence=confidence,
+                                            caveats=_context(False, synthetic)),
+                     notes, "responder rate")
+    vs = compare_rate_with_benchmark(responder, PLACEBO_CGI_I_RESPONDERS) if responder else None
+    return PhaseRow(arm, CGI_I_MEASURE, "CGI-I", phase, Direction.HIGHER_IS_WORSE.value,
+                    responder=responder, responder_vs_benchmark=vs,
+                    benchmark=PLACEBO_CGI_I_RESPONDERS,
+                    notes=(*notes, "CGI-I rates change itself: no baseline, no change score"))
+
+
+def _trajectory(arm: str, meta: MeasureMeta, outcomes: pd.DataFrame, synthetic: bool,
+                confidence: float) -> Trajectory:
+    rows = outcomes[(outcomes["measure"] == meta.measure) & outcomes["phase"].isin(MODEL_PHASES)
+                    & outcomes["value"].notna()]
+    phases = [p for p in MODEL_PHASES if (rows["phase"] == p).any()]
+    data = rows.assign(months=rows["study_day"] / DAYS_PER_MONTH)
+    n = data["study_code"].nunique()
+    notes: list[str] = []
+    model = _try(lambda: phase_mixed_model(
+        data, participant="study_code", phase="phase", score="value", time="months",
+        phases=phases, random_slope=n <= RANDOM_SLOPE_MAX_PARTICIPANTS,
+        quantity=meta.label, direction=meta.direction, confidence=confidence,
+        caveats=_context(meta.caregiver_rated, synthetic)), notes, "mixed model")
+    note = "; ".join(notes)
+    if model is not None and n > RANDOM_SLOPE_MAX_PARTICIPANTS:
+        note = (f"random-intercept model fitted directly (more than "
+                f"{RANDOM_SLOPE_MAX_PARTICIPANTS} participants)")
+    return Trajectory(arm, meta.measure, meta.label, model, note)
+
+
+def _biomarkers(arm: str, bio: pd.DataFrame, handling: Handling, synthetic: bool,
+                confidence: float) -> list[BiomarkerPhase]:
+    out: list[BiomarkerPhase] = []
+    ctx = (SYNTHETIC,) if synthetic else ()
+    for analyte, rows in bio.groupby("analyte", sort=True):
+        unit = str(rows["unit"].dropna().iloc[0]) if rows["unit"].notna().any() else ""
+        last = rows.sort_values("study_day").groupby(["study_code", "phase"]).tail(1)
+        base = last[last["phase"] == "baseline"].set_index("study_code")
+        for phase in ("baseline", *FOLLOW_UP_PHASES):
+            part = last[last["phase"] == phase]
+            if part.empty:
+                continue
+            notes: list[str] = []
+            level = _try(lambda p=part, a=str(analyte), u=unit: geometric_mean_lloq(
+                p["value"], p["below_lloq"], p["lloq"], handling=handling,
+                confidence=confidence, label=a, unit=u, caveats=ctx),
+                notes, "geometric mean")
+            ratio = None
+            if phase != "baseline":
+                paired = part.merge(base.reset_index(), on="study_code", suffixes=("", "_b"))
+                ratio = _try(lambda p=paired, a=str(analyte): geometric_mean_ratio_lloq(
+                    p["value_b"], p["below_lloq_b"], p["value"], p["below_lloq"], p["lloq"],
+                    handling=handling, confidence=confidence, label=a, caveats=ctx),
+                    notes, "ratio to baseline")
+            out.append(BiomarkerPhase(arm, str(analyte), unit, phase, level, ratio,
+                                      "; ".join(notes)))
+    return out
+
+
+def responder_status(outcomes: pd.DataFrame, key: str, primary: str) -> pd.DataFrame:
+    """Responder status (1/0/NaN) at every follow-up visit, one row per child × visit."""
+    choice = RESPONDER_CHOICES[key]
+    measure = CGI_I_MEASURE if choice.uses_cgi else primary
+    rows = outcomes[(outcomes["measure"] == measure) & outcomes["phase"].isin(FOLLOW_UP_PHASES)]
+    rows = rows.sort_values(["study_code", "study_day"])
+    if rows.empty:
+        return rows.assign(responder=pd.Series(dtype=float))
+    if choice.uses_cgi:
+        status = responder_definition(key).apply(cgi_i=rows["value"].to_numpy(float))
+    else:
+        meta = next(m for m in measures(rows))
+        status = responder_definition(key, meta).apply(
+            baseline=rows["baseline_value"].to_numpy(float),
+            follow_up=rows["value"].to_numpy(float))
+    return rows.assign(responder=status)
+
+
+def response_durations(status: pd.DataFrame) -> pd.DataFrame:
+    """Time (months) from first response to loss of response, or to the last visit (censored)."""
+    records: list[dict[str, Any]] = []
+    for code, rows in status.dropna(subset=["responder"]).groupby("study_code", sort=False):
+        flags = rows["responder"].to_numpy()
+        days = rows["study_day"].to_numpy(float)
+        hits = np.flatnonzero(flags == 1.0)
+        if hits.size == 0:
+            continue
+        start = hits[0]
+        lost = np.flatnonzero(flags[start:] == 0.0)
+        if lost.size:
+            end, event = days[start + lost[0]], 1
+        else:
+            end, event = days[-1], 0
+        records.append({"study_code": code, "months": (end - days[start]) / DAYS_PER_MONTH,
+                        "event": event})
+    return pd.DataFrame(records, columns=["study_code", "months", "event"])
+
+
+def _per_child_outcome(outcomes: pd.DataFrame, primary: str, phase: str) -> pd.DataFrame:
+    data = phase_values(outcomes, primary, phase)
+    return data.assign(change=data["value"] - data["baseline_value"])
+
+
+def _subgroup_frame(participants: pd.DataFrame) -> pd.DataFrame:
+    frame = participants.copy()
+    frame["syndrome_group"] = np.where(frame["syndrome"].fillna("") != "", frame["syndrome"],
+                                       frame["genetic_finding"].fillna("unknown"))
+    flags = [c for c in frame.columns if c.startswith("comorbid_")]
+    names = [c.removeprefix("comorbid_") for c in flags]
+    count = frame[flags].astype(bool).sum(axis=1) if flags else pd.Series(0, index=frame.index)
+    first = (frame[flags].astype(bool).idxmax(axis=1).str.removeprefix("comorbid_")
+             if flags else pd.Series("", index=frame.index))
+    frame["comorbidity_group"] = np.where(count == 0, "none",
+                                          np.where(count > 1, "several", first))
+    del names
+    return frame
+
+
+def analyse_program(
+    frames: EvidenceFrames,
+    *,
+    arm: str | None = None,
+    definition_key: str = DEFAULT_RESPONDER,
+    primary_measure: str | None = None,
+    lloq_handling: Handling = "half_lloq",
+    confidence: float = 0.95,
+    include_models: bool = True,
+) -> ProgramEvidence:
+    """Every analysis of the program evidence page for one arm (or all arms when None)."""
+    if definition_key not in RESPONDER_CHOICES:
+        raise ValueError(f"unknown responder definition {definition_key!r}")
+    pick = (lambda df: df[df["arm"] == arm]) if arm else (lambda df: df)
+    participants, outcomes = pick(frames.participants), pick(frames.outcomes)
+    bio, aes = pick(frames.biomarkers), pick(frames.adverse_events)
+    synthetic = bool(participants["synthetic"].astype(bool).any()) if len(participants) else False
+    label = arm or "all arms"
+    choice = RESPONDER_CHOICES[definition_key]
+    metas = measures(outcomes)
+    scored = [m for m in metas if m.measure != CGI_I_MEASURE]
+    primary = primary_measure or next(
+        (m.measure for m in scored if m.measure == "atec.atec_total"),
+        scored[0].measure if scored else CGI_I_MEASURE)
+    primary_meta = next((m for m in metas if m.measure == primary), None)
+    definition_text = (responder_definition(definition_key).describe() if choice.uses_cgi
+                       else responder_definition(definition_key, primary_meta).describe()
+                       if primary_meta is not None and (definition_key != "reliable"
+                                                        or primary_meta.reliability)
+                       else choice.label)
+    ev = ProgramEvidence(arm=label, definition_key=definition_key,
+                         definition_text=definition_text, synthetic=synthetic,
+                         n_participants=int(participants["study_code"].nunique()),
+                         lloq_handling=LLOQ_HANDLING[lloq_handling], notes=list(frames.notes))
+    present = [p for p in FOLLOW_UP_PHASES if (outcomes["phase"] == p).any()]
+    for meta in scored:
+        for phase in present:
+            data = phase_values(outcomes, meta.measure, phase)
+            if data.empty:
+                continue
+            ev.rows.append(_score_row(label, meta, phase, data, definition_key, synthetic,
+                                      confidence))
+        if include_models:
+            ev.trajectories.append(_trajectory(label, meta, outcomes, synthetic, confidence))
+    if choice.uses_cgi:
+        for phase in present:
+            data = phase_values(outcomes, CGI_I_MEASURE, phase)
+            if not data.empty:
+                ev.rows.append(_cgi_row(label, phase, data, definition_key, synthetic,
+                                        confidence))
+    ev.biomarkers = _biomarkers(label, bio, lloq_handling, synthetic, confidence)
+
+    # durability of response on the chosen definition
+    status = responder_status(outcomes, definition_key, primary) if primary_meta or \
+        choice.uses_cgi else pd.DataFrame()
+    durations = response_durations(status) if not status.empty else pd.DataFrame()
+    if len(durations):
+        notes: list[str] = []
+        ev.durability = _try(lambda: durability(
+            durations["months"].to_numpy(), durations["event"].to_numpy(),
+            response_definition=definition_text,
+            caveats=(SYNTHETIC,) if synthetic else ()), notes, "durability")
+        ev.durability_note = "; ".join(notes)
+    else:
+        ev.durability_note = "no child met the responder definition at a follow-up visit"
+
+    # subgroups: change in the primary measure at the latest phase with data
+    last_phase = next((p for p in reversed(present)), None)
+    sub_frame = _subgroup_frame(participants)
+    if last_phase and primary != CGI_I_MEASURE and primary_meta is not None:
+        change = _per_child_outcome(outcomes, primary, last_phase)
+        merged = change.merge(sub_frame, on="study_code", suffixes=("", "_p"))
+        ev.subgroup_measure = f"change in {primary_meta.label} ({last_phase} − baseline)"
+        ctx = _context(primary_meta.caregiver_rated, synthetic)
+        for column, words in SUBGROUP_VARIABLES:
+            res = _try(lambda c=column, w=words: subgroup_analysis(
+                merged.assign(**{c: merged[c].astype("string").astype(object)}),
+                outcome="change", subgroup=c, quantity=ev.subgroup_measure,
+                variable_label=w, confidence=confidence, caveats=ctx), ev.notes,
+                f"subgroups by {words}")
+            if res is not None:
+                ev.subgroups.append(res)
+        ev.products = _products(merged, sub_frame, aes, ev.subgroup_measure, ctx, confidence)
+    ev.claims, ev.claim_notes = _claims(outcomes, definition_key, primary, primary_meta,
+                                        synthetic, confidence)
+    return ev
+
+
+def _products(merged: pd.DataFrame, participants: pd.DataFrame, aes: pd.DataFrame,
+              quantity: str, ctx: tuple[str, ...], confidence: float) -> list[ProductRow]:
+    out: list[ProductRow] = []
+    any_ae = set(aes["study_code"])
+    serious = set(aes.loc[aes["serious"].astype(bool), "study_code"])
+    for variable in ("lot", "dose_band", "route"):
+        for level, group in participants.groupby(variable, dropna=True, sort=True):
+            codes = set(group["study_code"])
+            n = len(codes)
+            values = merged.loc[merged[variable] == level]
+            outcome = None
+            if len(values) >= 2:
+                outcome = subgroup_analysis(values.assign(one="all"), outcome="change",
+                                            subgroup="one", quantity=quantity,
+                                            confidence=confidence, caveats=ctx).overall
+            out.append(ProductRow(
+                variable, str(level), outcome,
+                proportion_exact(len(codes & any_ae), n, confidence=confidence,
+                                 quantity=f"participants with any AE, {variable} = {level}",
+                                 caveats=ctx),
+                proportion_exact(len(codes & serious), n, confidence=confidence,
+                                 quantity=f"participants with a serious AE, {variable} = {level}",
+                                 caveats=ctx),
+            ))
+    return out
+
+
+def _claims(outcomes: pd.DataFrame, key: str, primary: str, meta: MeasureMeta | None,
+            synthetic: bool, confidence: float) -> tuple[list[ClaimVerdict], list[str]]:
+    notes: list[str] = []
+    choice = RESPONDER_CHOICES[key]
+    if not choice.uses_cgi and meta is None:
+        return [], ["no outcome measure to evaluate the claims on"]
+    definition = (responder_definition(key) if choice.uses_cgi
+                  else _try(lambda: responder_definition(key, meta), notes, "definition"))
+    if definition is None:
+        return [], notes
+    measure = CGI_I_MEASURE if choice.uses_cgi else primary
+    caregiver = bool((outcomes.loc[outcomes["measure"] == measure, "respondent"] == "parent").any())
+    verdicts: list[ClaimVerdict] = []
+    late = phase_values(outcomes, measure, "late")
+    if late.empty:
+        return [], ["no late-phase (6–12 months) data: the claims cannot be evaluated yet"]
+
+    def data_args(frame: pd.DataFrame) -> dict[str, Any]:
+        if choice.uses_cgi:
+            return {"cgi_i": frame["value"].to_numpy(float)}
+        return {"baseline": frame["baseline_value"].to_numpy(float),
+                "follow_up": frame["value"].to_numpy(float)}
+
+    common = {"synthetic": synthetic, "caregiver_rated": caregiver, "confidence": confidence}
+    v = _try(lambda: evaluate_claim(CLAIM_MAJORITY_IMPROVE, definition, **data_args(late),
+                                    **common), notes, CLAIM_MAJORITY_IMPROVE.text)
+    if v is not None:
+        verdicts.append(v)
+    # sustained: responder at every late-phase visit (participants × visits)
+    rows = outcomes[(outcomes["measure"] == measure) & (outcomes["phase"] == "late")]
+    wide = rows.pivot_table(index="study_code", columns="visit_code", values="value",
+                            aggfunc="last")
+    if not wide.empty:
+        if choice.uses_cgi:
+            args: dict[str, Any] = {"cgi_i": wide.to_numpy(float)}
+        else:
+            base = rows.groupby("study_code")["baseline_value"].first().reindex(wide.index)
+            args = {"baseline": base.to_numpy(float), "follow_up": wide.to_numpy(float)}
+        v = _try(lambda: evaluate_claim(CLAIM_SUSTAINED_6_12_MONTHS, definition, **args,
+                                        **common), notes, CLAIM_SUSTAINED_6_12_MONTHS.text)
+        if v is not None:
+            verdicts.append(v)
+    v = _try(lambda: evaluate_claim(CLAIM_LARGER_IN_YOUNGER, definition, **data_args(late),
+                                    ages=late["age_months"].to_numpy(float), **common),
+             notes, CLAIM_LARGER_IN_YOUNGER.text)
+    if v is not None:
+        verdicts.append(v)
+    return verdicts, notes
+
+
+# --- per-child -----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ChildMeasure:
+    measure: str
+    label: str
+    direction: str
+    series: pd.DataFrame  # study_day, phase, visit_code, value
+    verdicts: ReliableChangeResult | None
+    reference_sd: float | None
+    sd_source: str
+    note: str = ""
+
+    @property
+    def verdict_list(self) -> list[dict[str, Any]]:
+        """Reliable-change category and RC at each follow-up visit."""
+        if self.verdicts is None:
+            return []
+        return [{"visit": v, "category": c, "rc": float(r)} for v, c, r in zip(
+            self.verdicts.participants, self.verdicts.category, self.verdicts.rc, strict=True)]
+
+
+@dataclass
+class ChildEvidence:
+    study_code: str
+    synthetic: bool
+    measures: list[ChildMeasure]
+    biomarkers: pd.DataFrame
+    administrations: pd.DataFrame
+    adverse_events: pd.DataFrame
+    notes: list[str] = field(default_factory=list)
+
+
+def reference_sds(outcomes: pd.DataFrame, *, minimum: int = 10) -> dict[str, float]:
+    """Baseline SD of each measure across the children the user may see (≥ ``minimum``)."""
+    base = outcomes[(outcomes["phase"] == "baseline") & outcomes["value"].notna()]
+    last = base.sort_values("study_day").groupby(["measure", "study_code"]).tail(1)
+    counts = last.groupby("measure")["value"].count()
+    sds = last.groupby("measure")["value"].std(ddof=1)
+    return {str(k): float(v) for k, v in sds.items() if counts[k] >= minimum and v > 0}
+
+
+def analyse_child(frames: EvidenceFrames, study_code: str,
+                  reference_sd: dict[str, float] | None = None) -> ChildEvidence:
+    """One child's measures over time with a reliable-change verdict at each follow-up.
+
+    The SD of reliable change is a published normative SD when one is recorded, else the
+    baseline SD of the children the user may see (``reference_sd``), else no verdict.
+    """
+    from neuroregen.stats.reliable_change import PUBLISHED_RELIABILITY
+
+    child = frames.for_participant(study_code)
+    sds = reference_sd or {}
+    out: list[ChildMeasure] = []
+    for meta in measures(child.outcomes):
+        rows = child.outcomes[(child.outcomes["measure"] == meta.measure)
+                              & child.outcomes["value"].notna()].sort_values("study_day")
+        series = rows[["study_day", "phase", "visit_code", "value", "baseline_value"]]
+        published = PUBLISHED_RELIABILITY.get(meta.label)
+        sd, source = None, ""
+        if published is not None and published.sd is not None:
+            sd, source = published.sd, f"published normative SD ({published.source})"
+        elif meta.measure in sds:
+            sd, source = sds[meta.measure], "baseline SD of the children in this analysis"
+        follow = series[series["phase"].isin(FOLLOW_UP_PHASES)]
+        verdicts, note = None, ""
+        if meta.measure == CGI_I_MEASURE:
+            note = "CGI-I rates change itself"
+        elif meta.reliability is None:
+            note = "no reliability recorded: no reliable-change verdict"
+        elif sd is None:
+            note = "no reference SD available: no reliable-change verdict"
+        elif follow.empty or follow["baseline_value"].isna().all():
+            note = "no baseline or no follow-up yet"
+        else:
+            verdicts = reliable_change(
+                follow["baseline_value"].to_numpy(float), follow["value"].to_numpy(float),
+                reliability=meta.reliability, direction=meta.direction, sd=sd,
+                provisional=meta.provisional, measure=meta.label,
+                participants=follow["visit_code"].to_numpy())
+        out.append(ChildMeasure(meta.measure, meta.label, meta.direction.value, series,
+                                verdicts, sd, source, note))
+    return ChildEvidence(study_code, child.synthetic, out, child.biomarkers,
+                         child.administrations, child.adverse_events, list(frames.notes))
+
+
+def arms_of(frames: EvidenceFrames) -> Sequence[str]:
+    return sorted(a for a in frames.participants["arm"].dropna().unique())

@@ -1,0 +1,114 @@
+"""Evidence pages. Thin: select frames, call the analyses, build plot specs, render."""
+
+from __future__ import annotations
+
+import json
+
+from django.contrib.auth.decorators import login_required
+from django.http import HttpResponse, JsonResponse
+from django.shortcuts import render
+
+from neuroregen.core.errors import NotFound, NotPermitted
+from neuroregen.core.http import AuthenticatedHttpRequest
+from neuroregen.core.permissions import require
+from neuroregen.core.roles import Capability
+from neuroregen.core.routers import reads_from_replica
+from neuroregen.core.scoping import site_grant
+from neuroregen.evidence import analysis, plots, selectors
+from neuroregen.protocols.models import Protocol
+
+
+def _require_staff_view(user: object) -> None:
+    """Program pages aggregate many children: family accounts are not shown them."""
+    everywhere, site_ids = site_grant(user, Capability.VIEW)
+    if not everywhere and not site_ids:
+        raise NotPermitted()
+
+
+def _protocol(user: object, pk: int) -> Protocol:
+    for protocol in selectors.protocols_for(user=user):  # type: ignore[arg-type]
+        if protocol.pk == pk:
+            return protocol
+    raise NotFound()
+
+
+@login_required
+def evidence_index(request: AuthenticatedHttpRequest) -> HttpResponse:
+    _require_staff_view(request.user)
+    return render(request, "evidence/index.html",
+                  {"protocols": selectors.protocols_for(user=request.user)})
+
+
+def _program(request: AuthenticatedHttpRequest, pk: int) -> tuple[Protocol, object, str, str]:
+    _require_staff_view(request.user)
+    protocol = _protocol(request.user, pk)
+    frames = selectors.evidence_frames(user=request.user, protocol=protocol)
+    key = request.GET.get("definition", analysis.DEFAULT_RESPONDER)
+    if key not in analysis.RESPONDER_CHOICES:
+        key = analysis.DEFAULT_RESPONDER
+    arm = request.GET.get("arm", "")
+    if arm and arm not in analysis.arms_of(frames):
+        arm = ""
+    return protocol, frames, key, arm
+
+
+@login_required
+@reads_from_replica
+def program_evidence(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
+    protocol, frames, key, arm = _program(request, pk)
+    ev = analysis.analyse_program(frames, arm=arm or None, definition_key=key)  # type: ignore[arg-type]
+    charts: list[dict[str, object]] = []
+
+    def add(kind: str, title: str, spec: dict[str, object] | None) -> None:
+        if spec is not None:
+            charts.append({"id": f"chart-{len(charts)}", "kind": kind, "title": title,
+                           "spec": spec})
+
+    for t in ev.trajectories:
+        add("trajectory", t.measure_label, plots.trajectory_chart(t, ev.synthetic))
+    if ev.durability is not None:
+        add("durability", "durability", plots.durability_chart(ev.durability, ev.synthetic))
+    for s in ev.subgroups:
+        add("forest", s.variable, plots.forest_chart(s, ev.synthetic))
+    return render(request, "evidence/program.html", {
+        "protocol": protocol, "ev": ev, "charts": charts,
+        "arms": analysis.arms_of(frames),  # type: ignore[arg-type]
+        "arm": arm, "definition": key,
+        "choices": analysis.RESPONDER_CHOICES.values(),
+        "measures_with_rows": sorted({r.measure_label for r in ev.rows}),
+    })
+
+
+@login_required
+@reads_from_replica
+def program_export(request: AuthenticatedHttpRequest, pk: int, fmt: str) -> HttpResponse:
+    """The analysis frame (CSV) or every result object (JSON), pseudonymous."""
+    require(request.user, Capability.EXPORT_PSEUDONYMOUS)
+    if fmt not in ("csv", "json"):
+        raise NotFound()
+    protocol, frames, key, arm = _program(request, pk)
+    if fmt == "csv":
+        outcomes = frames.outcomes  # type: ignore[attr-defined]
+        if arm:
+            outcomes = outcomes[outcomes["arm"] == arm]
+        response = HttpResponse(outcomes.to_csv(index=False), content_type="text/csv")
+        response["Content-Disposition"] = (
+            f'attachment; filename="evidence-{protocol.code}-outcomes.csv"')
+        return response
+    ev = analysis.analyse_program(frames, arm=arm or None, definition_key=key)  # type: ignore[arg-type]
+    return JsonResponse(json.loads(json.dumps(ev.as_json(), default=str)),
+                        json_dumps_params={"ensure_ascii": False})
+
+
+@login_required
+def child_progress(request: AuthenticatedHttpRequest, study_code: str) -> HttpResponse:
+    frames, sds, protocol = selectors.child_frames(user=request.user, study_code=study_code)
+    child = analysis.analyse_child(frames, study_code, sds)
+    last_day = max([float(m.series["study_day"].max()) for m in child.measures
+                    if not m.series.empty] or [0.0])
+    spec = plots.child_timeline_chart(child, selectors.phase_spans(protocol, last_day))
+    return render(request, "evidence/child.html", {
+        "child": child, "protocol": protocol,
+        "charts": [{"id": "chart-timeline", "kind": "timeline", "title": "timeline",
+                    "spec": spec}],
+    })

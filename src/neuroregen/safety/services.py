@@ -1,0 +1,830 @@
+"""Writes of the safety app. Each function is one transaction and leaves an audit record.
+
+Capabilities: recording and updating adverse events, follow-ups and report submissions need
+``report_safety`` at the participant's site; the investigator's sign-off and closing a review
+task need ``sign_clinical``; signal and stopping rules need ``configure_safety``.
+
+Safety reporting continues after a consent withdrawal: reporting adverse events is a
+regulatory duty, so these services do not apply the data-entry block of withdrawals.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from neuroregen.core import codes
+from neuroregen.core.audit import stamp
+from neuroregen.core.errors import Conflict, InvalidTransition, ValidationFailed
+from neuroregen.core.models import User
+from neuroregen.core.permissions import require
+from neuroregen.core.roles import Capability
+from neuroregen.core.services import signature_create
+from neuroregen.participants.models import Participant
+from neuroregen.safety import choices as c
+from neuroregen.safety import validators
+from neuroregen.safety.aesi import aesi_match
+from neuroregen.safety.clocks import due_at, required_clocks
+from neuroregen.safety.models import (
+    AdverseEvent,
+    AdverseEventFollowUp,
+    BiomarkerSignalRule,
+    InvestigatorSignOff,
+    ReportingClock,
+    SafetyReviewTask,
+    StoppingRule,
+)
+from neuroregen.safety.signals import SignalSpec, signal_fires
+from neuroregen.safety.signals import same_name as signals_same
+from neuroregen.visits import timeline
+
+SIGN_OFF_MEANING = "I confirm the seriousness, grade and relatedness of this adverse event"
+
+EDITABLE_FIELDS = (
+    "term",
+    "coded_term",
+    "coded_term_code",
+    "coding_dictionary",
+    "soc",
+    "description",
+    "onset_date",
+    "resolution_date",
+    "grade",
+    *c.CRITERION_FIELDS.values(),
+    "relatedness_product",
+    "relatedness_procedure",
+    "expectedness",
+    "action_taken",
+    "outcome",
+    "aware_at",
+    "aesi_category",
+)
+REQUIRED_FIELDS = (
+    "term",
+    "onset_date",
+    "grade",
+    "relatedness_product",
+    "relatedness_procedure",
+    "expectedness",
+    "outcome",
+)
+CHOICE_FIELDS = {
+    "soc": c.SystemOrganClass,
+    "relatedness_product": c.Relatedness,
+    "relatedness_procedure": c.Relatedness,
+    "expectedness": c.Expectedness,
+    "action_taken": c.ActionTaken,
+    "outcome": c.Outcome,
+}
+
+
+def _fail(errors: dict[str, str]) -> None:
+    if errors:
+        field, message = next(iter(errors.items()))
+        error = ValidationFailed(message, field=field)
+        error.errors = errors  # type: ignore[attr-defined]
+        raise error
+
+
+def _new_code() -> str:
+    while True:
+        code = codes.new_code("AE")
+        if not AdverseEvent.objects.filter(code=code).exists():
+            return code
+
+
+def _tz(participant: Participant) -> str:
+    return participant.site.time_zone
+
+
+def _site_today(participant: Participant) -> dt.date:
+    return timeline.today_at(_tz(participant))
+
+
+def _check_version(obj: Any, expected_version: int | None) -> None:
+    if expected_version is not None and obj.row_version != expected_version:
+        raise Conflict(
+            _(
+                "%(what)s was changed by someone else since you opened it (version %(theirs)s, "
+                "yours %(yours)s). Reload to see their change."
+            )
+            % {"what": str(obj), "theirs": obj.row_version, "yours": expected_version}
+        )
+
+
+def _choice_errors(data: dict[str, Any]) -> dict[str, str]:
+    errors: dict[str, str] = {}
+    for field in REQUIRED_FIELDS:
+        if data.get(field) in (None, ""):
+            errors.setdefault(field, _("This field is required."))
+    for field, vocabulary in CHOICE_FIELDS.items():
+        value = data.get(field)
+        if value not in (None, "") and value not in vocabulary.values:
+            errors.setdefault(field, _("Unknown value “%(value)s”.") % {"value": value})
+    category = data.get("aesi_category")
+    if category and category not in c.AesiCategory.values:
+        errors["aesi_category"] = _("Unknown event of special interest.")
+    return errors
+
+
+def _aware_on(aware_at: Any, participant: Participant) -> dt.date | None:
+    if aware_at is None:
+        return None
+    if not isinstance(aware_at, dt.datetime) or timezone.is_naive(aware_at):
+        raise ValidationFailed(
+            _("The awareness time must include its time zone."), field="aware_at"
+        )
+    return timeline.local_date(aware_at, _tz(participant))
+
+
+def onset_context(participant: Participant, onset_date: dt.date) -> dict[str, Any]:
+    """The context of an onset date: most recent administration, its lot, product, route and
+    dose, days since it, study day and phase (``visits.timeline``), protocol and arm.
+
+    Read by participant, after the caller has checked access to the participant.
+    """
+    from neuroregen.products.models import Administration
+    from neuroregen.protocols.selectors import current_assignment
+
+    tz = _tz(participant)
+    context: dict[str, Any] = {
+        "administration_code": "",
+        "administered_at": None,
+        "lot_code": "",
+        "product_type": "",
+        "route": "",
+        "dose_per_kg": None,
+        "dose_unit": "",
+        "days_since_administration": None,
+        "study_day": None,
+        "phase": "",
+        "protocol_label": "",
+        "arm_code": "",
+    }
+    administrations = list(
+        Administration.objects.filter(participant=participant)
+        .select_related("lot", "arm__protocol")
+        .order_by("started_at", "pk")
+    )
+    before = [a for a in administrations if timeline.local_date(a.started_at, tz) <= onset_date]
+    assignment = current_assignment(participant)
+    protocol = None
+    if before:
+        latest = before[-1]
+        context.update(
+            administration_code=latest.code,
+            administered_at=latest.started_at,
+            lot_code=latest.lot.code,
+            product_type=latest.lot.product_type,
+            route=latest.route,
+            dose_per_kg=latest.dose_per_kg,
+            dose_unit=latest.dose_unit,
+            days_since_administration=timeline.study_day(latest.started_at, onset_date, tz),
+            arm_code=latest.arm.code,
+        )
+        protocol = latest.arm.protocol
+    elif assignment is not None and assignment.arm is not None and assignment.day_zero:
+        # Day 0 is recorded but no administration row (e.g. given before the products module
+        # was in use): the assignment says what was given and when.
+        arm = assignment.arm
+        if assignment.day_zero <= onset_date:
+            context.update(
+                product_type=arm.product_type,
+                route=arm.route,
+                dose_per_kg=assignment.dose_per_kg,
+                dose_unit=assignment.dose_unit or arm.dose_unit,
+                days_since_administration=timeline.study_day(assignment.day_zero, onset_date),
+            )
+        context["arm_code"] = arm.code
+    elif assignment is not None and assignment.arm is not None:
+        context["arm_code"] = assignment.arm.code
+    if protocol is None and assignment is not None:
+        protocol = assignment.protocol
+    day_zero = assignment.day_zero if assignment is not None else None
+    if day_zero is None and administrations:
+        day_zero = timeline.local_date(administrations[0].started_at, tz)
+    if day_zero is not None:
+        day = timeline.study_day(day_zero, onset_date)
+        boundaries = protocol.boundaries() if protocol is not None else timeline.DEFAULT_BOUNDARIES
+        context["study_day"] = day
+        context["phase"] = timeline.phase_of(day, boundaries).value
+    if protocol is not None:
+        context["protocol_label"] = str(protocol)
+    return context
+
+
+def _apply_aesi(event: AdverseEvent, explicit: str | None) -> None:
+    """Set the special-interest category: the investigator's choice wins over the catalogue."""
+    if explicit is not None:
+        event.aesi_category = explicit
+        # An empty choice by the investigator means "not of special interest" and sticks.
+        event.aesi_source = c.AesiSource.INVESTIGATOR
+        return
+    if event.aesi_source == c.AesiSource.INVESTIGATOR:
+        return
+    match = aesi_match(
+        event.term,
+        event.coded_term,
+        route=event.route,
+        days_since_administration=event.days_since_administration,
+    )
+    event.aesi_category = match.value if match else ""
+    event.aesi_source = c.AesiSource.CATALOGUE if match else c.AesiSource.NONE
+
+
+def _follow_up(
+    event: AdverseEvent, *, user: User, kind: str, note: str = "", changes: dict | None = None
+) -> AdverseEventFollowUp:
+    entry = AdverseEventFollowUp(
+        event=event, kind=kind, note=note, changes=changes or {}, recorded_by=user
+    )
+    stamp(entry, user=user, reason=str(c.FollowUpKind(kind).label))
+    entry.save()
+    return entry
+
+
+def clocks_sync(*, user: User, event: AdverseEvent) -> list[ReportingClock]:
+    """Start, move or retire the event's reporting clocks after it was recorded or changed.
+
+    A clock already submitted is never changed. A clock no longer required (the event was
+    reassessed as not serious, expected or unrelated) is kept, marked not required, so the
+    record shows it was once running. Moving the awareness time moves unsubmitted deadlines.
+    """
+    tz = _tz(event.participant)
+    needed = required_clocks(
+        serious=event.is_serious,
+        fatal_or_life_threatening=event.fatal_or_life_threatening,
+        expectedness=event.expectedness,
+        relatedness_product=event.relatedness_product,
+    )
+    existing = {clock.kind: clock for clock in event.clocks.select_for_update()}
+    result = []
+    for kind in c.ClockKind:
+        clock = existing.get(kind)
+        want = kind in needed
+        due = due_at(kind, event.aware_at, tz)
+        if clock is None:
+            if want:
+                clock = ReportingClock(
+                    event=event, kind=kind, started_at=event.aware_at, due_at=due
+                )
+                stamp(clock, user=user, reason="clock started")
+                clock.save()
+                _follow_up(
+                    event,
+                    user=user,
+                    kind=c.FollowUpKind.CLOCK,
+                    note=f"{clock.get_kind_display()} due {due.isoformat()}",
+                )
+                result.append(clock)
+            continue
+        if clock.submitted_at is None and (
+            clock.required != want or clock.started_at != event.aware_at or clock.due_at != due
+        ):
+            note = (
+                f"{clock.get_kind_display()}: "
+                f"{'required' if want else 'no longer required'}; due {due.isoformat()}"
+            )
+            clock.required = want
+            clock.started_at = event.aware_at
+            clock.due_at = due
+            stamp(clock, user=user, reason=f"event reassessed: {note}")
+            clock.save()
+            _follow_up(event, user=user, kind=c.FollowUpKind.CLOCK, note=note)
+        result.append(clock)
+    return result
+
+
+@transaction.atomic
+def adverse_event_record(
+    *,
+    user: User,
+    participant: Participant,
+    data: dict[str, Any],
+    serious: bool | None = None,
+    aware_at: dt.datetime | None = None,
+) -> AdverseEvent:
+    """Record a new adverse event, compute its context and flags, start its clocks.
+
+    ``data`` holds the values of :data:`EDITABLE_FIELDS` (criteria as booleans). ``serious``
+    is what the reporter says; it must agree with the criteria ticked. ``aware_at`` (aware
+    datetime, default now) starts the reporting clocks. Nothing is saved if any rule fails.
+    """
+    require(user, Capability.REPORT_SAFETY, participant.site)
+    participant = Participant.objects.select_related("site").get(pk=participant.pk)
+    unknown = set(data) - set(EDITABLE_FIELDS)
+    if unknown:
+        raise ValidationFailed(
+            _("These fields cannot be set here: %s") % ", ".join(sorted(unknown))
+        )
+    aware_at = aware_at or data.get("aware_at") or timezone.now()
+    values = {**data, "aware_at": aware_at, "serious": serious}
+    _fail(_choice_errors(values))
+    _fail(
+        validators.adverse_event_errors(
+            values, today=_site_today(participant), aware_on=_aware_on(aware_at, participant)
+        )
+    )
+    fields = {k: v for k, v in data.items() if k in EDITABLE_FIELDS and k != "aesi_category"}
+    event = AdverseEvent(code=_new_code(), participant=participant, reported_by=user, **fields)
+    event.aware_at = aware_at
+    event.is_serious = bool(event.criteria)
+    for key, value in onset_context(participant, event.onset_date).items():
+        setattr(event, key, value)
+    _apply_aesi(event, data.get("aesi_category") or None)
+    event.full_clean(exclude=["code"])
+    stamp(event, user=user, reason="initial report")
+    event.save()
+    _follow_up(
+        event,
+        user=user,
+        kind=c.FollowUpKind.INITIAL,
+        note=event.description,
+        changes={"term": event.term, "grade": event.grade},
+    )
+    clocks_sync(user=user, event=event)
+    return event
+
+
+def _jsonable(value: Any) -> Any:
+    if isinstance(value, dt.datetime | dt.date | Decimal):
+        return value.isoformat() if not isinstance(value, Decimal) else str(value)
+    return value
+
+
+@transaction.atomic
+def adverse_event_update(
+    *,
+    user: User,
+    event: AdverseEvent,
+    changes: dict[str, Any],
+    reason: str,
+    expected_version: int | None,
+    serious: bool | None = None,
+) -> AdverseEvent:
+    """Change recorded values of an event (a reason is required) and append an update entry.
+
+    Re-computes the context when the onset moves, the special-interest flag (unless the
+    investigator set it), and the reporting clocks (an edited awareness time moves them; the
+    edit is in the event's audit trail with its reason). A stale ``expected_version`` is
+    refused. Nothing changes if any rule fails.
+    """
+    require(user, Capability.REPORT_SAFETY, event.participant.site)
+    if not (reason or "").strip():
+        raise ValidationFailed(
+            _("A reason for change is required when editing recorded data."), field="reason"
+        )
+    event = (
+        AdverseEvent.objects.select_for_update()
+        .select_related("participant__site")
+        .get(pk=event.pk)
+    )
+    _check_version(event, expected_version)
+    unknown = set(changes) - set(EDITABLE_FIELDS)
+    if unknown:
+        raise ValidationFailed(
+            _("These fields cannot be edited here: %s") % ", ".join(sorted(unknown))
+        )
+    changed = {k: v for k, v in changes.items() if getattr(event, k) != v}
+    if "aesi_category" in changed and changed["aesi_category"] is None:
+        changed["aesi_category"] = ""
+    merged = {f: getattr(event, f) for f in EDITABLE_FIELDS} | changed
+    merged["serious"] = serious
+    _fail(_choice_errors(merged))
+    _fail(
+        validators.adverse_event_errors(
+            merged,
+            today=_site_today(event.participant),
+            aware_on=_aware_on(merged["aware_at"], event.participant),
+        )
+    )
+    if not changed:
+        return event
+    before = {k: _jsonable(getattr(event, k)) for k in changed}
+    for field, value in changed.items():
+        if field != "aesi_category":
+            setattr(event, field, value)
+    event.is_serious = bool(event.criteria)
+    if "onset_date" in changed:
+        for key, value in onset_context(event.participant, event.onset_date).items():
+            setattr(event, key, value)
+    _apply_aesi(event, changed.get("aesi_category"))
+    event.full_clean(exclude=["code"])
+    stamp(event, user=user, reason=reason)
+    event.save()
+    _follow_up(
+        event,
+        user=user,
+        kind=c.FollowUpKind.UPDATE,
+        note=reason.strip(),
+        changes={k: {"from": before[k], "to": _jsonable(getattr(event, k))} for k in changed},
+    )
+    clocks_sync(user=user, event=event)
+    return event
+
+
+@transaction.atomic
+def adverse_event_follow_up(*, user: User, event: AdverseEvent, note: str) -> AdverseEventFollowUp:
+    """Append a follow-up note to the event's timeline."""
+    require(user, Capability.REPORT_SAFETY, event.participant.site)
+    if not (note or "").strip():
+        raise ValidationFailed(_("Write the follow-up note."), field="note")
+    return _follow_up(event, user=user, kind=c.FollowUpKind.NOTE, note=note.strip())
+
+
+def sign_off_current(event: AdverseEvent) -> InvestigatorSignOff | None:
+    """The sign-off that still stands (its values match the event's), if any."""
+    latest = event.sign_offs.first()
+    if latest is not None and latest.assessment() == event.assessment():
+        return latest
+    return None
+
+
+@transaction.atomic
+def adverse_event_sign_off(
+    *, user: User, event: AdverseEvent, password: str, meaning: str = SIGN_OFF_MEANING
+) -> InvestigatorSignOff:
+    """The investigator signs (password re-entered) the event's seriousness, grade and
+    relatedness as they stand. Refused when the same values are already signed."""
+    require(user, Capability.SIGN_CLINICAL, event.participant.site)
+    event = AdverseEvent.objects.select_for_update().get(pk=event.pk)
+    if sign_off_current(event) is not None:
+        raise InvalidTransition(_("This assessment is already signed off."))
+    assessment = event.assessment()
+    sign_off = InvestigatorSignOff(
+        event=event,
+        grade=assessment["grade"],
+        criteria=assessment["criteria"],
+        relatedness_product=assessment["relatedness_product"],
+        relatedness_procedure=assessment["relatedness_procedure"],
+        signed_by=user,
+    )
+    stamp(sign_off, user=user, reason="investigator sign-off")
+    sign_off.save()
+    # The signature verifies the password; a wrong one rolls the sign-off back with it.
+    signature_create(user=user, password=password, meaning=meaning, record=sign_off)
+    _follow_up(event, user=user, kind=c.FollowUpKind.SIGN_OFF, note=meaning, changes=assessment)
+    return sign_off
+
+
+@transaction.atomic
+def clock_submit(
+    *, user: User, clock: ReportingClock, submitted_at: dt.datetime, reference: str = ""
+) -> ReportingClock:
+    """Record that the report of ``clock`` was submitted (at ``submitted_at``)."""
+    require(user, Capability.REPORT_SAFETY, clock.event.participant.site)
+    clock = ReportingClock.objects.select_for_update().select_related("event").get(pk=clock.pk)
+    if clock.submitted_at is not None:
+        raise InvalidTransition(_("This report is already recorded as submitted."))
+    if timezone.is_naive(submitted_at):
+        raise ValidationFailed(
+            _("The submission time must include its time zone."), field="submitted_at"
+        )
+    if submitted_at > timezone.now():
+        raise ValidationFailed(_("The submission time is in the future."), field="submitted_at")
+    if submitted_at < clock.started_at:
+        raise ValidationFailed(
+            _("The report cannot have been submitted before the site became aware."),
+            field="submitted_at",
+        )
+    clock.submitted_at = submitted_at
+    clock.submitted_by = user
+    clock.reference = (reference or "").strip()
+    stamp(clock, user=user, reason="report submitted")
+    clock.save()
+    _follow_up(
+        clock.event,
+        user=user,
+        kind=c.FollowUpKind.CLOCK,
+        note=f"{clock.get_kind_display()} submitted {submitted_at.isoformat()} "
+        f"({clock.state_label}) {clock.reference}".strip(),
+    )
+    return clock
+
+
+_REACTION_TERMS = {
+    "infusion": ("Infusion reaction", 2, c.SystemOrganClass.GENERAL),
+    "allergic": ("Allergic reaction", 2, c.SystemOrganClass.IMMUNE),
+    "anaphylaxis": ("Anaphylaxis", 3, c.SystemOrganClass.IMMUNE),
+    "vasovagal": ("Vasovagal reaction", 1, c.SystemOrganClass.NERVOUS),
+    "other": ("Immediate reaction to administration", 1, c.SystemOrganClass.GENERAL),
+}
+
+
+@transaction.atomic
+def adverse_event_open_from_administration(*, user: User, administration: Any) -> AdverseEvent:
+    """Open an adverse event from an immediate reaction recorded with an administration.
+
+    Grade, seriousness and relatedness are provisional (anaphylaxis is opened as an important
+    medical event); the investigator reviews and signs them off. Runs inside the caller's
+    transaction, so the administration and its event are saved together or not at all.
+    """
+    term, grade, soc = _REACTION_TERMS.get(administration.reaction, _REACTION_TERMS["other"])
+    participant = administration.participant
+    onset = timeline.local_date(administration.started_at, _tz(participant))
+    anaphylaxis = administration.reaction == "anaphylaxis"
+    return adverse_event_record(
+        user=user,
+        participant=participant,
+        serious=anaphylaxis,
+        aware_at=min(administration.stopped_at, timezone.now()),
+        data={
+            "term": term,
+            "soc": soc,
+            "description": administration.reaction_description,
+            "onset_date": onset,
+            "grade": grade,
+            "serious_important_medical_event": anaphylaxis,
+            "relatedness_product": c.Relatedness.PROBABLE,
+            "relatedness_procedure": c.Relatedness.POSSIBLE,
+            "expectedness": c.Expectedness.UNEXPECTED if anaphylaxis else c.Expectedness.EXPECTED,
+            "action_taken": c.ActionTaken.NONE,
+            "outcome": c.Outcome.RECOVERING,
+            "aesi_category": c.AesiCategory.INFUSION_REACTION,
+        },
+    )
+
+
+# --- biomarker signals ---------------------------------------------------------------------
+
+
+def _decimal(value: Any, field: str) -> Decimal:
+    try:
+        return Decimal(str(value))
+    except (InvalidOperation, ValueError) as exc:
+        raise ValidationFailed(_("Enter a number."), field=field) from exc
+
+
+@transaction.atomic
+def signal_rule_create(
+    *,
+    user: User,
+    code: str,
+    name: str,
+    analyte: str,
+    comparison: str,
+    threshold: Decimal | str,
+    unit: str,
+    within_days: int | None = None,
+    protocol: Any = None,
+) -> BiomarkerSignalRule:
+    """Declare a biomarker threshold that opens an investigator review when crossed."""
+    require(user, Capability.CONFIGURE_SAFETY)
+    if comparison not in c.Comparison.values:
+        raise ValidationFailed(_("Unknown comparison."), field="comparison")
+    if BiomarkerSignalRule.objects.filter(code=code).exists():
+        raise ValidationFailed(_("A rule with this code already exists."), field="code")
+    rule = BiomarkerSignalRule(
+        code=code,
+        name=name,
+        analyte=analyte.strip(),
+        comparison=comparison,
+        threshold=_decimal(threshold, "threshold"),
+        unit=unit.strip(),
+        within_days=within_days,
+        protocol=protocol,
+    )
+    rule.full_clean()
+    stamp(rule, user=user, reason="rule declared")
+    rule.save()
+    return rule
+
+
+def days_since_last_administration(participant: Participant, moment: dt.datetime) -> int | None:
+    """Site-calendar days from the most recent administration at or before ``moment`` (or from
+    a recorded day 0 when there is no administration row, as in ``onset_context``)."""
+    from neuroregen.products.models import Administration
+    from neuroregen.protocols.selectors import current_assignment
+
+    tz = _tz(participant)
+    latest = (
+        Administration.objects.filter(participant=participant, started_at__lte=moment)
+        .order_by("-started_at")
+        .first()
+    )
+    if latest is not None:
+        return timeline.study_day(latest.started_at, moment, tz)
+    assignment = current_assignment(participant)
+    if assignment is not None and assignment.day_zero is not None:
+        day = timeline.study_day(assignment.day_zero, timeline.local_date(moment, tz))
+        return day if day >= 0 else None
+    return None
+
+
+@transaction.atomic
+def biomarker_signal_evaluate(
+    *,
+    user: User,
+    participant: Participant,
+    analyte: str,
+    value: Decimal | str,
+    unit: str,
+    observed_at: dt.datetime,
+    source_reference: str = "",
+) -> list[SafetyReviewTask]:
+    """Evaluate one biomarker result against the active signal rules; open a review task for
+    every rule it fires. Returns the tasks opened (a result already evaluated opens none)."""
+    require(user, Capability.VIEW, participant.site)
+    if timezone.is_naive(observed_at):
+        raise ValidationFailed(
+            _("The sample time must include its time zone."), field="observed_at"
+        )
+    amount = _decimal(value, "value")
+    days = days_since_last_administration(participant, observed_at)
+    protocol_id = None
+    from neuroregen.protocols.selectors import current_assignment
+
+    assignment = current_assignment(participant)
+    if assignment is not None:
+        protocol_id = assignment.protocol_id
+    opened = []
+    for rule in BiomarkerSignalRule.objects.filter(active=True):
+        if rule.protocol_id is not None and rule.protocol_id != protocol_id:
+            continue
+        spec = SignalSpec(
+            rule.analyte, rule.comparison, rule.threshold, rule.unit, rule.within_days
+        )
+        if not signal_fires(
+            spec, analyte=analyte, value=amount, unit=unit, days_since_administration=days
+        ):
+            continue
+        if (
+            source_reference
+            and SafetyReviewTask.objects.filter(
+                rule=rule, participant=participant, source_reference=source_reference
+            ).exists()
+        ):
+            continue
+        task = SafetyReviewTask(
+            participant=participant,
+            rule=rule,
+            analyte=analyte,
+            value=amount,
+            unit=unit,
+            observed_at=observed_at,
+            days_since_administration=days,
+            source_reference=source_reference,
+        )
+        stamp(task, user=user, reason=f"signal: {rule}")
+        task.save()
+        opened.append(task)
+    return opened
+
+
+def biomarker_signals_for_measurement(*, user: User, measurement: Any) -> list[SafetyReviewTask]:
+    """Evaluate one ``biomarkers.Measurement`` against the signal rules (the hook the
+    biomarkers app calls after recording a value; safe to call again — a result opens a
+    review once)."""
+    if measurement.value is None:
+        return []
+    return biomarker_signal_evaluate(
+        user=user,
+        participant=measurement.participant,
+        analyte=measurement.analyte,
+        value=measurement.value,
+        unit=measurement.unit,
+        observed_at=measurement.collected_at,
+        source_reference=f"measurement:{measurement.pk}",
+    )
+
+
+def biomarker_signal_sweep(*, user: User) -> list[SafetyReviewTask]:
+    """Evaluate every visible measurement of an analyte some active rule watches."""
+    from neuroregen.biomarkers.models import Measurement
+
+    rules = list(BiomarkerSignalRule.objects.filter(active=True))
+    if not rules:
+        return []
+    watched = {r.analyte for r in rules}
+    opened: list[SafetyReviewTask] = []
+    measurements = (
+        Measurement.objects.for_user(user)
+        .filter(value__isnull=False)
+        .select_related("participant__site")
+    )
+    for measurement in measurements:
+        if any(signals_same(measurement.analyte, a) for a in watched):
+            opened += biomarker_signals_for_measurement(user=user, measurement=measurement)
+    return opened
+
+
+@transaction.atomic
+def review_task_close(
+    *,
+    user: User,
+    task: SafetyReviewTask,
+    outcome: str,
+    note: str = "",
+    adverse_event: AdverseEvent | None = None,
+) -> SafetyReviewTask:
+    """The investigator closes a signal review with its outcome."""
+    require(user, Capability.SIGN_CLINICAL, task.participant.site)
+    task = SafetyReviewTask.objects.select_for_update().get(pk=task.pk)
+    if task.status == c.ReviewStatus.CLOSED:
+        raise InvalidTransition(_("This review is already closed."))
+    if outcome not in c.ReviewOutcome.values:
+        raise ValidationFailed(_("Choose the outcome of the review."), field="outcome")
+    if outcome == c.ReviewOutcome.AE_RECORDED and adverse_event is None:
+        raise ValidationFailed(
+            _("Name the adverse event that was recorded."), field="adverse_event"
+        )
+    if adverse_event is not None and adverse_event.participant_id != task.participant_id:
+        raise ValidationFailed(
+            _("The adverse event belongs to another participant."), field="adverse_event"
+        )
+    task.status = c.ReviewStatus.CLOSED
+    task.outcome = outcome
+    task.note = (note or "").strip()
+    task.adverse_event = adverse_event
+    task.closed_by = user
+    task.closed_at = timezone.now()
+    stamp(task, user=user, reason=f"review closed: {outcome}")
+    task.save()
+    return task
+
+
+# --- stopping rules ------------------------------------------------------------------------
+
+
+@transaction.atomic
+def stopping_rule_create(
+    *,
+    user: User,
+    protocol: Any,
+    code: str,
+    name: str,
+    kind: str,
+    qualifying_event: str,
+    arm_code: str = "",
+    threshold_rate: Decimal | str | None = None,
+    posterior_cutoff: Decimal | str | None = None,
+    prior_a: Decimal | str = "1",
+    prior_b: Decimal | str = "1",
+    max_events: int | None = None,
+) -> StoppingRule:
+    """Declare a safety stopping rule for a protocol (optionally one arm)."""
+    require(user, Capability.CONFIGURE_SAFETY)
+    if kind not in c.StoppingRuleKind.values:
+        raise ValidationFailed(_("Unknown kind of rule."), field="kind")
+    if qualifying_event not in c.QualifyingEvent.values:
+        raise ValidationFailed(_("Say which events the rule counts."), field="qualifying_event")
+    if arm_code and not protocol.arms.filter(code=arm_code).exists():
+        raise ValidationFailed(
+            _("The protocol has no arm %(arm)s.") % {"arm": arm_code}, field="arm_code"
+        )
+    rule = StoppingRule(
+        protocol=protocol,
+        code=code,
+        name=name,
+        kind=kind,
+        qualifying_event=qualifying_event,
+        arm_code=arm_code,
+        prior_a=_decimal(prior_a, "prior_a"),
+        prior_b=_decimal(prior_b, "prior_b"),
+        max_events=max_events,
+    )
+    if kind == c.StoppingRuleKind.BETA_BINOMIAL:
+        if threshold_rate is None or posterior_cutoff is None:
+            raise ValidationFailed(
+                _("A beta-binomial rule needs an unacceptable rate and a probability cut-off."),
+                field="threshold_rate",
+            )
+        rule.threshold_rate = _decimal(threshold_rate, "threshold_rate")
+        rule.posterior_cutoff = _decimal(posterior_cutoff, "posterior_cutoff")
+        for field in ("threshold_rate", "posterior_cutoff"):
+            if not Decimal(0) < getattr(rule, field) < Decimal(1):
+                raise ValidationFailed(_("Enter a value strictly between 0 and 1."), field=field)
+        if rule.prior_a <= 0 or rule.prior_b <= 0:
+            raise ValidationFailed(_("Prior parameters must be positive."), field="prior_a")
+    elif not max_events or max_events < 1:
+        raise ValidationFailed(
+            _("A fixed-count rule needs the number of events that stops."), field="max_events"
+        )
+    if StoppingRule.objects.filter(protocol=protocol, code=code).exists():
+        raise ValidationFailed(_("The protocol already has a rule with this code."), field="code")
+    rule.full_clean()
+    stamp(rule, user=user, reason="rule declared")
+    rule.save()
+    return rule
+
+
+__all__ = [
+    "SIGN_OFF_MEANING",
+    "adverse_event_follow_up",
+    "adverse_event_open_from_administration",
+    "adverse_event_record",
+    "adverse_event_sign_off",
+    "adverse_event_update",
+    "biomarker_signal_evaluate",
+    "clock_submit",
+    "clocks_sync",
+    "onset_context",
+    "review_task_close",
+    "signal_rule_create",
+    "stopping_rule_create",
+]

@@ -1,0 +1,183 @@
+"""Analyses on the synthetic frame with known effects; every number equals the stats result."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+
+from neuroregen.evidence import analysis as an
+from neuroregen.evidence.frames import SyntheticEffects, synthetic_frames
+from neuroregen.stats.claims import Verdict
+from neuroregen.stats.proportions import ResponderDefinition, responder_rate
+from neuroregen.stats.results import CAREGIVER_RATED, MULTIPLICITY, SYNTHETIC, UNCONTROLLED
+from neuroregen.stats.within import hedges_g_av, mean_change
+
+EFFECTS = SyntheticEffects(cgi_responder_rate=0.35)
+
+
+@pytest.fixture(scope="module")
+def frames():
+    return synthetic_frames(160, seed=11, effects=EFFECTS)
+
+
+@pytest.fixture(scope="module")
+def ev(frames):
+    return an.analyse_program(frames, arm="msc-iv", definition_key="cgi_i_2")
+
+
+def _row(ev, measure, phase):
+    return next(r for r in ev.rows if r.measure == measure and r.phase == phase)
+
+
+def test_change_from_baseline_recovers_planted_effect(ev) -> None:
+    late = _row(ev, "atec.atec_total", "late")
+    # planted: −8 overall plus −4 more in the under-5s (about a quarter of children)
+    assert late.change.ci_low < -8.0 < late.change.ci_high or late.change.ci_high < -8.0
+    assert late.change.ci_high < 0
+    early = _row(ev, "atec.atec_total", "early")
+    assert early.change.estimate > late.change.estimate
+    vin = _row(ev, "vineland3.abc", "late")
+    assert vin.change.ci_low < EFFECTS.vineland_change_late < vin.change.ci_high
+
+
+def test_page_numbers_equal_the_stats_package_on_the_same_rows(frames, ev) -> None:
+    sub = frames.outcomes[frames.outcomes["arm"] == "msc-iv"]
+    data = an.phase_values(sub, "atec.atec_total", "mid")
+    from neuroregen.stats import Direction
+
+    ref = mean_change(data["baseline_value"], data["value"], direction=Direction.HIGHER_IS_WORSE)
+    g = hedges_g_av(data["baseline_value"], data["value"], direction=Direction.HIGHER_IS_WORSE)
+    row = _row(ev, "atec.atec_total", "mid")
+    assert (row.change.estimate, row.change.ci_low, row.change.ci_high) == (
+        ref.estimate, ref.ci_low, ref.ci_high)
+    assert row.effect.estimate == g.estimate
+    cgi = an.phase_values(sub, an.CGI_I_MEASURE, "late")
+    rate = responder_rate(ResponderDefinition.cgi_i(2), cgi_i=cgi["value"])
+    cgi_row = _row(ev, an.CGI_I_MEASURE, "late")
+    assert (cgi_row.responder.estimate, cgi_row.responder.ci_low) == (rate.estimate, rate.ci_low)
+
+
+def test_every_estimate_has_an_interval_comparator_and_synthetic_caveat(ev) -> None:
+    estimates = ev.all_estimates()
+    assert len(estimates) > 50
+    for e in estimates:
+        assert e.comparator
+        assert not (math.isnan(e.ci_low) and math.isnan(e.ci_high)) or math.isnan(e.estimate)
+    change = _row(ev, "atec.atec_total", "late").change
+    assert {UNCONTROLLED, CAREGIVER_RATED, SYNTHETIC} <= set(change.caveats)
+
+
+def test_responder_rate_stated_with_its_definition_and_benchmark(ev) -> None:
+    row = _row(ev, an.CGI_I_MEASURE, "late")
+    assert row.responder.details["definition"] == "CGI-I ≤ 2 (much or very much improved)"
+    assert abs(row.responder.estimate - EFFECTS.cgi_responder_rate) < 0.15
+    assert row.responder_vs_benchmark.details["benchmark"] == 0.19
+    assert ev.definition_text == row.responder.details["definition"]
+
+
+def test_score_based_definition_fills_each_measure(frames) -> None:
+    ev = an.analyse_program(frames, arm="msc-iv", definition_key="reliable",
+                            include_models=False)
+    row = _row(ev, "atec.atec_total", "late")
+    assert "Jacobson–Truax" in row.responder.details["definition"]
+    counts = row.reliable.counts()
+    classified = counts["improved"] + counts["unchanged"] + counts["worsened"]
+    assert classified == row.reliable.n_classified
+    assert row.reliable.provisional  # ATEC reliability is split-half only
+
+
+def test_mixed_model_trajectory_and_phase_contrasts(ev) -> None:
+    traj = next(t for t in ev.trajectories if t.measure == "atec.atec_total")
+    late = next(c for c in traj.model.contrasts if c.details["phase"] == "late")
+    assert late.ci_high < 0
+    assert traj.model.converged
+
+
+def test_biomarkers_state_lloq_handling_and_find_the_early_fall(ev) -> None:
+    assert "LLOQ/2" in ev.lloq_handling
+    early = next(b for b in ev.biomarkers if b.phase == "early")
+    assert early.ratio_to_baseline.ci_high < 1.0  # the planted fall is found
+    assert early.level.details["n_below_lloq"] > 0
+    assert "LLOQ/2" in early.level.method
+
+
+def test_lloq_rule_changes_the_answer_and_is_a_choice(frames) -> None:
+    # LLOQ/2 pushes the early values below their true level, so the fall looks larger than
+    # the planted ratio; LLOQ/√2 substitutes higher values and lands nearer to it.
+    def ratio(handling):
+        ev = an.analyse_program(frames, arm="msc-iv", lloq_handling=handling,
+                                include_models=False)
+        return next(b for b in ev.biomarkers if b.phase == "early").ratio_to_baseline.estimate
+
+    half, root2 = ratio("half_lloq"), ratio("lloq_sqrt2")
+    assert half < root2
+    assert abs(root2 - EFFECTS.il6_fold_early) < abs(half - EFFECTS.il6_fold_early)
+
+
+def test_durability_and_subgroups(ev) -> None:
+    assert ev.durability is not None
+    assert ev.durability.response_definition == ev.definition_text
+    variables = {s.variable for s in ev.subgroups}
+    assert {"age band", "DSM-5 severity", "genetic syndrome", "comorbidity", "lot",
+            "dose band"} <= variables
+    for s in ev.subgroups:
+        assert MULTIPLICITY in s.caveats
+
+
+def test_age_subgroup_shows_planted_gradient(frames) -> None:
+    ev = an.analyse_program(frames, definition_key="cgi_i_2", include_models=False)
+    age = next(s for s in ev.subgroups if s.variable == "age band")
+    young = next(e for e in age.subgroups if e.details["level"] == "2–4 y")
+    old = next(e for e in age.subgroups if e.details["level"] == "8–12 y")
+    assert young.estimate < old.estimate  # younger fell more (the generator plants −4)
+    assert any("confounded by development" in c for c in age.caveats)
+
+
+def test_products_side_by_side_show_route_ae_difference(frames) -> None:
+    ev = an.analyse_program(frames, definition_key="cgi_i_2", include_models=False)
+    route = {p.level: p for p in ev.products if p.variable == "route"}
+    assert route["it"].any_ae.estimate > route["iv"].any_ae.estimate
+    assert route["it"].outcome is not None
+    assert "Clopper–Pearson" in route["it"].any_ae.method
+
+
+def test_claims_panel(ev) -> None:
+    verdicts = {v.claim.text: v for v in ev.claims}
+    assert len(verdicts) == 3
+    majority = verdicts["≥ 60 % of patients improve"]
+    assert majority.verdict is Verdict.NOT_SUPPORTED  # planted 35 %
+    assert SYNTHETIC in majority.caveats
+    younger = verdicts["the effect is larger in younger children"]
+    assert younger.verdict is not Verdict.SUPPORTED
+    assert any("confounded" in c for c in younger.caveats)
+
+
+def test_unknown_definition_is_refused(frames) -> None:
+    with pytest.raises(ValueError, match="unknown responder definition"):
+        an.analyse_program(frames, definition_key="most")
+
+
+def test_json_export_is_plain_data(ev) -> None:
+    import json
+
+    data = json.loads(json.dumps(ev.as_json()))
+    assert data["synthetic"] is True
+    assert all("ci_low" in e for e in data["estimates"])
+
+
+def test_child_reliable_change_per_follow_up(frames) -> None:
+    code = frames.participants["study_code"].iloc[0]
+    child = an.analyse_child(frames, code, an.reference_sds(frames.outcomes))
+    atec = next(m for m in child.measures if m.measure == "atec.atec_total")
+    assert atec.verdicts is not None
+    assert len(atec.verdict_list) == (atec.series["phase"] != "baseline").sum()
+    assert "baseline SD" in atec.sd_source
+    vin = next(m for m in child.measures if m.measure == "vineland3.abc")
+    assert vin.reference_sd == 15.0  # published normative SD wins
+    cgi = next(m for m in child.measures if m.measure == an.CGI_I_MEASURE)
+    assert cgi.verdicts is None
+    no_sd = an.analyse_child(frames, code, {})
+    assert next(m for m in no_sd.measures if m.measure == "atec.atec_total").verdicts is None
+    assert np.all(atec.series["study_day"].diff().dropna() >= 0)
