@@ -7,7 +7,6 @@ from django.test import Client
 
 from neuroregen.instruments import services
 from neuroregen.instruments.builtin import ATEC_ITEMS, atec_item_name
-from tests.browser.conftest import browser as browser  # shared Playwright fixture
 from tests.helpers import PASSWORD
 from tests.instruments.builders import participant_with_visits
 
