@@ -8,7 +8,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 export NEUROREGEN_VAR_DIR ?= $(CURDIR)/var
 
-.PHONY: demo test install serve lint typecheck bench messages clean
+.PHONY: demo test install serve lint typecheck bench messages clean audit backup
 
 $(STAMP): pyproject.toml requirements.lock
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -44,6 +44,14 @@ lint: install
 
 typecheck: install
 	$(BIN)/mypy src/neuroregen/stats src/neuroregen/core src/neuroregen/participants
+
+## Known vulnerabilities in the pinned dependencies (fails on a finding, not on a network outage).
+audit: install
+	BIN=$(BIN) bash .ci/audit
+
+## A verified backup of the configured database into var/backups/.
+backup: install
+	$(BIN)/neuroregen backup
 
 bench: install
 	$(BIN)/python bench/bench_power.py

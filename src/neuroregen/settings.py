@@ -74,6 +74,9 @@ INSTALLED_APPS = [
     "django_htmx",
     "simple_history",
     "axes",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
     "ninja",
     "neuroregen.core",
     "neuroregen.api",
@@ -95,8 +98,12 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "neuroregen.core.security.ContentSecurityPolicyMiddleware",
+    "neuroregen.core.security.StaffIdleTimeoutMiddleware",
+    "neuroregen.core.security.StaffTwoFactorMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
     "axes.middleware.AxesMiddleware",
@@ -132,6 +139,15 @@ DATABASES = {
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # Wait for a competing writer instead of failing at once; the demo serves several tabs.
     DATABASES["default"].setdefault("OPTIONS", {})["timeout"] = 20
+# Optional read replica for the heavy read-only evidence pages (see core/routers.py).
+if os.environ.get("NEUROREGEN_REPLICA_URL"):
+    DATABASES["replica"] = dj_database_url.parse(
+        os.environ["NEUROREGEN_REPLICA_URL"],
+        conn_max_age=int(os.environ.get("NEUROREGEN_CONN_MAX_AGE", "0")),
+    )
+    # Tests run against one database: the replica mirrors it instead of getting its own.
+    DATABASES["replica"]["TEST"] = {"MIRROR": "default"}
+DATABASE_ROUTERS = ["neuroregen.core.routers.EvidenceReplicaRouter"]
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "core.User"
@@ -165,8 +181,44 @@ AXES_ENABLED = os.environ.get("NEUROREGEN_AXES", "1") == "1"
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SECURE = PRODUCTION
 CSRF_COOKIE_SECURE = PRODUCTION
+SESSION_COOKIE_SAMESITE = "Lax"
 SESSION_COOKIE_AGE = 8 * 60 * 60
 X_FRAME_OPTIONS = "DENY"
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+# HTTPS only in production: redirect plain HTTP, and tell browsers never to try it (HSTS).
+SECURE_SSL_REDIRECT = PRODUCTION and os.environ.get("NEUROREGEN_SSL_REDIRECT", "1") == "1"
+SECURE_HSTS_SECONDS = (
+    int(os.environ.get("NEUROREGEN_HSTS_SECONDS", "31536000")) if PRODUCTION else 0
+)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = PRODUCTION
+SECURE_HSTS_PRELOAD = PRODUCTION
+if os.environ.get("NEUROREGEN_BEHIND_PROXY") == "1":
+    # The TLS-terminating reverse proxy must set (and overwrite) X-Forwarded-Proto.
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+
+# Two-factor sign-in (TOTP) for every staff role; families may opt in. Always on in production;
+# elsewhere off unless NEUROREGEN_2FA=1 so the demo opens with one password per role.
+NEUROREGEN_REQUIRE_2FA = PRODUCTION or os.environ.get("NEUROREGEN_2FA", "0") == "1"
+OTP_TOTP_ISSUER = "NeuroRegen"
+# Staff sessions end after this many idle minutes (families keep SESSION_COOKIE_AGE).
+NEUROREGEN_STAFF_IDLE_MINUTES = int(os.environ.get("NEUROREGEN_STAFF_IDLE_MINUTES", "30"))
+# Content-Security-Policy: no inline script and no eval anywhere; inline style attributes are
+# allowed (they cannot run code). Directives can be extended per deployment.
+NEUROREGEN_CSP = {
+    "default-src": ["'self'"],
+    "script-src": ["'self'"],
+    "style-src": ["'self'", "'unsafe-inline'"],
+    "img-src": ["'self'", "data:"],
+    "font-src": ["'self'"],
+    "connect-src": ["'self'"],
+    "object-src": ["'none'"],
+    "base-uri": ["'self'"],
+    "form-action": ["'self'"],
+    "frame-ancestors": ["'none'"],
+}
+# Largest file accepted by an upload (imports, attachments), in bytes.
+NEUROREGEN_MAX_UPLOAD_BYTES = int(os.environ.get("NEUROREGEN_MAX_UPLOAD_BYTES", str(50 * 2**20)))
 
 LANGUAGE_CODE = "en"
 LANGUAGES = [("en", _("English")), ("ru", _("Russian")), ("uk", _("Ukrainian"))]

@@ -7,16 +7,28 @@ import datetime as dt
 import pytest
 from django.utils import timezone
 
+from neuroregen.core.models import User
 from neuroregen.participants.models import Participant
 from tests.helpers import PASSWORD, consent_document
+from tests.security.twofactor import confirmed_totp_device, current_code
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
+@pytest.fixture(autouse=True)
+def _two_factor_enforced(settings):
+    settings.NEUROREGEN_REQUIRE_2FA = True
+
+
 def sign_in(page, username):
+    """Password, then the current code of the user's authenticator (staff need both)."""
+    device = confirmed_totp_device(User.objects.get(username=username))
     page.goto("/login/")
     page.fill("#id_username", username)
     page.fill("#id_password", PASSWORD)
+    page.click("main button[type=submit]")
+    page.wait_for_url("**/account/two-factor/verify/**")
+    page.fill("#id_token", current_code(device))
     page.click("main button[type=submit]")
     page.wait_for_url("**/")
 

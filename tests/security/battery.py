@@ -20,13 +20,16 @@ from django.test import Client
 from neuroregen.core.roles import Role
 from neuroregen.participants.models import FamilyLink
 from tests.helpers import PASSWORD, make_user
+from tests.security.twofactor import verify_session
 
 IDENTITY_NAME = "Zakharchenko"  # a family name that must never reach unauthorised eyes
 
 
 def client_for(user: Any) -> Client:
+    """A signed-in client that has also passed two-factor sign-in (as staff must)."""
     client = Client()
-    client.login(username=user.username, password=PASSWORD)
+    assert client.login(username=user.username, password=PASSWORD)
+    verify_session(client, user)
     return client
 
 
@@ -59,6 +62,11 @@ class SiteIsolationBattery:
         return (getattr(obj, "row_version", None), obj.history.count())
 
     # --- fixtures ------------------------------------------------------------------------
+    @pytest.fixture(autouse=True)
+    def _two_factor_enforced(self, settings):
+        # Pages are checked as production serves them: staff must pass two-factor sign-in.
+        settings.NEUROREGEN_REQUIRE_2FA = True
+
     @pytest.fixture
     def world(self, site_a, site_b, coordinator_a, coordinator_b):
         own = self.make_object(coordinator_a, site_a)

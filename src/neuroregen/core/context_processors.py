@@ -14,10 +14,11 @@ def neuroregen(request: HttpRequest) -> dict[str, Any]:
     user = getattr(request, "user", None)
     memberships = memberships_of(user) if user is not None else []
     if not memberships:
-        return {"nr_synthetic": False, "nr_roles": []}
+        return {"nr_synthetic": False, "nr_roles": [], "nr_family_only": False}
     from neuroregen.core.permissions import sites_with
 
     synthetic = sites_with(user, Capability.VIEW).filter(is_synthetic=True).exists() or any(
         m.site is not None and m.site.is_synthetic for m in memberships
     )
-    return {"nr_synthetic": synthetic, "nr_roles": sorted({m.role for m in memberships})}
+    roles = sorted({m.role for m in memberships})
+    return {"nr_synthetic": synthetic, "nr_roles": roles, "nr_family_only": roles == ["family"]}
