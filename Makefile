@@ -35,6 +35,8 @@ demo: install
 	$(BIN)/neuroregen runserver $(HOST):$(PORT) --noreload
 
 ## The whole test suite (SQLite by default; set DATABASE_URL for PostgreSQL).
+## Runs on every core (pytest-xdist); each worker gets its own test database.
+PYTEST_ARGS ?= -n auto
 test: install
 	$(BIN)/pytest $(PYTEST_ARGS)
 
