@@ -8,12 +8,12 @@ from decimal import Decimal
 import pytest
 from django.utils import timezone
 
-from neuroregen.core.errors import NotPermitted, SignatureRejected
+from neuroregen.core.errors import AppendOnlyError, NotPermitted, SignatureRejected
 from neuroregen.core.services import signatures_for
 from neuroregen.products import selectors
 from neuroregen.products import services as s
 from neuroregen.products.errors import CustodyConflict, ProductRefused
-from neuroregen.products.models import AppendOnlyError, CustodyEvent
+from neuroregen.products.models import CustodyEvent
 from tests.helpers import PASSWORD
 from tests.products import builders as b
 

@@ -9,6 +9,7 @@ import pytest
 from django.utils import timezone
 
 from neuroregen.core.errors import (
+    AppendOnlyError,
     InvalidTransition,
     NotPermitted,
     SignatureRejected,
@@ -20,7 +21,6 @@ from neuroregen.safety import services as s
 from neuroregen.safety.models import (
     AdverseEvent,
     AdverseEventFollowUp,
-    AppendOnlyError,
     InvestigatorSignOff,
     ReportingClock,
 )

@@ -13,7 +13,7 @@ from typing import Any
 from django.db import models
 from simple_history.models import HistoricalRecords
 
-from neuroregen.core.errors import ReasonRequired
+from neuroregen.core.errors import AppendOnlyError, ReasonRequired
 
 
 class AuditedModel(models.Model):
@@ -41,6 +41,21 @@ class AuditedModel(models.Model):
         if not (getattr(self, "_change_reason", None) or "").strip():
             raise ReasonRequired(model=type(self).__name__)
         return super().delete(*args, **kwargs)
+
+
+class AppendOnlyModel(AuditedModel):
+    """A timeline entry: written once, never edited or deleted (corrections are new entries)."""
+
+    class Meta:
+        abstract = True
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        if not self._state.adding:
+            raise AppendOnlyError()
+        super().save(*args, **kwargs)
+
+    def delete(self, *args: Any, **kwargs: Any) -> Any:
+        raise AppendOnlyError()
 
 
 def stamp(obj: models.Model, *, user: Any, reason: str | None) -> None:

@@ -51,11 +51,25 @@ class ValidationFailed(DomainError):
     status = 422
     default_message = _("The data is not valid.")
 
+    @classmethod
+    def raise_for(cls, errors: dict[str, str]) -> None:
+        """Raise for the first of ``errors`` (field → message), carrying all of them."""
+        if errors:
+            field, message = next(iter(errors.items()))
+            error = cls(message, field=field)
+            error.errors = errors  # type: ignore[attr-defined]
+            raise error
+
 
 class Conflict(DomainError):
     code = "conflict"
     status = 409
     default_message = _("The record was changed by someone else; reload and try again.")
+
+
+class AppendOnlyError(Conflict):
+    code = "append_only"
+    default_message = _("This entry is part of an append-only timeline: record a correction.")
 
 
 class ReasonRequired(ValidationFailed):

@@ -33,8 +33,7 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from neuroregen.core.audit import AuditedModel
-from neuroregen.core.errors import Conflict
+from neuroregen.core.audit import AppendOnlyModel, AuditedModel
 from neuroregen.core.models import Site
 from neuroregen.core.scoping import scoped_manager
 from neuroregen.participants.models import Participant
@@ -50,26 +49,6 @@ def code_field(verbose_name: Any) -> models.CharField:
     return models.CharField(
         verbose_name, max_length=20, unique=True, editable=False, help_text=CODE_HELP
     )
-
-
-class AppendOnlyError(Conflict):
-    code = "append_only"
-    default_message = _("This record is part of an append-only timeline: record a correction.")
-
-
-class AppendOnlyModel(AuditedModel):
-    """A timeline entry: written once, never edited or deleted (corrections are new entries)."""
-
-    class Meta:
-        abstract = True
-
-    def save(self, *args: Any, **kwargs: Any) -> None:
-        if not self._state.adding:
-            raise AppendOnlyError()
-        super().save(*args, **kwargs)
-
-    def delete(self, *args: Any, **kwargs: Any) -> Any:
-        raise AppendOnlyError()
 
 
 class Donor(AuditedModel):

@@ -77,12 +77,7 @@ def _new_code(model: type[models.Model], prefix: str) -> str:
             return code
 
 
-def _fail(errors: dict[str, str]) -> None:
-    if errors:
-        field, message = next(iter(errors.items()))
-        error = ValidationFailed(message, field=field)
-        error.errors = errors  # type: ignore[attr-defined]
-        raise error
+_fail = ValidationFailed.raise_for
 
 
 def _save(obj: models.Model, *, user: User, reason: str) -> None:

@@ -21,8 +21,7 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from neuroregen.core.audit import AuditedModel
-from neuroregen.core.errors import Conflict
+from neuroregen.core.audit import AppendOnlyModel, AuditedModel
 from neuroregen.core.models import ElectronicSignature
 from neuroregen.core.scoping import scoped_manager
 from neuroregen.participants.models import Participant
@@ -37,26 +36,6 @@ SERIOUS_ANY = (
     | models.Q(serious_congenital_anomaly=True)
     | models.Q(serious_important_medical_event=True)
 )
-
-
-class AppendOnlyError(Conflict):
-    code = "append_only"
-    default_message = _("This entry is part of an append-only timeline: record a new entry.")
-
-
-class AppendOnly(AuditedModel):
-    """Written once; never edited or deleted. Corrections are new entries."""
-
-    class Meta:
-        abstract = True
-
-    def save(self, *args: Any, **kwargs: Any) -> None:
-        if not self._state.adding:
-            raise AppendOnlyError()
-        super().save(*args, **kwargs)
-
-    def delete(self, *args: Any, **kwargs: Any) -> Any:
-        raise AppendOnlyError()
 
 
 class AdverseEvent(AuditedModel):
@@ -230,7 +209,7 @@ class AdverseEvent(AuditedModel):
         }
 
 
-class AdverseEventFollowUp(AppendOnly):
+class AdverseEventFollowUp(AppendOnlyModel):
     """One entry of an event's follow-up timeline (initial report, updates, notes, sign-offs)."""
 
     event = models.ForeignKey(AdverseEvent, on_delete=models.PROTECT, related_name="follow_ups")
@@ -253,7 +232,7 @@ class AdverseEventFollowUp(AppendOnly):
         return f"{self.event.code} · {self.get_kind_display()} · {self.recorded_at:%Y-%m-%d}"
 
 
-class InvestigatorSignOff(AppendOnly):
+class InvestigatorSignOff(AppendOnlyModel):
     """The investigator's signed assessment of seriousness, grade and relatedness.
 
     A snapshot: the sign-off stands while the event still carries these values; any change to

@@ -83,12 +83,7 @@ CHOICE_FIELDS = {
 }
 
 
-def _fail(errors: dict[str, str]) -> None:
-    if errors:
-        field, message = next(iter(errors.items()))
-        error = ValidationFailed(message, field=field)
-        error.errors = errors  # type: ignore[attr-defined]
-        raise error
+_fail = ValidationFailed.raise_for
 
 
 def _new_code() -> str:
