@@ -15,7 +15,7 @@ from neuroregen.core import backup as b
 from neuroregen.participants.models import Participant, ParticipantIdentity
 from tests.helpers import enrolled, screen
 
-pytestmark = pytest.mark.django_db(transaction=True)
+pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
 
 
 @pytest.fixture

@@ -14,7 +14,7 @@ from neuroregen.participants.services import participant_update
 from tests.helpers import enrolled
 
 pytestmark = [
-    pytest.mark.django_db(transaction=True),
+    pytest.mark.django_db(transaction=True, serialized_rollback=True),
     pytest.mark.skipif(
         connection.vendor != "postgresql",
         reason="SQLite serialises all writers with one database lock; run with DATABASE_URL "

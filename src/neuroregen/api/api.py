@@ -64,9 +64,15 @@ def http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
 
 
 def _register_routers() -> None:
+    from neuroregen.biomarkers.api import router as biomarkers
+    from neuroregen.instruments.api import router as instruments
     from neuroregen.participants.api import router as participants
+    from neuroregen.visits.api import router as visits
 
     api.add_router("/participants", participants)
+    api.add_router("/visits", visits)
+    api.add_router("/", instruments)
+    api.add_router("/measurements", biomarkers)
 
 
 _register_routers()

@@ -15,5 +15,6 @@ class ErrorOut(Schema):
 
 
 # Error statuses every authenticated endpoint can return; declared so the schema tells the truth.
-READ_ERRORS: dict[int, Any] = {401: ErrorOut, 403: ErrorOut, 404: ErrorOut}
-WRITE_ERRORS: dict[int, Any] = {**READ_ERRORS, 409: ErrorOut, 422: ErrorOut}
+# Reads can fail validation too (malformed query parameters), hence 422 on both.
+READ_ERRORS: dict[int, Any] = {401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 422: ErrorOut}
+WRITE_ERRORS: dict[int, Any] = {**READ_ERRORS, 409: ErrorOut}

@@ -32,7 +32,8 @@ def participant_list(
     if site:
         qs = qs.filter(site__code=site)
     if severity:
-        qs = qs.filter(dsm5_severity=severity)
+        # An unknown level matches nobody rather than failing: the filter comes from a URL.
+        qs = qs.filter(dsm5_severity=int(severity)) if severity.isdigit() else qs.none()
     return qs.order_by("site__code", "study_code")
 
 

@@ -1,0 +1,109 @@
+"""Instrument definitions and responses over the API; saving goes through ``response_save``."""
+
+import datetime as dt
+from typing import Any
+
+from ninja import Query, Router, Schema
+from ninja.pagination import LimitOffsetPagination, paginate
+
+from neuroregen.api.schemas import READ_ERRORS, WRITE_ERRORS
+from neuroregen.core.http import AuthenticatedHttpRequest
+from neuroregen.instruments import selectors, services
+from neuroregen.instruments.models import Response
+
+router = Router(tags=["instruments"])
+
+
+class InstrumentOut(Schema):
+    code: str
+    title: str
+    version: str
+    licence: str
+    parent_completable: bool
+
+
+class ResponseOut(Schema):
+    id: int
+    study_code: str
+    visit_id: int
+    visit: str
+    instrument: str
+    status: str
+    not_done_reason: str
+    respondent: str
+    language: str
+    answered_on: dt.date | None
+    source: str
+    answers: dict[str, Any]
+    missing: dict[str, str]
+    scores: dict[str, Any]
+    row_version: int
+
+    @staticmethod
+    def resolve_study_code(obj: Any) -> str:
+        return obj.participant.study_code
+
+    @staticmethod
+    def resolve_visit(obj: Any) -> str:
+        return obj.visit.code
+
+    @staticmethod
+    def resolve_instrument(obj: Any) -> str:
+        return obj.instrument.code
+
+
+class ResponseFilters(Schema):
+    study_code: str = ""
+    instrument: str = ""
+    status: str = ""
+
+
+class ResponseIn(Schema):
+    answers: dict[str, Any]
+    missing: dict[str, str] = {}
+    complete: bool = False
+    answered_on: dt.date | None = None
+    row_version: int
+    reason: str = ""
+
+
+@router.get("/instruments", response={200: list[InstrumentOut], **READ_ERRORS})
+def list_instruments(request: AuthenticatedHttpRequest) -> Any:
+    return list(selectors.instrument_list())
+
+
+@router.get("/responses", response={200: list[ResponseOut], **READ_ERRORS})
+@paginate(LimitOffsetPagination)
+def list_responses(request: AuthenticatedHttpRequest, filters: Query[ResponseFilters]) -> Any:
+    qs = (
+        Response.objects.for_user(request.user)
+        .select_related("participant", "visit", "instrument")
+        .order_by("participant__study_code", "visit__target_day", "instrument__code")
+    )
+    if filters.study_code:
+        qs = qs.filter(participant__study_code=filters.study_code)
+    if filters.instrument:
+        qs = qs.filter(instrument__code=filters.instrument)
+    if filters.status:
+        qs = qs.filter(status=filters.status)
+    return qs
+
+
+@router.get("/responses/{response_id}", response={200: ResponseOut, **READ_ERRORS})
+def get_response(request: AuthenticatedHttpRequest, response_id: int) -> Any:
+    return selectors.response_get(user=request.user, pk=response_id)
+
+
+@router.put("/responses/{response_id}", response={200: ResponseOut, **WRITE_ERRORS})
+def save_response(request: AuthenticatedHttpRequest, response_id: int, payload: ResponseIn) -> Any:
+    response = selectors.response_get(user=request.user, pk=response_id)
+    return services.response_save(
+        user=request.user,
+        response=response,
+        answers=payload.answers,
+        missing=payload.missing,
+        complete=payload.complete,
+        answered_on=payload.answered_on,
+        expected_version=payload.row_version,
+        reason=payload.reason,
+    )

@@ -1,0 +1,65 @@
+"""Every export format, by name: each writes files for a dataset into a folder."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+from neuroregen.interop.dataset import Dataset
+
+
+def _redcap(dataset: Dataset, out: Path, *, flat: bool = False) -> list[Path]:
+    from neuroregen.interop import records
+
+    name = "redcap_records_flat.csv" if flat else "redcap_records.csv"
+    path = out / name
+    path.write_text(
+        records.export_records(dataset, longitudinal=not flat), encoding="utf-8", newline=""
+    )
+    return [path]
+
+
+def _tidy(dataset: Dataset, out: Path, **_: object) -> list[Path]:
+    from neuroregen.interop import records
+
+    path = out / "tidy_long.csv"
+    path.write_text(records.export_tidy(dataset), encoding="utf-8", newline="")
+    return [path]
+
+
+def _odm(dataset: Dataset, out: Path, **_: object) -> list[Path]:
+    from neuroregen.interop import odm
+
+    path = out / "odm.xml"
+    path.write_bytes(odm.export_odm(dataset))
+    return [path]
+
+
+def _sdtm(dataset: Dataset, out: Path, **_: object) -> list[Path]:
+    from neuroregen.interop import sdtm
+
+    return sdtm.write_xpt(sdtm.build_domains(dataset), out)
+
+
+def _fhir(dataset: Dataset, out: Path, **_: object) -> list[Path]:
+    from neuroregen.interop import fhir
+
+    path = out / "fhir_bundle.json"
+    path.write_text(fhir.export_bundle_json(dataset), encoding="utf-8")
+    return [path]
+
+
+def _nda(dataset: Dataset, out: Path, **_: object) -> list[Path]:
+    from neuroregen.interop import nda
+
+    return nda.write_structures(dataset, out)
+
+
+FORMATS: dict[str, Callable[..., list[Path]]] = {
+    "redcap": _redcap,
+    "tidy": _tidy,
+    "odm": _odm,
+    "sdtm": _sdtm,
+    "fhir": _fhir,
+    "nda": _nda,
+}

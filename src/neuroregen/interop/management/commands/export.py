@@ -1,0 +1,60 @@
+"""``neuroregen export redcap|tidy|odm|sdtm|fhir|nda --protocol P --out DIR --user U``."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+
+from neuroregen.core.errors import DomainError
+from neuroregen.interop.dataset import ExportOptions, collect
+from neuroregen.interop.exports import FORMATS
+from neuroregen.interop.management.commands._common import acting_user
+from neuroregen.interop.progress import ProgressBar
+
+
+class Command(BaseCommand):
+    help = (
+        "Export a protocol's data (pseudonymous unless an administrator asks for identity): "
+        "REDCap records, tidy long CSV, CDISC ODM 1.3.2, SDTM XPT, FHIR R4B bundle, NDA CSV."
+    )
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("format", choices=sorted(FORMATS))
+        parser.add_argument("--protocol", required=True, help="Protocol code, e.g. NR-CELL-01.")
+        parser.add_argument("--out", type=Path, required=True, help="Folder for the files.")
+        parser.add_argument("--user", default="", help="Account whose access applies.")
+        parser.add_argument("--flat", action="store_true", help="REDCap: classic, not events.")
+        parser.add_argument(
+            "--shift-dates", action="store_true", help="Shift each child's dates consistently."
+        )
+        parser.add_argument(
+            "--include-identity",
+            action="store_true",
+            help="Administrators only: add names and birth dates where the format has a place.",
+        )
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        user = acting_user(options["user"])
+        out: Path = options["out"]
+        out.mkdir(parents=True, exist_ok=True)
+        bar = ProgressBar(self.stderr, f"export {options['format']}")
+        bar(0, 2)
+        try:
+            dataset = collect(
+                user=user,
+                protocol=options["protocol"],
+                options=ExportOptions(
+                    shift_dates=options["shift_dates"],
+                    include_identity=options["include_identity"],
+                ),
+            )
+            bar(1, 2)
+            paths = FORMATS[options["format"]](dataset, out, flat=options["flat"])
+        except DomainError as exc:
+            raise CommandError(exc.message) from exc
+        bar(2, 2)
+        for path in paths:
+            self.stdout.write(f"wrote {path}")
+        self.stdout.write(f"{len(dataset.participants)} participant(s)")

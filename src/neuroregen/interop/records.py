@@ -1,0 +1,326 @@
+"""REDCap records CSV: write (flat or longitudinal) and read into plain rows. No database writes.
+
+Layout, as REDCap exports it:
+
+- ``record_id`` is the participant's study code;
+- **longitudinal**: one row per record × event; the event of a visit is ``<visit code>_arm_<n>``
+  (lower case; ``n`` is the arm's position among the protocol's arms ordered by code);
+- **flat** (classic project): one base row per record, then one row per completed form with
+  ``redcap_repeat_instrument`` = form and ``redcap_repeat_instance`` = the visit's position in
+  the child's schedule (1 = first visit by target day);
+- checkbox fields become one ``field___code`` column per choice (``1``/``0``) plus one per
+  missing-data code; other fields hold their value or a missing-data code (``NASK`` …);
+- ``<form>_complete`` is ``2`` for complete, ``0`` for in progress; forms recorded as *not
+  done* carry no data and are not written (REDCap has no place for the reason);
+- descriptive and file fields have no column; calculated fields are written but recomputed,
+  never read, on import.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+from neuroregen.instruments.choices import MissingCode, ResponseStatus
+from neuroregen.instruments.entry import NO_INPUT
+from neuroregen.instruments.redcap import DATE_VALIDATIONS, parse_choices
+from neuroregen.interop.csvsafe import unneutralise, write_csv
+from neuroregen.interop.dataset import Dataset
+
+RECORD_ID = "record_id"
+EVENT = "redcap_event_name"
+REPEAT_INSTRUMENT = "redcap_repeat_instrument"
+REPEAT_INSTANCE = "redcap_repeat_instance"
+EVENT_NAME = re.compile(r"^(?P<visit>[a-z0-9][a-z0-9_\-]*)_arm_(?P<arm>\d+)$")
+COMPLETE = {ResponseStatus.COMPLETE: "2", ResponseStatus.IN_PROGRESS: "0"}
+MISSING_CODES = tuple(MissingCode.values)
+
+
+@dataclass(frozen=True)
+class Problem:
+    """What is wrong and where: ``where`` is "line 7" in a CSV, an element path in ODM."""
+
+    where: str
+    column: str
+    message: str
+
+    def __str__(self) -> str:
+        column = f', column "{self.column}"' if self.column else ""
+        return f"{self.where}{column}: {self.message}"
+
+
+def _data_fields(instrument: Any) -> list[Any]:
+    return [f for f in instrument.fields.all() if f.field_type not in NO_INPUT - {"calc"}]
+
+
+def checkbox_column(name: str, code: str) -> str:
+    return f"{name}___{code.lower()}"
+
+
+def form_columns(instrument: Any) -> list[str]:
+    """The record columns of one form, in dictionary order, ending with ``<form>_complete``."""
+    columns: list[str] = []
+    for f in _data_fields(instrument):
+        if f.field_type == "checkbox":
+            codes = [code for code, _label in parse_choices(f.choices)]
+            columns.extend(checkbox_column(f.field_name, c) for c in [*codes, *MISSING_CODES])
+        else:
+            columns.append(f.field_name)
+    columns.append(f"{instrument.code}_complete")
+    return columns
+
+
+def response_cells(response: Any, *, shift: Any = None) -> dict[str, str]:
+    """The cells of one response; ``shift`` (date → date) moves date-validated answers."""
+    cells: dict[str, str] = {}
+    for f in _data_fields(response.instrument):
+        name = f.field_name
+        code = response.missing.get(name, "")
+        value = response.answers.get(name)
+        if f.field_type == "checkbox":
+            ticked = set(value or []) if isinstance(value, list) else ({value} if value else set())
+            for choice, _label in parse_choices(f.choices):
+                cells[checkbox_column(name, choice)] = "1" if choice in ticked else "0"
+            for missing in MISSING_CODES:
+                cells[checkbox_column(name, missing)] = "1" if code == missing else "0"
+            continue
+        if code:
+            cells[name] = code
+        elif value in (None, ""):
+            cells[name] = ""
+        elif shift is not None and f.validation in DATE_VALIDATIONS:
+            import datetime as dt
+
+            cells[name] = shift(dt.date.fromisoformat(str(value))).isoformat()
+        else:
+            cells[name] = str(value)
+    cells[f"{response.instrument.code}_complete"] = COMPLETE.get(response.status, "0")
+    return cells
+
+
+def event_name(visit_code: str, arm_number: int) -> str:
+    return f"{visit_code.lower()}_arm_{arm_number}"
+
+
+def _exported(responses: list[Any]) -> list[Any]:
+    return [r for r in responses if r.status != ResponseStatus.NOT_DONE]
+
+
+def export_records(dataset: Dataset, *, longitudinal: bool = True) -> str:
+    """The dataset's instrument data as a REDCap records CSV (formula-safe)."""
+    columns: list[str] = []
+    for instrument in dataset.instruments:
+        columns.extend(form_columns(instrument))
+    head = [RECORD_ID, EVENT] if longitudinal else [RECORD_ID, REPEAT_INSTRUMENT, REPEAT_INSTANCE]
+    rows: list[list[str]] = []
+    for participant in dataset.participants:
+        assignment = dataset.assignments[participant.pk]
+
+        def shift(day: Any, participant: Any = participant) -> Any:
+            return dataset.shift(participant, day)
+
+        shifter = shift if dataset.options.shift_dates else None
+        visits = dataset.visits.get(participant.pk, [])
+        if not longitudinal:
+            rows.append([participant.study_code, "", "", *([""] * len(columns))])
+        for visit in visits:
+            responses = _exported(dataset.responses.get(visit.pk, []))
+            if not responses:
+                continue
+            if longitudinal:
+                arm = assignment.arm.code if assignment.arm else ""
+                number = dataset.arm_number(arm) if arm in [a.code for a in dataset.arms] else 1
+                cells: dict[str, str] = {}
+                for response in responses:
+                    cells.update(response_cells(response, shift=shifter))
+                rows.append(
+                    [
+                        participant.study_code,
+                        event_name(visit.code, number),
+                        *(cells.get(c, "") for c in columns),
+                    ]
+                )
+                continue
+            instance = str(dataset.visit_ordinal(participant, visit))
+            for response in responses:
+                cells = response_cells(response, shift=shifter)
+                rows.append(
+                    [
+                        participant.study_code,
+                        response.instrument.code,
+                        instance,
+                        *(cells.get(c, "") for c in columns),
+                    ]
+                )
+    return write_csv([*head, *columns], rows)
+
+
+# --- reading -------------------------------------------------------------------------------
+
+
+@dataclass
+class RecordRow:
+    """One row of a records file, before it is matched to the database."""
+
+    where: str
+    record_id: str
+    cells: dict[str, str]
+    event: str = ""  # longitudinal
+    repeat_instrument: str = ""  # flat
+    repeat_instance: str = ""
+    visit_code: str = ""  # set directly by readers that know the visit (ODM)
+    problems: list[Problem] = field(default_factory=list)
+
+
+def read_records(text: str) -> tuple[list[RecordRow], list[str], list[Problem]]:
+    """Rows, the header and structural problems (bad CSV, ragged rows, no ``record_id``)."""
+    text = text.removeprefix("\ufeff")
+    reader = csv.reader(io.StringIO(text, newline=""))
+    try:
+        header = [h.strip() for h in next(reader)]
+    except StopIteration:
+        return [], [], [Problem("line 1", "", "the file is empty")]
+    except csv.Error as exc:
+        return [], [], [Problem("line 1", "", f"not a readable CSV file ({exc})")]
+    problems: list[Problem] = []
+    if not header or header[0] != RECORD_ID:
+        problems.append(
+            Problem("line 1", header[0] if header else "", f"the first column must be {RECORD_ID}")
+        )
+        return [], header, problems
+    for name in sorted({h for h in header if header.count(h) > 1}):
+        problems.append(Problem("line 1", name, "the column appears more than once"))
+    rows: list[RecordRow] = []
+    line = 1
+    try:
+        for cells in reader:
+            start = line + 1
+            line = reader.line_num
+            if not any(c.strip() for c in cells):
+                continue
+            where = f"line {start}"
+            if len(cells) != len(header):
+                problems.append(
+                    Problem(
+                        where, "", f"the row has {len(cells)} cells; the header has {len(header)}"
+                    )
+                )
+                continue
+            values = {h: unneutralise(c.strip()) for h, c in zip(header, cells, strict=True)}
+            rows.append(
+                RecordRow(
+                    where=where,
+                    record_id=values.pop(RECORD_ID),
+                    event=values.pop(EVENT, ""),
+                    repeat_instrument=values.pop(REPEAT_INSTRUMENT, ""),
+                    repeat_instance=values.pop(REPEAT_INSTANCE, ""),
+                    cells=values,
+                )
+            )
+    except csv.Error as exc:
+        problems.append(Problem(f"line {line + 1}", "", f"the CSV cannot be read here ({exc})"))
+    return rows, header, problems
+
+
+def form_values(
+    instrument: Any, cells: dict[str, str], where: str
+) -> tuple[dict[str, Any], dict[str, str], str, bool, list[Problem]]:
+    """(answers, missing codes, complete flag, has data?, problems) of one form in a row."""
+    answers: dict[str, Any] = {}
+    missing: dict[str, str] = {}
+    problems: list[Problem] = []
+    has_data = False
+    for f in _data_fields(instrument):
+        name = f.field_name
+        if f.field_type == "calc":
+            continue  # recomputed from the answers
+        if f.field_type == "checkbox":
+            ticked, coded = [], []
+            for code in [c for c, _label in parse_choices(f.choices)] + list(MISSING_CODES):
+                column = checkbox_column(name, code)
+                value = cells.get(column, "")
+                if value not in ("", "0", "1"):
+                    problems.append(Problem(where, column, f"'{value}' must be 1, 0 or empty"))
+                elif value == "1":
+                    (coded if code in MISSING_CODES else ticked).append(code)
+            if len(coded) > 1:
+                problems.append(
+                    Problem(where, f"{name}___*", "more than one missing-data code is ticked")
+                )
+            if coded:
+                missing[name] = coded[0]
+            if ticked:
+                answers[name] = ticked
+            has_data = has_data or bool(ticked or coded)
+            continue
+        value = cells.get(name, "")
+        if not value:
+            continue
+        has_data = True
+        choices = {c for c, _label in parse_choices(f.choices)} if f.choices else set()
+        if value in MISSING_CODES and value not in choices:
+            missing[name] = value
+        else:
+            answers[name] = value
+    complete = cells.get(f"{instrument.code}_complete", "")
+    if complete not in ("", "0", "1", "2"):
+        problems.append(
+            Problem(where, f"{instrument.code}_complete", f"'{complete}' must be 0, 1 or 2")
+        )
+    return answers, missing, complete, has_data or complete in ("1", "2"), problems
+
+
+def tidy_rows(dataset: Dataset) -> tuple[list[str], list[list[Any]]]:
+    """One row per participant × visit × item or score (the long format analysts ask for)."""
+    header = [
+        "study_code",
+        "site",
+        "arm",
+        "visit",
+        "phase",
+        "study_day",
+        "date",
+        "instrument",
+        "kind",
+        "item",
+        "value",
+        "missing_code",
+        "status",
+        "synthetic",
+    ]
+    rows: list[list[Any]] = []
+    for participant in dataset.participants:
+        assignment = dataset.assignments[participant.pk]
+        arm = assignment.arm.code if assignment.arm else ""
+        for visit in dataset.visits.get(participant.pk, []):
+            for response in dataset.responses.get(visit.pk, []):
+                on = response.answered_on or visit.done_on
+                day = dataset.study_day(participant, on)
+                base = [
+                    participant.study_code,
+                    participant.site.code,
+                    arm,
+                    visit.code,
+                    visit.phase,
+                    "" if day is None else day,
+                    (dataset.shift(participant, on) or ""),
+                    response.instrument.code,
+                ]
+                tail = [response.status, participant.site.is_synthetic]
+                for name in sorted(set(response.answers) | set(response.missing)):
+                    value = response.answers.get(name, "")
+                    if isinstance(value, list):
+                        value = "|".join(value)
+                    rows.append([*base, "item", name, value, response.missing.get(name, ""), *tail])
+                for code, score in sorted(response.scores.items()):
+                    value = score.get("value") if isinstance(score, dict) else score
+                    rows.append([*base, "score", code, "" if value is None else value, "", *tail])
+    return header, rows
+
+
+def export_tidy(dataset: Dataset) -> str:
+    header, rows = tidy_rows(dataset)
+    return write_csv(header, rows)

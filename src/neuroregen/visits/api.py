@@ -1,0 +1,86 @@
+"""Visits over the API: the schedule instances, their dates and status; record a visit done."""
+
+import datetime as dt
+from typing import Any
+
+from ninja import Query, Router, Schema
+from ninja.pagination import LimitOffsetPagination, paginate
+
+from neuroregen.api.schemas import READ_ERRORS, WRITE_ERRORS
+from neuroregen.core.http import AuthenticatedHttpRequest
+from neuroregen.visits import selectors, services
+from neuroregen.visits.models import Visit
+
+router = Router(tags=["visits"])
+
+
+class VisitOut(Schema):
+    id: int
+    study_code: str
+    protocol: str
+    code: str
+    phase: str
+    target_day: int
+    target_date: dt.date
+    window_open: dt.date
+    window_close: dt.date
+    scheduled_for: dt.date | None
+    provisional: bool
+    done_on: dt.date | None
+    not_done_reason: str
+    status: str
+    row_version: int
+
+    @staticmethod
+    def resolve_study_code(obj: Any) -> str:
+        return obj.participant.study_code
+
+    @staticmethod
+    def resolve_protocol(obj: Any) -> str:
+        return f"{obj.assignment.protocol.code} {obj.assignment.protocol.version}"
+
+    @staticmethod
+    def resolve_status(obj: Any) -> str:
+        return str(obj.status)
+
+
+class VisitFilters(Schema):
+    study_code: str = ""
+    phase: str = ""
+    code: str = ""
+
+
+class DoneIn(Schema):
+    done_on: dt.date
+    reason: str = ""
+
+
+@router.get("/", response={200: list[VisitOut], **READ_ERRORS})
+@paginate(LimitOffsetPagination)
+def list_visits(request: AuthenticatedHttpRequest, filters: Query[VisitFilters]) -> Any:
+    qs = (
+        Visit.objects.for_user(request.user)
+        .filter(cancelled_on__isnull=True)
+        .select_related("participant__site", "assignment__protocol")
+        .order_by("participant__study_code", "target_day", "code")
+    )
+    if filters.study_code:
+        qs = qs.filter(participant__study_code=filters.study_code)
+    if filters.phase:
+        qs = qs.filter(phase=filters.phase)
+    if filters.code:
+        qs = qs.filter(code=filters.code)
+    return qs
+
+
+@router.get("/{visit_id}", response={200: VisitOut, **READ_ERRORS})
+def get_visit(request: AuthenticatedHttpRequest, visit_id: int) -> Any:
+    return selectors.visit_get(user=request.user, pk=visit_id)
+
+
+@router.post("/{visit_id}/done", response={200: VisitOut, **WRITE_ERRORS})
+def record_done(request: AuthenticatedHttpRequest, visit_id: int, payload: DoneIn) -> Any:
+    visit = selectors.visit_get(user=request.user, pk=visit_id)
+    return services.visit_record_done(
+        user=request.user, visit=visit, done_on=payload.done_on, reason=payload.reason
+    )
