@@ -125,7 +125,7 @@ def measurement_correct(
 ) -> Measurement:
     """Correct a recorded value (reason required; stale version refused)."""
     require(user, Capability.LAB_WRITE, measurement.participant.site)
-    measurement = Measurement.objects.select_for_update().get(pk=measurement.pk)
+    measurement = Measurement.objects.select_for_update(of=("self",)).get(pk=measurement.pk)
     if expected_version is not None and measurement.row_version != expected_version:
         from neuroregen.core.errors import Conflict
 

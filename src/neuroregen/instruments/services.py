@@ -253,7 +253,7 @@ def response_save(
     """
     require(user, Capability.MANAGE_PARTICIPANT, response.participant.site)
     response = (
-        Response.objects.select_for_update()
+        Response.objects.select_for_update(of=("self",))
         .select_related("instrument", "participant__site")
         .get(pk=response.pk)
     )
@@ -303,7 +303,7 @@ def response_mark_not_done(
     if not (reason or "").strip():
         raise ValidationFailed(_("Say why the form was not done."), field="reason")
     response = response_start(user=user, visit=visit, instrument=instrument)
-    response = Response.objects.select_for_update().get(pk=response.pk)
+    response = Response.objects.select_for_update(of=("self",)).get(pk=response.pk)
     if response.status == c.ResponseStatus.COMPLETE:
         raise InvalidTransition(_("This form has been completed; edit it instead."))
     response.status = c.ResponseStatus.NOT_DONE
@@ -360,7 +360,7 @@ def link_create(
             % {"status": response.get_status_display().lower()}
         )
     now = timezone.now()
-    for old in SurveyLink.objects.select_for_update().filter(
+    for old in SurveyLink.objects.select_for_update(of=("self",)).filter(
         response=response, used_at__isnull=True, revoked_at__isnull=True
     ):
         old.revoked_at = now
@@ -406,9 +406,9 @@ def link_resolve(token: str) -> SurveyLink:
 def link_save(*, token: str, answers: dict[str, Any], submit: bool) -> Response:
     """A family saves answers through a link (partial) or submits them (locks the form)."""
     link = link_resolve(token)
-    link = SurveyLink.objects.select_for_update().get(pk=link.pk)
+    link = SurveyLink.objects.select_for_update(of=("self",)).get(pk=link.pk)
     response = (
-        Response.objects.select_for_update()
+        Response.objects.select_for_update(of=("self",))
         .select_related("instrument", "participant__site")
         .get(pk=link.response_id)
     )
@@ -661,7 +661,7 @@ def query_act(
     """Answer, close, re-open or comment on a query. Every step needs words and is kept."""
     if not (text or "").strip():
         raise ValidationFailed(_("Write the answer or comment."), field="text")
-    query = Query.objects.select_for_update().select_related("participant__site").get(pk=query.pk)
+    query = Query.objects.select_for_update(of=("self",)).select_related("participant__site").get(pk=query.pk)
     if expected_version is not None and query.row_version != expected_version:
         raise ResponseConflict(
             [], query.row_version, _("This query was changed by someone else; reload it.")

@@ -155,7 +155,7 @@ def participant_update(
 ) -> Participant:
     """Edit research data. A reason is required; a stale ``expected_version`` is refused."""
     require(user, Capability.MANAGE_PARTICIPANT, participant.site)
-    participant = Participant.objects.select_for_update().get(pk=participant.pk)
+    participant = Participant.objects.select_for_update(of=("self",)).get(pk=participant.pk)
     _check_version(participant, expected_version)
     ensure_data_entry_allowed(participant, c.DataEntryKind.RECORD)
     unknown = set(changes) - set(RESEARCH_FIELDS)
@@ -185,7 +185,7 @@ def identity_update(
 ) -> ParticipantIdentity:
     require(user, Capability.VIEW_IDENTITY, participant.site)
     require(user, Capability.MANAGE_PARTICIPANT, participant.site)
-    record = ParticipantIdentity.objects.select_for_update().get(participant=participant)
+    record = ParticipantIdentity.objects.select_for_update(of=("self",)).get(participant=participant)
     _check_version(record, expected_version)
     merged: dict[str, Any] = {f: getattr(record, f) for f in IDENTITY_FIELDS}
     merged["date_of_birth"] = record.birth_date
@@ -288,7 +288,7 @@ def consent_record(
     """Record a signed guardian consent or child assent; guardian consent moves screening on."""
     require(user, Capability.RECORD_CONSENT, participant.site)
     document = _active_document(document)
-    participant = Participant.objects.select_for_update().get(pk=participant.pk)
+    participant = Participant.objects.select_for_update(of=("self",)).get(pk=participant.pk)
     if participant.status in (c.ParticipantStatus.WITHDRAWN, c.ParticipantStatus.SCREEN_FAILED):
         raise InvalidTransition(
             _("Consent cannot be recorded for a participant who is %(status)s.")
@@ -335,7 +335,7 @@ def participant_enrol(
 ) -> Participant:
     """Enrol a consented child. Child assent is required from the configured age."""
     require(user, Capability.MANAGE_PARTICIPANT, participant.site)
-    participant = Participant.objects.select_for_update().get(pk=participant.pk)
+    participant = Participant.objects.select_for_update(of=("self",)).get(pk=participant.pk)
     enrolled_on = enrolled_on or timezone.localdate()
     if participant.status != c.ParticipantStatus.CONSENTED:
         raise InvalidTransition(
@@ -364,7 +364,7 @@ def participant_enrol(
 @transaction.atomic
 def participant_screen_fail(*, user: User, participant: Participant, reason: str) -> Participant:
     require(user, Capability.MANAGE_PARTICIPANT, participant.site)
-    participant = Participant.objects.select_for_update().get(pk=participant.pk)
+    participant = Participant.objects.select_for_update(of=("self",)).get(pk=participant.pk)
     if participant.status not in (c.ParticipantStatus.SCREENING, c.ParticipantStatus.CONSENTED):
         raise InvalidTransition()
     if not reason.strip():
@@ -387,7 +387,7 @@ def consent_withdraw(
 ) -> Withdrawal:
     """Record a withdrawal. From ``effective_on`` the matching data entry is refused."""
     require(user, Capability.RECORD_CONSENT, participant.site)
-    participant = Participant.objects.select_for_update().get(pk=participant.pk)
+    participant = Participant.objects.select_for_update(of=("self",)).get(pk=participant.pk)
     if scope not in c.WithdrawalScope.values:
         raise ValidationFailed(_("Unknown withdrawal scope."), field="scope")
     if effective_on > timezone.localdate():

@@ -142,7 +142,7 @@ def donor_eligibility_determine(
     if eligibility not in c.DonorEligibility.values:
         raise ValidationFailed(_("Unknown eligibility."), field="eligibility")
     _not_future(determined_on, "eligibility_determined_on")
-    donor = Donor.objects.select_for_update().get(pk=donor.pk)
+    donor = Donor.objects.select_for_update(of=("self",)).get(pk=donor.pk)
     donor.eligibility = eligibility
     donor.eligibility_determined_on = determined_on
     donor.eligibility_summary = summary.strip()
@@ -292,7 +292,7 @@ def qc_specification_activate(
 ) -> QCSpecification:
     """Make a draft binding for new lots; the previous active version is retired, not changed."""
     require(user, Capability.LAB_WRITE)
-    spec = QCSpecification.objects.select_for_update().get(pk=specification.pk)
+    spec = QCSpecification.objects.select_for_update(of=("self",)).get(pk=specification.pk)
     if spec.status != c.SpecStatus.DRAFT:
         raise InvalidTransition(_("Only a draft specification can be activated."))
     for previous in QCSpecification.objects.filter(
@@ -328,7 +328,7 @@ def _transition(lot: Lot, to: str, *, user: User, reason: str) -> Lot:
 
 
 def _locked(lot: Lot) -> Lot:
-    return Lot.objects.select_for_update().get(pk=lot.pk)
+    return Lot.objects.select_for_update(of=("self",)).get(pk=lot.pk)
 
 
 @transaction.atomic
@@ -547,7 +547,7 @@ def deviation_close(
     *, user: User, deviation: Deviation, closed_on: dt.date, disposition: str
 ) -> Deviation:
     require(user, Capability.LAB_WRITE, deviation.site)
-    deviation = Deviation.objects.select_for_update().get(pk=deviation.pk)
+    deviation = Deviation.objects.select_for_update(of=("self",)).get(pk=deviation.pk)
     if deviation.closed_on is not None:
         raise InvalidTransition(_("The deviation is already closed."))
     if not disposition.strip():
@@ -748,7 +748,7 @@ def shipment_dispatch(
     _not_future(occurred_at, "occurred_at")
     events = []
     for container in containers:
-        container = Container.objects.select_for_update().get(pk=container.pk)
+        container = Container.objects.select_for_update(of=("self",)).get(pk=container.pk)
         if container.status != c.ContainerStatus.AVAILABLE:
             raise CustodyConflict(
                 _("Container %(code)s is not available to ship.") % {"code": container.code}
@@ -787,7 +787,7 @@ def shipment_receive(
     place: str = "",
 ) -> CustodyEvent:
     """Receive a shipped container at the site it was sent to; it is held there from now on."""
-    container = Container.objects.select_for_update().select_related("lot").get(pk=container.pk)
+    container = Container.objects.select_for_update(of=("self",)).select_related("lot").get(pk=container.pk)
     dispatch = container.custody_events.filter(kind=c.CustodyKind.SHIPMENT_DISPATCH).last()
     if container.status != c.ContainerStatus.IN_TRANSIT or dispatch is None:
         raise CustodyConflict(_("Container %(code)s is not in transit.") % {"code": container.code})
@@ -994,8 +994,8 @@ def administration_record(
         raise IdentityMismatch(
             _("The container scanned (%(code)s) is not the one selected.") % {"code": ct_code}
         )
-    participant = Participant.objects.select_for_update().get(pk=participant.pk)
-    container = Container.objects.select_for_update().select_related("lot").get(pk=container.pk)
+    participant = Participant.objects.select_for_update(of=("self",)).get(pk=participant.pk)
+    container = Container.objects.select_for_update(of=("self",)).select_related("lot").get(pk=container.pk)
     lot = _locked(container.lot)
     container.lot = lot
     problems = administration_blockers(container=container, participant=participant, at=started_at)

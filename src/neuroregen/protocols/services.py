@@ -185,7 +185,7 @@ def protocol_update(
 ) -> Protocol:
     """Replace a draft's content (header, arms, rules, schedule) from a document."""
     require(user, Capability.MANAGE_PROTOCOL)
-    protocol = Protocol.objects.select_for_update().get(pk=protocol.pk)
+    protocol = Protocol.objects.select_for_update(of=("self",)).get(pk=protocol.pk)
     if not protocol.is_editable:
         raise ProtocolNotEditable()
     if not (reason or "").strip():
@@ -234,7 +234,7 @@ def protocol_activate(
     """Put a draft in force. An amendment closes the version it supersedes and moves every
     assignment in force onto itself; only visits whose window has not opened change."""
     require(user, Capability.MANAGE_PROTOCOL)
-    protocol = Protocol.objects.select_for_update().get(pk=protocol.pk)
+    protocol = Protocol.objects.select_for_update(of=("self",)).get(pk=protocol.pk)
     if protocol.status != c.ProtocolStatus.DRAFT:
         raise InvalidTransition(_("Only a draft protocol can be activated."))
     _raise_for(spec_report(protocol_export(protocol)))
@@ -265,7 +265,7 @@ def protocol_activate(
 @transaction.atomic
 def protocol_close(*, user: User, protocol: Protocol, reason: str) -> Protocol:
     require(user, Capability.MANAGE_PROTOCOL)
-    protocol = Protocol.objects.select_for_update().get(pk=protocol.pk)
+    protocol = Protocol.objects.select_for_update(of=("self",)).get(pk=protocol.pk)
     if protocol.status == c.ProtocolStatus.CLOSED:
         raise InvalidTransition(_("The protocol is already closed."))
     if not (reason or "").strip():
@@ -375,7 +375,7 @@ def assignment_confirm(
     participant = assignment.participant
     require(user, Capability.SIGN_CLINICAL, participant.site)
     assignment = (
-        Assignment.objects.select_for_update()
+        Assignment.objects.select_for_update(of=("self",))
         .select_related("protocol", "recommended_arm", "participant__site")
         .get(pk=assignment.pk)
     )
@@ -451,7 +451,7 @@ def assignment_confirm(
 def assignment_decline(*, user: User, assignment: Assignment, reason: str) -> Assignment:
     """The investigator does not take up a recommendation (e.g. family declines)."""
     require(user, Capability.SIGN_CLINICAL, assignment.participant.site)
-    assignment = Assignment.objects.select_for_update().get(pk=assignment.pk)
+    assignment = Assignment.objects.select_for_update(of=("self",)).get(pk=assignment.pk)
     if assignment.status != c.AssignmentStatus.RECOMMENDED:
         raise InvalidTransition()
     if not (reason or "").strip():
@@ -469,7 +469,7 @@ def assignment_end(
 ) -> Assignment:
     """End an assignment in force (completion, withdrawal, stopping rule). Visits stay."""
     require(user, Capability.SIGN_CLINICAL, assignment.participant.site)
-    assignment = Assignment.objects.select_for_update().get(pk=assignment.pk)
+    assignment = Assignment.objects.select_for_update(of=("self",)).get(pk=assignment.pk)
     if not assignment.in_force:
         raise InvalidTransition()
     if not (reason or "").strip():

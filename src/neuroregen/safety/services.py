@@ -257,7 +257,7 @@ def clocks_sync(*, user: User, event: AdverseEvent) -> list[ReportingClock]:
         expectedness=event.expectedness,
         relatedness_product=event.relatedness_product,
     )
-    existing = {clock.kind: clock for clock in event.clocks.select_for_update()}
+    existing = {clock.kind: clock for clock in event.clocks.select_for_update(of=("self",))}
     result = []
     for kind in c.ClockKind:
         clock = existing.get(kind)
@@ -375,7 +375,7 @@ def adverse_event_update(
             _("A reason for change is required when editing recorded data."), field="reason"
         )
     event = (
-        AdverseEvent.objects.select_for_update()
+        AdverseEvent.objects.select_for_update(of=("self",))
         .select_related("participant__site")
         .get(pk=event.pk)
     )
@@ -447,7 +447,7 @@ def adverse_event_sign_off(
     """The investigator signs (password re-entered) the event's seriousness, grade and
     relatedness as they stand. Refused when the same values are already signed."""
     require(user, Capability.SIGN_CLINICAL, event.participant.site)
-    event = AdverseEvent.objects.select_for_update().get(pk=event.pk)
+    event = AdverseEvent.objects.select_for_update(of=("self",)).get(pk=event.pk)
     if sign_off_current(event) is not None:
         raise InvalidTransition(_("This assessment is already signed off."))
     assessment = event.assessment()
@@ -473,7 +473,7 @@ def clock_submit(
 ) -> ReportingClock:
     """Record that the report of ``clock`` was submitted (at ``submitted_at``)."""
     require(user, Capability.REPORT_SAFETY, clock.event.participant.site)
-    clock = ReportingClock.objects.select_for_update().select_related("event").get(pk=clock.pk)
+    clock = ReportingClock.objects.select_for_update(of=("self",)).select_related("event").get(pk=clock.pk)
     if clock.submitted_at is not None:
         raise InvalidTransition(_("This report is already recorded as submitted."))
     if timezone.is_naive(submitted_at):
@@ -719,7 +719,7 @@ def review_task_close(
 ) -> SafetyReviewTask:
     """The investigator closes a signal review with its outcome."""
     require(user, Capability.SIGN_CLINICAL, task.participant.site)
-    task = SafetyReviewTask.objects.select_for_update().get(pk=task.pk)
+    task = SafetyReviewTask.objects.select_for_update(of=("self",)).get(pk=task.pk)
     if task.status == c.ReviewStatus.CLOSED:
         raise InvalidTransition(_("This review is already closed."))
     if outcome not in c.ReviewOutcome.values:

@@ -172,7 +172,7 @@ def day_zero_record(
     assignment = current_assignment(participant)
     if assignment is None:
         raise NoAssignmentInForce()
-    assignment = Assignment.objects.select_for_update().get(pk=assignment.pk)
+    assignment = Assignment.objects.select_for_update(of=("self",)).get(pk=assignment.pk)
     consented = _first_guardian_consent(participant)
     if consented is None:
         raise DayZeroBeforeConsent(
@@ -212,7 +212,7 @@ def schedule_apply_amendment(
     """
     participant = assignment.participant
     require(user, Capability.MANAGE_PARTICIPANT, participant.site)
-    assignment = Assignment.objects.select_for_update().get(pk=assignment.pk)
+    assignment = Assignment.objects.select_for_update(of=("self",)).get(pk=assignment.pk)
     old_arm = assignment.arm
     new_arm = protocol.arms.filter(code=old_arm.code).first() if old_arm else None
     if old_arm is not None and new_arm is None:
@@ -251,7 +251,7 @@ def schedule_apply_amendment(
 
 
 def _open_visit(visit: Visit) -> Visit:
-    visit = Visit.objects.select_for_update().select_related("participant__site").get(pk=visit.pk)
+    visit = Visit.objects.select_for_update(of=("self",)).select_related("participant__site").get(pk=visit.pk)
     if not visit.is_open:
         raise VisitAlreadyRecorded()
     return visit
