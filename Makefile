@@ -29,7 +29,7 @@ install: $(STAMP)
 ## The main job: the web app on an embedded SQLite database with a labelled synthetic cohort.
 demo: install
 	$(BIN)/neuroregen migrate --noinput -v0
-	$(BIN)/neuroregen compilemessages -v0 --ignore=.venv 2>/dev/null || true
+	cd src/neuroregen && ../../$(BIN)/neuroregen compilemessages -v0
 	$(BIN)/neuroregen demo_setup
 	@echo "Serving NeuroRegen (SYNTHETIC demo data) at http://$(HOST):$(PORT)/  — Ctrl-C to stop"
 	$(BIN)/neuroregen runserver $(HOST):$(PORT) --noreload
@@ -38,7 +38,13 @@ demo: install
 ## Runs on every core (pytest-xdist); each worker gets its own test database.
 PYTEST_ARGS ?= -n auto
 test: install
+	cd src/neuroregen && ../../$(BIN)/neuroregen compilemessages -v0
 	$(BIN)/pytest $(PYTEST_ARGS)
+
+## Refresh the ru/uk catalogues and list what is still untranslated.
+messages: install
+	cd src/neuroregen && ../../$(BIN)/neuroregen makemessages -l ru -l uk -v0
+	$(BIN)/neuroregen check_translations --list
 
 lint: install
 	$(BIN)/ruff check src tests bench

@@ -88,6 +88,7 @@ INSTALLED_APPS = [
     "neuroregen.biomarkers",
     "neuroregen.safety",
     "neuroregen.evidence",
+    "neuroregen.reports",
     "neuroregen.interop",
 ]
 

@@ -18,6 +18,8 @@ urlpatterns = [
     path("biomarkers/", include("neuroregen.biomarkers.urls")),
     path("safety/", include("neuroregen.safety.urls")),
     path("evidence/", include("neuroregen.evidence.urls")),
+    path("reports/", include("neuroregen.reports.urls")),
+    path("family/", include("neuroregen.reports.family_urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("account/tokens/", core_views.api_tokens, name="api_tokens"),
     path("account/", include("neuroregen.core.urls")),

@@ -18,11 +18,14 @@ from neuroregen.core.errors import DomainError, ValidationFailed
 from neuroregen.core.http import AuthenticatedHttpRequest
 from neuroregen.core.permissions import has_capability, require, sites_with
 from neuroregen.core.roles import Capability
+from neuroregen.core.scoping import is_family
 from neuroregen.participants import forms, selectors, services
 
 
 @login_required
 def dashboard(request: AuthenticatedHttpRequest) -> HttpResponse:
+    if is_family(request.user) and not sites_with(request.user, Capability.VIEW).exists():
+        return redirect("family_home")  # families have their own portal
     counts = selectors.dashboard_counts(user=request.user)
     sites: dict[str, dict] = {}
     for row in counts:

@@ -19,7 +19,7 @@ DEMO_PASSWORD_SUFFIX = "-demo-2026!"
 
 # Each app's synthetic builder, in dependency order: protocols (assignments, day 0, visits)
 # before products, instruments and safety, which attach to visits and administrations.
-POPULATE = ("protocols", "products", "instruments", "safety")
+POPULATE = ("protocols", "products", "instruments", "safety", "reports")
 
 
 def populate_modules(cohort: Any, *, seed: int, stdout: Any) -> None:

@@ -1,0 +1,71 @@
+"""Background building of program and DSMB reports (django-tasks), with progress in the job row.
+
+With django-tasks' default immediate backend the job runs as soon as it is enqueued; with the
+database backend (django-tasks-db, ``neuroregen db_worker``) it runs in a worker and the page
+polls the job row for progress. Without django-tasks installed the job runs inline.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from django.utils import timezone, translation
+
+from neuroregen.reports import choices as c
+from neuroregen.reports.models import ReportJob
+
+log = logging.getLogger(__name__)
+
+
+def _save_progress(job: ReportJob, done: int, total: int, step: str) -> None:
+    job.progress, job.total, job.step = done, total, step[:200]
+    job.save(update_fields=["progress", "total", "step"])
+
+
+def run_report_job(job_id: int) -> None:
+    """Build the report of job ``job_id`` as its requester sees the data, and store the PDF."""
+    from neuroregen.reports.pdf import render_pdf
+    from neuroregen.reports.program import build_program_report
+
+    job = ReportJob.objects.select_related("requested_by", "protocol").get(pk=job_id)
+    job.status = c.JobStatus.RUNNING
+    job.save(update_fields=["status"])
+    try:
+        with translation.override(job.language):
+            report = build_program_report(
+                user=job.requested_by,
+                kind=job.kind,
+                protocol=job.protocol,
+                progress=lambda d, t, s: _save_progress(job, d, t, s),
+            )
+            _save_progress(job, 4, 5, str(translation.gettext("Writing the PDF")))
+            job.pdf = render_pdf(
+                "reports/pdf/program.html", {"r": report, "synthetic": report.synthetic}
+            )
+        stamp = timezone.localdate().isoformat()
+        code = job.protocol.code if job.protocol else "all"
+        job.filename = f"{job.kind}-report-{code}-{stamp}.pdf"
+        job.status = c.JobStatus.DONE
+        job.progress = job.total = 5
+    except Exception as exc:  # a failed build is shown on the job page, not lost in a log
+        log.exception("report job %s failed", job_id)
+        job.status = c.JobStatus.FAILED
+        job.error = f"{type(exc).__name__}: {exc}"[:2000]
+    job.finished_at = timezone.now()
+    job.save()
+
+
+try:
+    from django_tasks import task
+
+    build_report_task: Any = task()(run_report_job)
+except ImportError:  # pragma: no cover - django-tasks is a declared dependency
+    build_report_task = None
+
+
+def enqueue(job: ReportJob) -> None:
+    if build_report_task is None:
+        run_report_job(job.pk)
+    else:
+        build_report_task.enqueue(job.pk)
