@@ -40,7 +40,8 @@ def api_token_authenticate(raw: str) -> User | None:
         return None
     now = timezone.now()
     if token.last_used_at is None or (now - token.last_used_at).total_seconds() > 60:
-        ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)  # not clinical data
+        token.last_used_at = now
+        token.save(update_fields=["last_used_at"])
     return token.user
 
 
