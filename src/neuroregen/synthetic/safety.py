@@ -301,14 +301,17 @@ def populate(cohort: Any, rng: random.Random) -> dict[str, int]:
     """Give the demo cohort adverse events (some of special interest), serious events with
     clocks in every state, sign-offs, follow-ups, an IL-6 signal rule and stopping rules.
 
-    Idempotent: a cohort that already has adverse events is left as it is.
+    Idempotent: a cohort that already has this builder's events is left as it is (events opened
+    earlier by other builders, e.g. an infusion reaction from the products demo, do not count).
     """
     system = cohort.system_user
     participants = list(cohort.participants)
     counts = {"events": 0, "serious": 0, "signed": 0, "reviews": 0}
     counts |= _rules(system)
     ids = [p.pk for p in participants]
-    if AdverseEvent.objects.filter(participant_id__in=ids).exists():
+    if AdverseEvent.objects.filter(
+        participant_id__in=ids, reported_by__username__startswith="synthetic-safety-"
+    ).exists():
         return counts
     secret = secrets.token_urlsafe(24)
     users = {site.pk: _investigator(site, secret) for site in cohort.sites}
