@@ -14,7 +14,8 @@ EXAMPLES_PER_OPERATION = 60
 
 
 @pytest.mark.slow
-@pytest.mark.django_db
+# Requests run as in a server: each may close its connection, so no enclosing transaction.
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_generated_requests_get_documented_answers(
     settings_override, site_a, site_b, coordinator_a, coordinator_b
 ):
