@@ -10,6 +10,7 @@ adjacent characters changes the check, so a mistyped or misread code is caught b
 from __future__ import annotations
 
 import secrets
+from collections.abc import Callable
 
 ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
 _N = len(ALPHABET)
@@ -27,6 +28,14 @@ def new_code(prefix: str, length: int = 6) -> str:
     """A fresh code such as ``P-7KQ2MX-42`` (prefix, random body, check digits)."""
     body = "".join(secrets.choice(ALPHABET) for _ in range(length))
     return f"{prefix}-{body}-{check_character(body)}"
+
+
+def unused_code(prefix: str, *, taken: Callable[[str], bool]) -> str:
+    """A fresh code that ``taken`` reports as not yet in use (collisions are rare; retry)."""
+    while True:
+        code = new_code(prefix)
+        if not taken(code):
+            return code
 
 
 def is_valid(code: str) -> bool:

@@ -62,10 +62,9 @@ _fail = ValidationFailed.raise_for
 
 
 def _new_study_code() -> str:
-    while True:
-        code = codes.new_code("P")
-        if not Participant.objects.filter(study_code=code).exists():
-            return code
+    return codes.unused_code(
+        "P", taken=lambda code: Participant.objects.filter(study_code=code).exists()
+    )
 
 
 def identity_blind_index(given_name: str, family_name: str, date_of_birth: dt.date) -> str:
@@ -185,7 +184,9 @@ def identity_update(
 ) -> ParticipantIdentity:
     require(user, Capability.VIEW_IDENTITY, participant.site)
     require(user, Capability.MANAGE_PARTICIPANT, participant.site)
-    record = ParticipantIdentity.objects.select_for_update(of=("self",)).get(participant=participant)
+    record = ParticipantIdentity.objects.select_for_update(of=("self",)).get(
+        participant=participant
+    )
     _check_version(record, expected_version)
     merged: dict[str, Any] = {f: getattr(record, f) for f in IDENTITY_FIELDS}
     merged["date_of_birth"] = record.birth_date

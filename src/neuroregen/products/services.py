@@ -71,10 +71,9 @@ IPSC_PRODUCTS = frozenset(
 
 
 def _new_code(model: type[models.Model], prefix: str) -> str:
-    while True:
-        code = codes.new_code(prefix)
-        if not model._default_manager.filter(code=code).exists():
-            return code
+    return codes.unused_code(
+        prefix, taken=lambda code: model._default_manager.filter(code=code).exists()
+    )
 
 
 _fail = ValidationFailed.raise_for
@@ -787,7 +786,9 @@ def shipment_receive(
     place: str = "",
 ) -> CustodyEvent:
     """Receive a shipped container at the site it was sent to; it is held there from now on."""
-    container = Container.objects.select_for_update(of=("self",)).select_related("lot").get(pk=container.pk)
+    container = (
+        Container.objects.select_for_update(of=("self",)).select_related("lot").get(pk=container.pk)
+    )
     dispatch = container.custody_events.filter(kind=c.CustodyKind.SHIPMENT_DISPATCH).last()
     if container.status != c.ContainerStatus.IN_TRANSIT or dispatch is None:
         raise CustodyConflict(_("Container %(code)s is not in transit.") % {"code": container.code})
@@ -995,7 +996,9 @@ def administration_record(
             _("The container scanned (%(code)s) is not the one selected.") % {"code": ct_code}
         )
     participant = Participant.objects.select_for_update(of=("self",)).get(pk=participant.pk)
-    container = Container.objects.select_for_update(of=("self",)).select_related("lot").get(pk=container.pk)
+    container = (
+        Container.objects.select_for_update(of=("self",)).select_related("lot").get(pk=container.pk)
+    )
     lot = _locked(container.lot)
     container.lot = lot
     problems = administration_blockers(container=container, participant=participant, at=started_at)

@@ -87,10 +87,9 @@ _fail = ValidationFailed.raise_for
 
 
 def _new_code() -> str:
-    while True:
-        code = codes.new_code("AE")
-        if not AdverseEvent.objects.filter(code=code).exists():
-            return code
+    return codes.unused_code(
+        "AE", taken=lambda code: AdverseEvent.objects.filter(code=code).exists()
+    )
 
 
 def _tz(participant: Participant) -> str:
@@ -473,7 +472,11 @@ def clock_submit(
 ) -> ReportingClock:
     """Record that the report of ``clock`` was submitted (at ``submitted_at``)."""
     require(user, Capability.REPORT_SAFETY, clock.event.participant.site)
-    clock = ReportingClock.objects.select_for_update(of=("self",)).select_related("event").get(pk=clock.pk)
+    clock = (
+        ReportingClock.objects.select_for_update(of=("self",))
+        .select_related("event")
+        .get(pk=clock.pk)
+    )
     if clock.submitted_at is not None:
         raise InvalidTransition(_("This report is already recorded as submitted."))
     if timezone.is_naive(submitted_at):
