@@ -69,9 +69,17 @@ def browser():
         pytest.fail(f"Chromium not found at {CHROMIUM}: install Debian's chromium package.")
     # Django's live server runs in a thread; Playwright's sync API drives it from this thread.
     os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+    from django.db import connections
     from playwright.sync_api import sync_playwright
 
+    # Between its calls Playwright's sync API marks an event loop as running in this thread,
+    # and Django then keeps database connections per context instead of per thread: without
+    # this, later tests would get fresh connections that lack the test database's serialized
+    # contents, and serialized_rollback would silently restore nothing.
+    opened = {alias: connections[alias] for alias in connections}
     with sync_playwright() as playwright:
+        for alias, connection in opened.items():
+            connections[alias] = connection
         launched = playwright.chromium.launch(
             executable_path=CHROMIUM,
             headless=True,
@@ -97,17 +105,3 @@ def page(browser, live_server):
     page.set_default_timeout(30_000)
     yield page
     context.close()
-
-
-@pytest.fixture(autouse=True)
-def _builtin_instruments_present(request):
-    """Transactional tests end with a flush that can drop data-migration rows (the built-in
-    instruments) for later tests on the same worker; put them back before such a test."""
-    marker = request.node.get_closest_marker("django_db")
-    if marker is None or not marker.kwargs.get("transaction"):
-        return
-    request.getfixturevalue("transactional_db")
-    from neuroregen.instruments import builtin, models
-
-    if not models.Instrument.objects.filter(builtin=True).exists():
-        builtin.install(models.Instrument, models.Field, models.Score, models.DomainMapping)
