@@ -129,3 +129,84 @@ def test_score_entry_instruments_carry_ranges_directions_and_no_item_text():
     assert "0.62–0.79" in cshq.reliability_source
     cgi_i = Instrument.objects.get(code="cgi_i")
     assert "CGI-I ≤ 2" in cgi_i.description
+
+
+# The published ARI key, label → item score, per subscale (III is the reverse of II).
+PUBLISHED_KEY = {
+    "i": {"Not true": 2, "Somewhat true": 1, "Very true": 0},
+    "ii": {"Not descriptive": 0, "Somewhat descriptive": 1, "Very descriptive": 2},
+    "iii": {"Not descriptive": 2, "Somewhat descriptive": 1, "Very descriptive": 0},
+    "iv": {"Not a problem": 0, "Minor problem": 1, "Moderate problem": 2, "Serious problem": 3},
+}
+
+
+@pytest.mark.django_db
+def test_every_atec_item_carries_the_published_key_of_its_subscale():
+    fields = {f.field_name: f for f in Instrument.objects.get(code="atec").fields.all()}
+    for key, (_title, items) in ATEC_ITEMS.items():
+        for number in range(1, len(items) + 1):
+            pairs = fields[atec_item_name(key, number)].choice_pairs()
+            assert {label: int(code) for code, label in pairs} == PUBLISHED_KEY[key], (key, number)
+
+
+@pytest.mark.django_db
+def test_atec_subscale_iii_is_reverse_scored_and_ranges_are_pinned():
+    def by_label(pick):
+        # Answers chosen by the label the parent ticks, turned into codes by the form's choices.
+        return {
+            atec_item_name(k, n): str(PUBLISHED_KEY[k][pick(k, n)])
+            for k, (_t, items) in ATEC_ITEMS.items()
+            for n in range(1, len(items) + 1)
+        }
+
+    aware = score_response(
+        _atec_defs(),
+        by_label(lambda k, n: "Very descriptive" if k == "iii" else next(iter(PUBLISHED_KEY[k]))),
+    )
+    # A child to whom every awareness item applies fully has no impairment on III.
+    assert aware["atec_iii"]["value"] == 0
+    unaware = score_response(
+        _atec_defs(),
+        by_label(
+            lambda k, n: (
+                "Not descriptive"
+                if k == "iii"
+                else "Very true"
+                if k == "i"
+                else "Not descriptive"
+                if k == "ii"
+                else "Not a problem"
+            )
+        ),
+    )
+    assert [unaware[f"atec_{k}"]["value"] for k in ("i", "ii", "iii", "iv", "total")] == [
+        0,
+        0,
+        36,
+        0,
+        36,
+    ]
+    # Hand-computed: III items 1–6 "Not descriptive" (6 × 2 = 12), 7–12 "Somewhat" (6 × 1 = 6),
+    # 13–18 "Very descriptive" (0) → 18; with I all "Somewhat true" (14), II all "Very
+    # descriptive" (40) and IV all "Serious problem" (75) the total is 14 + 40 + 18 + 75 = 147.
+    third = ["Not descriptive"] * 6 + ["Somewhat descriptive"] * 6 + ["Very descriptive"] * 6
+    fixed = {"i": "Somewhat true", "ii": "Very descriptive", "iv": "Serious problem"}
+    mixed = score_response(
+        _atec_defs(), by_label(lambda k, n: third[n - 1] if k == "iii" else fixed[k])
+    )
+    assert [mixed[f"atec_{k}"]["value"] for k in ("i", "ii", "iii", "iv", "total")] == [
+        14,
+        40,
+        18,
+        75,
+        147,
+    ]
+    scores = {s.code: s for s in Instrument.objects.get(code="atec").scores.all()}
+    ranges = {code: (int(s.minimum), int(s.maximum)) for code, s in scores.items()}
+    assert ranges == {
+        "atec_i": (0, 28),
+        "atec_ii": (0, 40),
+        "atec_iii": (0, 36),
+        "atec_iv": (0, 75),
+        "atec_total": (0, 179),
+    }
