@@ -65,14 +65,20 @@ def http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
 
 def _register_routers() -> None:
     from neuroregen.biomarkers.api import router as biomarkers
+    from neuroregen.evidence.api import router as evidence
     from neuroregen.instruments.api import router as instruments
     from neuroregen.participants.api import router as participants
+    from neuroregen.products.api import router as products
+    from neuroregen.safety.api import router as safety
     from neuroregen.visits.api import router as visits
 
     api.add_router("/participants", participants)
     api.add_router("/visits", visits)
     api.add_router("/", instruments)
     api.add_router("/measurements", biomarkers)
+    api.add_router("/safety", safety)
+    api.add_router("/products", products)
+    api.add_router("/evidence", evidence)
 
 
 _register_routers()
