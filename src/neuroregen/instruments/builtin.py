@@ -5,8 +5,10 @@ the Autism Research Institute's published form (Rimland B, Edelson SM. Autism Tr
 Evaluation Checklist, Autism Research Institute, San Diego, 1999; form at
 https://www.autism.org/autism-treatment-evaluation-checklist/). The published Russian and
 Ukrainian forms could not be checked word for word when this definition was written, so those
-languages are listed as missing rather than translated here; add them from ARI's published forms
-by importing their wording into ``Field.translations``.
+languages are listed as missing rather than translated here; a site that holds ARI's published
+form loads its wording with ``neuroregen dictionary translation-import atec ru FILE --source …``
+(see ``neuroregen.instruments.translations``); until then families see the English form with a
+notice saying so.
 
 Copyrighted instruments (ABC-2, CARS-2, SRS-2, Vineland-3) and research-use CSHQ are score-entry
 forms: totals only, never item text. CGI-S/CGI-I (Guy 1976, ECDEU) are public domain.
@@ -257,9 +259,9 @@ def _atec() -> BuiltinInstrument:
         missing_rule=ATEC_MISSING_RULE,
         languages_missing={
             "ru": "ARI's published Russian form has not yet been checked word for word; "
-            "not shipped.",
+            "not shipped. Load it with `neuroregen dictionary translation-import`.",
             "uk": "ARI's published Ukrainian form has not yet been checked word for word; "
-            "not shipped.",
+            "not shipped. Load it with `neuroregen dictionary translation-import`.",
         },
     )
 

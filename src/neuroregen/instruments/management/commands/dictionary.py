@@ -1,5 +1,7 @@
-"""``neuroregen dictionary import FILE`` and
-``neuroregen dictionary export INSTRUMENT --out FILE``."""
+"""``neuroregen dictionary import FILE``, ``neuroregen dictionary export INSTRUMENT --out FILE``,
+and the published wording of an instrument in another language:
+``neuroregen dictionary translation-template INSTRUMENT LANGUAGE --out FILE`` and
+``neuroregen dictionary translation-import INSTRUMENT LANGUAGE FILE --source "…"``."""
 
 from __future__ import annotations
 
@@ -9,7 +11,7 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from neuroregen.core.errors import NotFound
-from neuroregen.instruments import services
+from neuroregen.instruments import services, translations
 from neuroregen.instruments.errors import DictionaryRejected
 
 
@@ -24,14 +26,33 @@ class Command(BaseCommand):
         exporter = sub.add_parser("export", help="Export one instrument's dictionary.")
         exporter.add_argument("instrument")
         exporter.add_argument("--out", type=Path, required=True)
+        template = sub.add_parser(
+            "translation-template", help="Write the sheet a translator fills for a language."
+        )
+        template.add_argument("instrument")
+        template.add_argument("language")
+        template.add_argument("--out", type=Path, required=True)
+        wording = sub.add_parser(
+            "translation-import",
+            help="Import an instrument's published wording in a language (all or nothing).",
+        )
+        wording.add_argument("instrument")
+        wording.add_argument("language")
+        wording.add_argument("file", type=Path)
+        wording.add_argument(
+            "--source", required=True, help="The published form the wording comes from."
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
+        if options["action"] == "translation-template":
+            self._template(options)
+            return
+        if options["action"] == "translation-import":
+            self._translation_import(options)
+            return
         if options["action"] == "import":
             path: Path = options["file"]
-            try:
-                text = path.read_text(encoding="utf-8-sig")
-            except (OSError, UnicodeDecodeError) as exc:
-                raise CommandError(f"cannot read {path}: {exc}") from exc
+            text = _read(path)
             try:
                 imported = services.dictionary_import(user=None, text=text, title=options["title"])
             except DictionaryRejected as exc:
@@ -42,12 +63,54 @@ class Command(BaseCommand):
                 ) from exc
             self.stdout.write(f"imported {', '.join(i.code for i in imported)}")
             return
-        try:
-            instrument = services.instrument_get(options["instrument"])
-        except NotFound as exc:
-            raise CommandError(exc.message) from exc
+        instrument = _instrument(options["instrument"])
         out: Path = options["out"]
         # newline="" keeps the CSV's own CRLF line ends byte for byte.
         with out.open("w", encoding="utf-8", newline="") as handle:
             handle.write(services.dictionary_export(instrument=instrument))
         self.stdout.write(f"wrote {out} ({instrument.fields.count()} fields)")
+
+    def _template(self, options: dict[str, Any]) -> None:
+        instrument = _instrument(options["instrument"])
+        out: Path = options["out"]
+        with out.open("w", encoding="utf-8", newline="") as handle:
+            handle.write(
+                translations.translation_template(
+                    instrument=instrument, language=options["language"]
+                )
+            )
+        self.stdout.write(f"wrote {out} ({instrument.fields.count()} fields)")
+
+    def _translation_import(self, options: dict[str, Any]) -> None:
+        instrument = _instrument(options["instrument"])
+        path: Path = options["file"]
+        try:
+            count = translations.translation_import(
+                instrument=instrument,
+                language=options["language"],
+                text=_read(path),
+                source=options["source"],
+            )
+        except DictionaryRejected as exc:
+            for problem in exc.problems:
+                self.stderr.write(f"{path}: {problem}")
+            raise CommandError(
+                f"{len(exc.problems)} problem(s) in {path}; nothing was imported."
+            ) from exc
+        self.stdout.write(
+            f"imported {options['language']} wording of {instrument.code} ({count} fields)"
+        )
+
+
+def _read(path: Path) -> str:
+    try:
+        return path.read_text(encoding="utf-8-sig")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise CommandError(f"cannot read {path}: {exc}") from exc
+
+
+def _instrument(code: str) -> Any:
+    try:
+        return services.instrument_get(code)
+    except NotFound as exc:
+        raise CommandError(exc.message) from exc
