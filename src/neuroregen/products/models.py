@@ -214,13 +214,22 @@ class QCSpecItem(AuditedModel):
 
     def criterion_text(self) -> str:
         unit = f" {self.unit}" if self.unit else ""
+        lower, upper = _plain(self.lower), _plain(self.upper)
         if self.criterion == c.CriterionKind.RANGE:
-            return f"{self.lower:g}–{self.upper:g}{unit}"
+            return f"{lower}–{upper}{unit}"
         if self.criterion == c.CriterionKind.AT_LEAST:
-            return f"≥ {self.lower:g}{unit}"
+            return f"≥ {lower}{unit}"
         if self.criterion == c.CriterionKind.AT_MOST:
-            return f"≤ {self.upper:g}{unit}"
+            return f"≤ {upper}{unit}"
         return str(_("pass"))
+
+
+def _plain(limit: Decimal | None) -> str:
+    """A limit without the stored trailing zeros (70.000000 → 70, 0.500000 → 0.5)."""
+    if limit is None:
+        return ""
+    text = f"{limit:f}"
+    return text.rstrip("0").rstrip(".") if "." in text else text
 
 
 class Lot(AuditedModel):

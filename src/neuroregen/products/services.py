@@ -1221,4 +1221,15 @@ def antibody_screen_record(
     )
     screen.full_clean()
     _save(screen, user=user, reason="recorded")
+    if new:
+        _flag_new_dsa(user=user, screen=screen, new=new)
     return screen
+
+
+def _flag_new_dsa(*, user: User, screen: AntibodyScreen, new: set[str]) -> None:
+    """Hand a new donor-specific antibody to the safety app as an investigator review."""
+    try:
+        from neuroregen.safety.dsa import review_open_for_new_dsa
+    except ImportError:  # the safety app is not installed
+        return
+    review_open_for_new_dsa(user=user, screen=screen, new_specificities=new)

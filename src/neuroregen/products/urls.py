@@ -1,6 +1,6 @@
 from django.urls import path
 
-from neuroregen.products import views
+from neuroregen.products import lab_views, views
 
 app_name = "products"
 
@@ -22,4 +22,24 @@ urlpatterns = [
     path("lookback/<str:code>/", views.lookback, name="lookback"),
     path("participants/<str:study_code>/", views.participant_products, name="participant_products"),
     path("administrations/<str:code>/", views.administration_detail, name="administration_detail"),
+    # Lab creation pages
+    path("lab/", lab_views.lab_home, name="lab_home"),
+    path("lab/donors/new/", lab_views.donor_create, name="donor_create"),
+    path(
+        "lab/donors/<str:code>/eligibility/", lab_views.donor_eligibility, name="donor_eligibility"
+    ),
+    path("lab/donors/<str:code>/hla/", lab_views.donor_hla, name="donor_hla"),
+    path("lab/sources/new/", lab_views.source_create, name="source_create"),
+    path("lab/sources/<str:code>/derive/", lab_views.line_create, name="line_create"),
+    path("lab/sources/<str:code>/lot/", lab_views.lot_create, name="lot_create"),
+    path("lab/specifications/new/", lab_views.spec_create, name="spec_create"),
+    path("lab/specifications/<int:pk>/", lab_views.spec_detail, name="spec_detail"),
+    path("lots/<str:code>/complete/", lab_views.lot_complete, name="lot_complete"),
+    path("lots/<str:code>/fill/", lab_views.lot_fill, name="lot_fill"),
+    path("participants/<str:study_code>/hla/", lab_views.participant_hla, name="participant_hla"),
+    path(
+        "participants/<str:study_code>/antibodies/",
+        lab_views.antibody_screen,
+        name="antibody_screen",
+    ),
 ]

@@ -62,6 +62,7 @@ def lot_list(request: AuthenticatedHttpRequest) -> HttpResponse:
             "lots": lots[:300],
             "filters": filters,
             "can_administer": has_capability(request.user, Capability.ADMINISTER_PRODUCT),
+            "can_lab": has_capability(request.user, Capability.LAB_WRITE),
             "open_excursions": selectors.open_excursions(user=request.user)[:20],
         },
     )
@@ -506,6 +507,7 @@ def participant_products(request: AuthenticatedHttpRequest, study_code: str) -> 
             "can_administer": has_capability(
                 request.user, Capability.ADMINISTER_PRODUCT, participant.site
             ),
+            "can_lab": has_capability(request.user, Capability.LAB_WRITE, participant.site),
         },
     )
 
