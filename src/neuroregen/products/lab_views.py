@@ -19,6 +19,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from neuroregen.core.errors import DomainError, NotFound, ValidationFailed
 from neuroregen.core.http import AuthenticatedHttpRequest
@@ -309,7 +310,11 @@ def lot_fill(request: AuthenticatedHttpRequest, code: str) -> HttpResponse:
         else:
             messages.success(
                 request,
-                _("%(n)s containers filled: %(codes)s")
+                ngettext(
+                    "%(n)s container filled: %(codes)s",
+                    "%(n)s containers filled: %(codes)s",
+                    len(made),
+                )
                 % {"n": len(made), "codes": ", ".join(x.code for x in made)},
             )
             return redirect("products:lot_detail", code=lot.code)
