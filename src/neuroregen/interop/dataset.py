@@ -8,6 +8,9 @@ live in one place:
 - children whose data were withdrawn (``withdraw_data``) are left out;
 - identity (names, birth date) is read only when ``include_identity`` is asked for *and* the
   user holds ``EXPORT_IDENTITY`` (administrators); otherwise nothing identifying is loaded;
+- administrations (EX, FHIR Procedure) are those given on an arm of the protocol; adverse
+  events (AE, FHIR AdverseEvent) are every event of an exported child. Both are read in one
+  query each, whatever the number of children;
 - with ``shift_dates`` every calendar date of a child moves by the same number of days (a
   keyed hash of the study code, ±1–182 days), so intervals and study days are kept while
   dates no longer point at real days. Study days never move.
@@ -33,7 +36,9 @@ from neuroregen.core.roles import Capability
 from neuroregen.instruments.models import Instrument, Response
 from neuroregen.participants.choices import WithdrawalScope
 from neuroregen.participants.models import Participant, ParticipantIdentity, Withdrawal
+from neuroregen.products.models import Administration
 from neuroregen.protocols.models import Arm, Assignment, Protocol
+from neuroregen.safety.models import AdverseEvent
 from neuroregen.visits import timeline
 from neuroregen.visits.models import Visit, VisitDefinition
 
@@ -71,6 +76,8 @@ class Dataset:
     identities: dict[int, ParticipantIdentity] = field(default_factory=dict)
     signatures: dict[int, list[ElectronicSignature]] = field(default_factory=dict)
     withdrawals: dict[int, list[Withdrawal]] = field(default_factory=dict)
+    administrations: dict[int, list[Administration]] = field(default_factory=dict)
+    adverse_events: dict[int, list[AdverseEvent]] = field(default_factory=dict)
 
     def shift(self, participant: Participant, value: dt.date | dt.datetime | None) -> Any:
         """``value`` moved by the participant's offset when dates are shifted."""
@@ -168,6 +175,21 @@ def collect(*, user: Any, protocol: str, options: ExportOptions | None = None) -
         .order_by("participant_id", "collected_at", "analyte", "pk")
     ):
         measurements[measurement.participant_id].append(measurement)
+    administrations: dict[int, list[Administration]] = defaultdict(list)
+    for administration in (
+        Administration.objects.for_user(user, cap)
+        .filter(participant__in=participants, arm__protocol__code=protocol)
+        .select_related("lot", "container", "arm", "site")
+        .order_by("participant_id", "started_at", "pk")
+    ):
+        administrations[administration.participant_id].append(administration)
+    adverse_events: dict[int, list[AdverseEvent]] = defaultdict(list)
+    for event in (
+        AdverseEvent.objects.for_user(user, cap)
+        .filter(participant__in=participants)
+        .order_by("participant_id", "onset_date", "pk")
+    ):
+        adverse_events[event.participant_id].append(event)
     withdrawals: dict[int, list[Withdrawal]] = defaultdict(list)
     for withdrawal in Withdrawal.objects.filter(participant__in=participants).order_by("pk"):
         withdrawals[withdrawal.participant_id].append(withdrawal)
@@ -202,4 +224,6 @@ def collect(*, user: Any, protocol: str, options: ExportOptions | None = None) -
         identities=identities,
         signatures=dict(signatures),
         withdrawals=dict(withdrawals),
+        administrations=dict(administrations),
+        adverse_events=dict(adverse_events),
     )

@@ -1,4 +1,5 @@
-"""SDTM domains DM, QS, LB, SV, DS as SAS XPT version 5, and our own conformance checks.
+"""SDTM domains DM, QS, LB, SV, DS, EX and AE as SAS XPT version 5, and our own conformance
+checks.
 
 Conventions (SDTMIG 3.x):
 
@@ -7,11 +8,25 @@ Conventions (SDTMIG 3.x):
   ``--DY`` = date − RFSTDTC + 1 on or after the reference date, date − RFSTDTC before it
   (our own study day, with day 0, is kept in the REDCap/tidy exports).
 - Dates are ISO 8601 (``YYYY-MM-DD``; times as ``YYYY-MM-DDThh:mm``), shifted when asked.
+  Administration times are the site's local clock time, so their study day is the site's day.
 - ``--TESTCD`` ≤ 8 characters, starting with a letter; ``--TEST`` ≤ 40; variable names ≤ 8,
   labels ≤ 40, character values ≤ 200 bytes (XPT v5 limits).
 - Birth date (``BRTHDTC``) is only filled when an administrator included identity.
-
-EX and AE are left for when administrations and adverse events are exported (see README).
+- EX: one row per administration on an arm of the protocol. ``EXTRT`` is the product,
+  ``EXDOSE``/``EXDOSU`` the dose per kg given (``cells/kg`` …), ``EXDOSFRM`` ``SUSPENSION``
+  (``SOLUTION`` for a vehicle), ``EXROUTE`` the CDISC route term (``INTRAVENOUS``,
+  ``INTRATHECAL``, ``NASAL``), ``EXLOT`` the lot's chain-of-identity code, ``EXREFID`` the
+  container's and ``EXSPID`` the administration's; ``VISIT`` the visit done that day.
+- AE: one row per adverse event. ``AEDECOD`` and ``AEBODSYS`` are filled only when the term
+  was coded (a MedDRA licence is the site's), so AEDECOD is not checked as required here.
+  ``AESEV`` comes from the CTCAE grade (1 mild, 2 moderate, ≥ 3 severe) and ``AETOXGR`` keeps
+  the grade itself; ``AEREL`` is relatedness to the product (relatedness to the procedure has
+  no standard variable and stays in our own exports); ``AEACN`` maps our action to the CDISC
+  ACN terms with the exact action in ``AEACNOTH`` where the term is coarser.
+- Conformance (:func:`conformance`): variables present, in order, required ones filled;
+  ``--SEQ`` unique per subject; ISO dates; controlled terms; test codes; 200-byte values;
+  every ``--DY`` equal to its date's SDTM day and never 0; an end never before its start;
+  AESER ``Y`` exactly when a seriousness flag is ``Y``; grade 5 exactly when fatal.
 """
 
 from __future__ import annotations
@@ -22,13 +37,17 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pandas as pd
+from django.utils import translation
 
 from neuroregen.biomarkers.catalogue import ANALYTES
 from neuroregen.instruments.choices import ResponseStatus
 from neuroregen.interop.dataset import Dataset
 from neuroregen.participants.choices import WithdrawalScope
+from neuroregen.protocols.choices import ProductType
+from neuroregen.safety import choices as sc
 
 ALPHA3 = {
     "UA": "UKR",
@@ -94,6 +113,66 @@ CONTROLLED = {
     },
     "QSSTAT": {"", "NOT DONE"},
     "LBSTAT": {"", "NOT DONE"},
+    "EXROUTE": {"INTRAVENOUS", "INTRATHECAL", "NASAL"},
+    "EXDOSFRM": {"SUSPENSION", "SOLUTION"},
+    "EXDOSU": {"cells/kg", "particles/kg", "ug/kg", "mL/kg"},
+    "AESEV": {"MILD", "MODERATE", "SEVERE"},
+    "AETOXGR": {"1", "2", "3", "4", "5"},
+    "AESER": {"Y", "N"},
+    "AEACN": {"DOSE NOT CHANGED", "DRUG INTERRUPTED", "DRUG WITHDRAWN", "NOT APPLICABLE"},
+    "AEREL": {"NOT RELATED", "UNLIKELY RELATED", "POSSIBLY RELATED", "PROBABLY RELATED", "RELATED"},
+    "AEOUT": {
+        "RECOVERED/RESOLVED",
+        "RECOVERED/RESOLVED WITH SEQUELAE",
+        "RECOVERING/RESOLVING",
+        "NOT RECOVERED/NOT RESOLVED",
+        "FATAL",
+        "UNKNOWN",
+    },
+    **{flag: {"Y", "N"} for flag in ("AESCONG", "AESDISAB", "AESDTH", "AESHOSP", "AESLIFE")},
+    "AESMIE": {"Y", "N"},
+}
+# CDISC ROUTE terms for our routes (intranasal is "NASAL" in the codelist).
+EXROUTE = {"iv": "INTRAVENOUS", "it": "INTRATHECAL", "in": "NASAL"}
+EXDOSU = {
+    "cells_per_kg": "cells/kg",
+    "particles_per_kg": "particles/kg",
+    "ug_per_kg": "ug/kg",
+    "ml_per_kg": "mL/kg",
+}
+AESEV = {1: "MILD", 2: "MODERATE"}  # grade 3, 4 and 5: SEVERE
+AEREL = {
+    sc.Relatedness.NOT_RELATED: "NOT RELATED",
+    sc.Relatedness.UNLIKELY: "UNLIKELY RELATED",
+    sc.Relatedness.POSSIBLE: "POSSIBLY RELATED",
+    sc.Relatedness.PROBABLE: "PROBABLY RELATED",
+    sc.Relatedness.DEFINITE: "RELATED",
+}
+AEACN = {
+    sc.ActionTaken.NONE: "DOSE NOT CHANGED",
+    sc.ActionTaken.DOSE_NOT_CHANGED: "DOSE NOT CHANGED",
+    sc.ActionTaken.INFUSION_INTERRUPTED: "DRUG INTERRUPTED",
+    sc.ActionTaken.INFUSION_STOPPED: "DRUG WITHDRAWN",
+    sc.ActionTaken.FURTHER_DOSING_WITHHELD: "DRUG INTERRUPTED",
+    sc.ActionTaken.WITHDRAWN: "DRUG WITHDRAWN",
+    sc.ActionTaken.NOT_APPLICABLE: "NOT APPLICABLE",
+}
+AEOUT = {
+    sc.Outcome.RECOVERED: "RECOVERED/RESOLVED",
+    sc.Outcome.RECOVERED_WITH_SEQUELAE: "RECOVERED/RESOLVED WITH SEQUELAE",
+    sc.Outcome.RECOVERING: "RECOVERING/RESOLVING",
+    sc.Outcome.NOT_RECOVERED: "NOT RECOVERED/NOT RESOLVED",
+    sc.Outcome.FATAL: "FATAL",
+    sc.Outcome.UNKNOWN: "UNKNOWN",
+}
+# Seriousness flags in SDTMIG order, with the model field each comes from.
+AE_FLAGS = {
+    "AESCONG": "serious_congenital_anomaly",
+    "AESDISAB": "serious_disability",
+    "AESDTH": "serious_death",
+    "AESHOSP": "serious_hospitalisation",
+    "AESLIFE": "serious_life_threatening",
+    "AESMIE": "serious_important_medical_event",
 }
 
 
@@ -201,6 +280,59 @@ DOMAINS: dict[str, tuple[str, list[Var]]] = {
             Var("DSSTDY", "Study Day of Start of Disposition Event"),
         ],
     ),
+    "EX": (
+        "Exposure",
+        [
+            Var("STUDYID", "Study Identifier", True),
+            Var("DOMAIN", "Domain Abbreviation", True),
+            Var("USUBJID", "Unique Subject Identifier", True),
+            Var("EXSEQ", "Sequence Number", True),
+            Var("EXREFID", "Reference ID"),
+            Var("EXSPID", "Sponsor-Defined Identifier"),
+            Var("EXTRT", "Name of Treatment", True),
+            Var("EXDOSE", "Dose"),
+            Var("EXDOSU", "Dose Units"),
+            Var("EXDOSFRM", "Dose Form"),
+            Var("EXROUTE", "Route of Administration"),
+            Var("EXLOT", "Lot Number"),
+            Var("VISITNUM", "Visit Number"),
+            Var("VISIT", "Visit Name"),
+            Var("EXSTDTC", "Start Date/Time of Treatment", True),
+            Var("EXENDTC", "End Date/Time of Treatment"),
+            Var("EXSTDY", "Study Day of Start of Treatment"),
+            Var("EXENDY", "Study Day of End of Treatment"),
+        ],
+    ),
+    "AE": (
+        "Adverse Events",
+        [
+            Var("STUDYID", "Study Identifier", True),
+            Var("DOMAIN", "Domain Abbreviation", True),
+            Var("USUBJID", "Unique Subject Identifier", True),
+            Var("AESEQ", "Sequence Number", True),
+            Var("AESPID", "Sponsor-Defined Identifier"),
+            Var("AETERM", "Reported Term for the Adverse Event", True),
+            Var("AEDECOD", "Dictionary-Derived Term"),
+            Var("AEBODSYS", "Body System or Organ Class"),
+            Var("AESEV", "Severity/Intensity"),
+            Var("AESER", "Serious Event"),
+            Var("AEACN", "Action Taken with Study Treatment"),
+            Var("AEACNOTH", "Other Action Taken"),
+            Var("AEREL", "Causality"),
+            Var("AEOUT", "Outcome of Adverse Event"),
+            Var("AESCONG", "Congenital Anomaly or Birth Defect"),
+            Var("AESDISAB", "Persist or Signif Disability/Incapacity"),
+            Var("AESDTH", "Results in Death"),
+            Var("AESHOSP", "Requires or Prolongs Hospitalization"),
+            Var("AESLIFE", "Is Life Threatening"),
+            Var("AESMIE", "Other Medically Important Serious Event"),
+            Var("AETOXGR", "Standard Toxicity Grade"),
+            Var("AESTDTC", "Start Date/Time of Adverse Event", True),
+            Var("AEENDTC", "End Date/Time of Adverse Event"),
+            Var("AESTDY", "Study Day of Start of Adverse Event"),
+            Var("AEENDY", "Study Day of End of Adverse Event"),
+        ],
+    ),
 }
 
 
@@ -248,6 +380,12 @@ def _number(value: Any) -> float | None:
 
 def build_domains(dataset: Dataset) -> dict[str, pd.DataFrame]:
     """The SDTM domains as data frames (columns in SDTMIG order)."""
+    # Submission values are English whatever language the person exporting reads.
+    with translation.override("en"):
+        return _build_domains(dataset)
+
+
+def _build_domains(dataset: Dataset) -> dict[str, pd.DataFrame]:
     study = dataset.protocol.code
     rows: dict[str, list[dict[str, Any]]] = {k: [] for k in DOMAINS}
     visitnum = {d.code: float(i) for i, d in enumerate(dataset.definitions, start=1)}
@@ -420,11 +558,105 @@ def build_domains(dataset: Dataset) -> dict[str, pd.DataFrame]:
                     "LBDY": sdtm_day(zero, on.date() if on else None),
                 }
             )
+        visits = dataset.visits.get(participant.pk, [])
+        rows["EX"].extend(_ex_rows(dataset, participant, base, zero, visits, visitnum))
+        rows["AE"].extend(_ae_rows(dataset, participant, base, zero))
     frames = {}
     for domain, (_label, variables) in DOMAINS.items():
         frame = pd.DataFrame(rows[domain], columns=[v.name for v in variables])
         frames[domain] = frame
     return frames
+
+
+def _ex_rows(
+    dataset: Dataset,
+    participant: Any,
+    base: dict[str, Any],
+    zero: dt.date | None,
+    visits: list[Any],
+    visitnum: dict[str, float],
+) -> list[dict[str, Any]]:
+    """One EX row per administration; times on the site's clock, shifted with the child."""
+    found = []
+    time_zone = participant.site.time_zone
+    for seq, a in enumerate(dataset.administrations.get(participant.pk, []), start=1):
+        # Shifted on the site's wall clock, so a move across a DST change keeps the hour.
+        start = dataset.shift(participant, a.started_at.astimezone(ZoneInfo(time_zone)))
+        end = dataset.shift(participant, a.stopped_at.astimezone(ZoneInfo(time_zone)))
+        day = a.started_at.astimezone(ZoneInfo(time_zone)).date()
+        visit = next((v for v in visits if v.done_on == day), None)
+        found.append(
+            {
+                **base,
+                "DOMAIN": "EX",
+                "EXSEQ": float(seq),
+                "EXREFID": a.container.code,
+                "EXSPID": a.code,
+                "EXTRT": str(ProductType(a.lot.product_type).label).upper()[:200],
+                "EXDOSE": float(a.dose_per_kg),
+                "EXDOSU": EXDOSU.get(a.dose_unit, a.dose_unit),
+                "EXDOSFRM": "SOLUTION"
+                if a.lot.product_type == ProductType.PLACEBO
+                else "SUSPENSION",
+                "EXROUTE": EXROUTE.get(a.route, a.route.upper()),
+                "EXLOT": a.lot.code,
+                "VISITNUM": visitnum.get(visit.code, float(visit.target_day)) if visit else None,
+                "VISIT": visit.code if visit else "",
+                "EXSTDTC": start.strftime("%Y-%m-%dT%H:%M"),
+                "EXENDTC": end.strftime("%Y-%m-%dT%H:%M"),
+                "EXSTDY": sdtm_day(zero, start.date()),
+                "EXENDY": sdtm_day(zero, end.date()),
+            }
+        )
+    return found
+
+
+def _ae_rows(
+    dataset: Dataset, participant: Any, base: dict[str, Any], zero: dt.date | None
+) -> list[dict[str, Any]]:
+    """One AE row per adverse event (seriousness flags Y/N, grade and the CDISC terms)."""
+    found = []
+    for seq, e in enumerate(dataset.adverse_events.get(participant.pk, []), start=1):
+        start = dataset.shift(participant, e.onset_date)
+        end = dataset.shift(participant, e.resolution_date)
+        coded = bool(e.coded_term)
+        action = AEACN.get(e.action_taken, "")
+        exact = (
+            str(sc.ActionTaken(e.action_taken).label)
+            if e.action_taken in sc.ActionTaken.values
+            else ""
+        )
+        found.append(
+            {
+                **base,
+                "DOMAIN": "AE",
+                "AESEQ": float(seq),
+                "AESPID": e.code,
+                "AETERM": e.term[:200],
+                "AEDECOD": e.coded_term[:200] if coded else "",
+                "AEBODSYS": str(sc.SystemOrganClass(e.soc).label)[:200] if coded else "",
+                "AESEV": AESEV.get(e.grade, "SEVERE"),
+                "AESER": "Y" if e.is_serious else "N",
+                "AEACN": action,
+                "AEACNOTH": exact.upper()
+                if e.action_taken
+                in (
+                    sc.ActionTaken.INFUSION_INTERRUPTED,
+                    sc.ActionTaken.INFUSION_STOPPED,
+                    sc.ActionTaken.FURTHER_DOSING_WITHHELD,
+                )
+                else "",
+                "AEREL": AEREL.get(e.relatedness_product, ""),
+                "AEOUT": AEOUT.get(e.outcome, "UNKNOWN"),
+                **{flag: "Y" if getattr(e, name) else "N" for flag, name in AE_FLAGS.items()},
+                "AETOXGR": str(e.grade),
+                "AESTDTC": _iso(start),
+                "AEENDTC": _iso(end),
+                "AESTDY": sdtm_day(zero, start),
+                "AEENDY": sdtm_day(zero, end),
+            }
+        )
+    return found
 
 
 def _qs_values(response: Any) -> Iterable[tuple[str, str, Any]]:
@@ -446,7 +678,7 @@ def _xpt_ready(frame: pd.DataFrame, variables: list[Var]) -> pd.DataFrame:
     for column in frame.columns:
         if frame[column].dtype == object:
             numeric = all(v is None or isinstance(v, float | int) for v in frame[column])
-            if numeric and column.endswith(("SEQ", "DY", "NUM", "STRESN", "LLOQ", "AGE")):
+            if numeric and column.endswith(("SEQ", "DY", "NUM", "STRESN", "LLOQ", "AGE", "DOSE")):
                 frame[column] = frame[column].astype("float64")
             else:
                 frame[column] = frame[column].fillna("").astype(str)
@@ -502,7 +734,7 @@ def conformance(frames: dict[str, pd.DataFrame]) -> list[str]:
         if seq in frame.columns and frame.duplicated(["USUBJID", seq]).any():
             findings.append(f"{domain}.{seq}: not unique within USUBJID")
         for column in [c for c in frame.columns if c.endswith("DTC")]:
-            bad = [x for x in frame[column] if x and not ISO.match(str(x))]
+            bad = [x for x in frame[column] if x and x == x and not ISO.match(str(x))]
             if bad:
                 findings.append(f"{domain}.{column}: not ISO 8601: {bad[:3]}")
         for column, allowed in CONTROLLED.items():
@@ -519,19 +751,61 @@ def conformance(frames: dict[str, pd.DataFrame]) -> list[str]:
                 long = [x for x in frame[column] if isinstance(x, str) and len(x.encode()) > 200]
                 if long:
                     findings.append(f"{domain}.{column}: values longer than 200 bytes")
-        prefix = domain if domain != "SV" else "SVST"
-        day, dtc = f"{prefix}DY", f"{prefix}DTC" if domain != "SV" else "SVSTDTC"
-        if domain == "DS":
-            day, dtc = "DSSTDY", "DSSTDTC"
-        if day in frame.columns and dtc in frame.columns:
-            for row in frame.itertuples():
-                ref, on, given = reference.get(row.USUBJID), getattr(row, dtc), getattr(row, day)
-                if ref and on and ISO.match(str(ref)) and ISO.match(str(on)):
-                    expected = sdtm_day(
-                        dt.date.fromisoformat(ref[:10]), dt.date.fromisoformat(on[:10])
-                    )
-                    if given is not None and given == given and given != expected:
-                        findings.append(f"{domain}.{day}: {given} but {on} is day {expected}")
-                if given == 0:
-                    findings.append(f"{domain}.{day}: SDTM has no study day 0")
+        findings.extend(_study_day_findings(domain, frame, reference))
+        findings.extend(_order_findings(domain, frame))
+        if domain == "AE":
+            findings.extend(_ae_findings(frame))
+    return findings
+
+
+def _day_pairs(frame: pd.DataFrame) -> list[tuple[str, str]]:
+    """(study day, date) column pairs: ``QSDY``/``QSDTC``, ``EXSTDY``/``EXSTDTC`` …"""
+    return [
+        (c, c[:-2] + "DTC")
+        for c in frame.columns
+        if c.endswith("DY") and c[:-2] + "DTC" in frame.columns
+    ]
+
+
+def _study_day_findings(domain: str, frame: pd.DataFrame, reference: dict[str, Any]) -> list[str]:
+    findings = []
+    for day, dtc in _day_pairs(frame):
+        for row in frame.itertuples():
+            ref, on, given = reference.get(row.USUBJID), getattr(row, dtc), getattr(row, day)
+            if ref and on and ISO.match(str(ref)) and ISO.match(str(on)):
+                expected = sdtm_day(dt.date.fromisoformat(ref[:10]), dt.date.fromisoformat(on[:10]))
+                if given is not None and given == given and given != expected:
+                    findings.append(f"{domain}.{day}: {given} but {on} is day {expected}")
+            if given == 0:
+                findings.append(f"{domain}.{day}: SDTM has no study day 0")
+    return findings
+
+
+def _order_findings(domain: str, frame: pd.DataFrame) -> list[str]:
+    """An end (``--ENDTC``) never before its start (``--STDTC``); compared as ISO text."""
+    start, end = f"{domain}STDTC", f"{domain}ENDTC"
+    if start not in frame.columns or end not in frame.columns:
+        return []
+    findings = []
+    for a, b in zip(frame[start], frame[end], strict=True):
+        if a and b and ISO.match(str(a)) and ISO.match(str(b)):
+            width = min(len(a), len(b))
+            if str(b)[:width] < str(a)[:width]:
+                findings.append(f"{domain}.{end}: {b} is before {start} {a}")
+    return findings
+
+
+def _ae_findings(frame: pd.DataFrame) -> list[str]:
+    """Seriousness and grade agree with their flags and outcome."""
+    findings = []
+    for row in frame.itertuples():
+        flagged = any(getattr(row, flag, "") == "Y" for flag in AE_FLAGS)
+        if row.AESER == "Y" and not flagged:
+            findings.append(f"AE.AESER: Y but no seriousness criterion on {row.AESPID}")
+        if row.AESER == "N" and flagged:
+            findings.append(f"AE.AESER: N but a seriousness criterion is Y on {row.AESPID}")
+        if (row.AETOXGR == "5") != (row.AEOUT == "FATAL"):
+            findings.append(f"AE.AETOXGR: grade 5 exactly when AEOUT is FATAL ({row.AESPID})")
+        if row.AESDTH == "Y" and row.AEOUT != "FATAL":
+            findings.append(f"AE.AESDTH: Y but AEOUT is {row.AEOUT} ({row.AESPID})")
     return findings
