@@ -1,8 +1,9 @@
 """Background building of program and DSMB reports (django-tasks), with progress in the job row.
 
-With django-tasks' default immediate backend the job runs as soon as it is enqueued; with the
-database backend (django-tasks-db, ``neuroregen db_worker``) it runs in a worker and the page
-polls the job row for progress. Without django-tasks installed the job runs inline.
+With django-tasks' default immediate backend the job runs as soon as it is enqueued. With the
+database backend (:class:`neuroregen.reports.queue.ReportJobBackend`) the request only leaves the
+job row queued and returns at once; ``neuroregen db_worker`` builds queued jobs whenever it runs,
+and the page polls the job row for progress. Without django-tasks installed the job runs inline.
 """
 
 from __future__ import annotations
@@ -65,7 +66,35 @@ except ImportError:  # pragma: no cover - django-tasks is a declared dependency
 
 
 def enqueue(job: ReportJob) -> None:
+    """Hand the job to the configured backend; it may run now or wait for a worker."""
     if build_report_task is None:
         run_report_job(job.pk)
-    else:
-        build_report_task.enqueue(job.pk)
+        return
+    build_report_task.enqueue(job.pk)
+
+
+def claim_next() -> int | None:
+    """Mark the oldest queued job running and return it; ``None`` when the queue is empty.
+
+    The conditional update is the claim, so two workers never build the same job.
+    """
+    queued = ReportJob.objects.filter(status=c.JobStatus.QUEUED).order_by("created_at", "pk")
+    for pk in queued.values_list("pk", flat=True)[:20]:
+        claimed = ReportJob.objects.filter(pk=pk, status=c.JobStatus.QUEUED).update(
+            status=c.JobStatus.RUNNING
+        )
+        if claimed:
+            return pk
+    return None
+
+
+def run_queued(limit: int | None = None) -> int:
+    """Build queued jobs, oldest first, until none are left (or ``limit``); returns how many."""
+    built = 0
+    while limit is None or built < limit:
+        pk = claim_next()
+        if pk is None:
+            break
+        run_report_job(pk)
+        built += 1
+    return built
