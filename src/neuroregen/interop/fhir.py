@@ -1,4 +1,5 @@
-"""HL7 FHIR R4B bundle: Patient (pseudonymous), QuestionnaireResponse, Observation.
+"""HL7 FHIR R4B bundle: Patient (pseudonymous), QuestionnaireResponse, Observation,
+BiologicallyDerivedProduct, Procedure and AdverseEvent.
 
 Each resource is built as plain JSON and validated through the ``fhir.resources`` R4B models
 (a resource that does not validate stops the export). Patients are identified by study code
@@ -7,8 +8,15 @@ Observations with the UCUM unit ``{score}``; biomarker values carry their UCUM u
 (``pg/mL``) and the lab's lower limit of quantification as ``referenceRange.low``; a value
 below the LLOQ is reported with ``valueQuantity.comparator`` ``<``.
 
-AdverseEvent, BiologicallyDerivedProduct and Procedure follow when the products and safety
-exports are connected (see the README).
+Cell products: each lot and each administered dose container is a BiologicallyDerivedProduct
+identified by its chain-of-identity code only (never a name; the container's ``parent`` is its
+lot; an autologous lot's ``collection.source`` is the child's pseudonymous Patient). Each
+administration is a Procedure on the Patient that used its container, with the route, the
+period (shifted with the child's dates) and the dose per kg. Each adverse event is an
+AdverseEvent on the Patient with the reported term (the coded MedDRA term when there is one),
+seriousness, severity from the CTCAE grade (the grade itself in an extension), outcome, the
+seriousness criteria, and as suspect the Procedure of the most recent administration with
+the assessed relatedness to the product and to the procedure.
 """
 
 from __future__ import annotations
@@ -16,15 +24,36 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from django.utils import translation
 from fhir.resources.R4B.bundle import Bundle
 
 from neuroregen.instruments.choices import ResponseStatus
 from neuroregen.interop.dataset import Dataset
+from neuroregen.protocols.choices import ProductType, Route
+from neuroregen.safety import choices as sc
 
 SYSTEM = "urn:neuroregen"
 UCUM = "http://unitsofmeasure.org"
 GENDER = {"M": "male", "F": "female", "U": "unknown"}
 QR_STATUS = {ResponseStatus.COMPLETE: "completed", ResponseStatus.IN_PROGRESS: "in-progress"}
+TERMINOLOGY = "http://terminology.hl7.org/CodeSystem"
+MEDDRA = "http://terminology.hl7.org/CodeSystem/mdr"
+PRODUCT_CATEGORY = {ProductType.MSC_EXOSOMES: "biologicalAgent", ProductType.PLACEBO: "fluid"}
+AE_SEVERITY = {1: "mild", 2: "moderate"}  # grade 3 and above: severe
+AE_OUTCOME = {
+    sc.Outcome.RECOVERED: "resolved",
+    sc.Outcome.RECOVERED_WITH_SEQUELAE: "resolvedWithSequelae",
+    sc.Outcome.RECOVERING: "recovering",
+    sc.Outcome.NOT_RECOVERED: "ongoing",
+    sc.Outcome.FATAL: "fatal",
+    sc.Outcome.UNKNOWN: "unknown",
+}
+DOSE_UNIT = {
+    "cells_per_kg": "{cells}/kg",
+    "particles_per_kg": "{particles}/kg",
+    "ug_per_kg": "ug/kg",
+    "ml_per_kg": "mL/kg",
+}
 
 
 def _date(value: Any) -> str | None:
@@ -200,8 +229,152 @@ def _biomarker(dataset: Dataset, participant: Any, m: Any) -> dict[str, Any]:
     return resource
 
 
+def _patient_ref(participant: Any) -> dict[str, str]:
+    return {"reference": f"Patient/{participant.study_code}"}
+
+
+def _product_code(product_type: str) -> dict[str, Any]:
+    label = str(ProductType(product_type).label) if product_type in ProductType.values else ""
+    return {
+        "coding": [{"system": f"{SYSTEM}:product-type", "code": product_type, "display": label}],
+        "text": label or product_type,
+    }
+
+
+def _lot_product(participant: Any, lot: Any) -> dict[str, Any]:
+    resource: dict[str, Any] = {
+        "resourceType": "BiologicallyDerivedProduct",
+        "id": lot.code,
+        "identifier": [{"system": f"{SYSTEM}:lot", "value": lot.code}],
+        "productCategory": PRODUCT_CATEGORY.get(lot.product_type, "cells"),
+        "productCode": _product_code(lot.product_type),
+    }
+    if lot.participant_id == participant.pk:
+        # Autologous: the child is the source; an allogeneic donor stays with the bank.
+        resource["collection"] = {"source": _patient_ref(participant)}
+    return resource
+
+
+def _container_product(administration: Any) -> dict[str, Any]:
+    container, lot = administration.container, administration.lot
+    return {
+        "resourceType": "BiologicallyDerivedProduct",
+        "id": container.code,
+        "identifier": [{"system": f"{SYSTEM}:container", "value": container.code}],
+        "productCategory": PRODUCT_CATEGORY.get(lot.product_type, "cells"),
+        "productCode": _product_code(lot.product_type),
+        "status": "unavailable",  # given: nothing left to use
+        "parent": [{"reference": f"BiologicallyDerivedProduct/{lot.code}"}],
+    }
+
+
+def _procedure(dataset: Dataset, participant: Any, a: Any) -> dict[str, Any]:
+    route = str(Route(a.route).label) if a.route in Route.values else a.route
+    product = _product_code(a.lot.product_type)["text"]
+    unit = DOSE_UNIT.get(a.dose_unit, a.dose_unit)
+    return {
+        "resourceType": "Procedure",
+        "id": a.code,
+        "identifier": [{"system": f"{SYSTEM}:administration", "value": a.code}],
+        "status": "completed",
+        "code": {
+            "coding": [{"system": f"{SYSTEM}:route", "code": a.route, "display": route}],
+            "text": f"{route} administration of {product}",
+        },
+        "subject": _patient_ref(participant),
+        "performedPeriod": {
+            "start": dataset.shift(participant, a.started_at).isoformat(),
+            "end": dataset.shift(participant, a.stopped_at).isoformat(),
+        },
+        "usedReference": [{"reference": f"BiologicallyDerivedProduct/{a.container.code}"}],
+        "extension": [
+            {
+                "url": f"{SYSTEM}:dose-per-kg",
+                "valueQuantity": {
+                    "value": float(a.dose_per_kg),
+                    "unit": unit,
+                    "system": UCUM,
+                    "code": unit,
+                },
+            }
+        ],
+    }
+
+
+def _coding(system: str, code: str) -> dict[str, Any]:
+    return {"coding": [{"system": system, "code": code}]}
+
+
+def _adverse_event(
+    dataset: Dataset, participant: Any, e: Any, procedures: set[str]
+) -> dict[str, Any]:
+    event: dict[str, Any] = {"text": e.term}
+    if e.coded_term:
+        coding: dict[str, Any] = {"system": MEDDRA, "display": e.coded_term}
+        if e.coded_term_code:
+            coding["code"] = e.coded_term_code
+        if e.coding_dictionary:
+            coding["version"] = e.coding_dictionary
+        event["coding"] = [coding]
+    extensions: list[dict[str, Any]] = [{"url": f"{SYSTEM}:ctcae-grade", "valueInteger": e.grade}]
+    extensions.extend(
+        {"url": f"{SYSTEM}:seriousness-criterion", "valueCode": code} for code in e.criteria
+    )
+    if e.resolution_date:
+        extensions.append(
+            {
+                "url": f"{SYSTEM}:resolution-date",
+                "valueDate": _date(dataset.shift(participant, e.resolution_date)),
+            }
+        )
+    resource: dict[str, Any] = {
+        "resourceType": "AdverseEvent",
+        "id": e.code,
+        "identifier": {"system": f"{SYSTEM}:adverse-event", "value": e.code},
+        "actuality": "actual",
+        "event": event,
+        "subject": _patient_ref(participant),
+        "date": _date(dataset.shift(participant, e.onset_date)),
+        "recordedDate": dataset.shift(participant, e.aware_at).isoformat(),
+        "seriousness": _coding(
+            f"{TERMINOLOGY}/adverse-event-seriousness",
+            "serious" if e.is_serious else "non-serious",
+        ),
+        "severity": _coding(
+            f"{TERMINOLOGY}/adverse-event-severity", AE_SEVERITY.get(e.grade, "severe")
+        ),
+        "outcome": _coding(
+            f"{TERMINOLOGY}/adverse-event-outcome", AE_OUTCOME.get(e.outcome, "unknown")
+        ),
+        "extension": extensions,
+    }
+    if e.administration_code in procedures:
+        resource["suspectEntity"] = [
+            {
+                "instance": {"reference": f"Procedure/{e.administration_code}"},
+                "causality": [
+                    {
+                        "assessment": _coding(f"{SYSTEM}:relatedness", related),
+                        "productRelatedness": about,
+                    }
+                    for about, related in (
+                        ("product", e.relatedness_product),
+                        ("procedure", e.relatedness_procedure),
+                    )
+                ],
+            }
+        ]
+    return resource
+
+
 def export_bundle(dataset: Dataset) -> Bundle:
     """A ``collection`` bundle of every resource, validated by the R4B models."""
+    # Displays are English whatever language the person exporting reads.
+    with translation.override("en"):
+        return _export_bundle(dataset)
+
+
+def _export_bundle(dataset: Dataset) -> Bundle:
     entries: list[dict[str, Any]] = []
 
     def add(resource: dict[str, Any]) -> None:
@@ -212,6 +385,7 @@ def export_bundle(dataset: Dataset) -> Bundle:
             }
         )
 
+    lots: set[str] = set()  # an allogeneic lot may be given to several children
     for participant in dataset.participants:
         add(_patient(dataset, participant))
         for visit in dataset.visits.get(participant.pk, []):
@@ -223,6 +397,16 @@ def export_bundle(dataset: Dataset) -> Bundle:
                     add(observation)
         for measurement in dataset.measurements.get(participant.pk, []):
             add(_biomarker(dataset, participant, measurement))
+        procedures: set[str] = set()
+        for administration in dataset.administrations.get(participant.pk, []):
+            if administration.lot.code not in lots:
+                lots.add(administration.lot.code)
+                add(_lot_product(participant, administration.lot))
+            add(_container_product(administration))
+            add(_procedure(dataset, participant, administration))
+            procedures.add(administration.code)
+        for event in dataset.adverse_events.get(participant.pk, []):
+            add(_adverse_event(dataset, participant, event, procedures))
     return Bundle.model_validate({"resourceType": "Bundle", "type": "collection", "entry": entries})
 
 
