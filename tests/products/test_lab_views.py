@@ -385,9 +385,19 @@ def test_donor_register_then_eligibility_and_hla(site_a):
     page = client.post(url, {"site": "SITE-A", "eligibility": "eligible", "summary": "IDT neg"})
     assert "Give the date of the eligibility determination." in _errors(page)
     assert not Donor.objects.exists()
-    response = client.post(url, {"site": "SITE-A", "eligibility": "pending"})
+    tomorrow = (timezone.localdate() + dt.timedelta(days=1)).isoformat()
+    page = client.post(
+        url, {"site": "SITE-A", "eligibility": "ineligible", "eligibility_determined_on": tomorrow}
+    )
+    assert 'data-field-error="eligibility_determined_on"' in page.content.decode()
+    assert not Donor.objects.exists()
+    today = timezone.localdate().isoformat()
+    response = client.post(
+        url, {"site": "SITE-A", "eligibility": "pending", "eligibility_determined_on": today}
+    )
     assert response.status_code == 302
     donor = Donor.objects.get()
+    assert donor.eligibility_determined_on is None  # pending: not determined yet
     eligibility = reverse("products:donor_eligibility", args=[donor.code])
     page = client.post(
         eligibility,

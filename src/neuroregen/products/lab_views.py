@@ -91,7 +91,10 @@ def donor_create(request: AuthenticatedHttpRequest) -> HttpResponse:
                 user=request.user,
                 site=sites.get(code=data["site"]),
                 eligibility=data["eligibility"],
-                determined_on=data["eligibility_determined_on"],
+                # A pending donor has no determination yet, whatever date the form carried.
+                determined_on=None
+                if data["eligibility"] == c.DonorEligibility.PENDING
+                else data["eligibility_determined_on"],
                 summary=data["summary"],
             )
         except DomainError as error:

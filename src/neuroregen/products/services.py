@@ -115,6 +115,8 @@ def donor_register(
         raise ValidationFailed(
             _("Give the date of the eligibility determination."), field="eligibility_determined_on"
         )
+    if determined_on is not None:
+        _not_future(determined_on, "eligibility_determined_on")
     donor = Donor(
         code=_new_code(Donor, c.CodePrefix.DONOR),
         site=site,
