@@ -23,6 +23,7 @@ True
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import math
 import re
 from collections.abc import Mapping
@@ -354,16 +355,23 @@ def _call(name: str, args: list[tuple], values: Mapping[str, Any]) -> Value:
     raise LogicError(f"unknown function '{name}'")  # pragma: no cover
 
 
+@functools.lru_cache(maxsize=4096)
+def _parsed(text: str) -> tuple:
+    # The same few expressions are evaluated for every form of an instrument (imports run
+    # them for thousands): parse each once. Errors are not cached, so they are raised again.
+    return parse(text)
+
+
 def shown(branching: str, values: Mapping[str, Any]) -> bool:
     """True when a field with this branching logic is shown (no logic: always shown)."""
     if not branching or not branching.strip():
         return True
-    return _truthy(evaluate(parse(branching), values))
+    return _truthy(evaluate(_parsed(branching), values))
 
 
 def calculate(expression: str, values: Mapping[str, Any]) -> str:
     """A calc field's value as REDCap would store it: blank, or a number without trailing .0."""
-    result = evaluate(parse(expression), values)
+    result = evaluate(_parsed(expression), values)
     if isinstance(result, bool):
         return "1" if result else "0"
     number = _number(result)

@@ -7,6 +7,7 @@ every cell exactly as read, so a dictionary we wrote reads back and writes out b
 from __future__ import annotations
 
 import csv
+import functools
 import io
 import re
 from dataclasses import asdict, dataclass, fields
@@ -140,6 +141,13 @@ class Problem:
 
 def parse_choices(text: str) -> list[tuple[str, str]]:
     """'1, Yes | 0, No' → [('1', 'Yes'), ('0', 'No')]. Raises ValueError on a malformed entry."""
+    # parsed once per distinct text (every answer of every form is checked against its
+    # field's choices); a fresh list each time, so a caller may change it
+    return list(_parse_choices(text))
+
+
+@functools.lru_cache(maxsize=4096)
+def _parse_choices(text: str) -> tuple[tuple[str, str], ...]:
     pairs: list[tuple[str, str]] = []
     if not text.strip():
         return pairs
@@ -151,7 +159,7 @@ def parse_choices(text: str) -> list[tuple[str, str]]:
         if not code:
             raise ValueError(f"'{part.strip()}' has an empty code")
         pairs.append((code, label))
-    return pairs
+    return tuple(pairs)
 
 
 def write_dictionary(rows: list[DictionaryRow]) -> str:

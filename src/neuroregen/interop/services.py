@@ -11,18 +11,21 @@ codes and completion are already as in the file is left untouched.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
 from django.db import transaction
+from simple_history.utils import bulk_create_with_history
 
+from neuroregen.core.audit import stamp
 from neuroregen.core.errors import DomainError
 from neuroregen.core.permissions import has_capability
 from neuroregen.core.roles import Capability
-from neuroregen.instruments import entry
+from neuroregen.instruments import entry, scoring
 from neuroregen.instruments import services as instrument_services
-from neuroregen.instruments.choices import ResponseSource, ResponseStatus
+from neuroregen.instruments.choices import QueryRule, Respondent, ResponseSource, ResponseStatus
 from neuroregen.instruments.errors import AnswersInvalid
 from neuroregen.instruments.models import Instrument, Response
 from neuroregen.interop.dataset import protocol_by_code
@@ -50,6 +53,8 @@ class Planned:
     answers: dict[str, Any]
     missing: dict[str, str]
     complete: bool
+    stored: dict[str, Any] = field(default_factory=dict)
+    codes: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass
@@ -111,6 +116,7 @@ def plan_import(
         for p in Participant.objects.for_user(user)
         .filter(study_code__in={r.record_id for r in rows})
         .select_related("site")
+        .prefetch_related("withdrawals")
     }
     visits: dict[int, list[Visit]] = {}
     for visit in (
@@ -163,7 +169,7 @@ def plan_import(
                 )
                 continue
             fields = list(instrument.fields.all())
-            _stored, _codes, errors = entry.clean_answers(fields, answers, missing)
+            stored, cleaned, errors = entry.clean_answers(fields, answers, missing)
             for name, message in sorted(errors.items()):
                 problems.append(Problem(row.where, name, message))
             key = (visit.pk, instrument.pk)
@@ -178,7 +184,15 @@ def plan_import(
             if not errors:
                 planned.append(
                     Planned(
-                        row.where, participant, visit, instrument, answers, missing, complete == "2"
+                        row.where,
+                        participant,
+                        visit,
+                        instrument,
+                        answers,
+                        missing,
+                        complete == "2",
+                        stored,
+                        cleaned,
                     )
                 )
     return planned, problems
@@ -306,22 +320,228 @@ def records_import(
     result = ImportResult()
     reason = f"imported from {source_name}" if source_name else "imported"
     with transaction.atomic():
-        for index, item in enumerate(planned, start=1):
+        existing = _existing_responses(planned)
+        fresh = [i for i in planned if (i.visit.pk, i.instrument.pk) not in existing]
+        done = 0
+        for item in planned:
+            found = existing.get((item.visit.pk, item.instrument.pk))
+            if found is None:
+                continue
             try:
-                _write(user, item, reason, result)
+                _write(user, item, reason, result, found)
             except AnswersInvalid as exc:
                 problems.extend(Problem(item.where, n, m) for n, m in sorted(exc.errors.items()))
             except DomainError as exc:
                 problems.append(Problem(item.where, exc.field or "", exc.message))
+            done += 1
             if progress is not None:
-                progress(index, len(planned))
+                progress(done, len(planned))
+        problems.extend(_create_all(user, fresh, reason, result))
+        if progress is not None and fresh:
+            progress(len(planned), len(planned))
         if problems:
             raise ImportRejected(problems)
     return result
 
 
-def _write(user: Any, item: Planned, reason: str, result: ImportResult) -> None:
-    existing = Response.objects.filter(visit=item.visit, instrument=item.instrument).first()
+def _chunks(items: list[Any], size: int = 900) -> Any:
+    # SQLite bounds the parameters of one statement
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
+
+
+def _existing_responses(planned: list[Planned]) -> dict[tuple[int, int], Response]:
+    """The stored responses of the planned (visit, instrument) pairs, read in a few queries."""
+    found: dict[tuple[int, int], Response] = {}
+    wanted = {(i.visit.pk, i.instrument.pk) for i in planned}
+    for visit_ids in _chunks(sorted({v for v, _i in wanted})):
+        for response in Response.objects.filter(visit_id__in=visit_ids):
+            key = (response.visit_id, response.instrument_id)
+            if key in wanted:
+                found[key] = response
+    return found
+
+
+def _create_all(
+    user: Any, items: list[Planned], reason: str, result: ImportResult
+) -> list[Problem]:
+    """Create the forms that do not exist yet, in bulk, as ``response_start`` + ``response_save``
+    would: same checks (data entry allowed on the answer date, date not in the future), same
+    stored answers, missing codes and scores, one history row each (user and reason), and the
+    data-quality queries their findings open. The outlier rule compares each form with every
+    other complete form of its instrument, the rest of the file included.
+    """
+    from django.utils import timezone
+
+    from neuroregen.participants.choices import DataEntryKind
+    from neuroregen.participants.services import ensure_data_entry_allowed
+    from neuroregen.visits import timeline
+
+    problems: list[Problem] = []
+    responses: list[Response] = []
+    now = timezone.now()
+    today: dict[str, Any] = {}
+    for item in items:
+        participant = item.participant
+        zone = participant.site.time_zone
+        if zone not in today:
+            today[zone] = timeline.today_at(zone)
+        on = item.visit.done_on or today[zone]
+        try:
+            ensure_data_entry_allowed(participant, DataEntryKind.CONTACT, on=on)
+        except DomainError as exc:
+            problems.append(Problem(item.where, exc.field or "", exc.message))
+            continue
+        if on > today[zone]:
+            problems.append(Problem(item.where, "answered_on", _future_message()))
+            continue
+        fields = list(item.instrument.fields.all())
+        answers = entry.compute_calcs(fields, item.stored, item.codes)
+        responses.append(
+            Response(
+                participant=participant,
+                visit=item.visit,
+                instrument=item.instrument,
+                respondent=Respondent.CLINICIAN,
+                language=participant.preferred_language,
+                source=ResponseSource.IMPORT,
+                entered_by=user,
+                answers=answers,
+                missing=item.codes,
+                scores=scoring.score_response(
+                    instrument_services._score_dicts(list(item.instrument.scores.all())),
+                    answers,
+                    item.codes,
+                ),
+                answered_on=on,
+                status=ResponseStatus.COMPLETE if item.complete else ResponseStatus.IN_PROGRESS,
+                completed_at=now if item.complete else None,
+            )
+        )
+        result.created += 1
+        result.forms.append(f"{participant.study_code}/{item.visit.code}/{item.instrument.code}")
+    if problems or not responses:
+        return problems
+    for response in responses:  # the reasons ``response_save`` gives a first entry
+        first = "first entry" if response.completed_at else "entry in progress"
+        stamp(response, user=user, reason=f"{first} ({reason})")
+    bulk_create_with_history(responses, Response, batch_size=1000, default_user=user)
+    _quality_check_all(user, responses)
+    return problems
+
+
+def _future_message() -> str:
+    from django.utils.translation import gettext as _
+
+    return _("The answer date is in the future.")
+
+
+def _quality_check_all(user: Any, responses: list[Response]) -> None:
+    """``quality_check_response`` for many new forms: the cohort of each instrument is read
+    once (not once per form) and the outlier rule screened with running sums; a possible
+    outlier is then decided by the rule itself on the exact cohort."""
+    from neuroregen.instruments import quality
+    from neuroregen.instruments.choices import QueryAction
+    from neuroregen.instruments.models import Query, QueryEvent
+
+    by_instrument: dict[int, list[Response]] = {}
+    for response in responses:
+        by_instrument.setdefault(response.instrument_id, []).append(response)
+    queries: list[Query] = []
+    for group in by_instrument.values():
+        instrument = group[0].instrument
+        fields = list(instrument.fields.all())
+        score_defs = list(instrument.scores.all())
+        cohort = instrument_services._cohort_scores(instrument, None)
+        own: dict[int, dict[str, float]] = {}
+        for response in group:  # the new forms are already in the cohort read above
+            own[response.pk] = {
+                code: float(r["value"])
+                for code, r in (response.scores or {}).items()
+                if isinstance(r, dict) and r.get("value") is not None
+            }
+        sums = {
+            code: (len(v), math.fsum(v), math.fsum(x * x for x in v)) for code, v in cohort.items()
+        }
+        for response in group:
+            participant = response.participant
+            findings = quality.response_findings(
+                fields=fields,
+                answers=response.answers,
+                missing=response.missing,
+                status=response.status,
+                scores=response.scores,
+                score_defs=score_defs,
+                cohort={},
+                today=_site_today(participant),
+                earliest=instrument_services._birth_floor(participant),
+            )
+            for definition in score_defs:
+                value = own[response.pk].get(definition.code)
+                complete = response.status == ResponseStatus.COMPLETE
+                if value is None or not _maybe_outlier(value, sums.get(definition.code), complete):
+                    continue
+                others = list(cohort.get(definition.code, []))
+                if complete:  # the form itself is in the cohort read above
+                    others.remove(value)
+                message = quality.outlier_message(value, others)
+                if message:
+                    findings.append(
+                        quality.Finding(
+                            QueryRule.OUTLIER, definition.code, f"{definition.label}: {message}"
+                        )
+                    )
+            for finding in findings:
+                query = Query(
+                    participant=participant,
+                    response=response,
+                    field_name=finding.field_name,
+                    rule=finding.rule,
+                    message=finding.message[:500],
+                    key=f"response:{response.pk}:{finding.rule}:{finding.field_name}",
+                    opened_by=user,
+                )
+                queries.append(query)
+    if not queries:
+        return
+    bulk_create_with_history(
+        queries, Query, default_user=user, default_change_reason="opened by data-quality rule"
+    )
+    QueryEvent.objects.bulk_create(
+        QueryEvent(query=q, action=QueryAction.OPENED, text=q.message, author=user) for q in queries
+    )
+
+
+def _site_today(participant: Any) -> Any:
+    from neuroregen.visits import timeline
+
+    return timeline.today_at(participant.site.time_zone)
+
+
+def _maybe_outlier(value: float, sums: tuple[int, float, float] | None, included: bool) -> bool:
+    """True unless running sums show ``value`` is clearly within 3 SD of the others' mean."""
+    if sums is None:
+        return False
+    n, total, squares = sums
+    if included:
+        n, total, squares = n - 1, total - value, squares - value * value
+    if n < _min_cohort():
+        return False
+    mean = total / n
+    variance = max(0.0, (squares - n * mean * mean) / (n - 1))
+    # a margin keeps rounding from deciding: near the limit the exact rule decides
+    return abs(value - mean) > 2.9 * math.sqrt(variance)
+
+
+def _min_cohort() -> int:
+    from neuroregen.instruments.quality import MIN_COHORT
+
+    return MIN_COHORT
+
+
+def _write(
+    user: Any, item: Planned, reason: str, result: ImportResult, existing: Response | None
+) -> None:
     if existing is not None and _same(existing, item):
         result.unchanged += 1
         return
@@ -366,3 +586,4 @@ def redcap_import(
         source_name=source_name,
         progress=progress,
     )
+
