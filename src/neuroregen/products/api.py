@@ -10,10 +10,11 @@ from decimal import Decimal
 from typing import Any
 
 from ninja import Field, Query, Router, Schema, Status
-from ninja.pagination import LimitOffsetPagination, paginate
+from ninja.pagination import paginate
 from pydantic import AwareDatetime
 
 from neuroregen.api.access import require_staff_view
+from neuroregen.api.pagination import BoundedPagination
 from neuroregen.api.schemas import READ_ERRORS, WRITE_ERRORS
 from neuroregen.core.errors import NotFound
 from neuroregen.core.http import AuthenticatedHttpRequest
@@ -277,7 +278,7 @@ def _lot_detail(user: Any, lot: Any) -> Any:
 
 
 @router.get("/lots", response={200: list[LotOut], **READ_ERRORS})
-@paginate(LimitOffsetPagination)
+@paginate(BoundedPagination)
 def list_lots(request: AuthenticatedHttpRequest, filters: Query[LotFilters]) -> Any:
     require_staff_view(request.user)
     qs = selectors.lot_list(
@@ -389,7 +390,7 @@ def list_container_custody(request: AuthenticatedHttpRequest, code: str) -> Any:
         "which needs the identity scan of the child's and the container's labels."
     ),
 )
-@paginate(LimitOffsetPagination)
+@paginate(BoundedPagination)
 def list_administrations(
     request: AuthenticatedHttpRequest, filters: Query[AdministrationFilters]
 ) -> Any:

@@ -10,10 +10,11 @@ from decimal import Decimal
 from typing import Any, Literal
 
 from ninja import Field, Query, Router, Schema, Status
-from ninja.pagination import LimitOffsetPagination, paginate
+from ninja.pagination import paginate
 from pydantic import AwareDatetime
 
 from neuroregen.api.access import require_staff_view
+from neuroregen.api.pagination import BoundedPagination
 from neuroregen.api.schemas import READ_ERRORS, WRITE_ERRORS
 from neuroregen.core.http import AuthenticatedHttpRequest
 from neuroregen.participants import selectors as participant_selectors
@@ -201,7 +202,7 @@ def _event(user: Any, code: str) -> Any:
 
 
 @router.get("/events", response={200: list[AdverseEventOut], **READ_ERRORS})
-@paginate(LimitOffsetPagination)
+@paginate(BoundedPagination)
 def list_events(request: AuthenticatedHttpRequest, filters: Query[AdverseEventFilters]) -> Any:
     require_staff_view(request.user)
     flag = {True: "yes", False: "no", None: ""}
@@ -258,7 +259,7 @@ def add_follow_up(request: AuthenticatedHttpRequest, code: str, payload: FollowU
 
 
 @router.get("/clocks", response={200: list[ClockRowOut], **READ_ERRORS})
-@paginate(LimitOffsetPagination)
+@paginate(BoundedPagination)
 def list_clocks(request: AuthenticatedHttpRequest, filters: Query[ClockFilters]) -> Any:
     """Reporting clocks of serious events: open ones (overdue, due) first, most urgent first."""
     require_staff_view(request.user)
