@@ -25,9 +25,10 @@ def _render(est: Any, digits: int, percent: bool) -> str:
         return mark_safe('<span class="text-body-secondary">—</span>')
     level = round(est.confidence * 100)
     return format_html(
+        '<span class="nr-effect" data-testid="effect">'
         '<span class="nr-est" data-estimate>{}</span> '
         '<span class="nr-ci small text-body-secondary" data-interval>({}% CI {} to {})</span>'
-        ' <span class="small text-body-secondary">n={}</span>',
+        ' <span class="small text-body-secondary">n={}</span></span>',
         _f(est.estimate, digits, percent), level, _f(est.ci_low, digits, percent),
         _f(est.ci_high, digits, percent), est.n,
     )
