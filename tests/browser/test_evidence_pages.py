@@ -14,7 +14,10 @@ from tests.helpers import PASSWORD
 from tests.instruments.builders import active_protocol
 from tests.security.twofactor import confirmed_totp_device, current_code
 
-pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.django_db(transaction=True, serialized_rollback=True),
+]
 
 INTERVAL = re.compile(r"\(95% CI (n/a|[−\-]?[\d.]+%?|[−\-]?∞) to (n/a|[−\-]?[\d.]+%?|∞)\)")
 
@@ -50,8 +53,9 @@ def charts_drawn(page) -> list[str]:
         "() => [...document.querySelectorAll('.nr-chart[data-spec]')]"
         ".every(el => el.hasAttribute('data-rendered'))"
     )
-    return page.eval_on_selector_all(".nr-chart[data-spec]",
-                                     "els => els.map(el => el.getAttribute('data-rendered'))")
+    return page.eval_on_selector_all(
+        ".nr-chart[data-spec]", "els => els.map(el => el.getAttribute('data-rendered'))"
+    )
 
 
 @pytest.fixture
@@ -72,9 +76,14 @@ def test_program_evidence_page_draws_its_charts_and_intervals(page, cohort, moni
     assert set(states) == {"true"}
     # vega-embed drew each chart as SVG with marks in it
     assert page.locator(".nr-chart[data-spec] svg").count() == len(states)
-    assert page.locator(".nr-chart[data-spec] svg .mark-symbol, "
-                        ".nr-chart[data-spec] svg .mark-rule, "
-                        ".nr-chart[data-spec] svg .mark-line").count() > 0
+    assert (
+        page.locator(
+            ".nr-chart[data-spec] svg .mark-symbol, "
+            ".nr-chart[data-spec] svg .mark-rule, "
+            ".nr-chart[data-spec] svg .mark-line"
+        ).count()
+        > 0
+    )
 
     effects = page.get_by_test_id("effect").all_inner_texts()
     assert len(effects) > 10
