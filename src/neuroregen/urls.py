@@ -20,6 +20,7 @@ urlpatterns = [
     path("evidence/", include("neuroregen.evidence.urls")),
     path("reports/", include("neuroregen.reports.urls")),
     path("family/", include("neuroregen.reports.family_urls")),
+    path("interop/", include("neuroregen.interop.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("account/tokens/", core_views.api_tokens, name="api_tokens"),
     path("account/", include("neuroregen.core.urls")),

@@ -1,4 +1,8 @@
-"""``neuroregen export redcap|tidy|odm|sdtm|fhir|nda --protocol P --out DIR --user U``."""
+"""``neuroregen export redcap|tidy|odm|sdtm|fhir|nda --protocol P --out DIR --user U``.
+
+Identity (``--include-identity``) needs an administrator and ``--reason``; every export is
+recorded (:func:`~neuroregen.interop.export_services.export_run`, as the export page does).
+"""
 
 from __future__ import annotations
 
@@ -8,9 +12,11 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from neuroregen.core.errors import DomainError
-from neuroregen.interop.dataset import ExportOptions, collect
+from neuroregen.interop.dataset import ExportOptions
+from neuroregen.interop.export_services import export_run
 from neuroregen.interop.exports import FORMATS
 from neuroregen.interop.management.commands._common import acting_user
+from neuroregen.interop.models import ExportChannel
 from neuroregen.interop.progress import ProgressBar
 
 
@@ -34,6 +40,9 @@ class Command(BaseCommand):
             action="store_true",
             help="Administrators only: add names and birth dates where the format has a place.",
         )
+        parser.add_argument(
+            "--reason", default="", help="Why identity must leave (required with identity)."
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         user = acting_user(options["user"])
@@ -42,19 +51,22 @@ class Command(BaseCommand):
         bar = ProgressBar(self.stderr, f"export {options['format']}")
         bar(0, 2)
         try:
-            dataset = collect(
+            result = export_run(
                 user=user,
                 protocol=options["protocol"],
+                fmt=options["format"],
+                out=out,
                 options=ExportOptions(
                     shift_dates=options["shift_dates"],
                     include_identity=options["include_identity"],
                 ),
+                flat=options["flat"],
+                reason=options["reason"],
+                channel=ExportChannel.COMMAND,
             )
-            bar(1, 2)
-            paths = FORMATS[options["format"]](dataset, out, flat=options["flat"])
         except DomainError as exc:
             raise CommandError(exc.message) from exc
         bar(2, 2)
-        for path in paths:
+        for path in result.paths:
             self.stdout.write(f"wrote {path}")
-        self.stdout.write(f"{len(dataset.participants)} participant(s)")
+        self.stdout.write(f"{result.participants} participant(s)")

@@ -1,0 +1,69 @@
+"""Forms of the export and import pages (what the commands take as arguments)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from neuroregen.participants.forms import BootstrapMixin
+from neuroregen.protocols.models import Protocol
+
+FORMAT_CHOICES = [
+    ("redcap", _("REDCap records (CSV)")),
+    ("tidy", _("Tidy long table (CSV)")),
+    ("odm", _("CDISC ODM 1.3.2 (XML)")),
+    ("sdtm", _("CDISC SDTM (XPT files in a zip)")),
+    ("fhir", _("HL7 FHIR R4B bundle (JSON)")),
+    ("nda", _("NIMH Data Archive (CSV files in a zip)")),
+]
+
+
+def protocol_choices() -> list[tuple[str, str]]:
+    codes = Protocol.objects.order_by("code").values_list("code", flat=True).distinct()
+    return [(code, code) for code in codes]
+
+
+class ExportForm(BootstrapMixin, forms.Form):
+    protocol = forms.ChoiceField(label=_("Protocol"))
+    export_format = forms.ChoiceField(label=_("Format"), choices=FORMAT_CHOICES)
+    flat = forms.BooleanField(label=_("REDCap: classic project (not longitudinal)"), required=False)
+    shift_dates = forms.BooleanField(
+        label=_("Shift dates"),
+        required=False,
+        initial=True,
+        help_text=_(
+            "Every date of a child moves by the same number of days; intervals and study days "
+            "are kept."
+        ),
+    )
+    include_identity = forms.BooleanField(
+        label=_("Include names and birth dates"),
+        required=False,
+        help_text=_("Administrators only. The export and your reason are kept in the audit trail."),
+    )
+    reason = forms.CharField(
+        label=_("Reason for including identity"), required=False, max_length=500
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["protocol"].choices = protocol_choices()
+        self._style()
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        if data.get("include_identity") and not (data.get("reason") or "").strip():
+            self.add_error("reason", _("Give the reason for including identity."))
+        return data
+
+
+class ImportForm(BootstrapMixin, forms.Form):
+    protocol = forms.ChoiceField(label=_("Protocol"))
+    file = forms.FileField(label=_("REDCap records file (CSV)"))
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["protocol"].choices = protocol_choices()
+        self._style()
