@@ -13,8 +13,9 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from neuroregen.core.errors import ValidationFailed
 from neuroregen.instruments import choices as c
-from neuroregen.instruments import entry
+from neuroregen.instruments import entry, files
 from neuroregen.participants.forms import BootstrapMixin
 
 
@@ -43,6 +44,23 @@ def answers_from_post(
     answers = {k: v for k, v in answers.items() if k in shown}
     missing = {k: v for k, v in missing.items() if k in shown}
     return answers, missing
+
+
+def files_from_post(
+    fields: list[Any], uploaded: Any
+) -> tuple[dict[str, files.CheckedFile], dict[str, str]]:
+    """Checked uploads for the form's file fields, and a message for each refused one."""
+    checked: dict[str, files.CheckedFile] = {}
+    errors: dict[str, str] = {}
+    for field in fields:
+        upload = uploaded.get(field.field_name) if field.field_type == "file" else None
+        if upload is None:
+            continue
+        try:
+            checked[field.field_name] = files.check(upload)
+        except ValidationFailed as error:
+            errors[field.field_name] = error.message
+    return checked, errors
 
 
 @dataclass

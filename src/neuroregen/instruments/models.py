@@ -255,6 +255,43 @@ class Response(AuditedModel):
         return self.status != c.ResponseStatus.IN_PROGRESS
 
 
+class ResponseFile(AuditedModel):
+    """The file answering one REDCap ``file`` field of a response (one per field).
+
+    The bytes live under a random name (see :mod:`neuroregen.instruments.files`); this row keeps
+    the checked original name, type, size and SHA-256. Replacing the file is an edit of this
+    row, so the history shows who replaced which file with which, when and why.
+    """
+
+    response = models.ForeignKey(Response, on_delete=models.PROTECT, related_name="files")
+    field_name = models.CharField(_("field"), max_length=100)
+    name = models.CharField(_("file name"), max_length=200)
+    content_type = models.CharField(_("content type"), max_length=100)
+    size = models.PositiveIntegerField(_("size in bytes"))
+    sha256 = models.CharField(_("SHA-256"), max_length=64)
+    stored_as = models.CharField(max_length=80, unique=True, editable=False)
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    uploaded_at = models.DateTimeField(_("uploaded at"))
+
+    objects = scoped_manager(
+        site_path="response__participant__site", participant_path="response__participant"
+    )
+
+    class Meta:
+        ordering = ["response", "field_name"]
+        verbose_name = _("attached file")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["response", "field_name"], name="response_file_once_per_field"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.field_name})"
+
+
 class SurveyLink(models.Model):
     """A single-use, expiring link for a family to complete one response without an account.
 

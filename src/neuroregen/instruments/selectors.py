@@ -11,7 +11,7 @@ from django.db.models import QuerySet
 
 from neuroregen.core.errors import NotFound
 from neuroregen.instruments import choices as c
-from neuroregen.instruments.models import DomainMapping, Instrument, Query, Response
+from neuroregen.instruments.models import DomainMapping, Instrument, Query, Response, ResponseFile
 from neuroregen.visits import timeline
 
 
@@ -252,3 +252,23 @@ def domain_values(response: Response, protocol: Any = None) -> dict[str, list[di
 
 def today_for(participant: Any) -> dt.date:
     return timeline.today_at(participant.site.time_zone)
+
+
+def response_files(response: Response | None) -> dict[str, ResponseFile]:
+    """The files of a response by field name (the response was already reached for the user)."""
+    if response is None:
+        return {}
+    return {f.field_name: f for f in ResponseFile.objects.filter(response=response)}
+
+
+def response_file_get(*, user: Any, pk: int) -> ResponseFile:
+    """A stored file the user may see (site isolation; a family only its own child's)."""
+    found = (
+        ResponseFile.objects.for_user(user)
+        .select_related("response__participant__site")
+        .filter(pk=pk)
+        .first()
+    )
+    if found is None:
+        raise NotFound()
+    return found

@@ -22,7 +22,7 @@ from neuroregen.core.errors import InvalidTransition, NotFound, ValidationFailed
 from neuroregen.core.permissions import require
 from neuroregen.core.roles import Capability
 from neuroregen.instruments import choices as c
-from neuroregen.instruments import entry, quality, scoring
+from neuroregen.instruments import entry, files, quality, scoring
 from neuroregen.instruments.errors import (
     AnswersInvalid,
     DictionaryRejected,
@@ -36,6 +36,7 @@ from neuroregen.instruments.models import (
     Query,
     QueryEvent,
     Response,
+    ResponseFile,
     Score,
     SurveyLink,
 )
@@ -311,6 +312,73 @@ def response_mark_not_done(
     stamp(response, user=user, reason=f"not done: {reason.strip()}")
     response.save()
     return response
+
+
+# --- files answering file fields ---------------------------------------------------------
+
+
+def response_file_store(
+    *, user: Any, response: Response, field_name: str, upload: Any, reason: str = ""
+) -> ResponseFile:
+    """Keep ``upload`` (an uploaded file, or one already passed through
+    :func:`files.check`) as the answer to the file field ``field_name``.
+
+    A second upload replaces the first: an edit of the same row, with the acting user and a
+    reason in its history; the replaced bytes stay on disk so the history can still name them.
+    As with answers, the reason is asked for once the form has been complete.
+    """
+    require(user, Capability.MANAGE_PARTICIPANT, response.participant.site)
+    if not response.instrument.fields.filter(field_name=field_name, field_type="file").exists():
+        raise ValidationFailed(
+            _("'%(name)s' is not a file field of this form.") % {"name": field_name},
+            field=field_name,
+        )
+    try:
+        checked = upload if isinstance(upload, files.CheckedFile) else files.check(upload)
+    except ValidationFailed as error:
+        raise ValidationFailed(error.message, field=field_name) from error
+    ensure_data_entry_allowed(response.participant, pc.DataEntryKind.CONTACT)
+    stored_as = files.write(checked)
+    try:
+        return _file_row(user, response, field_name, checked, stored_as, reason)
+    except BaseException:
+        files.discard(stored_as)
+        raise
+
+
+@transaction.atomic
+def _file_row(
+    user: Any,
+    response: Response,
+    field_name: str,
+    checked: files.CheckedFile,
+    stored_as: str,
+    reason: str,
+) -> ResponseFile:
+    locked = Response.objects.select_for_update(of=("self",)).get(pk=response.pk)
+    existing = (
+        ResponseFile.objects.select_for_update().filter(response=locked, field_name=field_name)
+    ).first()
+    row = existing or ResponseFile(response=locked, field_name=field_name)
+    if existing is not None:
+        was_complete = locked.history.filter(status=c.ResponseStatus.COMPLETE).exists()
+        if was_complete and not (reason or "").strip():
+            from neuroregen.core.errors import ReasonRequired
+
+            raise ReasonRequired(field="reason")
+        why = reason.strip() if was_complete else "file replaced during entry"
+        stamp(row, user=user, reason=f"{why} (was {existing.name}, sha256 {existing.sha256})")
+    else:
+        stamp(row, user=user, reason=reason or "file attached")
+    row.name = checked.name
+    row.content_type = checked.content_type
+    row.size = len(checked.data)
+    row.sha256 = checked.sha256
+    row.stored_as = stored_as
+    row.uploaded_by = user
+    row.uploaded_at = timezone.now()
+    row.save()
+    return row
 
 
 # --- parent links --------------------------------------------------------------------------
@@ -661,7 +729,11 @@ def query_act(
     """Answer, close, re-open or comment on a query. Every step needs words and is kept."""
     if not (text or "").strip():
         raise ValidationFailed(_("Write the answer or comment."), field="text")
-    query = Query.objects.select_for_update(of=("self",)).select_related("participant__site").get(pk=query.pk)
+    query = (
+        Query.objects.select_for_update(of=("self",))
+        .select_related("participant__site")
+        .get(pk=query.pk)
+    )
     if expected_version is not None and query.row_version != expected_version:
         raise ResponseConflict(
             [], query.row_version, _("This query was changed by someone else; reload it.")
@@ -686,4 +758,3 @@ def query_act(
         raise ValidationFailed(_("Unknown action."), field="action")
     QueryEvent.objects.create(query=query, action=action, text=text.strip(), author=user)
     return query
-

@@ -26,6 +26,7 @@ urlpatterns = [
     path(
         "visit/<int:visit_id>/<slug:code>/link/", views.link_create, name="instrument_link_create"
     ),
+    path("file/<int:pk>/", views.response_file_download, name="instrument_file_download"),
     path("response/<int:pk>/history/", views.response_history, name="instrument_response_history"),
     path("s/<str:token>/", views.survey, name="instrument_survey"),
     path("s/<str:token>/live/", views.survey_live, name="instrument_survey_live"),

@@ -10,15 +10,16 @@ from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import translation
+from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from neuroregen.core.audit import history_rows
-from neuroregen.core.errors import DomainError, ReasonRequired
+from neuroregen.core.errors import DomainError, NotFound, ReasonRequired, ValidationFailed
 from neuroregen.core.permissions import has_capability, require, sites_with
 from neuroregen.core.roles import Capability
 from neuroregen.instruments import choices as c
-from neuroregen.instruments import forms, selectors, services
+from neuroregen.instruments import files, forms, selectors, services
 from neuroregen.instruments.errors import (
     AnswersInvalid,
     DictionaryRejected,
@@ -112,6 +113,15 @@ def visit_forms(request: HttpRequest, visit_id: int) -> HttpResponse:
     )
 
 
+def _file_rows(fields: list[Any], response: Any, errors: dict[str, str]) -> list[dict[str, Any]]:
+    stored = selectors.response_files(response)
+    return [
+        {"field": f, "current": stored.get(f.field_name), "error": errors.get(f.field_name, "")}
+        for f in fields
+        if f.field_type == "file"
+    ]
+
+
 def _entry_context(
     request: HttpRequest,
     visit: Any,
@@ -142,6 +152,9 @@ def _entry_context(
         else [],
         "live_url": request.path.rstrip("/") + "/live/",
         "live": forms.needs_live(fields, survey=False),
+        "file_rows": _file_rows(fields, response, errors),
+        "file_accept": ",".join(f".{e}" for e in files.ALLOWED),
+        "file_limit": files.max_bytes() // 2**20,
     }
 
 
@@ -172,7 +185,9 @@ def response_entry(request: HttpRequest, visit_id: int, code: str) -> HttpRespon
     conflict = None
     if request.method == "POST":
         answers, missing = forms.answers_from_post(fields, request.POST, with_missing=True)
-        if meta.is_valid():
+        # Files are checked before anything is saved, so a refused file changes nothing.
+        uploads, errors = forms.files_from_post(fields, request.FILES)
+        if meta.is_valid() and not errors:
             try:
                 if response is None:
                     response = services.response_start(
@@ -197,6 +212,14 @@ def response_entry(request: HttpRequest, visit_id: int, code: str) -> HttpRespon
                     expected_version=expected,
                     reason=meta.cleaned_data.get("reason", ""),
                 )
+                for name, checked in uploads.items():
+                    services.response_file_store(
+                        user=request.user,
+                        response=response,
+                        field_name=name,
+                        upload=checked,
+                        reason=meta.cleaned_data.get("reason", ""),
+                    )
             except ResponseConflict as error:
                 conflict = error
                 # The user's answers stay on screen; saving again now overwrites knowingly.
@@ -210,6 +233,11 @@ def response_entry(request: HttpRequest, visit_id: int, code: str) -> HttpRespon
                 errors = error.errors
             except ReasonRequired as error:
                 meta.add_error("reason" if "reason" in meta.fields else None, error.message)
+            except ValidationFailed as error:
+                if error.field in {f.field_name for f in fields}:
+                    errors = {error.field: error.message}
+                else:
+                    meta.add_error(None, error.message)
             except DomainError as error:
                 meta.add_error(None, error.message)
             else:
@@ -228,6 +256,21 @@ def response_entry(request: HttpRequest, visit_id: int, code: str) -> HttpRespon
     )
     status = 409 if conflict else 200
     return render(request, "instruments/entry.html", context, status=status)
+
+
+@login_required
+def response_file_download(request: HttpRequest, pk: int) -> HttpResponse:
+    """A stored file, only after a site-scoped lookup; always a download, never rendered."""
+    stored = selectors.response_file_get(user=request.user, pk=pk)
+    try:
+        data = files.path_of(stored.stored_as).read_bytes()
+    except (OSError, ValidationFailed) as error:
+        raise NotFound() from error
+    download = HttpResponse(data, content_type=stored.content_type)
+    download["Content-Disposition"] = content_disposition_header(True, stored.name)
+    download["Cache-Control"] = "private, no-store"
+    download["Content-Security-Policy"] = "default-src 'none'; sandbox"
+    return download
 
 
 @login_required
@@ -297,8 +340,13 @@ def link_create(request: HttpRequest, visit_id: int, code: str) -> HttpResponse:
 def response_history(request: HttpRequest, pk: int) -> HttpResponse:
     response = selectors.response_get(user=request.user, pk=pk)
     require(request.user, Capability.VIEW_AUDIT, response.participant.site)
+    file_histories = [
+        (stored, history_rows(stored)) for stored in response.files.order_by("field_name")
+    ]
     return render(
-        request, "instruments/history.html", {"response": response, "rows": history_rows(response)}
+        request,
+        "instruments/history.html",
+        {"response": response, "rows": history_rows(response), "file_histories": file_histories},
     )
 
 
