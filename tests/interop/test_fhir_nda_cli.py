@@ -154,3 +154,36 @@ def test_command_line_import_reports_problems_and_is_idempotent(world, tmp_path)
         stdout=io.StringIO(),
         stderr=io.StringIO(),
     )
+
+
+@pytest.mark.django_db
+def test_command_line_identity_needs_a_reason_and_every_export_is_recorded(world, tmp_path):
+    from neuroregen.interop.models import ExportRecord
+
+    args = ["export", "fhir", "--protocol", PROTOCOL, "--out", str(tmp_path)]
+    with pytest.raises(CommandError, match="reason"):
+        call_command(*args, "--user", world.admin.username, "--include-identity")
+    assert not ExportRecord.objects.exists()
+    with pytest.raises(CommandError, match="administrator"):
+        call_command(
+            *args, "--user", world.statistician.username, "--include-identity", "--reason", "x"
+        )
+    call_command(
+        *args,
+        "--user",
+        world.admin.username,
+        "--include-identity",
+        "--reason",
+        "Registry transfer approved by the ethics committee",
+        stdout=io.StringIO(),
+        stderr=io.StringIO(),
+    )
+    assert "Child-" in (tmp_path / "fhir_bundle.json").read_text()
+    record = ExportRecord.objects.get()
+    assert (record.channel, record.exported_by, record.include_identity) == (
+        "command",
+        world.admin,
+        True,
+    )
+    assert record.reason == "Registry transfer approved by the ethics committee"
+    assert record.files == ["fhir_bundle.json"]
