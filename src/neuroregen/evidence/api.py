@@ -8,6 +8,7 @@ its interval, confidence level, n, method, comparator and caveats.
 import json
 from typing import Any
 
+from django.utils.translation import gettext as _
 from ninja import Field, Query, Router, Schema
 
 from neuroregen.api.access import require_staff_view
@@ -100,13 +101,13 @@ def program_evidence(
     """Every result object of the programme evidence page for one protocol (and arm)."""
     require_staff_view(request.user)
     if query.definition not in analysis.RESPONDER_CHOICES:
-        raise ValidationFailed("Unknown responder definition.", field="definition")
+        raise ValidationFailed(_("Unknown responder definition."), field="definition")
     with replica_reads():
         protocol = _protocol(request.user, protocol_id)
         frames = selectors.evidence_frames(user=request.user, protocol=protocol)
         arms = list(analysis.arms_of(frames))
         if query.arm and query.arm not in arms:
-            raise ValidationFailed("This protocol has no such arm in your sites.", field="arm")
+            raise ValidationFailed(_("This protocol has no such arm in your sites."), field="arm")
         ev = analysis.analyse_program(
             frames, arm=query.arm or None, definition_key=query.definition
         )
