@@ -4,8 +4,13 @@ same file then imports completely, once.
 The import runs as ``neuroregen import redcap`` in a child process, so it cannot see this test's
 transaction: the prepared data is committed, copied with ``neuroregen backup`` semantics into a
 database of its own (an SQLite file under ``tmp_path``, or a fresh PostgreSQL database next to
-the test database), and the child is pointed at that copy. The child is killed once its progress
-output shows some but not all forms written inside its transaction.
+the test database), and the child is pointed at that copy.
+
+Half of the file's forms already exist with other answers (the import updates them one by one,
+reporting progress) and half are new (created in bulk). The child is killed once it is
+demonstrably inside its write transaction: its progress output shows some but not all forms
+written, or the database shows its open write (SQLite's rollback journal exists; PostgreSQL
+has given its session a transaction id), whichever is seen first.
 """
 
 from __future__ import annotations
@@ -31,7 +36,8 @@ from django.db import connection
 from neuroregen.core import backup as b
 from neuroregen.core.roles import Role
 from neuroregen.instruments.builtin import ATEC_ITEMS, atec_item_name
-from neuroregen.instruments.models import Instrument
+from neuroregen.instruments.models import Instrument, Response
+from neuroregen.interop import services
 from neuroregen.interop.csvsafe import write_csv
 from neuroregen.interop.records import event_name, form_columns
 from tests.helpers import make_user
@@ -40,7 +46,7 @@ from tests.instruments.builders import active_protocol, participant_with_visits
 pytestmark = [pytest.mark.slow, pytest.mark.django_db(transaction=True)]
 
 PROTOCOL = "NR-CELL-01"
-# 4 children × 19 scheduled ATEC/CGI-I forms: each write takes tens of milliseconds, so the
+# 4 children × 19 scheduled ATEC/CGI-I forms: each update takes tens of milliseconds, so the
 # kill lands well inside the write phase; more children only slow the setup.
 CHILDREN = 4
 PROGRESS = re.compile(rb"\((\d+)/(\d+)\)")
@@ -62,6 +68,21 @@ class Copy:
         with closing(sqlite3.connect(self.sqlite_path)) as conn:
             conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
         return b.sqlite_digests(self.sqlite_path)
+
+    @contextmanager
+    def write_probe(self) -> Iterator[Any]:
+        """A cheap check, polled while the child runs: has some session an open write?"""
+        if self.pg is None:
+            journal = Path(f"{self.sqlite_path}-journal")
+            wal = Path(f"{self.sqlite_path}-wal")
+            yield lambda: journal.exists() or (wal.exists() and wal.stat().st_size > 0)
+            return
+        with self.pg.connect(autocommit=True) as conn:
+            sql = (
+                "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
+                "AND backend_xid IS NOT NULL AND pid <> pg_backend_pid()"
+            )
+            yield lambda: conn.execute(sql).fetchone()[0] > 0
 
     def rows(self, sql: str) -> list[tuple[Any, ...]]:
         if self.pg is not None:
@@ -98,8 +119,8 @@ def committed_copy(tmp_path: Path) -> Iterator[Copy]:
             admin.execute(f'DROP DATABASE IF EXISTS "{fresh}" WITH (FORCE)')
 
 
-def large_records_file(participants: list[Any]) -> tuple[str, int]:
-    """A longitudinal REDCap CSV with an ATEC at every scheduled visit of every child, plus
+def records_file(participants: list[Any], seed: int) -> tuple[str, int]:
+    """A longitudinal REDCap CSV with an ATEC at every scheduled visit of each child, plus
     CGI-I where the schedule asks for it; returns the text and the number of forms."""
     atec = Instrument.objects.prefetch_related("fields").get(code="atec")
     cgi_i = Instrument.objects.prefetch_related("fields").get(code="cgi_i")
@@ -111,15 +132,16 @@ def large_records_file(participants: list[Any]) -> tuple[str, int]:
             expected = set(visit.definition.instruments)
             if "atec" not in expected:
                 continue
+            shift = seed + index + len(visit.code)
             cells = {
-                atec_item_name(k, n): str((index + n + len(visit.code)) % (4 if k == "iv" else 3))
+                atec_item_name(k, n): str((shift + n) % (4 if k == "iv" else 3))
                 for k, (_title, items) in ATEC_ITEMS.items()
                 for n in range(1, len(items) + 1)
             }
             cells["atec_complete"] = "2"
             forms += 1
             if "cgi_i" in expected:
-                cells.update(cgi_i=str(1 + (index + len(visit.code)) % 7), cgi_i_complete="2")
+                cells.update(cgi_i=str(1 + shift % 7), cgi_i_complete="2")
                 forms += 1
             arm = visit.assignment.arm.code if visit.assignment.arm else ""
             number = arms.index(arm) + 1 if arm in arms else 1
@@ -154,9 +176,11 @@ def child_env(copy: Copy, tmp_path: Path) -> dict[str, str]:
     return env
 
 
-def kill_mid_write(argv: list[str], env: dict[str, str], timeout: float = 60) -> tuple[int, int]:
-    """Start the import, SIGKILL it once its progress shows 0 < written < total; returns the
-    (written, total) it had reported."""
+def kill_mid_write(
+    argv: list[str], env: dict[str, str], writing: Any, timeout: float = 60
+) -> tuple[str, bytes]:
+    """Start the import and SIGKILL it inside its write transaction; returns what showed it
+    ("progress" or "database") and the progress output seen."""
     child = subprocess.Popen(  # noqa: S603 - our own command
         argv, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
     )
@@ -173,20 +197,24 @@ def kill_mid_write(argv: list[str], env: dict[str, str], timeout: float = 60) ->
     try:
         while True:
             counts = [(int(d), int(t)) for d, t in PROGRESS.findall(bytes(seen))]
-            mid = [(d, t) for d, t in counts if 0 < d < t and d * 10 >= t]
-            if mid:
-                child.send_signal(signal.SIGKILL)
-                break
-            assert child.poll() is None, f"import ended before it could be killed: {seen!r}"
-            assert time.monotonic() < deadline, f"no progress in {timeout} s: {seen!r}"
-            time.sleep(0.01)
+            if any(0 < d < t for d, t in counts):
+                sign = "progress"
+            elif writing():
+                sign = "database"
+            else:
+                assert child.poll() is None, f"import ended before it could be killed: {seen!r}"
+                assert time.monotonic() < deadline, f"no write seen in {timeout} s: {seen!r}"
+                time.sleep(0.005)
+                continue
+            child.send_signal(signal.SIGKILL)
+            break
         assert child.wait(timeout=30) == -signal.SIGKILL
     finally:
         if child.poll() is None:
             child.kill()
             child.wait()
         reader.join(timeout=5)
-    return mid[0]
+    return sign, bytes(seen)
 
 
 def test_sigkill_mid_import_changes_nothing_and_the_import_runs_again(
@@ -194,20 +222,25 @@ def test_sigkill_mid_import_changes_nothing_and_the_import_runs_again(
 ):
     admin = make_user(Role.ADMINISTRATOR, None)
     children = [participant_with_visits(coordinator_a, site_a) for _ in range(CHILDREN)]
-    text, forms = large_records_file(children)
-    assert forms >= 60  # enough writes that the kill lands inside the transaction
+    # The first half of the children already have their forms, with other answers.
+    earlier, _n = records_file(children[: CHILDREN // 2], seed=1)
+    services.redcap_import(user=admin, protocol=PROTOCOL, text=earlier, source_name="earlier.csv")
+    text, forms = records_file(children, seed=0)
+    existing = Response.objects.count()
+    assert forms >= 60
+    assert 0 < existing < forms
     upload = tmp_path / "large.csv"
     upload.write_text(text, encoding="utf-8")
 
     with committed_copy(tmp_path) as copy:
         before = copy.digests()
-        assert before["instruments_response"]["rows"] == 0
+        assert before["instruments_response"]["rows"] == existing
         env = child_env(copy, tmp_path)
         argv = import_command(upload, admin.username)
 
-        written, total = kill_mid_write(argv, env)
-        assert 0 < written < total
-        assert total == forms
+        with copy.write_probe() as writing:
+            sign, seen = kill_mid_write(argv, env, writing)
+        assert sign in {"progress", "database"}, seen
 
         assert copy.digests() == before  # every table: row counts and content
 
@@ -215,7 +248,8 @@ def test_sigkill_mid_import_changes_nothing_and_the_import_runs_again(
             argv, env=env, capture_output=True, text=True, timeout=120, check=False
         )
         assert done.returncode == 0, done.stderr
-        assert f"{forms} form(s) created, 0 updated, 0 unchanged" in done.stdout
+        created = forms - existing
+        assert f"{created} form(s) created, {existing} updated, 0 unchanged" in done.stdout
         assert copy.rows("SELECT count(*) FROM instruments_response") == [(forms,)]
         assert (
             copy.rows(
@@ -224,8 +258,10 @@ def test_sigkill_mid_import_changes_nothing_and_the_import_runs_again(
             )
             == []
         )
-        assert copy.rows("SELECT count(*) FROM instruments_response WHERE source = 'import'") == [
-            (forms,)
-        ]
+        # Each form carries exactly one history entry of this file: it arrived once.
+        assert copy.rows(
+            "SELECT count(*), count(DISTINCT id) FROM instruments_historicalresponse "
+            "WHERE history_change_reason LIKE '%imported from large.csv%'"
+        ) == [(forms, forms)]
         changed = {t for t, d in copy.digests().items() if before.get(t) != d}
         assert "instruments_response" in changed
