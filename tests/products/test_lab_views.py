@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import itertools
+import re
 from html import unescape
 
 import pytest
@@ -620,3 +621,29 @@ def test_source_line_lot_containers_through_pages(site_a, coordinator_a):
     listing = client.get(reverse("products:lot_list")).content.decode()
     assert lot.code in listing
     assert reverse("products:lab_home") in listing
+
+
+@pytest.mark.django_db
+def test_spec_form_as_rendered_saves_filled_rows_and_ignores_blank_ones(site_a):
+    """Post back exactly what the page renders (management form, pre-ticked blank rows)."""
+    client = client_for(b.lab(site_a))
+    url = reverse("products:spec_create")
+    page = client.get(url).content.decode()
+    total = int(re.search(r'name="items-TOTAL_FORMS" value="(\d+)"', page).group(1))
+    initial = int(re.search(r'name="items-INITIAL_FORMS" value="(\d+)"', page).group(1))
+    assert total >= 2
+    data = {
+        "product_type": "msc",
+        "version": "2.0",
+        "items-TOTAL_FORMS": str(total),
+        "items-INITIAL_FORMS": str(initial),
+        "items-MIN_NUM_FORMS": "1",
+        "items-MAX_NUM_FORMS": "1000",
+    }
+    for n in range(total):
+        data[f"items-{n}-required"] = "on"  # ticked by default on every row
+    for key, value in VIABILITY.items():
+        data[f"items-1-{key}"] = value
+    assert client.post(url, data).status_code == 302
+    spec = QCSpecification.objects.get(version="2.0")
+    assert [i.test_code for i in spec.items.all()] == ["viability"]
