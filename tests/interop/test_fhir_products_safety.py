@@ -88,7 +88,8 @@ def test_shifted_export_moves_procedure_and_event_dates_together(dosed):  # noqa
         collect(user=dosed["admin"], protocol=PROTOCOL, options=ExportOptions(shift_dates=True))
     )
     procedure = by_id[f"Procedure/{a.code}"]
-    assert procedure.performedPeriod.start == a.started_at + shift
+    # The instant moves by whole days of 24 hours (UTC), so durations are kept exactly.
+    assert procedure.performedPeriod.start == a.started_at.astimezone(dt.UTC) + shift
     event = by_id[f"AdverseEvent/{dosed['serious'].code}"]
     assert event.date == dosed["day_zero"] + dt.timedelta(days=4) + shift
     assert event.date - procedure.performedPeriod.start.date() == dt.timedelta(days=4)
