@@ -61,8 +61,15 @@ audit: install
 backup: install
 	$(BIN)/neuroregen backup
 
+## Benchmarks on PostgreSQL (BENCH_SERVER, databases nr_bench_*): simulated power,
+## evidence, REDCap import vs COPY, page latency; writes bench/RESULTS.md. Not timed tests.
+BENCH_PARTICIPANTS ?= 10000
+BENCH_VALUES ?= 1000000
+BENCH_SECONDS ?= 45
+BENCH_SERVER ?= postgres://postgres@127.0.0.1:5432
 bench: install
-	$(BIN)/python bench/bench_power.py
+	$(BIN)/python bench/report.py --participants $(BENCH_PARTICIPANTS) --values $(BENCH_VALUES) \
+		--seconds $(BENCH_SECONDS) --server $(BENCH_SERVER)
 
 clean:
 	rm -rf $(VENV) var .pytest_cache
