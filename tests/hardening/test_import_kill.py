@@ -49,6 +49,7 @@ PROTOCOL = "NR-CELL-01"
 # 4 children × 19 scheduled ATEC/CGI-I forms: each update takes tens of milliseconds, so the
 # kill lands well inside the write phase; more children only slow the setup.
 CHILDREN = 4
+WRITE_GRACE = 0.3  # seconds between the first write seen in the database and the kill
 PROGRESS = re.compile(rb"\((\d+)/(\d+)\)")
 
 
@@ -194,20 +195,23 @@ def kill_mid_write(
     reader = threading.Thread(target=pump, daemon=True)
     reader.start()
     deadline = time.monotonic() + timeout
+    first_write = None
     try:
         while True:
             counts = [(int(d), int(t)) for d, t in PROGRESS.findall(bytes(seen))]
             if any(0 < d < t for d, t in counts):
                 sign = "progress"
-            elif writing():
+                break
+            if first_write is None and writing():
+                first_write = time.monotonic()
+            # Once the write has begun, give it a moment to get some forms in before the kill.
+            if first_write is not None and time.monotonic() - first_write > WRITE_GRACE:
                 sign = "database"
-            else:
-                assert child.poll() is None, f"import ended before it could be killed: {seen!r}"
-                assert time.monotonic() < deadline, f"no write seen in {timeout} s: {seen!r}"
-                time.sleep(0.005)
-                continue
-            child.send_signal(signal.SIGKILL)
-            break
+                break
+            assert child.poll() is None, f"import ended before it could be killed: {seen!r}"
+            assert time.monotonic() < deadline, f"no write seen in {timeout} s: {seen!r}"
+            time.sleep(0.005)
+        child.send_signal(signal.SIGKILL)
         assert child.wait(timeout=30) == -signal.SIGKILL
     finally:
         if child.poll() is None:
