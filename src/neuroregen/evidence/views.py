@@ -18,6 +18,8 @@ from neuroregen.core.roles import Capability
 from neuroregen.core.routers import reads_from_replica
 from neuroregen.core.scoping import site_grant
 from neuroregen.evidence import analysis, plots, selectors
+from neuroregen.evidence import cache as evidence_cache
+from neuroregen.evidence.frames import EvidenceFrames
 from neuroregen.protocols.models import Protocol
 
 
@@ -42,41 +44,65 @@ def evidence_index(request: AuthenticatedHttpRequest) -> HttpResponse:
                   {"protocols": selectors.protocols_for(user=request.user)})
 
 
-def _program(request: AuthenticatedHttpRequest, pk: int) -> tuple[Protocol, object, str, str]:
-    _require_staff_view(request.user)
-    protocol = _protocol(request.user, pk)
-    frames = selectors.evidence_frames(user=request.user, protocol=protocol)
-    key = request.GET.get("definition", analysis.DEFAULT_RESPONDER)
-    if key not in analysis.RESPONDER_CHOICES:
-        key = analysis.DEFAULT_RESPONDER
-    arm = request.GET.get("arm", "")
-    if arm and arm not in analysis.arms_of(frames):
-        arm = ""
-    return protocol, frames, key, arm
+class _Program:
+    """The page's choices and, computed at most once per data version, its results.
+
+    Frames are selected only when something is not cached (or for the frame exports)."""
+
+    def __init__(self, request: AuthenticatedHttpRequest, pk: int) -> None:
+        _require_staff_view(request.user)
+        self.user = request.user
+        self.protocol = _protocol(request.user, pk)
+        self._frames: EvidenceFrames | None = None
+        self.key = request.GET.get("definition", analysis.DEFAULT_RESPONDER)
+        if self.key not in analysis.RESPONDER_CHOICES:
+            self.key = analysis.DEFAULT_RESPONDER
+        self.arms: list[str] = evidence_cache.cached(
+            evidence_cache.scope_key(self.user, self.protocol.pk, "arms"),
+            lambda: list(analysis.arms_of(self.frames)))
+        self.arm = request.GET.get("arm", "")
+        if self.arm not in self.arms:
+            self.arm = ""
+
+    @property
+    def frames(self) -> EvidenceFrames:
+        if self._frames is None:
+            self._frames = selectors.evidence_frames(user=self.user, protocol=self.protocol)
+        return self._frames
+
+    def evidence(self) -> tuple[analysis.ProgramEvidence, list[dict[str, object]]]:
+        """The analyses and their chart specs."""
+        return evidence_cache.cached(
+            evidence_cache.scope_key(self.user, self.protocol.pk, "program", self.arm, self.key),
+            self._compute)
+
+    def _compute(self) -> tuple[analysis.ProgramEvidence, list[dict[str, object]]]:
+        ev = analysis.analyse_program(self.frames, arm=self.arm or None, definition_key=self.key)
+        charts: list[dict[str, object]] = []
+
+        def add(kind: str, title: str, spec: dict[str, object] | None) -> None:
+            if spec is not None:
+                charts.append({"id": f"chart-{len(charts)}", "kind": kind, "title": title,
+                               "spec": spec})
+
+        for t in ev.trajectories:
+            add("trajectory", t.measure_label, plots.trajectory_chart(t, ev.synthetic))
+        if ev.durability is not None:
+            add("durability", "durability", plots.durability_chart(ev.durability, ev.synthetic))
+        for s in ev.subgroups:
+            add("forest", s.variable, plots.forest_chart(s, ev.synthetic))
+        return ev, charts
 
 
 @login_required
 @reads_from_replica
 def program_evidence(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
-    protocol, frames, key, arm = _program(request, pk)
-    ev = analysis.analyse_program(frames, arm=arm or None, definition_key=key)  # type: ignore[arg-type]
-    charts: list[dict[str, object]] = []
-
-    def add(kind: str, title: str, spec: dict[str, object] | None) -> None:
-        if spec is not None:
-            charts.append({"id": f"chart-{len(charts)}", "kind": kind, "title": title,
-                           "spec": spec})
-
-    for t in ev.trajectories:
-        add("trajectory", t.measure_label, plots.trajectory_chart(t, ev.synthetic))
-    if ev.durability is not None:
-        add("durability", "durability", plots.durability_chart(ev.durability, ev.synthetic))
-    for s in ev.subgroups:
-        add("forest", s.variable, plots.forest_chart(s, ev.synthetic))
+    program = _Program(request, pk)
+    ev, charts = program.evidence()
     return render(request, "evidence/program.html", {
-        "protocol": protocol, "ev": ev, "charts": charts,
-        "arms": analysis.arms_of(frames),  # type: ignore[arg-type]
-        "arm": arm, "definition": key,
+        "protocol": program.protocol, "ev": ev, "charts": charts,
+        "arms": program.arms,
+        "arm": program.arm, "definition": program.key,
         "choices": analysis.RESPONDER_CHOICES.values(),
         "measures_with_rows": sorted({r.measure_label for r in ev.rows}),
     })
@@ -102,18 +128,18 @@ def program_export(request: AuthenticatedHttpRequest, pk: int, fmt: str) -> Http
     require(request.user, Capability.EXPORT_PSEUDONYMOUS)
     if fmt not in ("csv", "json", "parquet"):
         raise NotFound()
-    protocol, frames, key, arm = _program(request, pk)
+    program = _Program(request, pk)
     if fmt in _FRAME_FORMATS:
-        outcomes = frames.outcomes  # type: ignore[attr-defined]
-        if arm:
-            outcomes = outcomes[outcomes["arm"] == arm]
+        outcomes = program.frames.outcomes
+        if program.arm:
+            outcomes = outcomes[outcomes["arm"] == program.arm]
         content_type, write = _FRAME_FORMATS[fmt]
         response = HttpResponse(write(outcomes.reset_index(drop=True)),
                                 content_type=content_type)
         response["Content-Disposition"] = (
-            f'attachment; filename="evidence-{protocol.code}-outcomes.{fmt}"')
+            f'attachment; filename="evidence-{program.protocol.code}-outcomes.{fmt}"')
         return response
-    ev = analysis.analyse_program(frames, arm=arm or None, definition_key=key)  # type: ignore[arg-type]
+    ev, _ = program.evidence()
     return JsonResponse(json.loads(json.dumps(ev.as_json(), default=str)),
                         json_dumps_params={"ensure_ascii": False})
 
