@@ -151,33 +151,35 @@ def test_every_atec_item_carries_the_published_key_of_its_subscale():
 
 @pytest.mark.django_db
 def test_atec_subscale_iii_is_reverse_scored_and_ranges_are_pinned():
-    def by_label(pick):
-        # Answers chosen by the label the parent ticks, turned into codes by the form's choices.
-        return {
-            atec_item_name(k, n): str(PUBLISHED_KEY[k][pick(k, n)])
-            for k, (_t, items) in ATEC_ITEMS.items()
-            for n in range(1, len(items) + 1)
-        }
+    fields = {f.field_name: f for f in Instrument.objects.get(code="atec").fields.all()}
 
+    def by_label(pick):
+        # The label a parent ticks, turned into the stored code by the form's own choices.
+        answers = {}
+        for k, (_t, items) in ATEC_ITEMS.items():
+            for n in range(1, len(items) + 1):
+                name = atec_item_name(k, n)
+                codes = {label: code for code, label in fields[name].choice_pairs()}
+                answers[name] = codes[pick(k, n)]
+        return answers
+
+    middle = {"i": "Somewhat true", "ii": "Somewhat descriptive", "iv": "Minor problem"}
     aware = score_response(
-        _atec_defs(),
-        by_label(lambda k, n: "Very descriptive" if k == "iii" else next(iter(PUBLISHED_KEY[k]))),
+        _atec_defs(), by_label(lambda k, n: "Very descriptive" if k == "iii" else middle[k])
     )
-    # A child to whom every awareness item applies fully has no impairment on III.
-    assert aware["atec_iii"]["value"] == 0
+    # A child to whom every awareness item applies fully has no impairment on III; the others
+    # sit at 1 per item: I 14, II 20, IV 25 → total 59.
+    assert [aware[f"atec_{k}"]["value"] for k in ("i", "ii", "iii", "iv", "total")] == [
+        14,
+        20,
+        0,
+        25,
+        59,
+    ]
+    # Every item of III "Not descriptive" (2 each → 36); every other item at its unimpaired end.
+    unimpaired = {"i": "Very true", "ii": "Not descriptive", "iv": "Not a problem"}
     unaware = score_response(
-        _atec_defs(),
-        by_label(
-            lambda k, n: (
-                "Not descriptive"
-                if k == "iii"
-                else "Very true"
-                if k == "i"
-                else "Not descriptive"
-                if k == "ii"
-                else "Not a problem"
-            )
-        ),
+        _atec_defs(), by_label(lambda k, n: "Not descriptive" if k == "iii" else unimpaired[k])
     )
     assert [unaware[f"atec_{k}"]["value"] for k in ("i", "ii", "iii", "iv", "total")] == [
         0,
