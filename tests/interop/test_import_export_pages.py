@@ -375,3 +375,20 @@ class TestExportIsolation(SiteIsolationBattery):
             response = Client().get(url)
             assert response.status_code == 302, url
             assert "/login/" in response["Location"], url
+
+
+@pytest.mark.django_db
+def test_export_log_is_readable_in_the_admin_and_cannot_be_changed(world):
+    _export(client_for(world.admin), export_format="fhir", include_identity="on", reason="Audit 7")
+    record = ExportRecord.objects.get()
+    staff = make_user(Role.ADMINISTRATOR, None)
+    staff.is_staff = staff.is_superuser = True
+    staff.save()
+    client = client_for(staff)
+    listing = client.get(reverse("admin:interop_exportrecord_changelist"))
+    assert listing.status_code == 200
+    assert PROTOCOL in listing.content.decode()
+    detail = client.get(reverse("admin:interop_exportrecord_change", args=[record.pk]))
+    assert "Audit 7" in detail.content.decode()
+    client.post(reverse("admin:interop_exportrecord_delete", args=[record.pk]), {"post": "yes"})
+    assert ExportRecord.objects.filter(pk=record.pk).exists()
