@@ -149,8 +149,10 @@ class AdverseEventFilters(Schema):
     study_code: str = ""
     site: str = ""
     serious: bool | None = None
-    min_grade: int | None = Field(None, ge=1, le=5)
-    status: Literal["", "open", "closed"] = ""
+    min_grade: int | None = Field(None, ge=1, le=5, description="Events of this grade or worse.")
+    status: Literal["", "open", "closed"] = Field(
+        "", description="open: outcome not resolved (recovering, not recovered, unknown)."
+    )
     aesi: bool | None = None
     q: str = ""
 
