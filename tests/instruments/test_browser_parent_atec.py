@@ -10,7 +10,10 @@ from neuroregen.instruments.builtin import ATEC_ITEMS, atec_item_name
 from tests.helpers import PASSWORD
 from tests.instruments.builders import participant_with_visits
 
-pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.django_db(transaction=True, serialized_rollback=True),
+]
 
 PHONE = {
     "viewport": {"width": 390, "height": 844},

@@ -115,6 +115,8 @@ def test_upload_is_stored_under_a_random_name_and_downloaded_only_as_an_attachme
     download_url = reverse("instrument_file_download", args=[stored.pk])
     assert download_url in page
     assert 'enctype="multipart/form-data"' in page
+    # A coordinator has no audit access: no link to the trail it could not open.
+    assert reverse("instrument_response_history", args=[stored.response_id]) not in page
     download = client.get(download_url)
     assert download.status_code == 200
     assert download.content == PDF

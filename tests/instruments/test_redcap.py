@@ -17,7 +17,9 @@ from tests.helpers import make_user
 
 SAMPLE = Path(__file__).parent / "data" / "sample_dictionary.csv"
 
-BAD = SAMPLE.read_text().splitlines()[0] + """
+BAD = (
+    SAMPLE.read_text().splitlines()[0]
+    + """
 ok_field,bad_form,,text,Fine,,,,,,,,,,,,,
 Bad Name,bad_form,,text,Upper case,,,,,,,,,,,,,
 colour,bad_form,,radio,Colour,"1, Red | 1, Blue",,,,,,,,,,,,
@@ -26,6 +28,7 @@ shown,bad_form,,text,Shown,,,,,,,[nowhere] = '1',,,,,,
 calc1,bad_form,,calc,Calc,[ok_field] +,,,,,,,,,,,,
 thing,bad_form,,widget,Odd,,,,,,,,,,,,,
 """
+)
 
 
 def test_headers_are_redcaps_eighteen_in_order():

@@ -153,6 +153,7 @@ def _entry_context(
         "live_url": request.path.rstrip("/") + "/live/",
         "live": forms.needs_live(fields, survey=False),
         "file_rows": _file_rows(fields, response, errors),
+        "can_audit": has_capability(request.user, Capability.VIEW_AUDIT, visit.participant.site),
         "file_accept": ",".join(f".{e}" for e in files.ALLOWED),
         "file_limit": files.max_bytes() // 2**20,
     }
