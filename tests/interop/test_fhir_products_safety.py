@@ -93,3 +93,20 @@ def test_shifted_export_moves_procedure_and_event_dates_together(dosed):  # noqa
     event = by_id[f"AdverseEvent/{dosed['serious'].code}"]
     assert event.date == dosed["day_zero"] + dt.timedelta(days=4) + shift
     assert event.date - procedure.performedPeriod.start.date() == dt.timedelta(days=4)
+
+
+@pytest.mark.django_db
+def test_every_resource_of_a_synthetic_site_is_tagged_synthetic(dosed, site_a):  # noqa: F811
+    site_a.is_synthetic = True
+    site_a.save()
+    _text, by_id = _parsed(collect(user=dosed["admin"], protocol=PROTOCOL))
+    assert {key.split("/")[0] for key in by_id} >= {
+        "Patient",
+        "BiologicallyDerivedProduct",
+        "Procedure",
+        "AdverseEvent",
+    }
+    for key, resource in by_id.items():
+        assert [(t.code, t.display) for t in resource.meta.tag] == [
+            ("synthetic", "Synthetic data")
+        ], key

@@ -34,6 +34,7 @@ from neuroregen.safety import choices as sc
 
 SYSTEM = "urn:neuroregen"
 UCUM = "http://unitsofmeasure.org"
+SYNTHETIC = {"system": f"{SYSTEM}:data", "code": "synthetic", "display": "Synthetic data"}
 GENDER = {"M": "male", "F": "female", "U": "unknown"}
 QR_STATUS = {ResponseStatus.COMPLETE: "completed", ResponseStatus.IN_PROGRESS: "in-progress"}
 TERMINOLOGY = "http://terminology.hl7.org/CodeSystem"
@@ -81,10 +82,6 @@ def _patient(dataset: Dataset, participant: Any) -> dict[str, Any]:
         resource["meta"] = {}
         resource["name"] = [{"family": identity.family_name, "given": [identity.given_name]}]
         resource["birthDate"] = _date(dataset.shift(participant, identity.birth_date))
-    if participant.site.is_synthetic:
-        resource.setdefault("meta", {})["tag"] = [
-            {"system": f"{SYSTEM}:data", "code": "synthetic", "display": "Synthetic data"}
-        ]
     return resource
 
 
@@ -377,7 +374,10 @@ def export_bundle(dataset: Dataset) -> Bundle:
 def _export_bundle(dataset: Dataset) -> Bundle:
     entries: list[dict[str, Any]] = []
 
-    def add(resource: dict[str, Any]) -> None:
+    def add(resource: dict[str, Any], participant: Any) -> None:
+        if participant.site.is_synthetic:
+            # Every resource of a demo child says so, not only its Patient.
+            resource.setdefault("meta", {}).setdefault("tag", []).append(SYNTHETIC)
         entries.append(
             {
                 "fullUrl": f"{SYSTEM}:{resource['resourceType']}/{resource['id']}",
@@ -387,26 +387,26 @@ def _export_bundle(dataset: Dataset) -> Bundle:
 
     lots: set[str] = set()  # an allogeneic lot may be given to several children
     for participant in dataset.participants:
-        add(_patient(dataset, participant))
+        add(_patient(dataset, participant), participant)
         for visit in dataset.visits.get(participant.pk, []):
             for response in dataset.responses.get(visit.pk, []):
                 if response.status == ResponseStatus.NOT_DONE:
                     continue
-                add(_questionnaire_response(dataset, participant, visit, response))
+                add(_questionnaire_response(dataset, participant, visit, response), participant)
                 for observation in _score_observations(dataset, participant, response):
-                    add(observation)
+                    add(observation, participant)
         for measurement in dataset.measurements.get(participant.pk, []):
-            add(_biomarker(dataset, participant, measurement))
+            add(_biomarker(dataset, participant, measurement), participant)
         procedures: set[str] = set()
         for administration in dataset.administrations.get(participant.pk, []):
             if administration.lot.code not in lots:
                 lots.add(administration.lot.code)
-                add(_lot_product(participant, administration.lot))
-            add(_container_product(administration))
-            add(_procedure(dataset, participant, administration))
+                add(_lot_product(participant, administration.lot), participant)
+            add(_container_product(administration), participant)
+            add(_procedure(dataset, participant, administration), participant)
             procedures.add(administration.code)
         for event in dataset.adverse_events.get(participant.pk, []):
-            add(_adverse_event(dataset, participant, event, procedures))
+            add(_adverse_event(dataset, participant, event, procedures), participant)
     return Bundle.model_validate({"resourceType": "Bundle", "type": "collection", "entry": entries})
 
 
