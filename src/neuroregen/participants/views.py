@@ -113,12 +113,15 @@ def participant_create(request: AuthenticatedHttpRequest) -> HttpResponse:
 def participant_detail(request: AuthenticatedHttpRequest, study_code: str) -> HttpResponse:
     participant = selectors.participant_get(user=request.user, study_code=study_code)
     site = participant.site
+    identity = selectors.identity_get(user=request.user, participant=participant)
+    if identity is not None:
+        participant.identity = identity  # read once: the assent rule below needs it too
     return render(
         request,
         "participants/detail.html",
         {
             "p": participant,
-            "identity": selectors.identity_get(user=request.user, participant=participant),
+            "identity": identity,
             "consents": participant.consents.select_related("document", "recorded_by"),
             "withdrawals": participant.withdrawals.select_related("recorded_by"),
             "comorbidities": participant.comorbidities.all(),
