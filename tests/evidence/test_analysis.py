@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 
 import numpy as np
+import pandas as pd
 import pytest
 
 from neuroregen.evidence import analysis as an
@@ -181,3 +182,61 @@ def test_child_reliable_change_per_follow_up(frames) -> None:
     no_sd = an.analyse_child(frames, code, {})
     assert next(m for m in no_sd.measures if m.measure == "atec.atec_total").verdicts is None
     assert np.all(atec.series["study_day"].diff().dropna() >= 0)
+
+
+def _durations_one_child_at_a_time(status):
+    """The definition, child by child: first response to first later non-response."""
+    records = []
+    for code, rows in status.dropna(subset=["responder"]).groupby("study_code", sort=False):
+        flags, days = rows["responder"].to_numpy(), rows["study_day"].to_numpy(float)
+        hits = np.flatnonzero(flags == 1.0)
+        if hits.size == 0:
+            continue
+        lost = np.flatnonzero(flags[hits[0]:] == 0.0)
+        end, event = (days[hits[0] + lost[0]], 1) if lost.size else (days[-1], 0)
+        records.append((code, (end - days[hits[0]]) / an.DAYS_PER_MONTH, event))
+    return records
+
+
+def test_response_durations_follow_the_definition_for_every_child(frames) -> None:
+    status = an.responder_status(frames.outcomes, "cgi_i_2", "atec.atec_total")
+    rng = np.random.default_rng(3)
+    status.loc[rng.random(len(status)) < 0.1, "responder"] = np.nan  # unscored visits
+    got = an.response_durations(status)
+    expected = _durations_one_child_at_a_time(status)
+    assert len(got) == len(expected) > 20
+    assert list(got["study_code"]) == [r[0] for r in expected]
+    np.testing.assert_allclose(got["months"], [r[1] for r in expected], rtol=0, atol=1e-12)
+    assert list(got["event"]) == [r[2] for r in expected]
+    assert {0, 1} <= set(got["event"])
+    # a child who responds, loses it and responds again: the first loss ends the response
+    one = pd.DataFrame({"study_code": ["X"] * 4, "study_day": [30.0, 91.0, 182.0, 365.0],
+                        "responder": [0.0, 1.0, 0.0, 1.0]})
+    row = an.response_durations(one).iloc[0]
+    assert (row["months"], row["event"]) == ((182.0 - 91.0) / an.DAYS_PER_MONTH, 1)
+    assert an.response_durations(one.assign(responder=0.0)).empty
+
+
+def test_small_lots_are_pooled_and_said_so(frames) -> None:
+    import dataclasses
+
+    people = frames.participants.copy()
+    codes = people["study_code"]
+    # the first 40 children each get a lot of their own (autologous products)
+    own = codes.iloc[:40]
+    people.loc[own.index, "lot"] = [f"AUTO-{i}" for i in range(40)]
+    outcomes = frames.outcomes.copy()
+    lot_of = dict(zip(codes, people["lot"], strict=True))
+    outcomes["lot"] = outcomes["study_code"].map(lot_of)
+    ev = an.analyse_program(dataclasses.replace(frames, participants=people, outcomes=outcomes),
+                            include_models=False)
+    lots = {p.level: p for p in ev.products if p.variable == "lot"}
+    assert an.SMALL_LOTS in lots
+    assert not any(level.startswith("AUTO-") for level in lots)
+    assert lots[an.SMALL_LOTS].any_ae.n == 40
+    big = people.loc[~people.index.isin(own.index), "lot"].value_counts()
+    assert {lv: p.any_ae.n for lv, p in lots.items() if lv != an.SMALL_LOTS} == big.to_dict()
+    assert any("40 lots with fewer than 5 participants each (40 participants)" in n
+               for n in ev.notes)
+    by_lot = next(s for s in ev.subgroups if s.variable == "lot")
+    assert an.SMALL_LOTS in {e.details["level"] for e in by_lot.subgroups}

@@ -80,6 +80,10 @@ SUBGROUP_VARIABLES: tuple[tuple[str, str], ...] = (
     ("dose_band", "dose band"),
     ("route", "route"),
 )
+#: Lots with fewer participants are pooled into one level (``SMALL_LOTS``) for the lot
+#: subgroups and the table by lot.
+LOT_MIN_PARTICIPANTS = 5
+SMALL_LOTS = "other lots (each < 5 participants)"
 #: Random slopes are tried up to this many participants; beyond, the random-intercept model is
 #: fitted directly (the page says which model was used).
 RANDOM_SLOPE_MAX_PARTICIPANTS = 400
@@ -302,10 +306,12 @@ def measures(outcomes: pd.DataFrame) -> list[MeasureMeta]:
 
 def phase_values(outcomes: pd.DataFrame, measure: str, phase: str) -> pd.DataFrame:
     """One row per child: baseline and the last value of ``measure`` in ``phase``."""
-    rows = outcomes[(outcomes["measure"] == measure) & (outcomes["phase"] == phase)
-                    & outcomes["value"].notna()]
-    rows = rows.sort_values("study_day").groupby("study_code", sort=False).tail(1)
-    return rows[["study_code", "baseline_value", "value", "age_months", "study_day"]]
+    keep = ((outcomes["measure"] == measure) & (outcomes["phase"] == phase)
+            & outcomes["value"].notna())
+    # only the five columns are carried through the sort (the frame has about thirty)
+    rows = outcomes.loc[keep, ["study_code", "baseline_value", "value", "age_months",
+                               "study_day"]]
+    return rows.sort_values("study_day").groupby("study_code", sort=False).tail(1)
 
 
 def _benchmark_for(meta: MeasureMeta) -> Benchmark | None:
@@ -397,8 +403,9 @@ def _cgi_row(arm: str, phase: str, data: pd.DataFrame, key: str, synthetic: bool
 
 def _trajectory(arm: str, meta: MeasureMeta, outcomes: pd.DataFrame, synthetic: bool,
                 confidence: float) -> Trajectory:
-    rows = outcomes[(outcomes["measure"] == meta.measure) & outcomes["phase"].isin(MODEL_PHASES)
-                    & outcomes["value"].notna()]
+    keep = ((outcomes["measure"] == meta.measure) & outcomes["phase"].isin(MODEL_PHASES)
+            & outcomes["value"].notna())
+    rows = outcomes.loc[keep, ["study_code", "phase", "value", "study_day"]]
     phases = [p for p in MODEL_PHASES if (rows["phase"] == p).any()]
     data = rows.assign(months=rows["study_day"] / DAYS_PER_MONTH)
     n = data["study_code"].nunique()
@@ -463,23 +470,40 @@ def responder_status(outcomes: pd.DataFrame, key: str, primary: str) -> pd.DataF
 
 
 def response_durations(status: pd.DataFrame) -> pd.DataFrame:
-    """Time (months) from first response to loss of response, or to the last visit (censored)."""
-    records: list[dict[str, Any]] = []
-    for code, rows in status.dropna(subset=["responder"]).groupby("study_code", sort=False):
-        flags = rows["responder"].to_numpy()
-        days = rows["study_day"].to_numpy(float)
-        hits = np.flatnonzero(flags == 1.0)
-        if hits.size == 0:
-            continue
-        start = hits[0]
-        lost = np.flatnonzero(flags[start:] == 0.0)
-        if lost.size:
-            end, event = days[start + lost[0]], 1
-        else:
-            end, event = days[-1], 0
-        records.append({"study_code": code, "months": (end - days[start]) / DAYS_PER_MONTH,
-                        "event": event})
-    return pd.DataFrame(records, columns=["study_code", "months", "event"])
+    """Time (months) from first response to loss of response, or to the last visit (censored).
+
+    ``status`` is ordered by child and study day (``responder_status``); children come out in
+    their order of first appearance. Vectorised over children: a loop over ten thousand
+    children's groups took tens of seconds.
+    """
+    rows = status.dropna(subset=["responder"])
+    columns = ["study_code", "months", "event"]
+    if rows.empty:
+        return pd.DataFrame(columns=columns)
+    child, codes = pd.factorize(rows["study_code"])
+    flags = rows["responder"].to_numpy(float)
+    days = rows["study_day"].to_numpy(float)
+    pos = np.arange(len(rows))
+    none = len(rows)  # "no such visit" sentinel, larger than every position
+
+    def first(mask: np.ndarray) -> np.ndarray:
+        out = np.full(len(codes), none)
+        np.minimum.at(out, child[mask], pos[mask])
+        return out
+
+    start = first(flags == 1.0)
+    lost = first((flags == 0.0) & (pos > start[child]))
+    last = np.zeros(len(codes), dtype=int)
+    np.maximum.at(last, child, pos)
+    responded = start < none
+    start, lost, last = start[responded], lost[responded], last[responded]
+    event = lost < none
+    end = np.where(event, days[np.where(event, lost, 0)], days[last])
+    return pd.DataFrame({
+        "study_code": np.asarray(codes, dtype=object)[responded],
+        "months": (end - days[start]) / DAYS_PER_MONTH,
+        "event": event.astype(int),
+    }, columns=columns)
 
 
 def _per_child_outcome(outcomes: pd.DataFrame, primary: str, phase: str) -> pd.DataFrame:
@@ -499,7 +523,21 @@ def _subgroup_frame(participants: pd.DataFrame) -> pd.DataFrame:
     frame["comorbidity_group"] = np.where(count == 0, "none",
                                           np.where(count > 1, "several", first))
     del names
+    # Autologous products make a lot per child: thousands of one-child lots give a table
+    # nobody can read and estimates that are all interval. Small lots are pooled, and said so.
+    size = frame.groupby("lot", dropna=True)["study_code"].transform("nunique")
+    frame["lot"] = frame["lot"].where(size.isna() | (size >= LOT_MIN_PARTICIPANTS), SMALL_LOTS)
     return frame
+
+
+def _pooled_lots_note(participants: pd.DataFrame) -> str | None:
+    size = participants.groupby("lot", dropna=True)["study_code"].nunique()
+    small = size[size < LOT_MIN_PARTICIPANTS]
+    if small.empty:
+        return None
+    return (f"{len(small)} lots with fewer than {LOT_MIN_PARTICIPANTS} participants each "
+            f"({int(small.sum())} participants) are pooled as “{SMALL_LOTS}” in the lot "
+            "subgroups and in the table by lot")
 
 
 def analyse_program(
@@ -537,25 +575,34 @@ def analyse_program(
                          n_participants=int(participants["study_code"].nunique()),
                          lloq_handling=LLOQ_HANDLING[lloq_handling], notes=list(frames.notes))
     present = [p for p in FOLLOW_UP_PHASES if (outcomes["phase"] == p).any()]
+    # each measure's rows once, in frame order (filters below then touch only those rows and
+    # give the same rows in the same order as filtering the whole frame)
+    split = dict(tuple(outcomes.groupby("measure", sort=False))) if len(outcomes) else {}
+
+    def of(measure: str) -> pd.DataFrame:
+        return split.get(measure, outcomes.iloc[0:0])
+
     for meta in scored:
         for phase in present:
-            data = phase_values(outcomes, meta.measure, phase)
+            data = phase_values(of(meta.measure), meta.measure, phase)
             if data.empty:
                 continue
             ev.rows.append(_score_row(label, meta, phase, data, definition_key, synthetic,
                                       confidence))
         if include_models:
-            ev.trajectories.append(_trajectory(label, meta, outcomes, synthetic, confidence))
+            ev.trajectories.append(_trajectory(label, meta, of(meta.measure), synthetic,
+                                               confidence))
     if choice.uses_cgi:
         for phase in present:
-            data = phase_values(outcomes, CGI_I_MEASURE, phase)
+            data = phase_values(of(CGI_I_MEASURE), CGI_I_MEASURE, phase)
             if not data.empty:
                 ev.rows.append(_cgi_row(label, phase, data, definition_key, synthetic,
                                         confidence))
     ev.biomarkers = _biomarkers(label, bio, lloq_handling, synthetic, confidence)
 
     # durability of response on the chosen definition
-    status = responder_status(outcomes, definition_key, primary) if primary_meta or \
+    status_of = of(CGI_I_MEASURE if choice.uses_cgi else primary)
+    status = responder_status(status_of, definition_key, primary) if primary_meta or \
         choice.uses_cgi else pd.DataFrame()
     durations = response_durations(status) if not status.empty else pd.DataFrame()
     if len(durations):
@@ -571,8 +618,11 @@ def analyse_program(
     # subgroups: change in the primary measure at the latest phase with data
     last_phase = next((p for p in reversed(present)), None)
     sub_frame = _subgroup_frame(participants)
+    pooled = _pooled_lots_note(participants)
+    if pooled:
+        ev.notes.append(pooled)
     if last_phase and primary != CGI_I_MEASURE and primary_meta is not None:
-        change = _per_child_outcome(outcomes, primary, last_phase)
+        change = _per_child_outcome(of(primary), primary, last_phase)
         merged = change.merge(sub_frame, on="study_code", suffixes=("", "_p"))
         ev.subgroup_measure = f"change in {primary_meta.label} ({last_phase} − baseline)"
         ctx = _context(primary_meta.caregiver_rated, synthetic)
@@ -585,7 +635,8 @@ def analyse_program(
             if res is not None:
                 ev.subgroups.append(res)
         ev.products = _products(merged, sub_frame, aes, ev.subgroup_measure, ctx, confidence)
-    ev.claims, ev.claim_notes = _claims(outcomes, definition_key, primary, primary_meta,
+    ev.claims, ev.claim_notes = _claims(of(CGI_I_MEASURE if choice.uses_cgi else primary),
+                                        definition_key, primary, primary_meta,
                                         synthetic, confidence)
     return ev
 
