@@ -13,6 +13,10 @@ LISTS = (
     "/api/safety/clocks",
     "/api/products/lots",
     "/api/products/administrations",
+    "/api/participants/",
+    "/api/visits/",
+    "/api/responses",
+    "/api/measurements/",
 )
 
 

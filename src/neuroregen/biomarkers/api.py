@@ -5,8 +5,9 @@ from decimal import Decimal
 from typing import Any
 
 from ninja import Query, Router, Schema, Status
-from ninja.pagination import LimitOffsetPagination, paginate
+from ninja.pagination import paginate
 
+from neuroregen.api.pagination import BoundedPagination
 from neuroregen.api.schemas import READ_ERRORS, WRITE_ERRORS
 from neuroregen.biomarkers import selectors, services
 from neuroregen.core.http import AuthenticatedHttpRequest
@@ -65,7 +66,7 @@ class MeasurementIn(Schema):
 
 
 @router.get("/", response={200: list[MeasurementOut], **READ_ERRORS})
-@paginate(LimitOffsetPagination)
+@paginate(BoundedPagination)
 def list_measurements(request: AuthenticatedHttpRequest, filters: Query[MeasurementFilters]) -> Any:
     return selectors.measurement_list(
         user=request.user, analyte=filters.analyte, site=filters.site, study_code=filters.study_code

@@ -4,8 +4,9 @@ import datetime as dt
 from typing import Any
 
 from ninja import Query, Router, Schema
-from ninja.pagination import LimitOffsetPagination, paginate
+from ninja.pagination import paginate
 
+from neuroregen.api.pagination import BoundedPagination
 from neuroregen.api.schemas import READ_ERRORS, WRITE_ERRORS
 from neuroregen.core.http import AuthenticatedHttpRequest
 from neuroregen.instruments import selectors, services
@@ -73,7 +74,7 @@ def list_instruments(request: AuthenticatedHttpRequest) -> Any:
 
 
 @router.get("/responses", response={200: list[ResponseOut], **READ_ERRORS})
-@paginate(LimitOffsetPagination)
+@paginate(BoundedPagination)
 def list_responses(request: AuthenticatedHttpRequest, filters: Query[ResponseFilters]) -> Any:
     qs = (
         Response.objects.for_user(request.user)

@@ -5,8 +5,9 @@ from decimal import Decimal
 from typing import Any
 
 from ninja import Query, Router, Schema, Status
-from ninja.pagination import LimitOffsetPagination, paginate
+from ninja.pagination import paginate
 
+from neuroregen.api.pagination import BoundedPagination
 from neuroregen.api.schemas import READ_ERRORS, WRITE_ERRORS
 from neuroregen.core.http import AuthenticatedHttpRequest
 from neuroregen.participants import selectors, services
@@ -116,7 +117,7 @@ class WithdrawalIn(Schema):
 
 
 @router.get("/", response={200: list[ParticipantOut], **READ_ERRORS})
-@paginate(LimitOffsetPagination)
+@paginate(BoundedPagination)
 def list_participants(request: AuthenticatedHttpRequest, filters: Query[ParticipantFilters]) -> Any:
     return selectors.participant_list(
         user=request.user,

@@ -224,11 +224,11 @@ class QCSpecItem(AuditedModel):
         return str(_("pass"))
 
 
-def _plain(limit: Decimal | None) -> str:
-    """A limit without the stored trailing zeros (70.000000 → 70, 0.500000 → 0.5)."""
-    if limit is None:
+def _plain(number: Decimal | None) -> str:
+    """A limit or result without the stored trailing zeros (70.000000 → 70, 0.500000 → 0.5)."""
+    if number is None:
         return ""
-    text = f"{limit:f}"
+    text = f"{number:f}"
     return text.rstrip("0").rstrip(".") if "." in text else text
 
 
@@ -391,7 +391,7 @@ class QCResult(AppendOnlyModel):
         if self.item.criterion == c.CriterionKind.PASS_FAIL:
             return str(_("pass") if self.passed else _("fail"))
         unit = f" {self.item.unit}" if self.item.unit else ""
-        return f"{self.value:g}{unit}"
+        return f"{_plain(self.value)}{unit}"
 
 
 class Deviation(AuditedModel):

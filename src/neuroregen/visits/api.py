@@ -4,8 +4,9 @@ import datetime as dt
 from typing import Any
 
 from ninja import Query, Router, Schema
-from ninja.pagination import LimitOffsetPagination, paginate
+from ninja.pagination import paginate
 
+from neuroregen.api.pagination import BoundedPagination
 from neuroregen.api.schemas import READ_ERRORS, WRITE_ERRORS
 from neuroregen.core.http import AuthenticatedHttpRequest
 from neuroregen.visits import selectors, services
@@ -56,7 +57,7 @@ class DoneIn(Schema):
 
 
 @router.get("/", response={200: list[VisitOut], **READ_ERRORS})
-@paginate(LimitOffsetPagination)
+@paginate(BoundedPagination)
 def list_visits(request: AuthenticatedHttpRequest, filters: Query[VisitFilters]) -> Any:
     qs = (
         Visit.objects.for_user(request.user)
