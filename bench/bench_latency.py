@@ -230,6 +230,8 @@ def run(participants: int, seconds: int, server: str, reuse: bool, workers: int 
     )
     try:
         _wait(port)
+        # each worker's first participant page loads templates and catalogues: not measured
+        _locust("participant", port, 10, env, workdir / "warmup", 0.0)
         runs = {}
         for think in (THINK, 0.0):
             runs[think] = (
