@@ -291,8 +291,8 @@ def _resolve(
 
 def _same(response: Response, item: Planned) -> bool:
     fields = list(item.instrument.fields.all())
-    stored, codes, _errors = entry.clean_answers(fields, item.answers, item.missing)
-    answers = entry.compute_calcs(fields, stored, codes)
+    codes = item.codes  # cleaned when planned
+    answers = entry.compute_calcs(fields, item.stored, codes)
     if answers != response.answers or codes != response.missing:
         return False
     if item.complete:
@@ -586,4 +586,3 @@ def redcap_import(
         source_name=source_name,
         progress=progress,
     )
-
