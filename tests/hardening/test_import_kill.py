@@ -43,7 +43,8 @@ from neuroregen.interop.records import event_name, form_columns
 from tests.helpers import make_user
 from tests.instruments.builders import active_protocol, participant_with_visits
 
-pytestmark = [pytest.mark.slow, pytest.mark.django_db(transaction=True)]
+# serialized_rollback: later tests get the migrated rows (content types, built-ins) back.
+pytestmark = [pytest.mark.slow, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
 
 PROTOCOL = "NR-CELL-01"
 # 4 children × 19 scheduled ATEC/CGI-I forms: each update takes tens of milliseconds, so the
