@@ -29,26 +29,38 @@ CGI = {"D7": 3, "M3": 2, "M6": 2}
 
 
 def _staff(site: Any, role: Role) -> User:
-    return (User.objects.filter(memberships__site=site, memberships__role=role).first()
-            or make_user(role, site))
+    return User.objects.filter(memberships__site=site, memberships__role=role).first() or make_user(
+        role, site
+    )
 
 
-def child(coordinator: Any, site: Any, *, shift: int = 0, light: bool = False,
-          **kwargs: Any) -> Any:
+def child(
+    coordinator: Any, site: Any, *, shift: int = 0, light: bool = False, **kwargs: Any
+) -> Any:
     """An assigned child with scores at BL, D7, M3, M6 (CARS-2 falls by ``7 + shift``).
 
     ``light`` enters CARS-2 at BL and M6 only and no lab values (for page-access tests).
     """
     protocol = active_protocol()
     participant = enrolled(coordinator, site, **kwargs)
-    ps.anthropometry_record(user=coordinator, participant=participant,
-                            measured_on=timezone.localdate(), weight_kg=Decimal("20.5"))
+    ps.anthropometry_record(
+        user=coordinator,
+        participant=participant,
+        measured_on=timezone.localdate(),
+        weight_kg=Decimal("20.5"),
+    )
     assignment = protocol_services.assignment_recommend(
-        user=coordinator, participant=participant, protocol=protocol,
-        facts={"coagulopathy": False, "prior_cell_therapy": False})
+        user=coordinator,
+        participant=participant,
+        protocol=protocol,
+        facts={"coagulopathy": False, "prior_cell_therapy": False},
+    )
     protocol_services.assignment_confirm(
-        user=_staff(site, Role.INVESTIGATOR), assignment=assignment, password=PASSWORD,
-        planned_day_zero=timezone.localdate() - dt.timedelta(days=DAY_ZERO_AGO))
+        user=_staff(site, Role.INVESTIGATOR),
+        assignment=assignment,
+        password=PASSWORD,
+        planned_day_zero=timezone.localdate() - dt.timedelta(days=DAY_ZERO_AGO),
+    )
     visits = {v.code: v for v in Visit.objects.filter(participant=participant)}
     for code, value in CARS.items():
         if light and code not in ("BL", "M6"):
@@ -64,20 +76,36 @@ def child(coordinator: Any, site: Any, *, shift: int = 0, light: bool = False,
     for code, value in (("BL", "4.0"), ("D7", "0.2")):
         on = visits[code].target_date
         bio_services.measurement_record(
-            user=lab, participant=participant, visit=visits[code],
-            data={"analyte": "il6", "value": value, "unit": "pg/mL", "matrix": "serum",
-                  "collected_at": dt.datetime.combine(on, dt.time(9), tzinfo=dt.UTC),
-                  "assay": "ELISA", "lloq": "0.5", "uloq": "200"})
+            user=lab,
+            participant=participant,
+            visit=visits[code],
+            data={
+                "analyte": "il6",
+                "value": value,
+                "unit": "pg/mL",
+                "matrix": "serum",
+                "collected_at": dt.datetime.combine(on, dt.time(9), tzinfo=dt.UTC),
+                "assay": "ELISA",
+                "lloq": "0.5",
+                "uloq": "200",
+            },
+        )
     return participant
 
 
 def _enter(user: Any, visit: Visit, instrument: str, answers: dict[str, Any]) -> None:
     respondent = "clinician"
-    response = instrument_services.response_start(user=user, visit=visit, instrument=instrument,
-                                                  respondent=respondent)
+    response = instrument_services.response_start(
+        user=user, visit=visit, instrument=instrument, respondent=respondent
+    )
     instrument_services.response_save(
-        user=user, response=response, answers={k: str(v) for k, v in answers.items()},
-        complete=True, answered_on=visit.target_date, expected_version=None)
+        user=user,
+        response=response,
+        answers={k: str(v) for k, v in answers.items()},
+        complete=True,
+        answered_on=visit.target_date,
+        expected_version=None,
+    )
 
 
 def adverse_event(user: Any, participant: Any) -> Any:

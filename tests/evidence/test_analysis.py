@@ -52,7 +52,10 @@ def test_page_numbers_equal_the_stats_package_on_the_same_rows(frames, ev) -> No
     g = hedges_g_av(data["baseline_value"], data["value"], direction=Direction.HIGHER_IS_WORSE)
     row = _row(ev, "atec.atec_total", "mid")
     assert (row.change.estimate, row.change.ci_low, row.change.ci_high) == (
-        ref.estimate, ref.ci_low, ref.ci_high)
+        ref.estimate,
+        ref.ci_low,
+        ref.ci_high,
+    )
     assert row.effect.estimate == g.estimate
     cgi = an.phase_values(sub, an.CGI_I_MEASURE, "late")
     rate = responder_rate(ResponderDefinition.cgi_i(2), cgi_i=cgi["value"])
@@ -79,8 +82,7 @@ def test_responder_rate_stated_with_its_definition_and_benchmark(ev) -> None:
 
 
 def test_score_based_definition_fills_each_measure(frames) -> None:
-    ev = an.analyse_program(frames, arm="msc-iv", definition_key="reliable",
-                            include_models=False)
+    ev = an.analyse_program(frames, arm="msc-iv", definition_key="reliable", include_models=False)
     row = _row(ev, "atec.atec_total", "late")
     assert "Jacobson–Truax" in row.responder.details["definition"]
     counts = row.reliable.counts()
@@ -108,8 +110,7 @@ def test_lloq_rule_changes_the_answer_and_is_a_choice(frames) -> None:
     # LLOQ/2 pushes the early values below their true level, so the fall looks larger than
     # the planted ratio; LLOQ/√2 substitutes higher values and lands nearer to it.
     def ratio(handling):
-        ev = an.analyse_program(frames, arm="msc-iv", lloq_handling=handling,
-                                include_models=False)
+        ev = an.analyse_program(frames, arm="msc-iv", lloq_handling=handling, include_models=False)
         return next(b for b in ev.biomarkers if b.phase == "early").ratio_to_baseline.estimate
 
     half, root2 = ratio("half_lloq"), ratio("lloq_sqrt2")
@@ -121,8 +122,14 @@ def test_durability_and_subgroups(ev) -> None:
     assert ev.durability is not None
     assert ev.durability.response_definition == ev.definition_text
     variables = {s.variable for s in ev.subgroups}
-    assert {"age band", "DSM-5 severity", "genetic syndrome", "comorbidity", "lot",
-            "dose band"} <= variables
+    assert {
+        "age band",
+        "DSM-5 severity",
+        "genetic syndrome",
+        "comorbidity",
+        "lot",
+        "dose band",
+    } <= variables
     for s in ev.subgroups:
         assert MULTIPLICITY in s.caveats
 
@@ -192,7 +199,7 @@ def _durations_one_child_at_a_time(status):
         hits = np.flatnonzero(flags == 1.0)
         if hits.size == 0:
             continue
-        lost = np.flatnonzero(flags[hits[0]:] == 0.0)
+        lost = np.flatnonzero(flags[hits[0] :] == 0.0)
         end, event = (days[hits[0] + lost[0]], 1) if lost.size else (days[-1], 0)
         records.append((code, (end - days[hits[0]]) / an.DAYS_PER_MONTH, event))
     return records
@@ -210,8 +217,13 @@ def test_response_durations_follow_the_definition_for_every_child(frames) -> Non
     assert list(got["event"]) == [r[2] for r in expected]
     assert {0, 1} <= set(got["event"])
     # a child who responds, loses it and responds again: the first loss ends the response
-    one = pd.DataFrame({"study_code": ["X"] * 4, "study_day": [30.0, 91.0, 182.0, 365.0],
-                        "responder": [0.0, 1.0, 0.0, 1.0]})
+    one = pd.DataFrame(
+        {
+            "study_code": ["X"] * 4,
+            "study_day": [30.0, 91.0, 182.0, 365.0],
+            "responder": [0.0, 1.0, 0.0, 1.0],
+        }
+    )
     row = an.response_durations(one).iloc[0]
     assert (row["months"], row["event"]) == ((182.0 - 91.0) / an.DAYS_PER_MONTH, 1)
     assert an.response_durations(one.assign(responder=0.0)).empty
@@ -228,15 +240,17 @@ def test_small_lots_are_pooled_and_said_so(frames) -> None:
     outcomes = frames.outcomes.copy()
     lot_of = dict(zip(codes, people["lot"], strict=True))
     outcomes["lot"] = outcomes["study_code"].map(lot_of)
-    ev = an.analyse_program(dataclasses.replace(frames, participants=people, outcomes=outcomes),
-                            include_models=False)
+    ev = an.analyse_program(
+        dataclasses.replace(frames, participants=people, outcomes=outcomes), include_models=False
+    )
     lots = {p.level: p for p in ev.products if p.variable == "lot"}
     assert an.SMALL_LOTS in lots
     assert not any(level.startswith("AUTO-") for level in lots)
     assert lots[an.SMALL_LOTS].any_ae.n == 40
     big = people.loc[~people.index.isin(own.index), "lot"].value_counts()
     assert {lv: p.any_ae.n for lv, p in lots.items() if lv != an.SMALL_LOTS} == big.to_dict()
-    assert any("40 lots with fewer than 5 participants each (40 participants)" in n
-               for n in ev.notes)
+    assert any(
+        "40 lots with fewer than 5 participants each (40 participants)" in n for n in ev.notes
+    )
     by_lot = next(s for s in ev.subgroups if s.variable == "lot")
     assert an.SMALL_LOTS in {e.details["level"] for e in by_lot.subgroups}

@@ -105,3 +105,21 @@ def test_cache_can_be_switched_off(world, monitor, counted, settings) -> None:
     client.get(_url(world))
     client.get(_url(world))
     assert counted["analyses"] == 2
+
+
+@pytest.mark.django_db
+def test_child_page_reuses_the_protocol_frames(world, monitor, coordinator_a, counted) -> None:
+    client = client_for(monitor)
+    code = world["own"][0].study_code
+    url = reverse("evidence_child", args=[code])
+    first = client.get(url)
+    assert first.status_code == 200
+    calls = counted["frames"]
+    assert calls >= 1
+    again = client.get(url)
+    assert counted["frames"] == calls
+    assert again.context["child"].study_code == code
+    # a child of another site stays out of reach for a coordinator, cached or not
+    other = reverse("evidence_child", args=[world["other"].study_code])
+    assert client.get(other).status_code == 200
+    assert client_for(coordinator_a).get(other).status_code == 404

@@ -25,23 +25,32 @@ def test_synthetic_frames_are_reproducible() -> None:
 
 
 def test_baseline_is_the_last_baseline_value_of_each_measure() -> None:
-    df = pd.DataFrame({
-        "study_code": ["A"] * 4, "measure": ["m"] * 4,
-        "phase": ["baseline", "baseline", "early", "late"],
-        "study_day": [-20.0, -5.0, 7.0, 200.0], "value": [50.0, 48.0, 45.0, 40.0],
-    })
+    df = pd.DataFrame(
+        {
+            "study_code": ["A"] * 4,
+            "measure": ["m"] * 4,
+            "phase": ["baseline", "baseline", "early", "late"],
+            "study_day": [-20.0, -5.0, 7.0, 200.0],
+            "value": [50.0, 48.0, 45.0, 40.0],
+        }
+    )
     assert fr.attach_baseline(df)["baseline_value"].tolist() == [48.0] * 4
 
 
 def test_validator_lists_every_problem() -> None:
     f = fr.synthetic_frames(10)
     bad = f.outcomes.drop(columns=["measure_label"]).assign(
-        phase="week-3", direction="up", value="high")
+        phase="week-3", direction="up", value="high"
+    )
     with pytest.raises(fr.FrameSchemaError) as info:
         fr.validate_frame(bad, fr.OUTCOME_COLUMNS)
     text = str(info.value)
-    for expected in ("missing columns ['measure_label']", "unknown phases ['week-3']",
-                     "unknown directions ['up']", "'value' is not of kind float"):
+    for expected in (
+        "missing columns ['measure_label']",
+        "unknown phases ['week-3']",
+        "unknown directions ['up']",
+        "'value' is not of kind float",
+    ):
         assert expected in text
 
 
@@ -54,7 +63,13 @@ def test_below_lloq_needs_an_lloq() -> None:
 
 def test_bands() -> None:
     assert [fr.age_band(m) for m in (30, 60, 100, 200, None)] == [
-        "2–4 y", "5–7 y", "8–12 y", "13–18 y", None]
-    bands = fr.dose_bands(pd.Series([1.0, 2.0, 3.0, 10.0, 20.0, 30.0]),
-                          pd.Series(["a", "a", "a", "b", "b", "b"]))
+        "2–4 y",
+        "5–7 y",
+        "8–12 y",
+        "13–18 y",
+        None,
+    ]
+    bands = fr.dose_bands(
+        pd.Series([1.0, 2.0, 3.0, 10.0, 20.0, 30.0]), pd.Series(["a", "a", "a", "b", "b", "b"])
+    )
     assert bands.tolist() == ["low", "middle", "high"] * 2

@@ -24,9 +24,11 @@ def _text(spec) -> str:
 
 def test_effect_plots_draw_intervals_and_watermark(ev_and_frames) -> None:
     ev, _ = ev_and_frames
-    specs = [plots.trajectory_chart(ev.trajectories[0], True),
-             plots.forest_chart(ev.subgroups[0], True),
-             plots.durability_chart(ev.durability, True)]
+    specs = [
+        plots.trajectory_chart(ev.trajectories[0], True),
+        plots.forest_chart(ev.subgroups[0], True),
+        plots.durability_chart(ev.durability, True),
+    ]
     for spec in specs:
         text = _text(spec)
         assert '"y2"' in text or '"x2"' in text  # the interval is an encoded range
@@ -40,10 +42,13 @@ def test_svg_renders_offline_with_dejavu(ev_and_frames) -> None:
     svg = plots.to_svg(plots.forest_chart(ev.subgroups[0], True))
     assert svg.startswith("<svg")
     assert "DejaVu Sans" in svg
-    child = an.analyse_child(f, f.participants["study_code"].iloc[0],
-                             an.reference_sds(f.outcomes))
-    spans = pd.DataFrame([{"phase": "baseline", "start": -30.0, "end": 0.0},
-                          {"phase": "late", "start": 150.0, "end": 400.0}])
+    child = an.analyse_child(f, f.participants["study_code"].iloc[0], an.reference_sds(f.outcomes))
+    spans = pd.DataFrame(
+        [
+            {"phase": "baseline", "start": -30.0, "end": 0.0},
+            {"phase": "late", "start": 150.0, "end": 400.0},
+        ]
+    )
     spec = plots.child_timeline_chart(child, spans)
     assert "Biomarkers (below-LLOQ values drawn at the LLOQ)" in _text(spec)
     assert plots.to_svg(spec).startswith("<svg")

@@ -61,8 +61,13 @@ def test_family_frames_hold_only_own_child(registry, site_a) -> None:
 @pytest.mark.django_db
 def test_withdrawn_data_are_excluded(registry, coordinator_a, monitor) -> None:
     gone = registry["a"][1]
-    ps.consent_withdraw(user=coordinator_a, participant=gone, scope="withdraw_data",
-                        effective_on=timezone.localdate(), reason="family request")
+    ps.consent_withdraw(
+        user=coordinator_a,
+        participant=gone,
+        scope="withdraw_data",
+        effective_on=timezone.localdate(),
+        reason="family request",
+    )
     f = selectors.evidence_frames(user=monitor)
     assert gone.study_code not in set(f.participants["study_code"])
     assert gone.study_code not in set(f.outcomes["study_code"])

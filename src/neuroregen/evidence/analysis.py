@@ -108,15 +108,31 @@ def _reliable(label: str, d: Direction, r: float | None, prov: bool) -> Responde
 RESPONDER_CHOICES: dict[str, ResponderChoice] = {
     c.key: c
     for c in (
-        ResponderChoice("cgi_i_2", "CGI-I ≤ 2 (much or very much improved)", True,
-                        lambda *_: ResponderDefinition.cgi_i(2)),
-        ResponderChoice("cgi_i_3", "CGI-I ≤ 3 (at least minimally improved)", True,
-                        lambda *_: ResponderDefinition.cgi_i(3)),
-        ResponderChoice("pct25", "≥ 25 % improvement from baseline", False,
-                        lambda lab, d, r, p: ResponderDefinition.percent_improvement(lab, d)),
+        ResponderChoice(
+            "cgi_i_2",
+            "CGI-I ≤ 2 (much or very much improved)",
+            True,
+            lambda *_: ResponderDefinition.cgi_i(2),
+        ),
+        ResponderChoice(
+            "cgi_i_3",
+            "CGI-I ≤ 3 (at least minimally improved)",
+            True,
+            lambda *_: ResponderDefinition.cgi_i(3),
+        ),
+        ResponderChoice(
+            "pct25",
+            "≥ 25 % improvement from baseline",
+            False,
+            lambda lab, d, r, p: ResponderDefinition.percent_improvement(lab, d),
+        ),
         ResponderChoice("reliable", "reliable improvement (Jacobson–Truax)", False, _reliable),
-        ResponderChoice("any", "any improvement", False,
-                        lambda lab, d, r, p: ResponderDefinition.any_improvement(lab, d)),
+        ResponderChoice(
+            "any",
+            "any improvement",
+            False,
+            lambda lab, d, r, p: ResponderDefinition.any_improvement(lab, d),
+        ),
     )
 }
 DEFAULT_RESPONDER = "cgi_i_2"
@@ -165,8 +181,17 @@ class PhaseRow:
     notes: tuple[str, ...] = ()
 
     def estimates(self) -> list[Estimate]:
-        return [e for e in (self.change, self.effect, self.vs_benchmark, self.responder,
-                            self.responder_vs_benchmark) if e is not None]
+        return [
+            e
+            for e in (
+                self.change,
+                self.effect,
+                self.vs_benchmark,
+                self.responder,
+                self.responder_vs_benchmark,
+            )
+            if e is not None
+        ]
 
 
 @dataclass(frozen=True)
@@ -258,8 +283,13 @@ class ProgramEvidence:
                 if r.reliable is not None
             ],
             "subgroup_tests": [
-                {"variable": s.variable, "test": s.test_name, "statistic": _num(s.statistic),
-                 "p_value": _num(s.p_value), "caveats": list(s.caveats)}
+                {
+                    "variable": s.variable,
+                    "test": s.test_name,
+                    "statistic": _num(s.statistic),
+                    "p_value": _num(s.p_value),
+                    "caveats": list(s.caveats),
+                }
                 for s in self.subgroups
             ],
             "claims": [_clean(c.as_row()) for c in self.claims],
@@ -294,23 +324,30 @@ def measures(outcomes: pd.DataFrame) -> list[MeasureMeta]:
     parent = outcomes.groupby("measure")["respondent"].agg(lambda s: bool((s == "parent").any()))
     for row in first.itertuples(index=False):
         r = row.reliability
-        out.append(MeasureMeta(
-            measure=row.measure, label=row.measure_label, instrument=row.instrument,
-            domain=row.domain or "", direction=Direction(row.direction),
-            reliability=None if r is None or (isinstance(r, float) and math.isnan(r)) else float(r),
-            provisional=bool(row.reliability_provisional),
-            caregiver_rated=bool(parent.get(row.measure, False)),
-        ))
+        out.append(
+            MeasureMeta(
+                measure=row.measure,
+                label=row.measure_label,
+                instrument=row.instrument,
+                domain=row.domain or "",
+                direction=Direction(row.direction),
+                reliability=None
+                if r is None or (isinstance(r, float) and math.isnan(r))
+                else float(r),
+                provisional=bool(row.reliability_provisional),
+                caregiver_rated=bool(parent.get(row.measure, False)),
+            )
+        )
     return out
 
 
 def phase_values(outcomes: pd.DataFrame, measure: str, phase: str) -> pd.DataFrame:
     """One row per child: baseline and the last value of ``measure`` in ``phase``."""
-    keep = ((outcomes["measure"] == measure) & (outcomes["phase"] == phase)
-            & outcomes["value"].notna())
+    keep = (
+        (outcomes["measure"] == measure) & (outcomes["phase"] == phase) & outcomes["value"].notna()
+    )
     # only the five columns are carried through the sort (the frame has about thirty)
-    rows = outcomes.loc[keep, ["study_code", "baseline_value", "value", "age_months",
-                               "study_day"]]
+    rows = outcomes.loc[keep, ["study_code", "baseline_value", "value", "age_months", "study_day"]]
     return rows.sort_values("study_day").groupby("study_code", sort=False).tail(1)
 
 
@@ -342,17 +379,32 @@ def _try(fn: Callable[[], Any], notes: list[str], what: str) -> Any:
 
 
 def _score_row(
-    arm: str, meta: MeasureMeta, phase: str, data: pd.DataFrame, key: str, synthetic: bool,
+    arm: str,
+    meta: MeasureMeta,
+    phase: str,
+    data: pd.DataFrame,
+    key: str,
+    synthetic: bool,
     confidence: float,
 ) -> PhaseRow:
     notes: list[str] = []
     ctx = _context(meta.caregiver_rated, synthetic)
     base, follow = data["baseline_value"].to_numpy(float), data["value"].to_numpy(float)
     label = f"{meta.label}, {phase}"
-    change = _try(lambda: mean_change(base, follow, direction=meta.direction, label=label,
-                                      confidence=confidence), notes, "mean change")
-    effect = _try(lambda: hedges_g_av(base, follow, direction=meta.direction, label=label,
-                                      confidence=confidence), notes, "standardized effect")
+    change = _try(
+        lambda: mean_change(
+            base, follow, direction=meta.direction, label=label, confidence=confidence
+        ),
+        notes,
+        "mean change",
+    )
+    effect = _try(
+        lambda: hedges_g_av(
+            base, follow, direction=meta.direction, label=label, confidence=confidence
+        ),
+        notes,
+        "standardized effect",
+    )
     if change is not None:
         change = change.with_caveats(*ctx)
     if effect is not None:
@@ -368,62 +420,120 @@ def _score_row(
     if not choice.uses_cgi:
         definition = _try(lambda: responder_definition(key, meta), notes, "responder definition")
         if definition is not None:
-            responder = _try(lambda: responder_rate(definition, baseline=base, follow_up=follow,
-                                                    confidence=confidence, caveats=ctx),
-                             notes, "responder rate")
+            responder = _try(
+                lambda: responder_rate(
+                    definition, baseline=base, follow_up=follow, confidence=confidence, caveats=ctx
+                ),
+                notes,
+                "responder rate",
+            )
             if responder is not None:
                 resp_vs = compare_rate_with_benchmark(responder, PLACEBO_CGI_I_RESPONDERS)
     rc = None
     if meta.reliability is not None:
-        rc = _try(lambda: reliable_change(base, follow, reliability=meta.reliability,
-                                          direction=meta.direction, provisional=meta.provisional,
-                                          measure=meta.label,
-                                          participants=data["study_code"].to_numpy()),
-                  notes, "reliable change")
+        rc = _try(
+            lambda: reliable_change(
+                base,
+                follow,
+                reliability=meta.reliability,
+                direction=meta.direction,
+                provisional=meta.provisional,
+                measure=meta.label,
+                participants=data["study_code"].to_numpy(),
+            ),
+            notes,
+            "reliable change",
+        )
     else:
         notes.append(f"no reliability recorded for {meta.label}: reliable change not computed")
-    return PhaseRow(arm, meta.measure, meta.label, phase, meta.direction.value, change, effect,
-                    bench, vs, responder, resp_vs, rc, tuple(notes))
+    return PhaseRow(
+        arm,
+        meta.measure,
+        meta.label,
+        phase,
+        meta.direction.value,
+        change,
+        effect,
+        bench,
+        vs,
+        responder,
+        resp_vs,
+        rc,
+        tuple(notes),
+    )
 
 
-def _cgi_row(arm: str, phase: str, data: pd.DataFrame, key: str, synthetic: bool,
-             confidence: float) -> PhaseRow:
+def _cgi_row(
+    arm: str, phase: str, data: pd.DataFrame, key: str, synthetic: bool, confidence: float
+) -> PhaseRow:
     notes: list[str] = []
     definition = responder_definition(key)
-    responder = _try(lambda: responder_rate(definition, cgi_i=data["value"].to_numpy(float),
-                                            confidence=confidence,
-                                            caveats=_context(False, synthetic)),
-                     notes, "responder rate")
+    responder = _try(
+        lambda: responder_rate(
+            definition,
+            cgi_i=data["value"].to_numpy(float),
+            confidence=confidence,
+            caveats=_context(False, synthetic),
+        ),
+        notes,
+        "responder rate",
+    )
     vs = compare_rate_with_benchmark(responder, PLACEBO_CGI_I_RESPONDERS) if responder else None
-    return PhaseRow(arm, CGI_I_MEASURE, "CGI-I", phase, Direction.HIGHER_IS_WORSE.value,
-                    responder=responder, responder_vs_benchmark=vs,
-                    benchmark=PLACEBO_CGI_I_RESPONDERS,
-                    notes=(*notes, "CGI-I rates change itself: no baseline, no change score"))
+    return PhaseRow(
+        arm,
+        CGI_I_MEASURE,
+        "CGI-I",
+        phase,
+        Direction.HIGHER_IS_WORSE.value,
+        responder=responder,
+        responder_vs_benchmark=vs,
+        benchmark=PLACEBO_CGI_I_RESPONDERS,
+        notes=(*notes, "CGI-I rates change itself: no baseline, no change score"),
+    )
 
 
-def _trajectory(arm: str, meta: MeasureMeta, outcomes: pd.DataFrame, synthetic: bool,
-                confidence: float) -> Trajectory:
-    keep = ((outcomes["measure"] == meta.measure) & outcomes["phase"].isin(MODEL_PHASES)
-            & outcomes["value"].notna())
+def _trajectory(
+    arm: str, meta: MeasureMeta, outcomes: pd.DataFrame, synthetic: bool, confidence: float
+) -> Trajectory:
+    keep = (
+        (outcomes["measure"] == meta.measure)
+        & outcomes["phase"].isin(MODEL_PHASES)
+        & outcomes["value"].notna()
+    )
     rows = outcomes.loc[keep, ["study_code", "phase", "value", "study_day"]]
     phases = [p for p in MODEL_PHASES if (rows["phase"] == p).any()]
     data = rows.assign(months=rows["study_day"] / DAYS_PER_MONTH)
     n = data["study_code"].nunique()
     notes: list[str] = []
-    model = _try(lambda: phase_mixed_model(
-        data, participant="study_code", phase="phase", score="value", time="months",
-        phases=phases, random_slope=n <= RANDOM_SLOPE_MAX_PARTICIPANTS,
-        quantity=meta.label, direction=meta.direction, confidence=confidence,
-        caveats=_context(meta.caregiver_rated, synthetic)), notes, "mixed model")
+    model = _try(
+        lambda: phase_mixed_model(
+            data,
+            participant="study_code",
+            phase="phase",
+            score="value",
+            time="months",
+            phases=phases,
+            random_slope=n <= RANDOM_SLOPE_MAX_PARTICIPANTS,
+            quantity=meta.label,
+            direction=meta.direction,
+            confidence=confidence,
+            caveats=_context(meta.caregiver_rated, synthetic),
+        ),
+        notes,
+        "mixed model",
+    )
     note = "; ".join(notes)
     if model is not None and n > RANDOM_SLOPE_MAX_PARTICIPANTS:
-        note = (f"random-intercept model fitted directly (more than "
-                f"{RANDOM_SLOPE_MAX_PARTICIPANTS} participants)")
+        note = (
+            f"random-intercept model fitted directly (more than "
+            f"{RANDOM_SLOPE_MAX_PARTICIPANTS} participants)"
+        )
     return Trajectory(arm, meta.measure, meta.label, model, note)
 
 
-def _biomarkers(arm: str, bio: pd.DataFrame, handling: Handling, synthetic: bool,
-                confidence: float) -> list[BiomarkerPhase]:
+def _biomarkers(
+    arm: str, bio: pd.DataFrame, handling: Handling, synthetic: bool, confidence: float
+) -> list[BiomarkerPhase]:
     out: list[BiomarkerPhase] = []
     ctx = (SYNTHETIC,) if synthetic else ()
     for analyte, rows in bio.groupby("analyte", sort=True):
@@ -435,19 +545,41 @@ def _biomarkers(arm: str, bio: pd.DataFrame, handling: Handling, synthetic: bool
             if part.empty:
                 continue
             notes: list[str] = []
-            level = _try(lambda p=part, a=str(analyte), u=unit: geometric_mean_lloq(
-                p["value"], p["below_lloq"], p["lloq"], handling=handling,
-                confidence=confidence, label=a, unit=u, caveats=ctx),
-                notes, "geometric mean")
+            level = _try(
+                lambda p=part, a=str(analyte), u=unit: geometric_mean_lloq(
+                    p["value"],
+                    p["below_lloq"],
+                    p["lloq"],
+                    handling=handling,
+                    confidence=confidence,
+                    label=a,
+                    unit=u,
+                    caveats=ctx,
+                ),
+                notes,
+                "geometric mean",
+            )
             ratio = None
             if phase != "baseline":
                 paired = part.merge(base.reset_index(), on="study_code", suffixes=("", "_b"))
-                ratio = _try(lambda p=paired, a=str(analyte): geometric_mean_ratio_lloq(
-                    p["value_b"], p["below_lloq_b"], p["value"], p["below_lloq"], p["lloq"],
-                    handling=handling, confidence=confidence, label=a, caveats=ctx),
-                    notes, "ratio to baseline")
-            out.append(BiomarkerPhase(arm, str(analyte), unit, phase, level, ratio,
-                                      "; ".join(notes)))
+                ratio = _try(
+                    lambda p=paired, a=str(analyte): geometric_mean_ratio_lloq(
+                        p["value_b"],
+                        p["below_lloq_b"],
+                        p["value"],
+                        p["below_lloq"],
+                        p["lloq"],
+                        handling=handling,
+                        confidence=confidence,
+                        label=a,
+                        caveats=ctx,
+                    ),
+                    notes,
+                    "ratio to baseline",
+                )
+            out.append(
+                BiomarkerPhase(arm, str(analyte), unit, phase, level, ratio, "; ".join(notes))
+            )
     return out
 
 
@@ -464,8 +596,8 @@ def responder_status(outcomes: pd.DataFrame, key: str, primary: str) -> pd.DataF
     else:
         meta = next(m for m in measures(rows))
         status = responder_definition(key, meta).apply(
-            baseline=rows["baseline_value"].to_numpy(float),
-            follow_up=rows["value"].to_numpy(float))
+            baseline=rows["baseline_value"].to_numpy(float), follow_up=rows["value"].to_numpy(float)
+        )
     return rows.assign(responder=status)
 
 
@@ -499,11 +631,14 @@ def response_durations(status: pd.DataFrame) -> pd.DataFrame:
     start, lost, last = start[responded], lost[responded], last[responded]
     event = lost < none
     end = np.where(event, days[np.where(event, lost, 0)], days[last])
-    return pd.DataFrame({
-        "study_code": np.asarray(codes, dtype=object)[responded],
-        "months": (end - days[start]) / DAYS_PER_MONTH,
-        "event": event.astype(int),
-    }, columns=columns)
+    return pd.DataFrame(
+        {
+            "study_code": np.asarray(codes, dtype=object)[responded],
+            "months": (end - days[start]) / DAYS_PER_MONTH,
+            "event": event.astype(int),
+        },
+        columns=columns,
+    )
 
 
 def _per_child_outcome(outcomes: pd.DataFrame, primary: str, phase: str) -> pd.DataFrame:
@@ -513,15 +648,20 @@ def _per_child_outcome(outcomes: pd.DataFrame, primary: str, phase: str) -> pd.D
 
 def _subgroup_frame(participants: pd.DataFrame) -> pd.DataFrame:
     frame = participants.copy()
-    frame["syndrome_group"] = np.where(frame["syndrome"].fillna("") != "", frame["syndrome"],
-                                       frame["genetic_finding"].fillna("unknown"))
+    frame["syndrome_group"] = np.where(
+        frame["syndrome"].fillna("") != "",
+        frame["syndrome"],
+        frame["genetic_finding"].fillna("unknown"),
+    )
     flags = [c for c in frame.columns if c.startswith("comorbid_")]
     names = [c.removeprefix("comorbid_") for c in flags]
     count = frame[flags].astype(bool).sum(axis=1) if flags else pd.Series(0, index=frame.index)
-    first = (frame[flags].astype(bool).idxmax(axis=1).str.removeprefix("comorbid_")
-             if flags else pd.Series("", index=frame.index))
-    frame["comorbidity_group"] = np.where(count == 0, "none",
-                                          np.where(count > 1, "several", first))
+    first = (
+        frame[flags].astype(bool).idxmax(axis=1).str.removeprefix("comorbid_")
+        if flags
+        else pd.Series("", index=frame.index)
+    )
+    frame["comorbidity_group"] = np.where(count == 0, "none", np.where(count > 1, "several", first))
     del names
     # Autologous products make a lot per child: thousands of one-child lots give a table
     # nobody can read and estimates that are all interval. Small lots are pooled, and said so.
@@ -535,9 +675,11 @@ def _pooled_lots_note(participants: pd.DataFrame) -> str | None:
     small = size[size < LOT_MIN_PARTICIPANTS]
     if small.empty:
         return None
-    return (f"{len(small)} lots with fewer than {LOT_MIN_PARTICIPANTS} participants each "
-            f"({int(small.sum())} participants) are pooled as “{SMALL_LOTS}” in the lot "
-            "subgroups and in the table by lot")
+    return (
+        f"{len(small)} lots with fewer than {LOT_MIN_PARTICIPANTS} participants each "
+        f"({int(small.sum())} participants) are pooled as “{SMALL_LOTS}” in the lot "
+        "subgroups and in the table by lot"
+    )
 
 
 def analyse_program(
@@ -563,17 +705,25 @@ def analyse_program(
     scored = [m for m in metas if m.measure != CGI_I_MEASURE]
     primary = primary_measure or next(
         (m.measure for m in scored if m.measure == "atec.atec_total"),
-        scored[0].measure if scored else CGI_I_MEASURE)
+        scored[0].measure if scored else CGI_I_MEASURE,
+    )
     primary_meta = next((m for m in metas if m.measure == primary), None)
-    definition_text = (responder_definition(definition_key).describe() if choice.uses_cgi
-                       else responder_definition(definition_key, primary_meta).describe()
-                       if primary_meta is not None and (definition_key != "reliable"
-                                                        or primary_meta.reliability)
-                       else choice.label)
-    ev = ProgramEvidence(arm=label, definition_key=definition_key,
-                         definition_text=definition_text, synthetic=synthetic,
-                         n_participants=int(participants["study_code"].nunique()),
-                         lloq_handling=LLOQ_HANDLING[lloq_handling], notes=list(frames.notes))
+    definition_text = (
+        responder_definition(definition_key).describe()
+        if choice.uses_cgi
+        else responder_definition(definition_key, primary_meta).describe()
+        if primary_meta is not None and (definition_key != "reliable" or primary_meta.reliability)
+        else choice.label
+    )
+    ev = ProgramEvidence(
+        arm=label,
+        definition_key=definition_key,
+        definition_text=definition_text,
+        synthetic=synthetic,
+        n_participants=int(participants["study_code"].nunique()),
+        lloq_handling=LLOQ_HANDLING[lloq_handling],
+        notes=list(frames.notes),
+    )
     present = [p for p in FOLLOW_UP_PHASES if (outcomes["phase"] == p).any()]
     # each measure's rows once, in frame order (filters below then touch only those rows and
     # give the same rows in the same order as filtering the whole frame)
@@ -587,30 +737,40 @@ def analyse_program(
             data = phase_values(of(meta.measure), meta.measure, phase)
             if data.empty:
                 continue
-            ev.rows.append(_score_row(label, meta, phase, data, definition_key, synthetic,
-                                      confidence))
+            ev.rows.append(
+                _score_row(label, meta, phase, data, definition_key, synthetic, confidence)
+            )
         if include_models:
-            ev.trajectories.append(_trajectory(label, meta, of(meta.measure), synthetic,
-                                               confidence))
+            ev.trajectories.append(
+                _trajectory(label, meta, of(meta.measure), synthetic, confidence)
+            )
     if choice.uses_cgi:
         for phase in present:
             data = phase_values(of(CGI_I_MEASURE), CGI_I_MEASURE, phase)
             if not data.empty:
-                ev.rows.append(_cgi_row(label, phase, data, definition_key, synthetic,
-                                        confidence))
+                ev.rows.append(_cgi_row(label, phase, data, definition_key, synthetic, confidence))
     ev.biomarkers = _biomarkers(label, bio, lloq_handling, synthetic, confidence)
 
     # durability of response on the chosen definition
     status_of = of(CGI_I_MEASURE if choice.uses_cgi else primary)
-    status = responder_status(status_of, definition_key, primary) if primary_meta or \
-        choice.uses_cgi else pd.DataFrame()
+    status = (
+        responder_status(status_of, definition_key, primary)
+        if primary_meta or choice.uses_cgi
+        else pd.DataFrame()
+    )
     durations = response_durations(status) if not status.empty else pd.DataFrame()
     if len(durations):
         notes: list[str] = []
-        ev.durability = _try(lambda: durability(
-            durations["months"].to_numpy(), durations["event"].to_numpy(),
-            response_definition=definition_text,
-            caveats=(SYNTHETIC,) if synthetic else ()), notes, "durability")
+        ev.durability = _try(
+            lambda: durability(
+                durations["months"].to_numpy(),
+                durations["event"].to_numpy(),
+                response_definition=definition_text,
+                caveats=(SYNTHETIC,) if synthetic else (),
+            ),
+            notes,
+            "durability",
+        )
         ev.durability_note = "; ".join(notes)
     else:
         ev.durability_note = "no child met the responder definition at a follow-up visit"
@@ -627,22 +787,41 @@ def analyse_program(
         ev.subgroup_measure = f"change in {primary_meta.label} ({last_phase} − baseline)"
         ctx = _context(primary_meta.caregiver_rated, synthetic)
         for column, words in SUBGROUP_VARIABLES:
-            res = _try(lambda c=column, w=words: subgroup_analysis(
-                merged.assign(**{c: merged[c].astype("string").astype(object)}),
-                outcome="change", subgroup=c, quantity=ev.subgroup_measure,
-                variable_label=w, confidence=confidence, caveats=ctx), ev.notes,
-                f"subgroups by {words}")
+            res = _try(
+                lambda c=column, w=words: subgroup_analysis(
+                    merged.assign(**{c: merged[c].astype("string").astype(object)}),
+                    outcome="change",
+                    subgroup=c,
+                    quantity=ev.subgroup_measure,
+                    variable_label=w,
+                    confidence=confidence,
+                    caveats=ctx,
+                ),
+                ev.notes,
+                f"subgroups by {words}",
+            )
             if res is not None:
                 ev.subgroups.append(res)
         ev.products = _products(merged, sub_frame, aes, ev.subgroup_measure, ctx, confidence)
-    ev.claims, ev.claim_notes = _claims(of(CGI_I_MEASURE if choice.uses_cgi else primary),
-                                        definition_key, primary, primary_meta,
-                                        synthetic, confidence)
+    ev.claims, ev.claim_notes = _claims(
+        of(CGI_I_MEASURE if choice.uses_cgi else primary),
+        definition_key,
+        primary,
+        primary_meta,
+        synthetic,
+        confidence,
+    )
     return ev
 
 
-def _products(merged: pd.DataFrame, participants: pd.DataFrame, aes: pd.DataFrame,
-              quantity: str, ctx: tuple[str, ...], confidence: float) -> list[ProductRow]:
+def _products(
+    merged: pd.DataFrame,
+    participants: pd.DataFrame,
+    aes: pd.DataFrame,
+    quantity: str,
+    ctx: tuple[str, ...],
+    confidence: float,
+) -> list[ProductRow]:
     out: list[ProductRow] = []
     any_ae = set(aes["study_code"])
     serious = set(aes.loc[aes["serious"].astype(bool), "study_code"])
@@ -653,29 +832,55 @@ def _products(merged: pd.DataFrame, participants: pd.DataFrame, aes: pd.DataFram
             values = merged.loc[merged[variable] == level]
             outcome = None
             if len(values) >= 2:
-                outcome = subgroup_analysis(values.assign(one="all"), outcome="change",
-                                            subgroup="one", quantity=quantity,
-                                            confidence=confidence, caveats=ctx).overall
-            out.append(ProductRow(
-                variable, str(level), outcome,
-                proportion_exact(len(codes & any_ae), n, confidence=confidence,
-                                 quantity=f"participants with any AE, {variable} = {level}",
-                                 caveats=ctx),
-                proportion_exact(len(codes & serious), n, confidence=confidence,
-                                 quantity=f"participants with a serious AE, {variable} = {level}",
-                                 caveats=ctx),
-            ))
+                outcome = subgroup_analysis(
+                    values.assign(one="all"),
+                    outcome="change",
+                    subgroup="one",
+                    quantity=quantity,
+                    confidence=confidence,
+                    caveats=ctx,
+                ).overall
+            out.append(
+                ProductRow(
+                    variable,
+                    str(level),
+                    outcome,
+                    proportion_exact(
+                        len(codes & any_ae),
+                        n,
+                        confidence=confidence,
+                        quantity=f"participants with any AE, {variable} = {level}",
+                        caveats=ctx,
+                    ),
+                    proportion_exact(
+                        len(codes & serious),
+                        n,
+                        confidence=confidence,
+                        quantity=f"participants with a serious AE, {variable} = {level}",
+                        caveats=ctx,
+                    ),
+                )
+            )
     return out
 
 
-def _claims(outcomes: pd.DataFrame, key: str, primary: str, meta: MeasureMeta | None,
-            synthetic: bool, confidence: float) -> tuple[list[ClaimVerdict], list[str]]:
+def _claims(
+    outcomes: pd.DataFrame,
+    key: str,
+    primary: str,
+    meta: MeasureMeta | None,
+    synthetic: bool,
+    confidence: float,
+) -> tuple[list[ClaimVerdict], list[str]]:
     notes: list[str] = []
     choice = RESPONDER_CHOICES[key]
     if not choice.uses_cgi and meta is None:
         return [], ["no outcome measure to evaluate the claims on"]
-    definition = (responder_definition(key) if choice.uses_cgi
-                  else _try(lambda: responder_definition(key, meta), notes, "definition"))
+    definition = (
+        responder_definition(key)
+        if choice.uses_cgi
+        else _try(lambda: responder_definition(key, meta), notes, "definition")
+    )
     if definition is None:
         return [], notes
     measure = CGI_I_MEASURE if choice.uses_cgi else primary
@@ -688,31 +893,48 @@ def _claims(outcomes: pd.DataFrame, key: str, primary: str, meta: MeasureMeta | 
     def data_args(frame: pd.DataFrame) -> dict[str, Any]:
         if choice.uses_cgi:
             return {"cgi_i": frame["value"].to_numpy(float)}
-        return {"baseline": frame["baseline_value"].to_numpy(float),
-                "follow_up": frame["value"].to_numpy(float)}
+        return {
+            "baseline": frame["baseline_value"].to_numpy(float),
+            "follow_up": frame["value"].to_numpy(float),
+        }
 
     common = {"synthetic": synthetic, "caregiver_rated": caregiver, "confidence": confidence}
-    v = _try(lambda: evaluate_claim(CLAIM_MAJORITY_IMPROVE, definition, **data_args(late),
-                                    **common), notes, CLAIM_MAJORITY_IMPROVE.text)
+    v = _try(
+        lambda: evaluate_claim(CLAIM_MAJORITY_IMPROVE, definition, **data_args(late), **common),
+        notes,
+        CLAIM_MAJORITY_IMPROVE.text,
+    )
     if v is not None:
         verdicts.append(v)
     # sustained: responder at every late-phase visit (participants × visits)
     rows = outcomes[(outcomes["measure"] == measure) & (outcomes["phase"] == "late")]
-    wide = rows.pivot_table(index="study_code", columns="visit_code", values="value",
-                            aggfunc="last")
+    wide = rows.pivot_table(
+        index="study_code", columns="visit_code", values="value", aggfunc="last"
+    )
     if not wide.empty:
         if choice.uses_cgi:
             args: dict[str, Any] = {"cgi_i": wide.to_numpy(float)}
         else:
             base = rows.groupby("study_code")["baseline_value"].first().reindex(wide.index)
             args = {"baseline": base.to_numpy(float), "follow_up": wide.to_numpy(float)}
-        v = _try(lambda: evaluate_claim(CLAIM_SUSTAINED_6_12_MONTHS, definition, **args,
-                                        **common), notes, CLAIM_SUSTAINED_6_12_MONTHS.text)
+        v = _try(
+            lambda: evaluate_claim(CLAIM_SUSTAINED_6_12_MONTHS, definition, **args, **common),
+            notes,
+            CLAIM_SUSTAINED_6_12_MONTHS.text,
+        )
         if v is not None:
             verdicts.append(v)
-    v = _try(lambda: evaluate_claim(CLAIM_LARGER_IN_YOUNGER, definition, **data_args(late),
-                                    ages=late["age_months"].to_numpy(float), **common),
-             notes, CLAIM_LARGER_IN_YOUNGER.text)
+    v = _try(
+        lambda: evaluate_claim(
+            CLAIM_LARGER_IN_YOUNGER,
+            definition,
+            **data_args(late),
+            ages=late["age_months"].to_numpy(float),
+            **common,
+        ),
+        notes,
+        CLAIM_LARGER_IN_YOUNGER.text,
+    )
     if v is not None:
         verdicts.append(v)
     return verdicts, notes
@@ -737,8 +959,12 @@ class ChildMeasure:
         """Reliable-change category and RC at each follow-up visit."""
         if self.verdicts is None:
             return []
-        return [{"visit": v, "category": c, "rc": float(r)} for v, c, r in zip(
-            self.verdicts.participants, self.verdicts.category, self.verdicts.rc, strict=True)]
+        return [
+            {"visit": v, "category": c, "rc": float(r)}
+            for v, c, r in zip(
+                self.verdicts.participants, self.verdicts.category, self.verdicts.rc, strict=True
+            )
+        ]
 
 
 @dataclass
@@ -761,8 +987,9 @@ def reference_sds(outcomes: pd.DataFrame, *, minimum: int = 10) -> dict[str, flo
     return {str(k): float(v) for k, v in sds.items() if counts[k] >= minimum and v > 0}
 
 
-def analyse_child(frames: EvidenceFrames, study_code: str,
-                  reference_sd: dict[str, float] | None = None) -> ChildEvidence:
+def analyse_child(
+    frames: EvidenceFrames, study_code: str, reference_sd: dict[str, float] | None = None
+) -> ChildEvidence:
     """One child's measures over time with a reliable-change verdict at each follow-up.
 
     The SD of reliable change is a published normative SD when one is recorded, else the
@@ -774,8 +1001,9 @@ def analyse_child(frames: EvidenceFrames, study_code: str,
     sds = reference_sd or {}
     out: list[ChildMeasure] = []
     for meta in measures(child.outcomes):
-        rows = child.outcomes[(child.outcomes["measure"] == meta.measure)
-                              & child.outcomes["value"].notna()].sort_values("study_day")
+        rows = child.outcomes[
+            (child.outcomes["measure"] == meta.measure) & child.outcomes["value"].notna()
+        ].sort_values("study_day")
         series = rows[["study_day", "phase", "visit_code", "value", "baseline_value"]]
         published = PUBLISHED_RELIABILITY.get(meta.label)
         sd, source = None, ""
@@ -795,14 +1023,29 @@ def analyse_child(frames: EvidenceFrames, study_code: str,
             note = "no baseline or no follow-up yet"
         else:
             verdicts = reliable_change(
-                follow["baseline_value"].to_numpy(float), follow["value"].to_numpy(float),
-                reliability=meta.reliability, direction=meta.direction, sd=sd,
-                provisional=meta.provisional, measure=meta.label,
-                participants=follow["visit_code"].to_numpy())
-        out.append(ChildMeasure(meta.measure, meta.label, meta.direction.value, series,
-                                verdicts, sd, source, note))
-    return ChildEvidence(study_code, child.synthetic, out, child.biomarkers,
-                         child.administrations, child.adverse_events, list(frames.notes))
+                follow["baseline_value"].to_numpy(float),
+                follow["value"].to_numpy(float),
+                reliability=meta.reliability,
+                direction=meta.direction,
+                sd=sd,
+                provisional=meta.provisional,
+                measure=meta.label,
+                participants=follow["visit_code"].to_numpy(),
+            )
+        out.append(
+            ChildMeasure(
+                meta.measure, meta.label, meta.direction.value, series, verdicts, sd, source, note
+            )
+        )
+    return ChildEvidence(
+        study_code,
+        child.synthetic,
+        out,
+        child.biomarkers,
+        child.administrations,
+        child.adverse_events,
+        list(frames.notes),
+    )
 
 
 def arms_of(frames: EvidenceFrames) -> Sequence[str]:

@@ -120,8 +120,10 @@ _PARTICIPANT: tuple[Column, ...] = (
     _c("severity", "int", "DSM-5 severity level 1–3"),
     _c("genetic_finding", "str", "none / not_tested / syndromic / cnv"),
     _c("syndrome", "str", "named syndrome when syndromic, else empty"),
-    *(_c(flag, "bool", f"comorbidity {flag.removeprefix('comorbid_')}") for flag in
-      COMORBIDITY_FLAGS),
+    *(
+        _c(flag, "bool", f"comorbidity {flag.removeprefix('comorbid_')}")
+        for flag in COMORBIDITY_FLAGS
+    ),
     _c("therapy_hours", "float", "behavioural/educational therapy hours per week"),
 )
 _CONTEXT_NAMES = tuple(c.name for c in _PARTICIPANT)
@@ -133,15 +135,13 @@ OUTCOME_COLUMNS: tuple[Column, ...] = (
     _c("study_day", "float", "study day of the assessment (day 0 = first administration)"),
     _c("visit_code", "str", "visit code, e.g. BL, D7, M3"),
     _c("instrument", "str", "instrument code, e.g. atec", nullable=False),
-    _c("measure", "str", "unique score key instrument.score, e.g. atec.atec_total",
-       nullable=False),
+    _c("measure", "str", "unique score key instrument.score, e.g. atec.atec_total", nullable=False),
     _c("measure_label", "str", "score label for people, e.g. 'ATEC total'", nullable=False),
     _c("domain", "str", "functional domain the score maps to (may be empty)"),
     _c("value", "float", "score value"),
     _c("direction", "str", "higher_is_better / higher_is_worse", nullable=False),
     _c("reliability", "float", "reliability r for reliable change (NaN when not set)"),
-    _c("reliability_provisional", "bool", "r is not a published test–retest value",
-       nullable=False),
+    _c("reliability_provisional", "bool", "r is not a published test–retest value", nullable=False),
     _c("baseline_value", "float", "the participant's baseline value of this measure"),
     _c("respondent", "str", "parent / clinician / teacher"),
 )
@@ -153,8 +153,7 @@ BIOMARKER_COLUMNS: tuple[Column, ...] = (
     _c("analyte", "str", "analyte code, e.g. IL6, TNFA", nullable=False),
     _c("value", "float", "value in the canonical unit (as reported; LLOQ handling is analysis)"),
     _c("unit", "str", "canonical unit"),
-    _c("below_lloq", "bool", "reported below the lower limit of quantification",
-       nullable=False),
+    _c("below_lloq", "bool", "reported below the lower limit of quantification", nullable=False),
     _c("lloq", "float", "lower limit of quantification, canonical unit"),
 )
 AE_COLUMNS: tuple[Column, ...] = (
@@ -163,8 +162,9 @@ AE_COLUMNS: tuple[Column, ...] = (
     _c("term", "str", "coded term (else reported term)"),
     _c("grade", "int", "CTCAE grade 1–5"),
     _c("serious", "bool", "meets a seriousness criterion", nullable=False),
-    _c("related", "bool", "possibly, probably or definitely related to the product",
-       nullable=False),
+    _c(
+        "related", "bool", "possibly, probably or definitely related to the product", nullable=False
+    ),
     _c("study_day", "float", "study day of onset"),
     _c("phase", "str", "phase at onset"),
 )
@@ -262,9 +262,11 @@ class EvidenceFrames:
     @property
     def synthetic(self) -> bool:
         """True when any row comes from a synthetic site (the page must say so)."""
-        return bool(self.participants["synthetic"].astype(bool).any()) if len(
-            self.participants
-        ) else False
+        return (
+            bool(self.participants["synthetic"].astype(bool).any())
+            if len(self.participants)
+            else False
+        )
 
     def validate(self) -> EvidenceFrames:
         validate_frame(self.participants, PARTICIPANT_COLUMNS, name="participants")
@@ -396,9 +398,13 @@ def synthetic_frames(
     lot = np.array([f"LOT-{a.upper()}-{k}" for a, k in zip(arms, lot_no, strict=True)])
     dose = np.where(arms == "msc-iv", rng.uniform(1e6, 2e6, n), rng.uniform(5e5, 1e6, n))
     age = rng.uniform(24, 155, n).round()
-    comorb = {flag: rng.random(n) < p for flag, p in zip(
-        COMORBIDITY_FLAGS, (0.12, 0.3, 0.3, 0.4, 0.25, 0.2), strict=True)}
-    genetic = rng.choice(["none", "not_tested", "syndromic", "cnv"], size=n, p=[.5, .3, .12, .08])
+    comorb = {
+        flag: rng.random(n) < p
+        for flag, p in zip(COMORBIDITY_FLAGS, (0.12, 0.3, 0.3, 0.4, 0.25, 0.2), strict=True)
+    }
+    genetic = rng.choice(
+        ["none", "not_tested", "syndromic", "cnv"], size=n, p=[0.5, 0.3, 0.12, 0.08]
+    )
     syndrome = np.where(genetic == "syndromic", rng.choice(["fragile_x", "tsc", "dup15q"], n), "")
     participants = pd.DataFrame(
         {
@@ -438,24 +444,57 @@ def synthetic_frames(
             atec = float(np.clip(person[i] + mean_change + rng.normal(0, eff.within_sd), 0, 179))
             vin = vineland_person[i] + (eff.vineland_change_late if phase == "late" else 0.0)
             vin += rng.normal(0, 4)
-            base = {"study_code": participants.at[i, "study_code"], "phase": phase,
-                    "study_day": float(day + rng.integers(-3, 4)), "visit_code": code}
-            rows.append({**base, "instrument": "atec", "measure": "atec.atec_total",
-                         "measure_label": "ATEC total", "domain": "", "value": round(atec),
-                         "direction": "higher_is_worse", "reliability": 0.94,
-                         "reliability_provisional": True, "respondent": "parent"})
-            rows.append({**base, "instrument": "vineland3", "measure": "vineland3.abc",
-                         "measure_label": "Vineland composite", "domain": "social",
-                         "value": round(vin), "direction": "higher_is_better",
-                         "reliability": 0.83, "reliability_provisional": False,
-                         "respondent": "parent"})
+            base = {
+                "study_code": participants.at[i, "study_code"],
+                "phase": phase,
+                "study_day": float(day + rng.integers(-3, 4)),
+                "visit_code": code,
+            }
+            rows.append(
+                {
+                    **base,
+                    "instrument": "atec",
+                    "measure": "atec.atec_total",
+                    "measure_label": "ATEC total",
+                    "domain": "",
+                    "value": round(atec),
+                    "direction": "higher_is_worse",
+                    "reliability": 0.94,
+                    "reliability_provisional": True,
+                    "respondent": "parent",
+                }
+            )
+            rows.append(
+                {
+                    **base,
+                    "instrument": "vineland3",
+                    "measure": "vineland3.abc",
+                    "measure_label": "Vineland composite",
+                    "domain": "social",
+                    "value": round(vin),
+                    "direction": "higher_is_better",
+                    "reliability": 0.83,
+                    "reliability_provisional": False,
+                    "respondent": "parent",
+                }
+            )
             if phase != "baseline":
                 responder = rng.random() < eff.cgi_responder_rate
                 cgi = float(rng.choice([1, 2]) if responder else rng.choice([3, 4, 4, 5]))
-                rows.append({**base, "instrument": "cgi_i", "measure": "cgi_i.cgi_i",
-                             "measure_label": "CGI-I", "domain": "", "value": cgi,
-                             "direction": "higher_is_worse", "reliability": math.nan,
-                             "reliability_provisional": True, "respondent": "clinician"})
+                rows.append(
+                    {
+                        **base,
+                        "instrument": "cgi_i",
+                        "measure": "cgi_i.cgi_i",
+                        "measure_label": "CGI-I",
+                        "domain": "",
+                        "value": cgi,
+                        "direction": "higher_is_worse",
+                        "reliability": math.nan,
+                        "reliability_provisional": True,
+                        "respondent": "clinician",
+                    }
+                )
     outcomes = with_context(pd.DataFrame(rows), participants)
     outcomes = attach_baseline(outcomes)
 
@@ -468,10 +507,19 @@ def synthetic_frames(
             fold = eff.il6_fold_early if phase == "early" else 1.0
             value = il6_person[i] * fold * rng.lognormal(0, 0.2)
             below = value < eff.il6_lloq
-            bio_rows.append({"study_code": participants.at[i, "study_code"], "phase": phase,
-                             "study_day": float(day), "visit_code": code, "analyte": "IL6",
-                             "value": math.nan if below else round(value, 3), "unit": "pg/mL",
-                             "below_lloq": bool(below), "lloq": eff.il6_lloq})
+            bio_rows.append(
+                {
+                    "study_code": participants.at[i, "study_code"],
+                    "phase": phase,
+                    "study_day": float(day),
+                    "visit_code": code,
+                    "analyte": "IL6",
+                    "value": math.nan if below else round(value, 3),
+                    "unit": "pg/mL",
+                    "below_lloq": bool(below),
+                    "lloq": eff.il6_lloq,
+                }
+            )
     biomarkers = with_context(pd.DataFrame(bio_rows), participants)
 
     ae_rate = dict(eff.ae_rate_by_route)
@@ -479,23 +527,32 @@ def synthetic_frames(
     for i in range(n):
         if rng.random() < ae_rate.get(str(route[i]), 0.2):
             grade = int(rng.choice([1, 2, 3], p=[0.6, 0.3, 0.1]))
-            ae_rows.append({"study_code": participants.at[i, "study_code"],
-                            "ae_code": f"AE-SYN-{i:05d}",
-                            "term": "Headache" if route[i] == "it" else "Pyrexia",
-                            "grade": float(grade), "serious": grade >= 3,
-                            "related": bool(rng.random() < 0.5),
-                            "study_day": float(rng.integers(0, 30)), "phase": "early"})
+            ae_rows.append(
+                {
+                    "study_code": participants.at[i, "study_code"],
+                    "ae_code": f"AE-SYN-{i:05d}",
+                    "term": "Headache" if route[i] == "it" else "Pyrexia",
+                    "grade": float(grade),
+                    "serious": grade >= 3,
+                    "related": bool(rng.random() < 0.5),
+                    "study_day": float(rng.integers(0, 30)),
+                    "phase": "early",
+                }
+            )
     adverse_events = (
         with_context(pd.DataFrame(ae_rows), participants) if ae_rows else empty_frame(AE_COLUMNS)
     )
-    administrations = participants[["study_code", "site", "lot", "product_type", "dose",
-                                    "route"]].assign(study_day=0.0)
+    administrations = participants[
+        ["study_code", "site", "lot", "product_type", "dose", "route"]
+    ].assign(study_day=0.0)
     return EvidenceFrames(
         participants=participants[[c.name for c in PARTICIPANT_COLUMNS]],
         outcomes=outcomes[[c.name for c in OUTCOME_COLUMNS]],
         biomarkers=biomarkers[[c.name for c in BIOMARKER_COLUMNS]],
         adverse_events=adverse_events[[c.name for c in AE_COLUMNS]],
         administrations=administrations[[c.name for c in ADMINISTRATION_COLUMNS]],
-        notes=["SYNTHETIC frames generated by evidence.frames.synthetic_frames "
-               f"(seed {seed}, {n} participants)"],
+        notes=[
+            "SYNTHETIC frames generated by evidence.frames.synthetic_frames "
+            f"(seed {seed}, {n} participants)"
+        ],
     )

@@ -131,8 +131,9 @@ def _phases(days: pd.Series, boundaries: pd.Series) -> pd.Series:
     return pd.Series(out, index=days.index, dtype=object)
 
 
-def _lab_phases(visit_phase: pd.Series, days: pd.Series, participant: pd.Series,
-                bounds_of: dict[Any, Any]) -> pd.Series:
+def _lab_phases(
+    visit_phase: pd.Series, days: pd.Series, participant: pd.Series, bounds_of: dict[Any, Any]
+) -> pd.Series:
     """The visit's phase, else the phase of the study day (only those rows are computed)."""
     out = visit_phase.astype(object)
     loose = visit_phase.isna().to_numpy()
@@ -154,37 +155,70 @@ def evidence_frames(
     assignments = _assignments(user, protocol, study_code)
     a = _rows(
         assignments.values(
-            "participant_id", "participant__study_code", "participant__site__code",
-            "participant__site__is_synthetic", "participant__site__time_zone",
-            "participant__age_months_at_screening", "participant__screened_on",
-            "participant__dsm5_severity", "participant__genetic_finding",
-            "participant__syndrome", "participant__therapy_hours_per_week",
-            "protocol_id", "protocol__code", "protocol__version",
-            "protocol__baseline_from_day", "protocol__early_until_day",
-            "protocol__mid_until_day", "protocol__late_until_day",
-            "arm__code", "arm__product_type", "arm__route", "day_zero", "planned_day_zero",
-            "dose_per_kg", "dose_unit",
+            "participant_id",
+            "participant__study_code",
+            "participant__site__code",
+            "participant__site__is_synthetic",
+            "participant__site__time_zone",
+            "participant__age_months_at_screening",
+            "participant__screened_on",
+            "participant__dsm5_severity",
+            "participant__genetic_finding",
+            "participant__syndrome",
+            "participant__therapy_hours_per_week",
+            "protocol_id",
+            "protocol__code",
+            "protocol__version",
+            "protocol__baseline_from_day",
+            "protocol__early_until_day",
+            "protocol__mid_until_day",
+            "protocol__late_until_day",
+            "arm__code",
+            "arm__product_type",
+            "arm__route",
+            "day_zero",
+            "planned_day_zero",
+            "dose_per_kg",
+            "dose_unit",
         ),
         [
-            "participant_id", "participant__study_code", "participant__site__code",
-            "participant__site__is_synthetic", "participant__site__time_zone",
-            "participant__age_months_at_screening", "participant__screened_on",
-            "participant__dsm5_severity", "participant__genetic_finding",
-            "participant__syndrome", "participant__therapy_hours_per_week",
-            "protocol_id", "protocol__code", "protocol__version",
-            "protocol__baseline_from_day", "protocol__early_until_day",
-            "protocol__mid_until_day", "protocol__late_until_day",
-            "arm__code", "arm__product_type", "arm__route", "day_zero", "planned_day_zero",
-            "dose_per_kg", "dose_unit",
+            "participant_id",
+            "participant__study_code",
+            "participant__site__code",
+            "participant__site__is_synthetic",
+            "participant__site__time_zone",
+            "participant__age_months_at_screening",
+            "participant__screened_on",
+            "participant__dsm5_severity",
+            "participant__genetic_finding",
+            "participant__syndrome",
+            "participant__therapy_hours_per_week",
+            "protocol_id",
+            "protocol__code",
+            "protocol__version",
+            "protocol__baseline_from_day",
+            "protocol__early_until_day",
+            "protocol__mid_until_day",
+            "protocol__late_until_day",
+            "arm__code",
+            "arm__product_type",
+            "arm__route",
+            "day_zero",
+            "planned_day_zero",
+            "dose_per_kg",
+            "dose_unit",
         ],
     )
     # one assignment in force per participant and protocol; several protocols → first wins
     a = a.drop_duplicates("participant_id")
     if a.empty:
         empty = fr.EvidenceFrames(
-            fr.empty_frame(fr.PARTICIPANT_COLUMNS), fr.empty_frame(fr.OUTCOME_COLUMNS),
-            fr.empty_frame(fr.BIOMARKER_COLUMNS), fr.empty_frame(fr.AE_COLUMNS),
-            fr.empty_frame(fr.ADMINISTRATION_COLUMNS), ["no participants in the analysis"],
+            fr.empty_frame(fr.PARTICIPANT_COLUMNS),
+            fr.empty_frame(fr.OUTCOME_COLUMNS),
+            fr.empty_frame(fr.BIOMARKER_COLUMNS),
+            fr.empty_frame(fr.AE_COLUMNS),
+            fr.empty_frame(fr.ADMINISTRATION_COLUMNS),
+            ["no participants in the analysis"],
         )
         return empty
     by_protocol = {p: _boundaries(rows.iloc[0]) for p, rows in a.groupby("protocol_id")}
@@ -195,10 +229,28 @@ def evidence_frames(
     adm = _rows(
         Administration.objects.for_user(user)
         .filter(participant_id__in=pid_subquery)
-        .values("participant_id", "started_at", "lot__code", "lot__product_type",
-                "dose_per_kg", "dose_unit", "route", "is_first", "site__time_zone"),
-        ["participant_id", "started_at", "lot__code", "lot__product_type",
-                 "dose_per_kg", "dose_unit", "route", "is_first", "site__time_zone"],
+        .values(
+            "participant_id",
+            "started_at",
+            "lot__code",
+            "lot__product_type",
+            "dose_per_kg",
+            "dose_unit",
+            "route",
+            "is_first",
+            "site__time_zone",
+        ),
+        [
+            "participant_id",
+            "started_at",
+            "lot__code",
+            "lot__product_type",
+            "dose_per_kg",
+            "dose_unit",
+            "route",
+            "is_first",
+            "site__time_zone",
+        ],
     )
     adm = adm.sort_values(["participant_id", "started_at"])
     first = adm.drop_duplicates("participant_id").set_index("participant_id")
@@ -217,8 +269,10 @@ def evidence_frames(
     planned_only = a["day_zero"].isna() & a["planned_day_zero"].notna()
     day_zero = a["day_zero"].where(~planned_only, a["planned_day_zero"])
     if planned_only.any():
-        notes.append(f"{int(planned_only.sum())} participant(s) have no recorded first "
-                     "administration: their study days count from the planned day 0")
+        notes.append(
+            f"{int(planned_only.sum())} participant(s) have no recorded first "
+            "administration: their study days count from the planned day 0"
+        )
     age = a["participant__age_months_at_screening"].astype(float)
     # age at first administration where day 0 is known (screening age + elapsed months)
     elapsed = _days(day_zero, a["participant__screened_on"]) / 30.4375
@@ -230,19 +284,22 @@ def evidence_frames(
             "synthetic": a["participant__site__is_synthetic"].astype(bool),
             "protocol": a["protocol__code"] + " v" + a["protocol__version"],
             "arm": a["arm__code"],
-            "product_type": pid.map(first["lot__product_type"]).astype(object).fillna(
-                a["arm__product_type"]),
+            "product_type": pid.map(first["lot__product_type"])
+            .astype(object)
+            .fillna(a["arm__product_type"]),
             "lot": pid.map(first["lot__code"]),
             "dose": pd.to_numeric(pid.map(first["dose_per_kg"]), errors="coerce").fillna(
-                pd.to_numeric(a["dose_per_kg"], errors="coerce")),
+                pd.to_numeric(a["dose_per_kg"], errors="coerce")
+            ),
             "dose_unit": pid.map(first["dose_unit"]).astype(object).fillna(a["dose_unit"]),
             "route": pid.map(first["route"]).astype(object).fillna(a["arm__route"]),
             "age_months": age_at_treatment,
             "severity": a["participant__dsm5_severity"].astype(float),
             "genetic_finding": a["participant__genetic_finding"],
             "syndrome": a["participant__syndrome"].fillna(""),
-            "therapy_hours": pd.to_numeric(a["participant__therapy_hours_per_week"],
-                                           errors="coerce"),
+            "therapy_hours": pd.to_numeric(
+                a["participant__therapy_hours_per_week"], errors="coerce"
+            ),
         }
     )
     for flag in fr.COMORBIDITY_FLAGS:
@@ -250,25 +307,39 @@ def evidence_frames(
         having = set(com.loc[com["condition"] == condition, "participant_id"])
         participants[flag] = pid.isin(having).to_numpy()
     participants["age_band"] = participants["age_months"].map(fr.age_band)
-    participants["dose_band"] = fr.dose_bands(participants["dose"],
-                                              participants["product_type"])
+    participants["dose_band"] = fr.dose_bands(participants["dose"], participants["product_type"])
     participants = participants[[c.name for c in fr.PARTICIPANT_COLUMNS]]
     code_of = dict(zip(pid, a["participant__study_code"], strict=True))
     zero_of = dict(zip(pid, day_zero, strict=True))
     bounds_of = dict(zip(pid, a["bounds"], strict=True))
     if participants["lot"].isna().all():
-        notes.append("no administrations recorded yet: lot is empty; product, dose and route "
-                     "are the arm's planned values")
+        notes.append(
+            "no administrations recorded yet: lot is empty; product, dose and route "
+            "are the arm's planned values"
+        )
 
     # outcomes (three queries: responses, score metadata, domain mappings)
     scores = _rows(
-        Score.objects.values("instrument__code", "code", "label", "direction", "reliability",
-                             "reliability_provisional"),
-        ["instrument__code", "code", "label", "direction", "reliability",
-                 "reliability_provisional"],
+        Score.objects.values(
+            "instrument__code",
+            "code",
+            "label",
+            "direction",
+            "reliability",
+            "reliability_provisional",
+        ),
+        [
+            "instrument__code",
+            "code",
+            "label",
+            "direction",
+            "reliability",
+            "reliability_provisional",
+        ],
     )
-    mappings = DomainMapping.objects.values("protocol_id", "domain", "instrument_code",
-                                            "score_code")
+    mappings = DomainMapping.objects.values(
+        "protocol_id", "domain", "instrument_code", "score_code"
+    )
     domain_of: dict[tuple[str, str], str] = {}
     protocol_ids = set(a["protocol_id"])
     for m in mappings:  # protocol-specific mappings override the defaults
@@ -279,22 +350,59 @@ def evidence_frames(
     responses = _rows(
         Response.objects.for_user(user)
         .filter(participant_id__in=pid_subquery, status="complete")
-        .values("participant_id", "visit__code", "visit__phase", "visit__done_on",
-                "answered_on", "instrument__code", "respondent", "scores"),
-        ["participant_id", "visit__code", "visit__phase", "visit__done_on",
-                 "answered_on", "instrument__code", "respondent", "scores"],
+        .values(
+            "participant_id",
+            "visit__code",
+            "visit__phase",
+            "visit__done_on",
+            "answered_on",
+            "instrument__code",
+            "respondent",
+            "scores",
+        ),
+        [
+            "participant_id",
+            "visit__code",
+            "visit__phase",
+            "visit__done_on",
+            "answered_on",
+            "instrument__code",
+            "respondent",
+            "scores",
+        ],
     )
     long_rows: list[tuple[Any, ...]] = []
     for row in responses.itertuples(index=False):
         for code, result in (_json(row.scores) or {}).items():
             value = result.get("value") if isinstance(result, dict) else result
-            long_rows.append((row.participant_id, row.visit__code, row.visit__phase,
-                              row.answered_on or row.visit__done_on, row.instrument__code,
-                              row.respondent, code, value))
-    long = pd.DataFrame(long_rows, columns=["participant_id", "visit_code", "phase", "on",
-                                            "instrument", "respondent", "score", "value"])
-    long = long.merge(scores, left_on=["instrument", "score"],
-                      right_on=["instrument__code", "code"], how="left")
+            long_rows.append(
+                (
+                    row.participant_id,
+                    row.visit__code,
+                    row.visit__phase,
+                    row.answered_on or row.visit__done_on,
+                    row.instrument__code,
+                    row.respondent,
+                    code,
+                    value,
+                )
+            )
+    long = pd.DataFrame(
+        long_rows,
+        columns=[
+            "participant_id",
+            "visit_code",
+            "phase",
+            "on",
+            "instrument",
+            "respondent",
+            "score",
+            "value",
+        ],
+    )
+    long = long.merge(
+        scores, left_on=["instrument", "score"], right_on=["instrument__code", "code"], how="left"
+    )
     outcomes = pd.DataFrame(
         {
             "study_code": long["participant_id"].map(code_of),
@@ -304,8 +412,9 @@ def evidence_frames(
             "instrument": long["instrument"],
             "measure": long["instrument"] + "." + long["score"],
             "measure_label": long["label"].fillna(long["score"]),
-            "domain": (long["instrument"] + "\x1f" + long["score"]).map(
-                {f"{i}\x1f{c}": d for (i, c), d in domain_of.items()}).fillna(""),
+            "domain": (long["instrument"] + "\x1f" + long["score"])
+            .map({f"{i}\x1f{c}": d for (i, c), d in domain_of.items()})
+            .fillna(""),
             "value": pd.to_numeric(long["value"], errors="coerce"),
             "direction": long["direction"].map(_DIRECTION).fillna("higher_is_worse"),
             "reliability": pd.to_numeric(long["reliability"], errors="coerce"),
@@ -319,19 +428,40 @@ def evidence_frames(
     meas = _rows(
         Measurement.objects.for_user(user)
         .filter(participant_id__in=pid_subquery)
-        .values("participant_id", "visit__code", "visit__phase", "analyte", "value", "unit",
-                "collected_at", "lloq", "limit_flag", "participant__site__time_zone"),
-        ["participant_id", "visit__code", "visit__phase", "analyte", "value", "unit",
-                 "collected_at", "lloq", "limit_flag", "participant__site__time_zone"],
+        .values(
+            "participant_id",
+            "visit__code",
+            "visit__phase",
+            "analyte",
+            "value",
+            "unit",
+            "collected_at",
+            "lloq",
+            "limit_flag",
+            "participant__site__time_zone",
+        ),
+        [
+            "participant_id",
+            "visit__code",
+            "visit__phase",
+            "analyte",
+            "value",
+            "unit",
+            "collected_at",
+            "lloq",
+            "limit_flag",
+            "participant__site__time_zone",
+        ],
     )
-    bio_days = _days(_local_dates(meas["collected_at"], meas["participant__site__time_zone"]),
-                     meas["participant_id"].map(zero_of))
+    bio_days = _days(
+        _local_dates(meas["collected_at"], meas["participant__site__time_zone"]),
+        meas["participant_id"].map(zero_of),
+    )
     below = (meas["limit_flag"] == "below_lloq").astype(bool)
     biomarkers = pd.DataFrame(
         {
             "study_code": meas["participant_id"].map(code_of),
-            "phase": _lab_phases(meas["visit__phase"], bio_days,
-                                 meas["participant_id"], bounds_of),
+            "phase": _lab_phases(meas["visit__phase"], bio_days, meas["participant_id"], bounds_of),
             "study_day": bio_days,
             "visit_code": meas["visit__code"],
             "analyte": meas["analyte"],
@@ -347,10 +477,28 @@ def evidence_frames(
     ae = _rows(
         AdverseEvent.objects.for_user(user)
         .filter(participant_id__in=pid_subquery)
-        .values("participant_id", "code", "coded_term", "term", "grade", "is_serious",
-                "relatedness_product", "study_day", "phase"),
-        ["participant_id", "code", "coded_term", "term", "grade", "is_serious",
-                 "relatedness_product", "study_day", "phase"],
+        .values(
+            "participant_id",
+            "code",
+            "coded_term",
+            "term",
+            "grade",
+            "is_serious",
+            "relatedness_product",
+            "study_day",
+            "phase",
+        ),
+        [
+            "participant_id",
+            "code",
+            "coded_term",
+            "term",
+            "grade",
+            "is_serious",
+            "relatedness_product",
+            "study_day",
+            "phase",
+        ],
     )
     adverse_events = pd.DataFrame(
         {
@@ -366,13 +514,15 @@ def evidence_frames(
     )
     adverse_events = fr.with_context(adverse_events, participants)
 
-    adm_days = _days(_local_dates(adm["started_at"], adm["site__time_zone"]),
-                     adm["participant_id"].map(zero_of))
+    adm_days = _days(
+        _local_dates(adm["started_at"], adm["site__time_zone"]), adm["participant_id"].map(zero_of)
+    )
     administrations = pd.DataFrame(
         {
             "study_code": adm["participant_id"].map(code_of),
-            "site": adm["participant_id"].map(dict(zip(pid, a["participant__site__code"],
-                                                       strict=True))),
+            "site": adm["participant_id"].map(
+                dict(zip(pid, a["participant__site__code"], strict=True))
+            ),
             "study_day": adm_days,
             "lot": adm["lot__code"],
             "product_type": adm["lot__product_type"],
@@ -396,8 +546,9 @@ def evidence_frames(
     )
 
 
-def child_frames(*, user: User, study_code: str) -> tuple[fr.EvidenceFrames, dict[str, float],
-                                                          Protocol | None]:
+def child_frames(
+    *, user: User, study_code: str
+) -> tuple[fr.EvidenceFrames, dict[str, float], Protocol | None]:
     """The frames of one child the user may see, the reference SDs for reliable change (the
     baseline SDs of the children of the same protocol the user may see) and the protocol."""
     participant = Participant.objects.for_user(user).filter(study_code=study_code).first()
@@ -416,8 +567,12 @@ def phase_spans(protocol: Protocol | None, last_day: float = 400) -> pd.DataFram
     if protocol is None:
         b = timeline.DEFAULT_BOUNDARIES
     else:
-        b = timeline.PhaseBoundaries(protocol.baseline_from_day, protocol.early_until_day,
-                                     protocol.mid_until_day, protocol.late_until_day)
+        b = timeline.PhaseBoundaries(
+            protocol.baseline_from_day,
+            protocol.early_until_day,
+            protocol.mid_until_day,
+            protocol.late_until_day,
+        )
     end = max(float(b.late_until), float(last_day) + 10)
     return pd.DataFrame(
         [

@@ -40,8 +40,9 @@ def _protocol(user: object, pk: int) -> Protocol:
 @login_required
 def evidence_index(request: AuthenticatedHttpRequest) -> HttpResponse:
     _require_staff_view(request.user)
-    return render(request, "evidence/index.html",
-                  {"protocols": selectors.protocols_for(user=request.user)})
+    return render(
+        request, "evidence/index.html", {"protocols": selectors.protocols_for(user=request.user)}
+    )
 
 
 class _Program:
@@ -59,7 +60,8 @@ class _Program:
             self.key = analysis.DEFAULT_RESPONDER
         self.arms: list[str] = evidence_cache.cached(
             evidence_cache.scope_key(self.user, self.protocol.pk, "arms"),
-            lambda: list(analysis.arms_of(self.frames)))
+            lambda: list(analysis.arms_of(self.frames)),
+        )
         self.arm = request.GET.get("arm", "")
         if self.arm not in self.arms:
             self.arm = ""
@@ -74,7 +76,8 @@ class _Program:
         """The analyses and their chart specs."""
         return evidence_cache.cached(
             evidence_cache.scope_key(self.user, self.protocol.pk, "program", self.arm, self.key),
-            self._compute)
+            self._compute,
+        )
 
     def _compute(self) -> tuple[analysis.ProgramEvidence, list[dict[str, object]]]:
         ev = analysis.analyse_program(self.frames, arm=self.arm or None, definition_key=self.key)
@@ -82,8 +85,9 @@ class _Program:
 
         def add(kind: str, title: str, spec: dict[str, object] | None) -> None:
             if spec is not None:
-                charts.append({"id": f"chart-{len(charts)}", "kind": kind, "title": title,
-                               "spec": spec})
+                charts.append(
+                    {"id": f"chart-{len(charts)}", "kind": kind, "title": title, "spec": spec}
+                )
 
         for t in ev.trajectories:
             add("trajectory", t.measure_label, plots.trajectory_chart(t, ev.synthetic))
@@ -99,13 +103,20 @@ class _Program:
 def program_evidence(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     program = _Program(request, pk)
     ev, charts = program.evidence()
-    return render(request, "evidence/program.html", {
-        "protocol": program.protocol, "ev": ev, "charts": charts,
-        "arms": program.arms,
-        "arm": program.arm, "definition": program.key,
-        "choices": analysis.RESPONDER_CHOICES.values(),
-        "measures_with_rows": sorted({r.measure_label for r in ev.rows}),
-    })
+    return render(
+        request,
+        "evidence/program.html",
+        {
+            "protocol": program.protocol,
+            "ev": ev,
+            "charts": charts,
+            "arms": program.arms,
+            "arm": program.arm,
+            "definition": program.key,
+            "choices": analysis.RESPONDER_CHOICES.values(),
+            "measures_with_rows": sorted({r.measure_label for r in ev.rows}),
+        },
+    )
 
 
 def _parquet(frame: pd.DataFrame) -> bytes:
@@ -134,25 +145,37 @@ def program_export(request: AuthenticatedHttpRequest, pk: int, fmt: str) -> Http
         if program.arm:
             outcomes = outcomes[outcomes["arm"] == program.arm]
         content_type, write = _FRAME_FORMATS[fmt]
-        response = HttpResponse(write(outcomes.reset_index(drop=True)),
-                                content_type=content_type)
+        response = HttpResponse(write(outcomes.reset_index(drop=True)), content_type=content_type)
         response["Content-Disposition"] = (
-            f'attachment; filename="evidence-{program.protocol.code}-outcomes.{fmt}"')
+            f'attachment; filename="evidence-{program.protocol.code}-outcomes.{fmt}"'
+        )
         return response
     ev, _ = program.evidence()
-    return JsonResponse(json.loads(json.dumps(ev.as_json(), default=str)),
-                        json_dumps_params={"ensure_ascii": False})
+    return JsonResponse(
+        json.loads(json.dumps(ev.as_json(), default=str)), json_dumps_params={"ensure_ascii": False}
+    )
 
 
 @login_required
 def child_progress(request: AuthenticatedHttpRequest, study_code: str) -> HttpResponse:
-    frames, sds, protocol = selectors.child_frames(user=request.user, study_code=study_code)
+    # the reference SDs need the whole protocol's frames: kept until the data change
+    frames, sds, protocol = evidence_cache.cached(
+        evidence_cache.scope_key(request.user, "child", study_code),
+        lambda: selectors.child_frames(user=request.user, study_code=study_code),
+    )
     child = analysis.analyse_child(frames, study_code, sds)
-    last_day = max([float(m.series["study_day"].max()) for m in child.measures
-                    if not m.series.empty] or [0.0])
+    last_day = max(
+        [float(m.series["study_day"].max()) for m in child.measures if not m.series.empty] or [0.0]
+    )
     spec = plots.child_timeline_chart(child, selectors.phase_spans(protocol, last_day))
-    return render(request, "evidence/child.html", {
-        "child": child, "protocol": protocol,
-        "charts": [{"id": "chart-timeline", "kind": "timeline", "title": "timeline",
-                    "spec": spec}],
-    })
+    return render(
+        request,
+        "evidence/child.html",
+        {
+            "child": child,
+            "protocol": protocol,
+            "charts": [
+                {"id": "chart-timeline", "kind": "timeline", "title": "timeline", "spec": spec}
+            ],
+        },
+    )

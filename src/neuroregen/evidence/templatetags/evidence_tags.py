@@ -29,8 +29,11 @@ def _render(est: Any, digits: int, percent: bool) -> str:
         '<span class="nr-est" data-estimate>{}</span> '
         '<span class="nr-ci small text-body-secondary" data-interval>({}% CI {} to {})</span>'
         ' <span class="small text-body-secondary">n={}</span></span>',
-        _f(est.estimate, digits, percent), level, _f(est.ci_low, digits, percent),
-        _f(est.ci_high, digits, percent), est.n,
+        _f(est.estimate, digits, percent),
+        level,
+        _f(est.ci_low, digits, percent),
+        _f(est.ci_high, digits, percent),
+        est.n,
     )
 
 
