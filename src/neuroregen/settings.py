@@ -200,6 +200,12 @@ if os.environ.get("NEUROREGEN_BEHIND_PROXY") == "1":
     # The TLS-terminating reverse proxy must set (and overwrite) X-Forwarded-Proto.
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 
+# Background jobs (reports): in production they wait in the job table for `neuroregen db_worker`
+# processes, so a slow build never holds a web worker and a stopped worker only delays them;
+# elsewhere (demo, tests) they run at once in the request. NEUROREGEN_TASK_QUEUE overrides.
+if os.environ.get("NEUROREGEN_TASK_QUEUE", "worker" if PRODUCTION else "immediate") == "worker":
+    TASKS = {"default": {"BACKEND": "neuroregen.reports.queue.ReportJobBackend"}}
+
 # Two-factor sign-in (TOTP) for every staff role; families may opt in. Always on in production;
 # elsewhere off unless NEUROREGEN_2FA=1 so the demo opens with one password per role.
 NEUROREGEN_REQUIRE_2FA = PRODUCTION or os.environ.get("NEUROREGEN_2FA", "0") == "1"

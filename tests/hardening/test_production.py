@@ -78,7 +78,8 @@ def test_check_deploy_fails_when_hsts_is_switched_off(tmp_path):
 def test_production_requires_keys_and_forces_two_factor(tmp_path):
     probe = (
         "from django.conf import settings as s; "
-        "print(s.DEBUG, s.NEUROREGEN_REQUIRE_2FA, s.SESSION_COOKIE_SECURE, s.CSRF_COOKIE_SECURE)"
+        "print(s.DEBUG, s.NEUROREGEN_REQUIRE_2FA, s.SESSION_COOKIE_SECURE, s.CSRF_COOKIE_SECURE, "
+        "s.TASKS['default']['BACKEND'])"
     )
     env = production_env(tmp_path, NEUROREGEN_2FA="0", DJANGO_SETTINGS_MODULE="neuroregen.settings")
     shown = subprocess.run(  # noqa: S603
@@ -89,7 +90,13 @@ def test_production_requires_keys_and_forces_two_factor(tmp_path):
         timeout=120,
         check=True,
     )
-    assert shown.stdout.split() == ["False", "True", "True", "True"]
+    assert shown.stdout.split() == [
+        "False",
+        "True",
+        "True",
+        "True",
+        "neuroregen.reports.queue.ReportJobBackend",  # reports wait for `neuroregen db_worker`
+    ]
     del env["NEUROREGEN_SECRET_KEY"]
     missing = subprocess.run(
         [sys.executable, "-c", "import django; django.setup()"],

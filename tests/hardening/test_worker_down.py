@@ -4,6 +4,7 @@ builds the job."""
 
 from __future__ import annotations
 
+import io
 import time
 
 import pytest
@@ -108,6 +109,25 @@ def test_worker_builds_queued_jobs_oldest_first_and_claims_each_once(
     second.refresh_from_db()
     assert second.status == "done"
     assert tasks.run_queued() == 0
+
+
+def test_a_job_whose_worker_died_is_queued_again_and_built(
+    database_backend, site_a, investigator_a
+):
+    job = services.report_job_create(user=investigator_a, kind="dsmb", protocol=None, language="en")
+    tasks.enqueue(job)
+    assert tasks.claim_next() == job.pk  # a worker took it, then was killed mid-build
+    job.refresh_from_db()
+    claimed_at = job.started_at
+    assert job.status == "running"
+    assert tasks.requeue_stale(now=claimed_at + tasks.STALE_AFTER / 2) == 0  # still in hand
+    assert tasks.requeue_stale(now=claimed_at + tasks.STALE_AFTER * 2) == 1
+    job.refresh_from_db()
+    assert (job.status, job.started_at) == ("queued", None)
+    call_command("db_worker", "--once", stdout=io.StringIO())
+    job.refresh_from_db()
+    assert job.status == "done"
+    assert job.pdf
 
 
 def stray_job() -> None:

@@ -164,6 +164,7 @@ class ReportJob(models.Model):
     pdf = models.BinaryField(null=True, blank=True, editable=False)
     filename = models.CharField(max_length=200, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
+    started_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:

@@ -8,6 +8,7 @@ and the page polls the job row for progress. Without django-tasks installed the 
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 from typing import Any
 
@@ -17,6 +18,9 @@ from neuroregen.reports import choices as c
 from neuroregen.reports.models import ReportJob
 
 log = logging.getLogger(__name__)
+
+# A build takes seconds to a few minutes; a job "running" far longer lost its worker.
+STALE_AFTER = dt.timedelta(minutes=30)
 
 
 def _save_progress(job: ReportJob, done: int, total: int, step: str) -> None:
@@ -31,7 +35,8 @@ def run_report_job(job_id: int) -> None:
 
     job = ReportJob.objects.select_related("requested_by", "protocol").get(pk=job_id)
     job.status = c.JobStatus.RUNNING
-    job.save(update_fields=["status"])
+    job.started_at = job.started_at or timezone.now()
+    job.save(update_fields=["status", "started_at"])
     try:
         with translation.override(job.language):
             report = build_program_report(
@@ -81,11 +86,23 @@ def claim_next() -> int | None:
     queued = ReportJob.objects.filter(status=c.JobStatus.QUEUED).order_by("created_at", "pk")
     for pk in queued.values_list("pk", flat=True)[:20]:
         claimed = ReportJob.objects.filter(pk=pk, status=c.JobStatus.QUEUED).update(
-            status=c.JobStatus.RUNNING
+            status=c.JobStatus.RUNNING, started_at=timezone.now()
         )
         if claimed:
             return pk
     return None
+
+
+def requeue_stale(now: dt.datetime | None = None) -> int:
+    """Put back jobs whose worker died mid-build (killed, host lost); returns how many.
+
+    A job "running" for longer than :data:`STALE_AFTER` is queued again, so the next worker
+    builds it instead of the page waiting for ever.
+    """
+    cutoff = (now or timezone.now()) - STALE_AFTER
+    return ReportJob.objects.filter(status=c.JobStatus.RUNNING, started_at__lt=cutoff).update(
+        status=c.JobStatus.QUEUED, started_at=None, progress=0, step=""
+    )
 
 
 def run_queued(limit: int | None = None) -> int:

@@ -8,7 +8,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandParser
 
-from neuroregen.reports.tasks import run_queued
+from neuroregen.reports.tasks import requeue_stale, run_queued
 
 
 class Command(BaseCommand):
@@ -34,6 +34,9 @@ class Command(BaseCommand):
         total = 0
         try:
             while True:
+                requeued = requeue_stale()
+                if requeued:
+                    self.stderr.write(f"{requeued} job(s) whose worker stopped were queued again")
                 built = run_queued(limit=1)
                 total += built
                 if options["once"] and not built:
