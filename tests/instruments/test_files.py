@@ -271,15 +271,19 @@ def test_replacing_a_file_is_audited_and_needs_a_reason_once_the_form_was_comple
 
 
 @pytest.mark.django_db
-def test_monitor_may_download_but_not_upload(site_a, coordinator_a, monitor):
+def test_monitor_may_neither_download_nor_upload(site_a, coordinator_a, monitor, statistician):
     docs_form()
     visit = visit_of(coordinator_a, site_a)
     response = services.response_start(user=coordinator_a, visit=visit, instrument=FORM)
     stored = services.response_file_store(
         user=coordinator_a, response=response, field_name=FIELD, upload=RawUpload("a.pdf", PDF)
     )
+    url = reverse("instrument_file_download", args=[stored.pk])
+    # File contents cannot be pseudonymised: only identity-holding staff (and the family) get them.
+    assert client_for(coordinator_a).get(url).content == PDF
+    assert client_for(statistician).get(url).status_code == 403
     client = client_for(monitor)
-    assert client.get(reverse("instrument_file_download", args=[stored.pk])).content == PDF
+    assert client.get(url).status_code == 403
     refused = post_entry(client, visit, SimpleUploadedFile("b.pdf", PDF, "application/pdf"))
     assert refused.status_code == 403
     stored.refresh_from_db()
@@ -308,6 +312,26 @@ class TestResponseFileIsolation(SiteIsolationBattery):
 
     def marker(self, obj):
         return obj.name.removesuffix(".txt")
+
+    # Files may carry identity: monitors and statisticians are refused the bytes (403) at
+    # every site, and no write of theirs changes anything.
+    def test_monitor_reads_all_sites_and_writes_nothing(self, world, monitor):
+        client = client_for(monitor)
+        for obj in world.values():
+            for url in self.read_urls(obj):
+                assert client.get(url).status_code == 403, url
+            before = self.state(obj)
+            for url, data in self.write_requests(obj):
+                assert client.post(url, data).status_code == 403, url
+            assert self.state(obj) == before
+
+    def test_statistician_never_sees_identity(self, world, statistician):
+        client = client_for(statistician)
+        for obj in world.values():
+            for url in self.read_urls(obj):
+                response = client.get(url)
+                assert response.status_code == 403, url
+                assert IDENTITY_NAME not in response.content.decode(), url
 
     def participant_of(self, obj):
         return obj.response.participant

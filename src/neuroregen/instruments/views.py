@@ -18,6 +18,7 @@ from neuroregen.core.audit import history_rows
 from neuroregen.core.errors import DomainError, NotFound, ReasonRequired, ValidationFailed
 from neuroregen.core.permissions import has_capability, require, sites_with
 from neuroregen.core.roles import Capability
+from neuroregen.core.scoping import is_family
 from neuroregen.instruments import choices as c
 from neuroregen.instruments import files, forms, selectors, services
 from neuroregen.instruments.errors import (
@@ -154,6 +155,9 @@ def _entry_context(
         "live": forms.needs_live(fields, survey=False),
         "file_rows": _file_rows(fields, response, errors),
         "can_audit": has_capability(request.user, Capability.VIEW_AUDIT, visit.participant.site),
+        "can_open_files": has_capability(
+            request.user, Capability.VIEW_IDENTITY, visit.participant.site
+        ),
         "file_accept": ",".join(f".{e}" for e in files.ALLOWED),
         "file_limit": files.max_bytes() // 2**20,
     }
@@ -261,8 +265,14 @@ def response_entry(request: HttpRequest, visit_id: int, code: str) -> HttpRespon
 
 @login_required
 def response_file_download(request: HttpRequest, pk: int) -> HttpResponse:
-    """A stored file, only after a site-scoped lookup; always a download, never rendered."""
+    """A stored file, only after a site-scoped lookup; always a download, never rendered.
+
+    A file's contents cannot be pseudonymised (a scanned letter carries a name), so only those
+    who may see identity at the child's site get it — and the family, for its own child.
+    """
     stored = selectors.response_file_get(user=request.user, pk=pk)
+    if not is_family(request.user):
+        require(request.user, Capability.VIEW_IDENTITY, stored.response.participant.site_id)
     try:
         data = files.path_of(stored.stored_as).read_bytes()
     except (OSError, ValidationFailed) as error:
