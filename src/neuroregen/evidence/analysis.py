@@ -826,10 +826,14 @@ def _products(
     any_ae = set(aes["study_code"])
     serious = set(aes.loc[aes["serious"].astype(bool), "study_code"])
     for variable in ("lot", "dose_band", "route"):
+        # each level's rows, in frame order, from one pass over two columns
+        slim = merged[[variable, "change"]]
+        by_level = dict(tuple(slim.groupby(variable, dropna=True, sort=False)))
+        empty = slim.iloc[0:0]
         for level, group in participants.groupby(variable, dropna=True, sort=True):
             codes = set(group["study_code"])
             n = len(codes)
-            values = merged.loc[merged[variable] == level]
+            values = by_level.get(level, empty)
             outcome = None
             if len(values) >= 2:
                 outcome = subgroup_analysis(
