@@ -87,7 +87,7 @@ def test_investigator_sees_and_closes_the_dsa_review(recipient, investigator_a, 
     task = SafetyReviewTask.objects.get()
     client = client_for(investigator_a)
     dashboard = client.get("/").content.decode()
-    assert "1 biomarker review open" in dashboard
+    assert "1 safety signal review open" in dashboard
     reviews = client.get(reverse("safety_review_list")).content.decode()
     assert recipient["child"].study_code in reviews
     assert "anti-HLA DSA DRB1*04" in reviews
