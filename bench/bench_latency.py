@@ -1,6 +1,6 @@
 """Benchmark (c): participant page latency at 20 concurrent clients against a bare view.
 
-1. A PostgreSQL database (``nr_bench_registry``) gets a synthetic registry (``bench/registry.py``)
+1. A PostgreSQL database (``nr_bench_registry_<size>``) gets a synthetic registry (``registry.py``)
    unless ``--reuse`` says it is already there.
 2. ``neuroregen serve --production`` (gunicorn workers, DEBUG off) serves it on a loopback
    port with ``bench.settings`` (the product's settings plus a bare view at ``/bench/bare/``;
@@ -31,7 +31,13 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 BIN = Path(sys.executable).parent
-DB = "nr_bench_registry"  # shared with bench_evidence.py (see report.py)
+
+
+def database(participants: int) -> str:
+    """One registry database per size, shared with bench_evidence.py (see report.py)."""
+    return f"nr_bench_registry_{participants}"
+
+
 USERS = 20
 THINK = 1.0  # seconds between a user's pages, on average (an interactive user is slower still)
 
@@ -183,14 +189,15 @@ def _registry_size(url: str) -> int | None:
 def run(participants: int, seconds: int, server: str, reuse: bool, workers: int | None) -> dict:
     import psycopg
 
-    url = f"{server}/{DB}"
+    db = database(participants)
+    url = f"{server}/{db}"
     build = None
     if not reuse and _registry_size(url) == participants:
         reuse = True  # built by an earlier run: building 10 000 children again takes minutes
     if not reuse:
         with psycopg.connect(f"{server}/postgres", autocommit=True) as conn:
-            conn.execute(f"DROP DATABASE IF EXISTS {DB} WITH (FORCE)")
-            conn.execute(f"CREATE DATABASE {DB}")
+            conn.execute(f"DROP DATABASE IF EXISTS {db} WITH (FORCE)")
+            conn.execute(f"CREATE DATABASE {db}")
         started = time.perf_counter()
         subprocess.run(  # noqa: S603 - fixed argv, no shell
             [

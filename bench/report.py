@@ -119,16 +119,18 @@ def _postgres(server: str) -> str:
         return f"unavailable ({exc.__class__.__name__})"
 
 
-def _registry_database(server: str) -> str:
-    """The registry database the evidence and latency benchmarks share (built once)."""
+def _registry_database(server: str, participants: int) -> str:
+    """The registry database the evidence and latency benchmarks share (built once per size)."""
     import psycopg
 
+    sys.path.insert(0, str(BENCH))
+    from bench_latency import database
+
+    name = database(participants)
     with psycopg.connect(f"{server}/postgres", autocommit=True) as conn:
-        if not conn.execute(
-            "SELECT 1 FROM pg_database WHERE datname = 'nr_bench_registry'"
-        ).fetchone():
-            conn.execute("CREATE DATABASE nr_bench_registry")
-    return f"{server}/nr_bench_registry"
+        if not conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", (name,)).fetchone():
+            conn.execute(f"CREATE DATABASE {name}")
+    return f"{server}/{name}"
 
 
 def _load() -> str:
@@ -144,6 +146,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--values", type=int, default=1_000_000)
     parser.add_argument("--seconds", type=int, default=45)
     parser.add_argument("--server", default="postgres://postgres@127.0.0.1:5432")
+    parser.add_argument("--out", type=Path, default=BENCH / "RESULTS.md")
     parser.add_argument("--skip", default="", help="Comma-separated: power,evidence,import,latency")
     args = parser.parse_args(argv)
     skip = {s.strip() for s in args.skip.split(",") if s.strip()}
@@ -160,7 +163,7 @@ def main(argv: list[str] | None = None) -> int:
         text, secs = _run(
             "evidence",
             [str(BENCH / "bench_evidence.py"), "--participants", str(args.participants)],
-            {"DATABASE_URL": _registry_database(args.server)},
+            {"DATABASE_URL": _registry_database(args.server, args.participants)},
         )
         sections.append(
             f"## (a) Program evidence vs export + pandas/statsmodels (bench_evidence.py, "
@@ -257,8 +260,8 @@ def main(argv: list[str] | None = None) -> int:
         *sections,
         NOTES,
     ]
-    (BENCH / "RESULTS.md").write_text("\n".join(body))
-    print(f"wrote {BENCH / 'RESULTS.md'}")
+    args.out.write_text("\n".join(body))
+    print(f"wrote {args.out}")
     return 0
 
 
