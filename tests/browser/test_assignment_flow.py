@@ -12,7 +12,10 @@ from neuroregen.visits import timeline
 from tests.helpers import PASSWORD
 from tests.protocols.builders import active_protocol, enrolled_participant
 
-pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.django_db(transaction=True, serialized_rollback=True),
+]
 
 
 def sign_in(page, username):

@@ -12,7 +12,10 @@ from neuroregen.participants.models import Participant
 from tests.helpers import PASSWORD, consent_document
 from tests.security.twofactor import confirmed_totp_device, current_code
 
-pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.django_db(transaction=True, serialized_rollback=True),
+]
 
 
 @pytest.fixture(autouse=True)

@@ -15,7 +15,10 @@ from tests.products import builders as b
 from tests.protocols import builders as pb
 from tests.security.twofactor import confirmed_totp_device, current_code
 
-pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.django_db(transaction=True, serialized_rollback=True),
+]
 
 
 @pytest.fixture(autouse=True)

@@ -8,7 +8,10 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from tests.helpers import PASSWORD
 from tests.security.twofactor import current_code
 
-pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.django_db(transaction=True, serialized_rollback=True),
+]
 
 
 @pytest.fixture(autouse=True)

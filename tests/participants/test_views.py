@@ -14,9 +14,16 @@ def test_edit_form_requires_reason_and_detects_stale_version(coordinator_a, site
     participant = screen(coordinator_a, site_a)
     client = client_for(coordinator_a)
     url = reverse("participant_edit", args=[participant.study_code])
-    form = {"sex": "M", "country": "UA", "preferred_language": "uk", "dsm5_severity": 3,
-            "diagnostic_instrument": "ados2", "genetic_finding": "none",
-            "therapy_hours_per_week": "10", "row_version": participant.row_version}
+    form = {
+        "sex": "M",
+        "country": "UA",
+        "preferred_language": "uk",
+        "dsm5_severity": 3,
+        "diagnostic_instrument": "ados2",
+        "genetic_finding": "none",
+        "therapy_hours_per_week": "10",
+        "row_version": participant.row_version,
+    }
     page = client.post(url, form).content.decode()
     assert "This field is required" in page  # reason missing
     assert client.post(url, {**form, "reason": "re-rated"}).status_code == 302
@@ -30,8 +37,10 @@ def test_measurement_in_future_is_refused_with_message(coordinator_a, site_a):
     participant = screen(coordinator_a, site_a)
     client = client_for(coordinator_a)
     tomorrow = (timezone.localdate() + timezone.timedelta(days=1)).isoformat()
-    page = client.post(reverse("anthropometry_record", args=[participant.study_code]),
-                       {"measured_on": tomorrow, "weight_kg": "20"}).content.decode()
+    page = client.post(
+        reverse("anthropometry_record", args=[participant.study_code]),
+        {"measured_on": tomorrow, "weight_kg": "20"},
+    ).content.decode()
     assert "in the future" in page
     assert participant.anthropometry.count() == 0
 
@@ -41,11 +50,18 @@ def test_identity_correction_updates_blind_index(coordinator_a, site_a):
     participant = screen(coordinator_a, site_a, identity_overrides={"given_name": "Iryna"})
     identity = ParticipantIdentity.objects.get(participant=participant)
     client = client_for(coordinator_a)
-    response = client.post(reverse("identity_edit", args=[participant.study_code]), {
-        "given_name": "Irina", "family_name": identity.family_name,
-        "date_of_birth": identity.birth_date.isoformat(), "guardian_name": "G",
-        "guardian_relationship": "mother", "row_version": identity.row_version,
-        "reason": "spelling on birth certificate"})
+    response = client.post(
+        reverse("identity_edit", args=[participant.study_code]),
+        {
+            "given_name": "Irina",
+            "family_name": identity.family_name,
+            "date_of_birth": identity.birth_date.isoformat(),
+            "guardian_name": "G",
+            "guardian_relationship": "mother",
+            "row_version": identity.row_version,
+            "reason": "spelling on birth certificate",
+        },
+    )
     assert response.status_code == 302
     identity.refresh_from_db()
     assert identity.given_name == "Irina"

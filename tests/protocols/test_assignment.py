@@ -69,12 +69,18 @@ def child(site_a, investigator_a):
 
 def test_confirm_uses_latest_weight_and_signs(protocol, child, investigator_a, site_a):
     today = timeline.today_at(site_a.time_zone)
-    ps.anthropometry_record(user=investigator_a, participant=child,
-                            measured_on=today - dt.timedelta(days=3), weight_kg=Decimal("24.5"))
+    ps.anthropometry_record(
+        user=investigator_a,
+        participant=child,
+        measured_on=today - dt.timedelta(days=3),
+        weight_kg=Decimal("24.5"),
+    )
     assignment = recommend(investigator_a, child, protocol)
     assert assignment.recommended_arm.code == "msc-iv"
     confirmed = services.assignment_confirm(
-        user=investigator_a, assignment=assignment, password=PASSWORD,
+        user=investigator_a,
+        assignment=assignment,
+        password=PASSWORD,
         planned_day_zero=today + dt.timedelta(days=14),
     )
     assert confirmed.status == "confirmed"
@@ -99,13 +105,17 @@ def test_override_needs_a_reason_and_is_audited(protocol, child, investigator_a)
     cord_blood = protocol.arms.get(code="cb-iv")
     before = _unchanged(assignment)
     with pytest.raises(OverrideReasonRequired) as caught:
-        services.assignment_confirm(user=investigator_a, assignment=assignment,
-                                    password=PASSWORD, arm=cord_blood)
+        services.assignment_confirm(
+            user=investigator_a, assignment=assignment, password=PASSWORD, arm=cord_blood
+        )
     assert caught.value.code == "override_reason_required"
     assert _unchanged(assignment) == before
 
     done = services.assignment_confirm(
-        user=investigator_a, assignment=assignment, password=PASSWORD, arm=cord_blood,
+        user=investigator_a,
+        assignment=assignment,
+        password=PASSWORD,
+        arm=cord_blood,
         override_reason="stored autologous cord blood available",
     )
     assert done.status == "overridden"
@@ -120,11 +130,18 @@ def test_override_needs_a_reason_and_is_audited(protocol, child, investigator_a)
 def test_dose_change_is_an_override(protocol, child, investigator_a):
     assignment = recommend(investigator_a, child, protocol)
     with pytest.raises(OverrideReasonRequired):
-        services.assignment_confirm(user=investigator_a, assignment=assignment,
-                                    password=PASSWORD, dose_per_kg=Decimal("1200000"))
+        services.assignment_confirm(
+            user=investigator_a,
+            assignment=assignment,
+            password=PASSWORD,
+            dose_per_kg=Decimal("1200000"),
+        )
     done = services.assignment_confirm(
-        user=investigator_a, assignment=assignment, password=PASSWORD,
-        dose_per_kg=Decimal("1200000"), override_reason="recent infection; lower dose",
+        user=investigator_a,
+        assignment=assignment,
+        password=PASSWORD,
+        dose_per_kg=Decimal("1200000"),
+        override_reason="recent infection; lower dose",
     )
     assert done.status == "overridden"
     assert done.dose_per_kg == Decimal("1200000")
@@ -135,8 +152,11 @@ def test_dose_outside_the_rule_is_refused_and_changes_nothing(protocol, child, i
     before = _unchanged(assignment)
     with pytest.raises(DoseOutOfRange) as caught:
         services.assignment_confirm(
-            user=investigator_a, assignment=assignment, password=PASSWORD,
-            dose_per_kg=Decimal("5000000"), override_reason="more is better",
+            user=investigator_a,
+            assignment=assignment,
+            password=PASSWORD,
+            dose_per_kg=Decimal("5000000"),
+            override_reason="more is better",
         )
     assert caught.value.code == "dose_out_of_bounds"
     assert "outside the arm's range" in caught.value.message
@@ -145,12 +165,14 @@ def test_dose_outside_the_rule_is_refused_and_changes_nothing(protocol, child, i
 
 
 def test_total_dose_is_capped_and_said_so(protocol, site_a, investigator_a):
-    heavy = enrolled_participant(investigator_a, site_a, weight="60", age_years=12,
-                                 research_overrides={"dsm5_severity": 3})
+    heavy = enrolled_participant(
+        investigator_a, site_a, weight="60", age_years=12, research_overrides={"dsm5_severity": 3}
+    )
     assignment = recommend(investigator_a, heavy, protocol)
     assert assignment.recommended_arm.code == "ipsc-it"
-    done = services.assignment_confirm(user=investigator_a, assignment=assignment,
-                                       password=PASSWORD)
+    done = services.assignment_confirm(
+        user=investigator_a, assignment=assignment, password=PASSWORD
+    )
     assert done.dose_capped
     assert done.dose_total == Decimal("50000000")
     assert "capped" in done.dose_explanation
@@ -168,8 +190,7 @@ def test_missing_weight_is_refused(db, site_a, investigator_a):
     assert assignment.eligible
     before = _unchanged(assignment)
     with pytest.raises(WeightMissing) as caught:
-        services.assignment_confirm(user=investigator_a, assignment=assignment,
-                                    password=PASSWORD)
+        services.assignment_confirm(user=investigator_a, assignment=assignment, password=PASSWORD)
     assert caught.value.code == "weight_missing"
     assert _unchanged(assignment) == before
 
@@ -179,8 +200,11 @@ def test_excluded_arm_cannot_be_chosen(protocol, site_a, investigator_a):
     assignment = recommend(investigator_a, light, protocol)
     with pytest.raises(NotEligible, match="not open to this participant"):
         services.assignment_confirm(
-            user=investigator_a, assignment=assignment, password=PASSWORD,
-            arm=protocol.arms.get(code="ipsc-it"), override_reason="try anyway",
+            user=investigator_a,
+            assignment=assignment,
+            password=PASSWORD,
+            arm=protocol.arms.get(code="ipsc-it"),
+            override_reason="try anyway",
         )
 
 
@@ -188,8 +212,12 @@ def test_wrong_password_changes_nothing(protocol, child, investigator_a):
     assignment = recommend(investigator_a, child, protocol)
     before = _unchanged(assignment)
     with pytest.raises(SignatureRejected):
-        services.assignment_confirm(user=investigator_a, assignment=assignment,
-                                    password="wrong", planned_day_zero=dt.date.today())  # noqa: DTZ011
+        services.assignment_confirm(
+            user=investigator_a,
+            assignment=assignment,
+            password="wrong",
+            planned_day_zero=dt.date.today(),  # noqa: DTZ011
+        )
     assert _unchanged(assignment) == before
     assert not Visit.objects.exists()
 
@@ -205,8 +233,12 @@ def test_one_assignment_in_force(protocol, child, investigator_a):
     services.assignment_confirm(user=investigator_a, assignment=assignment, password=PASSWORD)
     with pytest.raises(InvalidTransition, match="already has an assignment"):
         recommend(investigator_a, child, protocol)
-    services.assignment_end(user=investigator_a, assignment=assignment,
-                            ended_on=dt.date.today(), reason="completed")  # noqa: DTZ011
+    services.assignment_end(
+        user=investigator_a,
+        assignment=assignment,
+        ended_on=dt.date.today(),  # noqa: DTZ011
+        reason="completed",
+    )
     assert current_assignment(child) is None
     assert recommend(investigator_a, child, protocol).status == "recommended"
 

@@ -60,14 +60,26 @@ def test_typical_child_gets_msc_with_the_reason():
 @pytest.mark.parametrize(
     ("changes", "rule", "text"),
     [
-        ({"age_months": 20, "age_years": 1.7}, "age-min",
-         "Excluded — does not meet inclusion criterion: Children aged 2 years or older"),
-        ({"age_months": 160, "age_years": 13.3}, "age-max",
-         "Excluded — does not meet inclusion criterion: Children younger than 13 years"),
-        ({"consent_scope": []}, "consent",
-         "Excluded — does not meet inclusion criterion: Signed guardian consent on file"),
-        ({"weight_kg": 9.5}, "weight-min",
-         "Excluded — does not meet inclusion criterion: Weight of at least 10 kg"),
+        (
+            {"age_months": 20, "age_years": 1.7},
+            "age-min",
+            "Excluded — does not meet inclusion criterion: Children aged 2 years or older",
+        ),
+        (
+            {"age_months": 160, "age_years": 13.3},
+            "age-max",
+            "Excluded — does not meet inclusion criterion: Children younger than 13 years",
+        ),
+        (
+            {"consent_scope": []},
+            "consent",
+            "Excluded — does not meet inclusion criterion: Signed guardian consent on file",
+        ),
+        (
+            {"weight_kg": 9.5},
+            "weight-min",
+            "Excluded — does not meet inclusion criterion: Weight of at least 10 kg",
+        ),
         ({"uncontrolled_epilepsy": True}, "epilepsy", "Excluded: Uncontrolled epilepsy"),
         ({"coagulopathy": True}, "coagulopathy", "Excluded: Coagulopathy"),
         ({"prior_cell_therapy": True}, "prior-cells", "Excluded: Prior cell therapy"),
@@ -129,8 +141,14 @@ def test_dose_rule_fires_and_sets_the_recommended_dose():
 
 def test_rule_problems_name_the_unknown_field():
     problems = rules.rule_problems(
-        {"code": "iq", "kind": "exclude", "field": "iq_score", "operator": "lt", "value": 50,
-         "reason": "Low IQ"},
+        {
+            "code": "iq",
+            "kind": "exclude",
+            "field": "iq_score",
+            "operator": "lt",
+            "value": 50,
+            "reason": "Low IQ",
+        },
         {},
     )
     assert [p.code for p in problems] == ["rule_unknown_field"]
@@ -142,19 +160,26 @@ def test_rule_problems_name_the_unknown_field():
     [
         ({"field": "age_months", "operator": "contains", "value": 3}, "cannot be used with"),
         ({"field": "genetic_finding", "operator": "eq", "value": "mosaic"}, "not a known code"),
-        ({"field": "comorbidities", "operator": "contains", "value": "asthma"},
-         "not a known code"),
+        ({"field": "comorbidities", "operator": "contains", "value": "asthma"}, "not a known code"),
         ({"field": "age_months", "operator": "in", "value": 3}, "needs a list"),
         ({"field": "coagulopathy", "operator": "eq", "value": "yes"}, "not a valid value"),
         ({"field": "age_months", "operator": "ge", "value": 24, "reason": " "}, "needs the reason"),
         ({"kind": "prefer_arm", "arm_code": "gene-therapy"}, "does not have"),
-        ({"kind": "dose_per_kg", "arm_code": "msc-iv", "dose_per_kg": "9000000"},
-         "outside arm msc-iv's range"),
+        (
+            {"kind": "dose_per_kg", "arm_code": "msc-iv", "dose_per_kg": "9000000"},
+            "outside arm msc-iv's range",
+        ),
     ],
 )
 def test_invalid_rules_are_explained(rule, message):
-    base = {"code": "r1", "kind": "exclude", "field": "age_months", "operator": "ge",
-            "value": 24, "reason": "A reason"}
+    base = {
+        "code": "r1",
+        "kind": "exclude",
+        "field": "age_months",
+        "operator": "ge",
+        "value": 24,
+        "reason": "A reason",
+    }
     problems = rules.rule_problems({**base, **rule}, {a["code"]: a for a in ARMS})
     assert problems
     assert all(p.code == "rule_invalid" for p in problems)
@@ -164,8 +189,16 @@ def test_invalid_rules_are_explained(rule, message):
 @pytest.mark.django_db
 def test_import_with_unknown_rule_field_is_refused_and_creates_nothing():
     doc = copy.deepcopy(DOC)
-    doc["rules"].append({"code": "iq", "kind": "exclude", "field": "iq_score",
-                         "operator": "lt", "value": 50, "reason": "Low IQ"})
+    doc["rules"].append(
+        {
+            "code": "iq",
+            "kind": "exclude",
+            "field": "iq_score",
+            "operator": "lt",
+            "value": 50,
+            "reason": "Low IQ",
+        }
+    )
     with pytest.raises(RuleFieldUnknown) as caught:
         protocol_import(user=admin_user(), data=doc)
     assert caught.value.code == "rule_unknown_field"

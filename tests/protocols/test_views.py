@@ -40,12 +40,22 @@ def test_only_protocol_managers_change_protocols(protocol, coordinator_a, invest
     before = (Protocol.objects.count(), protocol.row_version)
     for user in (coordinator_a, investigator_a, monitor):
         client = client_for(user)
-        assert client.post(reverse("protocol_import"),
-                           {"document": json.dumps(document(version="9"))}).status_code == 403
-        assert client.post(reverse("protocol_amend", args=[protocol.pk]),
-                           {"version": "9", "reason": "x"}).status_code == 403
-        assert client.post(reverse("protocol_close", args=[protocol.pk]),
-                           {"reason": "x"}).status_code == 403
+        assert (
+            client.post(
+                reverse("protocol_import"), {"document": json.dumps(document(version="9"))}
+            ).status_code
+            == 403
+        )
+        assert (
+            client.post(
+                reverse("protocol_amend", args=[protocol.pk]), {"version": "9", "reason": "x"}
+            ).status_code
+            == 403
+        )
+        assert (
+            client.post(reverse("protocol_close", args=[protocol.pk]), {"reason": "x"}).status_code
+            == 403
+        )
         assert client.post(reverse("protocol_activate", args=[protocol.pk])).status_code == 403
     protocol.refresh_from_db()
     assert (Protocol.objects.count(), protocol.row_version) == before
@@ -70,8 +80,9 @@ def test_import_amend_and_activate_through_the_pages(db):
     client.post(reverse("protocol_activate", args=[draft.pk]))
     draft.refresh_from_db()
     assert draft.status == "active"
-    response = client.post(reverse("protocol_amend", args=[draft.pk]),
-                           {"version": "1.1", "reason": "new visit"})
+    response = client.post(
+        reverse("protocol_amend", args=[draft.pk]), {"version": "1.1", "reason": "new visit"}
+    )
     amendment = Protocol.objects.get(version="1.1")
     assert amendment.supersedes == draft
     assert amendment.status == "draft"

@@ -27,14 +27,26 @@ def protocol_document(code: str = "SAF-TEST") -> dict[str, Any]:
         "version": "1.0",
         "name": "Safety test protocol",
         "phase_boundaries": {
-            "baseline_from": -30, "early_until": 45, "mid_until": 150, "late_until": 400,
+            "baseline_from": -30,
+            "early_until": 45,
+            "mid_until": 150,
+            "late_until": 400,
         },
         "arms": [
-            {"code": "neuro-it", "name": "iPSC neurons, intrathecal",
-             "product_type": "ipsc_neurons", "route": "it", "dose_unit": "cells_per_kg",
-             "dose_per_kg_min": "500000", "dose_per_kg_max": "20000000",
-             "dose_per_kg_default": "1000000", "dose_absolute_cap": None,
-             "administrations": 2, "spacing_days": 14, "is_control": False},
+            {
+                "code": "neuro-it",
+                "name": "iPSC neurons, intrathecal",
+                "product_type": "ipsc_neurons",
+                "route": "it",
+                "dose_unit": "cells_per_kg",
+                "dose_per_kg_min": "500000",
+                "dose_per_kg_max": "20000000",
+                "dose_per_kg_default": "1000000",
+                "dose_absolute_cap": None,
+                "administrations": 2,
+                "spacing_days": 14,
+                "is_control": False,
+            },
         ],
         "rules": [],
         "schedule": [],
@@ -55,13 +67,19 @@ def enrolled_since(user: Any, site: Any, days_ago: int, **kwargs: Any) -> Any:
     participant = screen(user, site, **kwargs)
     signed = timezone.localdate() - dt.timedelta(days=days_ago)
     ps.consent_record(
-        user=user, participant=participant, document=consent_document(), signed_on=signed,
+        user=user,
+        participant=participant,
+        document=consent_document(),
+        signed_on=signed,
         signed_by_relationship="mother",
     )
     if ps.assent_required(participant, signed):
         ps.consent_record(
-            user=user, participant=participant, document=consent_document("child_assent"),
-            signed_on=signed, signed_by_relationship="child",
+            user=user,
+            participant=participant,
+            document=consent_document("child_assent"),
+            signed_on=signed,
+            signed_by_relationship="child",
         )
     participant = ps.participant_enrol(user=user, participant=participant, enrolled_on=signed)
     ps.anthropometry_record(
@@ -76,11 +94,15 @@ def assigned(coordinator: Any, site: Any, *, days_ago: int = 60, **kwargs: Any) 
     participant = enrolled_since(coordinator, site, days_ago, **kwargs)
     investigator = make_user(Role.INVESTIGATOR, site)
     assignment = protocol_services.assignment_recommend(
-        user=coordinator, participant=participant, protocol=protocol,
+        user=coordinator,
+        participant=participant,
+        protocol=protocol,
         on=participant.enrolled_on,
     )
     protocol_services.assignment_confirm(
-        user=investigator, assignment=assignment, password=PASSWORD,
+        user=investigator,
+        assignment=assignment,
+        password=PASSWORD,
         arm=protocol.arms.get(code="neuro-it"),
     )
     return participant
@@ -90,14 +112,22 @@ def with_day_zero(coordinator: Any, site: Any, *, day_zero_days_ago: int = 40, *
     """A participant whose day 0 is recorded (no administration row)."""
     participant = assigned(coordinator, site, days_ago=day_zero_days_ago + 10, **kwargs)
     visit_services.day_zero_record(
-        user=coordinator, participant=participant,
+        user=coordinator,
+        participant=participant,
         day_zero=timezone.localdate() - dt.timedelta(days=day_zero_days_ago),
     )
     return participant
 
 
-def administered(coordinator: Any, site: Any, *, when: dt.datetime | None = None,
-                 reaction: str = "none", reaction_description: str = "", **kwargs: Any):
+def administered(
+    coordinator: Any,
+    site: Any,
+    *,
+    when: dt.datetime | None = None,
+    reaction: str = "none",
+    reaction_description: str = "",
+    **kwargs: Any,
+):
     """A participant given a released autologous iPSC-neuron dose at ``when`` (default now)."""
     from tests.products.builders import autologous_lot
 
@@ -109,10 +139,16 @@ def administered(coordinator: Any, site: Any, *, when: dt.datetime | None = None
     container = lot.containers.order_by("sequence").first()
     weight_day = timezone.localtime(when, dt.UTC).date()
     administration = product_services.administration_record(
-        user=coordinator, participant=participant, container=container,
-        scanned_participant_code=participant.study_code, scanned_container_code=container.code,
-        started_at=when, stopped_at=when + dt.timedelta(minutes=30), volume_ml=Decimal("2"),
-        weight_kg=Decimal("20") if weight_day else None, reaction=reaction,
+        user=coordinator,
+        participant=participant,
+        container=container,
+        scanned_participant_code=participant.study_code,
+        scanned_container_code=container.code,
+        started_at=when,
+        stopped_at=when + dt.timedelta(minutes=30),
+        volume_ml=Decimal("2"),
+        weight_kg=Decimal("20") if weight_day else None,
+        reaction=reaction,
         reaction_description=reaction_description,
     )
     return participant, administration
@@ -134,9 +170,18 @@ def ae_data(**overrides: Any) -> dict[str, Any]:
     return values
 
 
-def record(user: Any, participant: Any, *, serious: bool | None = None,
-           aware_at: dt.datetime | None = None, **overrides: Any):
+def record(
+    user: Any,
+    participant: Any,
+    *,
+    serious: bool | None = None,
+    aware_at: dt.datetime | None = None,
+    **overrides: Any,
+):
     return s.adverse_event_record(
-        user=user, participant=participant, data=ae_data(**overrides), serious=serious,
+        user=user,
+        participant=participant,
+        data=ae_data(**overrides),
+        serious=serious,
         aware_at=aware_at,
     )

@@ -17,8 +17,13 @@ pytestmark = pytest.mark.django_db
 def test_event_stores_most_recent_administration_lot_and_product(site_a, coordinator_a):
     when = timezone.now() - dt.timedelta(days=5)
     participant, administration = administered(coordinator_a, site_a, when=when)
-    event = record(coordinator_a, participant, term="Headache", soc="nervous",
-                   onset_date=timezone.localdate() - dt.timedelta(days=2))
+    event = record(
+        coordinator_a,
+        participant,
+        term="Headache",
+        soc="nervous",
+        onset_date=timezone.localdate() - dt.timedelta(days=2),
+    )
     assert event.administration_code == administration.code
     assert event.lot_code == administration.lot.code
     assert event.product_type == "ipsc_neurons"
@@ -31,7 +36,9 @@ def test_event_stores_most_recent_administration_lot_and_product(site_a, coordin
 
 def test_immediate_reaction_opens_an_adverse_event_with_the_administration(site_a, coordinator_a):
     participant, administration = administered(
-        coordinator_a, site_a, reaction="infusion",
+        coordinator_a,
+        site_a,
+        reaction="infusion",
         reaction_description="flushing and tachycardia 10 minutes in",
     )
     event = AdverseEvent.objects.get(participant=participant)

@@ -36,22 +36,70 @@ def _ago(days: int) -> dt.date:
 @pytest.fixture
 def trial(site_a, site_b, coordinator_a, coordinator_b):
     p1, p2, p3, p4 = (with_day_zero(coordinator_a, site_a, day_zero_days_ago=d) for d in DAYS_AGO)
-    sae = record(coordinator_a, p1, term="Aseptic meningitis", soc="nervous", grade=3,
-                 serious=True, serious_hospitalisation=True, relatedness_product="possible",
-                 relatedness_procedure="probable", onset_date=_ago(35))
-    record(coordinator_a, p1, term="Rash", soc="skin", grade=1, relatedness_product="unlikely",
-           relatedness_procedure="not_related", onset_date=_ago(20))
-    record(coordinator_a, p2, term="Vomiting", soc="gastro", grade=2,
-           relatedness_product="not_related", relatedness_procedure="unlikely",
-           onset_date=_ago(15))  # 15 days after an intrathecal dose: not post-procedural
-    record(coordinator_a, p4, term="Fever", soc="general", grade=1,
-           relatedness_product="unlikely", relatedness_procedure="possible", onset_date=_ago(5))
-    record(coordinator_a, p3, term="Cough", soc="respiratory", grade=1,
-           relatedness_product="not_related", relatedness_procedure="not_related",
-           onset_date=_ago(25))  # before p3's day 0: not treatment-emergent
+    sae = record(
+        coordinator_a,
+        p1,
+        term="Aseptic meningitis",
+        soc="nervous",
+        grade=3,
+        serious=True,
+        serious_hospitalisation=True,
+        relatedness_product="possible",
+        relatedness_procedure="probable",
+        onset_date=_ago(35),
+    )
+    record(
+        coordinator_a,
+        p1,
+        term="Rash",
+        soc="skin",
+        grade=1,
+        relatedness_product="unlikely",
+        relatedness_procedure="not_related",
+        onset_date=_ago(20),
+    )
+    record(
+        coordinator_a,
+        p2,
+        term="Vomiting",
+        soc="gastro",
+        grade=2,
+        relatedness_product="not_related",
+        relatedness_procedure="unlikely",
+        onset_date=_ago(15),
+    )  # 15 days after an intrathecal dose: not post-procedural
+    record(
+        coordinator_a,
+        p4,
+        term="Fever",
+        soc="general",
+        grade=1,
+        relatedness_product="unlikely",
+        relatedness_procedure="possible",
+        onset_date=_ago(5),
+    )
+    record(
+        coordinator_a,
+        p3,
+        term="Cough",
+        soc="respiratory",
+        grade=1,
+        relatedness_product="not_related",
+        relatedness_procedure="not_related",
+        onset_date=_ago(25),
+    )  # before p3's day 0: not treatment-emergent
     other = with_day_zero(coordinator_b, site_b, day_zero_days_ago=15)
-    record(coordinator_b, other, term="Seizure", soc="nervous", grade=4, serious=True,
-           serious_life_threatening=True, relatedness_product="probable", onset_date=_ago(3))
+    record(
+        coordinator_b,
+        other,
+        term="Seizure",
+        soc="nervous",
+        grade=4,
+        serious=True,
+        serious_life_threatening=True,
+        relatedness_product="probable",
+        onset_date=_ago(3),
+    )
     return {"sae": sae, "participants": (p1, p2, p3, p4)}
 
 
@@ -92,8 +140,11 @@ def test_dsmb_numbers_match_hand_computation(trial, coordinator_a):
     assert rate.ci_low == pytest.approx(1.0899 / years * 100, rel=1e-4)
     assert rate.ci_high == pytest.approx(10.2416 / years * 100, rel=1e-4)
     assert dict(group.rates)["serious adverse events"].details["events"] == 1
-    for grouping, label in (("route", "it"), ("product", "ipsc_neurons"),
-                            ("dose_band", "1e6–<1e7 cells_per_kg")):
+    for grouping, label in (
+        ("route", "it"),
+        ("product", "ipsc_neurons"),
+        ("dose_band", "1e6–<1e7 cells_per_kg"),
+    ):
         report = selectors.dsmb_report(user=coordinator_a, grouping=grouping)
         assert [g.label for g in report.groups] == [label]
         assert report.groups[0].n == 4
@@ -118,13 +169,23 @@ def _stopping_rules_worked_example(coordinator_a):
     admin = make_user(Role.ADMINISTRATOR, None)
     protocol = active_protocol()
     s.stopping_rule_create(
-        user=admin, protocol=protocol, code="related-g3", name="Related grade ≥ 3 (Bayesian)",
-        kind="beta_binomial", qualifying_event="related_g3", threshold_rate="0.2",
+        user=admin,
+        protocol=protocol,
+        code="related-g3",
+        name="Related grade ≥ 3 (Bayesian)",
+        kind="beta_binomial",
+        qualifying_event="related_g3",
+        threshold_rate="0.2",
         posterior_cutoff="0.8",
     )
     s.stopping_rule_create(
-        user=admin, protocol=protocol, code="any-sae", name="First related SAE pauses dosing",
-        kind="fixed_count", qualifying_event="related_serious", max_events=1,
+        user=admin,
+        protocol=protocol,
+        code="any-sae",
+        name="First related SAE pauses dosing",
+        kind="fixed_count",
+        qualifying_event="related_serious",
+        max_events=1,
     )
     states = {st.rule.code: st for st in selectors.stopping_rule_states(user=coordinator_a)}
     bayes = states["related-g3"]
@@ -142,17 +203,44 @@ def test_stopping_rule_input_is_checked(coordinator_a):
     from neuroregen.core.errors import NotPermitted, ValidationFailed
 
     with pytest.raises(NotPermitted):
-        s.stopping_rule_create(user=coordinator_a, protocol=protocol, code="x", name="x",
-                               kind="fixed_count", qualifying_event="serious", max_events=1)
+        s.stopping_rule_create(
+            user=coordinator_a,
+            protocol=protocol,
+            code="x",
+            name="x",
+            kind="fixed_count",
+            qualifying_event="serious",
+            max_events=1,
+        )
     with pytest.raises(ValidationFailed, match="unacceptable rate"):
-        s.stopping_rule_create(user=admin, protocol=protocol, code="x", name="x",
-                               kind="beta_binomial", qualifying_event="serious")
+        s.stopping_rule_create(
+            user=admin,
+            protocol=protocol,
+            code="x",
+            name="x",
+            kind="beta_binomial",
+            qualifying_event="serious",
+        )
     with pytest.raises(ValidationFailed, match="strictly between 0 and 1"):
-        s.stopping_rule_create(user=admin, protocol=protocol, code="x", name="x",
-                               kind="beta_binomial", qualifying_event="serious",
-                               threshold_rate="1.5", posterior_cutoff="0.8")
+        s.stopping_rule_create(
+            user=admin,
+            protocol=protocol,
+            code="x",
+            name="x",
+            kind="beta_binomial",
+            qualifying_event="serious",
+            threshold_rate="1.5",
+            posterior_cutoff="0.8",
+        )
     with pytest.raises(ValidationFailed, match="no arm"):
-        s.stopping_rule_create(user=admin, protocol=protocol, code="x", name="x",
-                               kind="fixed_count", qualifying_event="serious", max_events=1,
-                               arm_code="nope")
+        s.stopping_rule_create(
+            user=admin,
+            protocol=protocol,
+            code="x",
+            name="x",
+            kind="fixed_count",
+            qualifying_event="serious",
+            max_events=1,
+            arm_code="nope",
+        )
     assert not protocol.stopping_rules.exists()

@@ -46,13 +46,20 @@ def _nothing_saved():
     ("overrides", "serious", "field", "words"),
     [
         (
-            {"onset_date": dt.date(2025, 5, 10), "resolution_date": dt.date(2025, 5, 8),
-             "outcome": "recovered"},
-            None, "resolution_date", "before the onset date",
+            {
+                "onset_date": dt.date(2025, 5, 10),
+                "resolution_date": dt.date(2025, 5, 8),
+                "outcome": "recovered",
+            },
+            None,
+            "resolution_date",
+            "before the onset date",
         ),
         (
             {"grade": 5, "outcome": "recovered", "serious_death": True},
-            True, "outcome", "Grade 5 means the event caused death",
+            True,
+            "outcome",
+            "Grade 5 means the event caused death",
         ),
         ({"grade": 3}, True, "serious", "no seriousness criterion is ticked"),
     ],
@@ -86,9 +93,7 @@ def test_grade_and_seriousness_are_independent(child, coordinator_a):
     severe_not_serious = record(coordinator_a, child, grade=4, serious=False)
     assert severe_not_serious.is_serious is False
     assert severe_not_serious.clocks.count() == 0
-    mild_serious = record(
-        coordinator_a, child, grade=1, serious=True, serious_hospitalisation=True
-    )
+    mild_serious = record(coordinator_a, child, grade=1, serious=True, serious_hospitalisation=True)
     assert mild_serious.is_serious is True
     assert mild_serious.grade == 1
     assert list(mild_serious.clocks.values_list("kind", flat=True)) == ["sponsor_24h"]
@@ -96,13 +101,26 @@ def test_grade_and_seriousness_are_independent(child, coordinator_a):
 
 def test_fatal_event_needs_death_criterion_and_grade_5(child, coordinator_a):
     with pytest.raises(ValidationFailed, match="Results in death"):
-        record(coordinator_a, child, grade=5, outcome="fatal", serious=True,
-               serious_hospitalisation=True)
+        record(
+            coordinator_a,
+            child,
+            grade=5,
+            outcome="fatal",
+            serious=True,
+            serious_hospitalisation=True,
+        )
     with pytest.raises(ValidationFailed, match="A fatal outcome is grade 5"):
         record(coordinator_a, child, grade=4, outcome="fatal", serious=True, serious_death=True)
     _nothing_saved()
-    event = record(coordinator_a, child, grade=5, outcome="fatal", serious=True,
-                   serious_death=True, resolution_date=timezone.localdate())
+    event = record(
+        coordinator_a,
+        child,
+        grade=5,
+        outcome="fatal",
+        serious=True,
+        serious_death=True,
+        resolution_date=timezone.localdate(),
+    )
     assert event.is_serious
 
 
@@ -123,16 +141,18 @@ def test_record_writes_initial_follow_up_and_audit(child, coordinator_a):
 
 def test_context_from_day_zero(site_a, coordinator_a):
     participant = with_day_zero(coordinator_a, site_a, day_zero_days_ago=40)
-    event = record(coordinator_a, participant,
-                   onset_date=timezone.localdate() - dt.timedelta(days=10))
+    event = record(
+        coordinator_a, participant, onset_date=timezone.localdate() - dt.timedelta(days=10)
+    )
     assert event.days_since_administration == 30
     assert event.study_day == 30
     assert event.phase == "early"
     assert event.arm_code == "neuro-it"
     assert event.route == "it"
     assert event.protocol_label == "SAF-TEST v1.0"
-    before = record(coordinator_a, participant,
-                    onset_date=timezone.localdate() - dt.timedelta(days=45))
+    before = record(
+        coordinator_a, participant, onset_date=timezone.localdate() - dt.timedelta(days=45)
+    )
     assert before.days_since_administration is None
     assert before.phase == "baseline"
 
@@ -149,13 +169,19 @@ def test_aesi_flag_from_catalogue_and_investigator_choice_sticks(site_a, coordin
     rash = record(coordinator_a, participant, term="Rash", soc="skin")
     assert rash.aesi_category == ""
     cleared = s.adverse_event_update(
-        user=coordinator_a, event=headache, changes={"aesi_category": ""},
-        reason="tension headache, not procedural", expected_version=headache.row_version,
+        user=coordinator_a,
+        event=headache,
+        changes={"aesi_category": ""},
+        reason="tension headache, not procedural",
+        expected_version=headache.row_version,
     )
     assert (cleared.aesi_category, cleared.aesi_source) == ("", "investigator")
     again = s.adverse_event_update(
-        user=coordinator_a, event=cleared, changes={"description": "resolved with rest"},
-        reason="follow-up", expected_version=cleared.row_version,
+        user=coordinator_a,
+        event=cleared,
+        changes={"description": "resolved with rest"},
+        reason="follow-up",
+        expected_version=cleared.row_version,
     )
     assert again.aesi_category == ""  # the catalogue does not override the investigator
 
@@ -179,14 +205,28 @@ def test_follow_up_timeline_is_append_only(child, coordinator_a):
 def test_update_needs_reason_and_current_version_and_is_appended(child, coordinator_a):
     event = record(coordinator_a, child)
     with pytest.raises(ValidationFailed, match="reason"):
-        s.adverse_event_update(user=coordinator_a, event=event, changes={"grade": 3},
-                               reason="", expected_version=event.row_version)
+        s.adverse_event_update(
+            user=coordinator_a,
+            event=event,
+            changes={"grade": 3},
+            reason="",
+            expected_version=event.row_version,
+        )
     with pytest.raises(Exception, match="changed by someone else"):
-        s.adverse_event_update(user=coordinator_a, event=event, changes={"grade": 3},
-                               reason="worse", expected_version=event.row_version - 1)
-    updated = s.adverse_event_update(user=coordinator_a, event=event, changes={"grade": 3},
-                                     reason="worsened overnight",
-                                     expected_version=event.row_version)
+        s.adverse_event_update(
+            user=coordinator_a,
+            event=event,
+            changes={"grade": 3},
+            reason="worse",
+            expected_version=event.row_version - 1,
+        )
+    updated = s.adverse_event_update(
+        user=coordinator_a,
+        event=event,
+        changes={"grade": 3},
+        reason="worsened overnight",
+        expected_version=event.row_version,
+    )
     last = updated.follow_ups.last()
     assert last.kind == "update"
     assert last.changes == {"grade": {"from": 2, "to": 3}}
@@ -198,9 +238,11 @@ def test_bad_update_changes_nothing(child, coordinator_a):
     version, entries = event.row_version, event.follow_ups.count()
     with pytest.raises(ValidationFailed, match="before the onset date"):
         s.adverse_event_update(
-            user=coordinator_a, event=event,
+            user=coordinator_a,
+            event=event,
             changes={"resolution_date": event.onset_date - dt.timedelta(days=1)},
-            reason="typo", expected_version=version,
+            reason="typo",
+            expected_version=version,
         )
     event.refresh_from_db()
     assert event.row_version == version
@@ -219,9 +261,13 @@ def test_investigator_sign_off(child, coordinator_a, investigator_a):
     assert signature_verify(sign_off.signature())
     with pytest.raises(InvalidTransition):
         s.adverse_event_sign_off(user=investigator_a, event=event, password=PASSWORD)
-    event = s.adverse_event_update(user=coordinator_a, event=event,
-                                   changes={"relatedness_product": "probable"},
-                                   reason="new information", expected_version=event.row_version)
+    event = s.adverse_event_update(
+        user=coordinator_a,
+        event=event,
+        changes={"relatedness_product": "probable"},
+        reason="new information",
+        expected_version=event.row_version,
+    )
     assert s.sign_off_current(event) is None  # the signed assessment no longer stands
     event.refresh_from_db()
     s.adverse_event_sign_off(user=investigator_a, event=event, password=PASSWORD)
@@ -239,8 +285,14 @@ def _aware(days_ago: int, hour: int, minute: int = 0, tz=KYIV) -> dt.datetime:
 def test_unexpected_fatal_suspected_reaction_starts_7_day_clock(child, coordinator_a):
     aware = _aware(2, 23, 30)
     event = record(
-        coordinator_a, child, grade=4, serious=True, serious_life_threatening=True,
-        relatedness_product="probable", expectedness="unexpected", aware_at=aware,
+        coordinator_a,
+        child,
+        grade=4,
+        serious=True,
+        serious_life_threatening=True,
+        relatedness_product="probable",
+        expectedness="unexpected",
+        aware_at=aware,
         onset_date=aware.date() - dt.timedelta(days=1),
     )
     clocks = {c.kind: c for c in event.clocks.all()}
@@ -252,15 +304,35 @@ def test_unexpected_fatal_suspected_reaction_starts_7_day_clock(child, coordinat
 
 
 def test_other_serious_unexpected_suspected_reaction_starts_15_day_clock(child, coordinator_a):
-    event = record(coordinator_a, child, grade=2, serious=True, serious_hospitalisation=True,
-                   relatedness_product="possible", expectedness="unexpected")
+    event = record(
+        coordinator_a,
+        child,
+        grade=2,
+        serious=True,
+        serious_hospitalisation=True,
+        relatedness_product="possible",
+        expectedness="unexpected",
+    )
     assert set(event.clocks.values_list("kind", flat=True)) == {"sponsor_24h", "ind_15d"}
-    expected = record(coordinator_a, child, grade=2, serious=True, serious_hospitalisation=True,
-                      relatedness_product="definite", expectedness="expected")
+    expected = record(
+        coordinator_a,
+        child,
+        grade=2,
+        serious=True,
+        serious_hospitalisation=True,
+        relatedness_product="definite",
+        expectedness="expected",
+    )
     assert set(expected.clocks.values_list("kind", flat=True)) == {"sponsor_24h"}
     procedure_only = record(
-        coordinator_a, child, grade=3, serious=True, serious_hospitalisation=True,
-        relatedness_product="unlikely", relatedness_procedure="definite", expectedness="unexpected",
+        coordinator_a,
+        child,
+        grade=3,
+        serious=True,
+        serious_hospitalisation=True,
+        relatedness_product="unlikely",
+        relatedness_procedure="definite",
+        expectedness="unexpected",
     )
     assert set(procedure_only.clocks.values_list("kind", flat=True)) == {"sponsor_24h"}
 
@@ -284,25 +356,39 @@ def test_calendar_days_span_daylight_saving_change_at_site(site_b, coordinator_b
 
 
 def test_clock_states_due_overdue_submitted(child, coordinator_a):
-    event = record(coordinator_a, child, grade=3, serious=True, serious_hospitalisation=True,
-                   relatedness_product="possible", expectedness="unexpected",
-                   aware_at=_aware(3, 9), onset_date=timezone.localdate() - dt.timedelta(days=3))
+    event = record(
+        coordinator_a,
+        child,
+        grade=3,
+        serious=True,
+        serious_hospitalisation=True,
+        relatedness_product="possible",
+        expectedness="unexpected",
+        aware_at=_aware(3, 9),
+        onset_date=timezone.localdate() - dt.timedelta(days=3),
+    )
     clocks = {c.kind: c for c in event.clocks.all()}
     assert clocks["sponsor_24h"].state() == "overdue"
     assert clocks["ind_15d"].state() == "due"
-    late = s.clock_submit(user=coordinator_a, clock=clocks["sponsor_24h"],
-                          submitted_at=timezone.now() - dt.timedelta(hours=1), reference="SPN-1")
+    late = s.clock_submit(
+        user=coordinator_a,
+        clock=clocks["sponsor_24h"],
+        submitted_at=timezone.now() - dt.timedelta(hours=1),
+        reference="SPN-1",
+    )
     assert late.state() == "submitted_late"
-    on_time = s.clock_submit(user=coordinator_a, clock=clocks["ind_15d"],
-                             submitted_at=timezone.now(), reference="IND-77")
+    on_time = s.clock_submit(
+        user=coordinator_a, clock=clocks["ind_15d"], submitted_at=timezone.now(), reference="IND-77"
+    )
     assert on_time.state() == "submitted"
     with pytest.raises(InvalidTransition):
         s.clock_submit(user=coordinator_a, clock=on_time, submitted_at=timezone.now())
 
 
 def test_submission_before_awareness_or_in_future_is_refused(child, coordinator_a):
-    event = record(coordinator_a, child, serious=True, serious_hospitalisation=True,
-                   aware_at=_aware(1, 9))
+    event = record(
+        coordinator_a, child, serious=True, serious_hospitalisation=True, aware_at=_aware(1, 9)
+    )
     clock = event.clocks.get()
     for when, words in (
         (_aware(2, 9), "before the site became aware"),
@@ -316,14 +402,24 @@ def test_submission_before_awareness_or_in_future_is_refused(child, coordinator_
 
 def test_awareness_edit_moves_clocks_and_is_audited(child, coordinator_a):
     first = _aware(2, 10)
-    event = record(coordinator_a, child, serious=True, serious_hospitalisation=True,
-                   relatedness_product="possible", expectedness="unexpected", aware_at=first,
-                   onset_date=timezone.localdate() - dt.timedelta(days=4))
+    event = record(
+        coordinator_a,
+        child,
+        serious=True,
+        serious_hospitalisation=True,
+        relatedness_product="possible",
+        expectedness="unexpected",
+        aware_at=first,
+        onset_date=timezone.localdate() - dt.timedelta(days=4),
+    )
     corrected = _aware(3, 16)
-    event = s.adverse_event_update(user=coordinator_a, event=event,
-                                   changes={"aware_at": corrected},
-                                   reason="site was told by phone the day before",
-                                   expected_version=event.row_version)
+    event = s.adverse_event_update(
+        user=coordinator_a,
+        event=event,
+        changes={"aware_at": corrected},
+        reason="site was told by phone the day before",
+        expected_version=event.row_version,
+    )
     clocks = {c.kind: c for c in event.clocks.all()}
     assert clocks["sponsor_24h"].due_at == corrected + dt.timedelta(hours=24)
     assert clocks["ind_15d"].due_at.astimezone(KYIV).date() == corrected.date() + dt.timedelta(
@@ -342,8 +438,11 @@ def test_awareness_edit_moves_clocks_and_is_audited(child, coordinator_a):
 def test_reassessment_retires_unsubmitted_clock_but_keeps_it(child, coordinator_a):
     event = record(coordinator_a, child, serious=True, serious_hospitalisation=True)
     event = s.adverse_event_update(
-        user=coordinator_a, event=event, changes={"serious_hospitalisation": False},
-        serious=False, reason="admission was elective, planned before the event",
+        user=coordinator_a,
+        event=event,
+        changes={"serious_hospitalisation": False},
+        serious=False,
+        reason="admission was elective, planned before the event",
         expected_version=event.row_version,
     )
     clock = event.clocks.get()
@@ -361,8 +460,9 @@ def test_coordinator_of_other_site_cannot_record_or_submit(child, coordinator_a,
 
 def test_unknown_field_is_refused(child, coordinator_a):
     with pytest.raises(ValidationFailed, match="cannot be set"):
-        s.adverse_event_record(user=coordinator_a, participant=child,
-                               data={**ae_data(), "is_serious": True})
+        s.adverse_event_record(
+            user=coordinator_a, participant=child, data={**ae_data(), "is_serious": True}
+        )
     _nothing_saved()
 
 

@@ -33,8 +33,12 @@ IL6 = SignalSpec("IL-6", "gt", Decimal("7"), "pg/mL", within_days=14)
     ],
 )
 def test_signal_rule_over_plain_values(value, unit, days, fires):
-    assert signal_fires(IL6, analyte="il6", value=Decimal(value), unit=unit,
-                        days_since_administration=days) is fires
+    assert (
+        signal_fires(
+            IL6, analyte="il6", value=Decimal(value), unit=unit, days_since_administration=days
+        )
+        is fires
+    )
 
 
 @pytest.mark.parametrize(
@@ -65,22 +69,51 @@ def test_recorded_il6_opens_one_review_within_window(site_a, coordinator_a, inve
 
     admin = make_user(Role.ADMINISTRATOR, None)
     with pytest.raises(NotPermitted):
-        s.signal_rule_create(user=coordinator_a, code="x", name="x", analyte="il6",
-                             comparison="gt", threshold="7", unit="pg/mL")
+        s.signal_rule_create(
+            user=coordinator_a,
+            code="x",
+            name="x",
+            analyte="il6",
+            comparison="gt",
+            threshold="7",
+            unit="pg/mL",
+        )
     with pytest.raises(ValidationFailed, match="comparison"):
-        s.signal_rule_create(user=admin, code="x", name="x", analyte="il6",
-                             comparison="~", threshold="7", unit="pg/mL")
-    s.signal_rule_create(user=admin, code="il6-early", name="IL-6 early", analyte="IL-6",
-                         comparison="gt", threshold="7", unit="pg/mL", within_days=14)
+        s.signal_rule_create(
+            user=admin,
+            code="x",
+            name="x",
+            analyte="il6",
+            comparison="~",
+            threshold="7",
+            unit="pg/mL",
+        )
+    s.signal_rule_create(
+        user=admin,
+        code="il6-early",
+        name="IL-6 early",
+        analyte="IL-6",
+        comparison="gt",
+        threshold="7",
+        unit="pg/mL",
+        within_days=14,
+    )
     child = with_day_zero(coordinator_a, site_a, day_zero_days_ago=5)
     lab = make_user(Role.LAB, site_a)
 
     def measure(days_ago: int, value: str):
-        return biomarker_services.measurement_record(user=lab, participant=child, data={
-            "analyte": "il6", "value": value, "unit": "ng/mL", "matrix": "plasma",
-            "assay": "ELISA (high-sensitivity)",
-            "collected_at": timezone.now() - dt.timedelta(days=days_ago),
-        })
+        return biomarker_services.measurement_record(
+            user=lab,
+            participant=child,
+            data={
+                "analyte": "il6",
+                "value": value,
+                "unit": "ng/mL",
+                "matrix": "plasma",
+                "assay": "ELISA (high-sensitivity)",
+                "collected_at": timezone.now() - dt.timedelta(days=days_ago),
+            },
+        )
 
     high = measure(1, "0.015")  # 15 pg/mL, 4 days after day 0
     low = measure(1, "0.002")  # 2 pg/mL

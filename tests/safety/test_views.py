@@ -24,7 +24,8 @@ _names = itertools.count()
 
 def _child(user, site):
     return screen(
-        user, site,
+        user,
+        site,
         identity_overrides={"family_name": IDENTITY_NAME, "given_name": f"Child{next(_names)}"},
     )
 
@@ -33,9 +34,15 @@ class TestAdverseEventIsolation(SiteIsolationBattery):
     list_urls = ("/safety/", "/safety/clocks/?all=1", "/safety/dsmb/?by=overall")
 
     def make_object(self, user, site):
-        return record(user, _child(user, site), grade=3, serious=True,
-                      serious_hospitalisation=True, relatedness_product="possible",
-                      expectedness="unexpected")
+        return record(
+            user,
+            _child(user, site),
+            grade=3,
+            serious=True,
+            serious_hospitalisation=True,
+            relatedness_product="possible",
+            expectedness="unexpected",
+        )
 
     def marker(self, obj):
         return obj.code
@@ -50,23 +57,46 @@ class TestAdverseEventIsolation(SiteIsolationBattery):
         now = timezone.localtime().strftime("%Y-%m-%dT%H:%M")
         clock = obj.clocks.first()
         return [
-            (reverse("safety_event_edit", args=[obj.code]), {
-                "term": "attack", "soc": "other", "onset_date": obj.onset_date.isoformat(),
-                "grade": 1, "serious": "no", "relatedness_product": "not_related",
-                "relatedness_procedure": "not_related", "expectedness": "expected",
-                "action_taken": "none", "outcome": "recovering", "aware_at": now,
-                "row_version": obj.row_version, "reason": "attack",
-            }),
+            (
+                reverse("safety_event_edit", args=[obj.code]),
+                {
+                    "term": "attack",
+                    "soc": "other",
+                    "onset_date": obj.onset_date.isoformat(),
+                    "grade": 1,
+                    "serious": "no",
+                    "relatedness_product": "not_related",
+                    "relatedness_procedure": "not_related",
+                    "expectedness": "expected",
+                    "action_taken": "none",
+                    "outcome": "recovering",
+                    "aware_at": now,
+                    "row_version": obj.row_version,
+                    "reason": "attack",
+                },
+            ),
             (reverse("safety_event_follow_up", args=[obj.code]), {"note": "attack"}),
             (reverse("safety_event_sign_off", args=[obj.code]), {"password": PASSWORD}),
-            (reverse("safety_clock_submit", args=[clock.pk]),
-             {"submitted_at": now, "reference": "attack"}),
-            (reverse("safety_event_create", args=[obj.participant.study_code]), {
-                "term": "attack", "soc": "other", "onset_date": obj.onset_date.isoformat(),
-                "grade": 1, "serious": "no", "relatedness_product": "not_related",
-                "relatedness_procedure": "not_related", "expectedness": "expected",
-                "action_taken": "none", "outcome": "recovering", "aware_at": now,
-            }),
+            (
+                reverse("safety_clock_submit", args=[clock.pk]),
+                {"submitted_at": now, "reference": "attack"},
+            ),
+            (
+                reverse("safety_event_create", args=[obj.participant.study_code]),
+                {
+                    "term": "attack",
+                    "soc": "other",
+                    "onset_date": obj.onset_date.isoformat(),
+                    "grade": 1,
+                    "serious": "no",
+                    "relatedness_product": "not_related",
+                    "relatedness_procedure": "not_related",
+                    "expectedness": "expected",
+                    "action_taken": "none",
+                    "outcome": "recovering",
+                    "aware_at": now,
+                },
+            ),
         ]
 
     def state(self, obj):
@@ -87,13 +117,24 @@ class TestSignalReviewIsolation(SiteIsolationBattery):
     def make_object(self, user, site):
         n = next(_names)
         if not BiomarkerSignalRule.objects.filter(code="il6-battery").exists():
-            s.signal_rule_create(user=make_user(Role.ADMINISTRATOR, None), code="il6-battery",
-                                 name="IL-6 high", analyte="IL-6", comparison="gt",
-                                 threshold="7", unit="pg/mL")
+            s.signal_rule_create(
+                user=make_user(Role.ADMINISTRATOR, None),
+                code="il6-battery",
+                name="IL-6 high",
+                analyte="IL-6",
+                comparison="gt",
+                threshold="7",
+                unit="pg/mL",
+            )
         child = _child(user, site)
         tasks = s.biomarker_signal_evaluate(
-            user=user, participant=child, analyte="IL-6", value=Decimal("12"), unit="pg/mL",
-            observed_at=timezone.now(), source_reference=f"R{n}",
+            user=user,
+            participant=child,
+            analyte="IL-6",
+            value=Decimal("12"),
+            unit="pg/mL",
+            observed_at=timezone.now(),
+            source_reference=f"R{n}",
         )
         return tasks[0]
 
@@ -107,8 +148,12 @@ class TestSignalReviewIsolation(SiteIsolationBattery):
         return []
 
     def write_requests(self, obj):
-        return [(reverse("safety_review_close", args=[obj.pk]),
-                 {"outcome": "no_action", "note": "attack"})]
+        return [
+            (
+                reverse("safety_review_close", args=[obj.pk]),
+                {"outcome": "no_action", "note": "attack"},
+            )
+        ]
 
 
 @pytest.fixture
@@ -118,11 +163,16 @@ def child(site_a, coordinator_a):
 
 def _form(**overrides):
     values = {
-        "term": "Vomiting", "soc": "gastro",
+        "term": "Vomiting",
+        "soc": "gastro",
         "onset_date": (timezone.localdate() - dt.timedelta(days=2)).isoformat(),
-        "grade": "2", "serious": "no", "relatedness_product": "unlikely",
-        "relatedness_procedure": "possible", "expectedness": "expected",
-        "action_taken": "none", "outcome": "recovering",
+        "grade": "2",
+        "serious": "no",
+        "relatedness_product": "unlikely",
+        "relatedness_procedure": "possible",
+        "expectedness": "expected",
+        "action_taken": "none",
+        "outcome": "recovering",
         "aware_at": timezone.localtime().strftime("%Y-%m-%dT%H:%M"),
     }
     values.update(overrides)
@@ -134,8 +184,10 @@ def _form(**overrides):
     ("overrides", "message"),
     [
         ({"resolution_date": "2020-01-01", "outcome": "recovered"}, "before the onset date"),
-        ({"grade": "5", "outcome": "recovered", "serious": "yes", "serious_death": "on"},
-         "Grade 5 means the event caused death"),
+        (
+            {"grade": "5", "outcome": "recovered", "serious": "yes", "serious_death": "on"},
+            "Grade 5 means the event caused death",
+        ),
         ({"serious": "yes"}, "no seriousness criterion is ticked"),
     ],
 )
@@ -169,8 +221,7 @@ def test_awareness_typed_as_site_local_time(child, coordinator_a):
     client = client_for(coordinator_a)
     url = reverse("safety_event_create", args=[child.study_code])
     day = timezone.localdate() - dt.timedelta(days=1)
-    client.post(url, _form(aware_at=f"{day.isoformat()}T23:30",
-                           onset_date=day.isoformat()))
+    client.post(url, _form(aware_at=f"{day.isoformat()}T23:30", onset_date=day.isoformat()))
     event = AdverseEvent.objects.get()
     local = event.aware_at.astimezone(dt.UTC)
     # Site A is Europe/Kyiv (UTC+2 or +3): 23:30 there is 20:30 or 21:30 UTC the same day.
@@ -192,11 +243,15 @@ def test_investigator_signs_off_through_the_page(child, coordinator_a, investiga
 @pytest.mark.django_db
 def test_site_alerts_snippet_lists_only_own_site(site_a, site_b, coordinator_a, coordinator_b):
     overdue = timezone.now() - dt.timedelta(days=3)
-    record(coordinator_a, _child(coordinator_a, site_a), serious=True,
-           serious_hospitalisation=True, aware_at=overdue,
-           onset_date=timezone.localdate() - dt.timedelta(days=4))
-    record(coordinator_b, _child(coordinator_b, site_b), serious=True,
-           serious_hospitalisation=True)
+    record(
+        coordinator_a,
+        _child(coordinator_a, site_a),
+        serious=True,
+        serious_hospitalisation=True,
+        aware_at=overdue,
+        onset_date=timezone.localdate() - dt.timedelta(days=4),
+    )
+    record(coordinator_b, _child(coordinator_b, site_b), serious=True, serious_hospitalisation=True)
     request = RequestFactory().get("/")
     request.user = coordinator_a
     html = Template("{% load safety_tags %}{% safety_alerts %}").render(
@@ -219,10 +274,23 @@ def test_dsmb_page_is_refused_to_family(site_a, coordinator_a, child):
 @pytest.mark.django_db
 def test_review_closed_by_investigator_only(site_a, coordinator_a, investigator_a, child):
     admin = make_user(Role.ADMINISTRATOR, None)
-    s.signal_rule_create(user=admin, code="il6", name="IL-6", analyte="IL-6", comparison="gt",
-                         threshold="7", unit="pg/mL")
-    task = s.biomarker_signal_evaluate(user=coordinator_a, participant=child, analyte="IL-6",
-                                       value="9.5", unit="pg/mL", observed_at=timezone.now())[0]
+    s.signal_rule_create(
+        user=admin,
+        code="il6",
+        name="IL-6",
+        analyte="IL-6",
+        comparison="gt",
+        threshold="7",
+        unit="pg/mL",
+    )
+    task = s.biomarker_signal_evaluate(
+        user=coordinator_a,
+        participant=child,
+        analyte="IL-6",
+        value="9.5",
+        unit="pg/mL",
+        observed_at=timezone.now(),
+    )[0]
     url = reverse("safety_review_close", args=[task.pk])
     assert client_for(coordinator_a).post(url, {"outcome": "no_action"}).status_code == 403
     client_for(investigator_a).post(url, {"outcome": "repeat_test", "note": "repeat in 7 d"})

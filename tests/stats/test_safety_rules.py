@@ -35,8 +35,12 @@ from neuroregen.stats.safety_rules import (
 
 @pytest.mark.parametrize(
     ("x", "n", "low", "high"),
-    [(81, 263, 0.2527, 0.3676), (15, 148, 0.0578, 0.1617), (0, 20, 0.0, 0.1684),
-     (1, 29, 0.0009, 0.1776)],
+    [
+        (81, 263, 0.2527, 0.3676),
+        (15, 148, 0.0578, 0.1617),
+        (0, 20, 0.0, 0.1684),
+        (1, 29, 0.0009, 0.1776),
+    ],
 )
 def test_clopper_pearson_matches_newcombe(x, n, low, high):
     est = proportion_exact(x, n)
@@ -94,9 +98,7 @@ def test_incidence_rate_warns_about_repeat_events():
 def _exceedance_by_hand(events: int, n: int, a: int, b: int, theta: float) -> float:
     a_post, b_post = a + events, b + n - events
     m = a_post + b_post - 1
-    return sum(
-        math.comb(m, j) * theta**j * (1 - theta) ** (m - j) for j in range(a_post)
-    )
+    return sum(math.comb(m, j) * theta**j * (1 - theta) ** (m - j) for j in range(a_post))
 
 
 def test_beta_binomial_worked_example():

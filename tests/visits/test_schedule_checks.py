@@ -50,8 +50,15 @@ def test_windows_of_different_arms_may_overlap():
     for code in ("ADM2", "ADM3"):
         _visit(doc, code)["arm_codes"] = ["exo-in"]
     doc["schedule"].append(
-        {"code": "V14", "name": "Vehicle day 14", "phase": "early", "target_day": 14,
-         "window_before": 0, "window_after": 0, "arm_codes": ["vehicle-in"]}
+        {
+            "code": "V14",
+            "name": "Vehicle day 14",
+            "phase": "early",
+            "target_day": 14,
+            "window_before": 0,
+            "window_after": 0,
+            "arm_codes": ["vehicle-in"],
+        }
     )
     assert _problems(doc) == []
 
@@ -125,9 +132,7 @@ def test_system_check_reports_stored_schedule_problems_with_stable_ids(monkeypat
     protocol = active_protocol()
     assert checks.check_visit_schedules() == []
     # The instrument registry no longer knows a code the schedule expects.
-    monkeypatch.setattr(
-        codes, "known_instruments", lambda: codes.BUILTIN_INSTRUMENTS - {"cshq"}
-    )
+    monkeypatch.setattr(codes, "known_instruments", lambda: codes.BUILTIN_INSTRUMENTS - {"cshq"})
     messages = checks.check_visit_schedules()
     assert messages, "a stored schedule naming an unknown instrument must be reported"
     assert {m.id for m in messages} == {"visits.E002"}

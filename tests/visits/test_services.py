@@ -31,8 +31,13 @@ def world(site_a, investigator_a):
     child = enrolled_participant(investigator_a, site_a, days_ago=200)
     assignment = confirmed(investigator_a, child, protocol)
     today = timeline.today_at(site_a.time_zone)
-    return {"admin": admin, "protocol": protocol, "child": child, "assignment": assignment,
-            "today": today}
+    return {
+        "admin": admin,
+        "protocol": protocol,
+        "child": child,
+        "assignment": assignment,
+        "today": today,
+    }
 
 
 def _by_code(visits):
@@ -42,15 +47,31 @@ def _by_code(visits):
 def test_day_zero_generates_the_schedule(world, investigator_a):
     today = world["today"]
     day_zero = today - dt.timedelta(days=20)
-    visits = services.day_zero_record(user=investigator_a, participant=world["child"],
-                                      day_zero=day_zero)
+    visits = services.day_zero_record(
+        user=investigator_a, participant=world["child"], day_zero=day_zero
+    )
     codes = [v.code for v in visits]
-    assert codes == ["SCR", "BL", "D0", "D7", "D14", "D28", "M2", "M3", "M4", "M6", "M9",
-                     "M12", "M24"]
+    assert codes == [
+        "SCR",
+        "BL",
+        "D0",
+        "D7",
+        "D14",
+        "D28",
+        "M2",
+        "M3",
+        "M4",
+        "M6",
+        "M9",
+        "M12",
+        "M24",
+    ]
     v = _by_code(visits)
     assert v["D14"].target_date == day_zero + dt.timedelta(days=14)
     assert (v["D14"].window_open, v["D14"].window_close) == (
-        day_zero + dt.timedelta(days=11), day_zero + dt.timedelta(days=17))
+        day_zero + dt.timedelta(days=11),
+        day_zero + dt.timedelta(days=17),
+    )
     assert not any(x.provisional for x in visits)
     # statuses on today (day 20): D7 overdue, D28 upcoming (opens day 24); screening done
     assert v["D7"].status_on(today) == VisitStatus.OVERDUE
@@ -66,15 +87,19 @@ def test_day_zero_generates_the_schedule(world, investigator_a):
 
 def test_day_zero_accepts_aware_moment_at_site_date(world, investigator_a, site_a):
     # 23:30 UTC is 01:30 or 02:30 the next day in Kyiv (site A's zone).
-    moment = dt.datetime.combine(world["today"] - dt.timedelta(days=6), dt.time(23, 30),
-                                 tzinfo=dt.UTC)
+    moment = dt.datetime.combine(
+        world["today"] - dt.timedelta(days=6), dt.time(23, 30), tzinfo=dt.UTC
+    )
     services.day_zero_record(user=investigator_a, participant=world["child"], day_zero=moment)
     world["assignment"].refresh_from_db()
     assert world["assignment"].day_zero == world["today"] - dt.timedelta(days=5)
     assert world["assignment"].day_zero_at == moment
     with pytest.raises(DayZeroInvalid):
-        services.day_zero_record(user=investigator_a, participant=world["child"],
-                                 day_zero=dt.datetime(2026, 1, 1, 9, 0))  # noqa: DTZ001
+        services.day_zero_record(
+            user=investigator_a,
+            participant=world["child"],
+            day_zero=dt.datetime(2026, 1, 1, 9, 0),  # noqa: DTZ001
+        )
 
 
 def test_day_zero_before_consent_is_refused_and_changes_nothing(world, investigator_a):
@@ -82,8 +107,9 @@ def test_day_zero_before_consent_is_refused_and_changes_nothing(world, investiga
     consent_day = child.consents.get().signed_on
     before = (world["assignment"].history.count(), Visit.objects.count())
     with pytest.raises(DayZeroBeforeConsent) as caught:
-        services.day_zero_record(user=investigator_a, participant=child,
-                                 day_zero=consent_day - dt.timedelta(days=1))
+        services.day_zero_record(
+            user=investigator_a, participant=child, day_zero=consent_day - dt.timedelta(days=1)
+        )
     assert caught.value.code == "day_zero_before_consent"
     assert str(consent_day) in caught.value.message
     world["assignment"].refresh_from_db()
@@ -93,8 +119,11 @@ def test_day_zero_before_consent_is_refused_and_changes_nothing(world, investiga
 
 def test_day_zero_in_the_future_or_without_assignment_is_refused(world, investigator_a, site_a):
     with pytest.raises(DayZeroInvalid, match="in the future"):
-        services.day_zero_record(user=investigator_a, participant=world["child"],
-                                 day_zero=world["today"] + dt.timedelta(days=1))
+        services.day_zero_record(
+            user=investigator_a,
+            participant=world["child"],
+            day_zero=world["today"] + dt.timedelta(days=1),
+        )
     other = enrolled_participant(investigator_a, site_a)
     with pytest.raises(NoAssignmentInForce):
         services.day_zero_record(user=investigator_a, participant=other, day_zero=world["today"])
@@ -104,8 +133,7 @@ def test_day_zero_in_the_future_or_without_assignment_is_refused(world, investig
 def test_day_zero_needs_permission_at_the_site(world, coordinator_b, monitor):
     for user in (coordinator_b, monitor):
         with pytest.raises(NotPermitted):
-            services.day_zero_record(user=user, participant=world["child"],
-                                     day_zero=world["today"])
+            services.day_zero_record(user=user, participant=world["child"], day_zero=world["today"])
     assert not Visit.objects.exists()
 
 
@@ -130,46 +158,66 @@ def test_planned_visits_are_re_anchored_on_the_actual_day_zero(site_a, investiga
 
 
 def test_reschedule_keeps_history_and_window(world, investigator_a, coordinator_a):
-    visits = _by_code(services.day_zero_record(
-        user=investigator_a, participant=world["child"],
-        day_zero=world["today"] - dt.timedelta(days=3)))
+    visits = _by_code(
+        services.day_zero_record(
+            user=investigator_a,
+            participant=world["child"],
+            day_zero=world["today"] - dt.timedelta(days=3),
+        )
+    )
     d14 = visits["D14"]
     window = (d14.window_open, d14.window_close)
     first = d14.scheduled_for
-    moved = services.visit_reschedule(user=coordinator_a, visit=d14,
-                                      scheduled_for=first + dt.timedelta(days=2),
-                                      reason="family asked for Friday")
-    moved = services.visit_reschedule(user=coordinator_a, visit=moved,
-                                      scheduled_for=first + dt.timedelta(days=3),
-                                      reason="clinic closed")
+    moved = services.visit_reschedule(
+        user=coordinator_a,
+        visit=d14,
+        scheduled_for=first + dt.timedelta(days=2),
+        reason="family asked for Friday",
+    )
+    moved = services.visit_reschedule(
+        user=coordinator_a,
+        visit=moved,
+        scheduled_for=first + dt.timedelta(days=3),
+        reason="clinic closed",
+    )
     assert (moved.window_open, moved.window_close) == window
-    history = list(moved.history.order_by("history_date").values_list(
-        "scheduled_for", "history_change_reason"))
-    assert [h[0] for h in history][-3:] == [first, first + dt.timedelta(days=2),
-                                           first + dt.timedelta(days=3)]
+    history = list(
+        moved.history.order_by("history_date").values_list("scheduled_for", "history_change_reason")
+    )
+    assert [h[0] for h in history][-3:] == [
+        first,
+        first + dt.timedelta(days=2),
+        first + dt.timedelta(days=3),
+    ]
     assert history[-1][1] == "clinic closed"
     with pytest.raises(ValidationFailed):
-        services.visit_reschedule(user=coordinator_a, visit=moved, scheduled_for=first,
-                                  reason=" ")
+        services.visit_reschedule(user=coordinator_a, visit=moved, scheduled_for=first, reason=" ")
 
 
 def test_recording_moves_status_and_refuses_bad_input(world, investigator_a, coordinator_a):
     today = world["today"]
-    visits = _by_code(services.day_zero_record(
-        user=investigator_a, participant=world["child"], day_zero=today - dt.timedelta(days=40)))
+    visits = _by_code(
+        services.day_zero_record(
+            user=investigator_a, participant=world["child"], day_zero=today - dt.timedelta(days=40)
+        )
+    )
     d7, d14, d28 = visits["D7"], visits["D14"], visits["D28"]
     assert {v.status_on(today) for v in (d7, d14, d28)} == {VisitStatus.OVERDUE}
     overdue = [v.code for v, _ in overdue_visits(user=coordinator_a)]
     assert overdue == ["BL", "D7", "D14", "D28"]  # D0 is done by definition of day 0
 
     with pytest.raises(VisitDateInvalid, match="future"):
-        services.visit_record_done(user=coordinator_a, visit=d7,
-                                   done_on=today + dt.timedelta(days=1))
+        services.visit_record_done(
+            user=coordinator_a, visit=d7, done_on=today + dt.timedelta(days=1)
+        )
     d7 = services.visit_record_done(user=coordinator_a, visit=d7, done_on=d7.target_date)
     assert d7.status_on(today) == VisitStatus.DONE_IN_WINDOW
-    d14 = services.visit_record_done(user=coordinator_a, visit=d14,
-                                     done_on=d14.window_close + dt.timedelta(days=1),
-                                     reason="family unavailable")
+    d14 = services.visit_record_done(
+        user=coordinator_a,
+        visit=d14,
+        done_on=d14.window_close + dt.timedelta(days=1),
+        reason="family unavailable",
+    )
     assert d14.status_on(today) == VisitStatus.DONE_OUT_OF_WINDOW
     with pytest.raises(ValidationFailed):
         services.visit_record_not_done(user=coordinator_a, visit=d28, reason="")
@@ -183,23 +231,34 @@ def test_recording_moves_status_and_refuses_bad_input(world, investigator_a, coo
 def test_amendment_applies_to_future_visits_only(world, investigator_a, coordinator_a):
     today = world["today"]
     day_zero = today - dt.timedelta(days=62)  # today is study day 62: M2 window 53..67 open
-    visits = _by_code(services.day_zero_record(user=investigator_a, participant=world["child"],
-                                               day_zero=day_zero))
-    d28 = services.visit_record_done(user=coordinator_a, visit=visits["D28"],
-                                     done_on=visits["D28"].target_date)
+    visits = _by_code(
+        services.day_zero_record(user=investigator_a, participant=world["child"], day_zero=day_zero)
+    )
+    d28 = services.visit_record_done(
+        user=coordinator_a, visit=visits["D28"], done_on=visits["D28"].target_date
+    )
     old_m2, old_m3 = visits["M2"], visits["M3"]
 
     admin = world["admin"]
-    amendment = protocol_services.protocol_amend(user=admin, protocol=world["protocol"],
-                                                 version="1.1", reason="more sleep data")
+    amendment = protocol_services.protocol_amend(
+        user=admin, protocol=world["protocol"], version="1.1", reason="more sleep data"
+    )
     doc = copy.deepcopy(cell_protocol_document("1.1"))
     for visit in doc["schedule"]:
         if visit["code"] in ("D28", "M2", "M3"):
             visit["instruments"] = [*visit["instruments"], "cshq"]
         if visit["code"] == "M4":
             visit["target_day"] = 125
-    doc["schedule"].append({"code": "M5", "name": "Month 5", "phase": "mid", "target_day": 148,
-                            "window_before": 2, "window_after": 2})
+    doc["schedule"].append(
+        {
+            "code": "M5",
+            "name": "Month 5",
+            "phase": "mid",
+            "target_day": 148,
+            "window_before": 2,
+            "window_after": 2,
+        }
+    )
     protocol_services.protocol_update(user=admin, protocol=amendment, data=doc, reason="amend")
     protocol_services.protocol_activate(user=admin, protocol=amendment, effective_on=today)
 

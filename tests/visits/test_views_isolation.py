@@ -27,13 +27,15 @@ class TestVisitPagesIsolation(SiteIsolationBattery):
 
     def make_object(self, user, site):
         child = enrolled_participant(
-            user, site, identity_overrides={"family_name": IDENTITY_NAME,
-                                            "given_name": f"Child{next(_names)}"},
+            user,
+            site,
+            identity_overrides={"family_name": IDENTITY_NAME, "given_name": f"Child{next(_names)}"},
         )
         investigator = make_user(Role.INVESTIGATOR, site)
         assignment = confirmed(investigator, child, _protocol())
         services.day_zero_record(
-            user=investigator, participant=child,
+            user=investigator,
+            participant=child,
             day_zero=timeline.today_at(site.time_zone) - dt.timedelta(days=10),
         )
         return assignment
@@ -59,13 +61,17 @@ class TestVisitPagesIsolation(SiteIsolationBattery):
         today = dt.date.today().isoformat()  # noqa: DTZ011 - any plausible date
         d14 = self._visit(obj, "D14").pk
         return [
-            (reverse("visit_day_zero", args=[obj.participant.study_code]),
-             {"day_zero": today, "reason": "attack"}),
+            (
+                reverse("visit_day_zero", args=[obj.participant.study_code]),
+                {"day_zero": today, "reason": "attack"},
+            ),
             (reverse("visit_done", args=[d14]), {"done_on": today}),
             (reverse("visit_not_done", args=[d14]), {"reason": "attack"}),
             (reverse("visit_reschedule", args=[d14]), {"scheduled_for": today, "reason": "x"}),
-            (reverse("assignment_start", args=[obj.participant.study_code]),
-             {"protocol": obj.protocol_id, "coagulopathy": "no", "prior_cell_therapy": "no"}),
+            (
+                reverse("assignment_start", args=[obj.participant.study_code]),
+                {"protocol": obj.protocol_id, "coagulopathy": "no", "prior_cell_therapy": "no"},
+            ),
             (reverse("assignment_detail", args=[obj.pk]), {"password": "x"}),
             (reverse("assignment_decline", args=[obj.pk]), {"reason": "attack"}),
         ]

@@ -71,8 +71,14 @@ CAPABILITIES: dict[str, frozenset[Capability]] = {
         }
     ),
     Role.COORDINATOR: frozenset(
-        {_C.VIEW, _C.VIEW_IDENTITY, _C.MANAGE_PARTICIPANT, _C.RECORD_CONSENT,
-         _C.ADMINISTER_PRODUCT, _C.REPORT_SAFETY}
+        {
+            _C.VIEW,
+            _C.VIEW_IDENTITY,
+            _C.MANAGE_PARTICIPANT,
+            _C.RECORD_CONSENT,
+            _C.ADMINISTER_PRODUCT,
+            _C.REPORT_SAFETY,
+        }
     ),
     Role.LAB: frozenset({_C.VIEW, _C.LAB_WRITE, _C.RELEASE_LOT}),
     # Monitors verify and audit every site but change nothing; identity stays with the sites.
@@ -82,8 +88,19 @@ CAPABILITIES: dict[str, frozenset[Capability]] = {
 }
 
 WRITE_CAPABILITIES = frozenset(
-    {_C.MANAGE_PARTICIPANT, _C.RECORD_CONSENT, _C.SIGN_CLINICAL, _C.LAB_WRITE, _C.MANAGE_SITE,
-     _C.MANAGE_INSTRUMENTS, _C.CLOSE_QUERY, _C.ADMINISTER_PRODUCT, _C.RELEASE_LOT,
-     _C.MANAGE_PROTOCOL, _C.REPORT_SAFETY, _C.CONFIGURE_SAFETY}
+    {
+        _C.MANAGE_PARTICIPANT,
+        _C.RECORD_CONSENT,
+        _C.SIGN_CLINICAL,
+        _C.LAB_WRITE,
+        _C.MANAGE_SITE,
+        _C.MANAGE_INSTRUMENTS,
+        _C.CLOSE_QUERY,
+        _C.ADMINISTER_PRODUCT,
+        _C.RELEASE_LOT,
+        _C.MANAGE_PROTOCOL,
+        _C.REPORT_SAFETY,
+        _C.CONFIGURE_SAFETY,
+    }
 )
 assert not (CAPABILITIES[Role.MONITOR] & WRITE_CAPABILITIES)  # noqa: S101 - invariant of the table

@@ -60,7 +60,9 @@ def totp_enrolment_confirm(*, user: User, token: str) -> list[str]:
     the new one (after signing in with a recovery code).
     """
     device = (
-        TOTPDevice.objects.select_for_update(of=("self",)).filter(user=user, confirmed=False).order_by("pk")
+        TOTPDevice.objects.select_for_update(of=("self",))
+        .filter(user=user, confirmed=False)
+        .order_by("pk")
     ).first()
     if device is None:
         raise ValidationFailed(_("Start the enrolment again: no authenticator is pending."))

@@ -176,7 +176,8 @@ class AnthropometryForm(BootstrapMixin, forms.Form):
 class ComorbidityForm(BootstrapMixin, forms.Form):
     condition = forms.ChoiceField(choices=c.Comorbidity.choices, label=_("Condition"))
     seizure_control = forms.ChoiceField(
-        choices=[("", "—"), *c.SeizureControl.choices], required=False,
+        choices=[("", "—"), *c.SeizureControl.choices],
+        required=False,
         label=_("Seizure control (epilepsy only)"),
     )
     notes = forms.CharField(label=_("Notes"), max_length=300, required=False)

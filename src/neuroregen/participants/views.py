@@ -129,7 +129,7 @@ def participant_detail(request: AuthenticatedHttpRequest, study_code: str) -> Ht
             "can_manage": has_capability(request.user, Capability.MANAGE_PARTICIPANT, site),
             "can_consent": has_capability(request.user, Capability.RECORD_CONSENT, site),
             "can_audit": has_capability(request.user, Capability.VIEW_AUDIT, site),
-        "can_report_safety": has_capability(request.user, Capability.REPORT_SAFETY, site),
+            "can_report_safety": has_capability(request.user, Capability.REPORT_SAFETY, site),
             "assent_required": hasattr(participant, "identity")
             and services.assent_required(participant, timezone.localdate()),
         },
@@ -283,21 +283,30 @@ def _service_form_page(
         else:
             messages.success(request, success)
             return redirect("participant_detail", study_code=participant.study_code)
-    return render(request, "participants/form.html", {
-        "form": form, "title": f"{title} — {participant.study_code}", "p": participant,
-        "danger": danger,
-    })
+    return render(
+        request,
+        "participants/form.html",
+        {
+            "form": form,
+            "title": f"{title} — {participant.study_code}",
+            "p": participant,
+            "danger": danger,
+        },
+    )
 
 
 @login_required
 def anthropometry_record(request: AuthenticatedHttpRequest, study_code: str) -> HttpResponse:
     return _service_form_page(
-        request, study_code, capability=Capability.MANAGE_PARTICIPANT,
+        request,
+        study_code,
+        capability=Capability.MANAGE_PARTICIPANT,
         form_class=forms.AnthropometryForm,
         action=lambda p, data: services.anthropometry_record(
             user=request.user, participant=p, **data
         ),
-        title=_("Record weight and height"), success=_("Measurement recorded."),
+        title=_("Record weight and height"),
+        success=_("Measurement recorded."),
         initial={"measured_on": timezone.localdate()},
     )
 
@@ -305,24 +314,31 @@ def anthropometry_record(request: AuthenticatedHttpRequest, study_code: str) -> 
 @login_required
 def comorbidity_record(request: AuthenticatedHttpRequest, study_code: str) -> HttpResponse:
     return _service_form_page(
-        request, study_code, capability=Capability.MANAGE_PARTICIPANT,
+        request,
+        study_code,
+        capability=Capability.MANAGE_PARTICIPANT,
         form_class=forms.ComorbidityForm,
         action=lambda p, data: services.comorbidity_record(
             user=request.user, participant=p, **data
         ),
-        title=_("Record a comorbidity"), success=_("Comorbidity recorded."),
+        title=_("Record a comorbidity"),
+        success=_("Comorbidity recorded."),
     )
 
 
 @login_required
 def participant_screen_fail(request: AuthenticatedHttpRequest, study_code: str) -> HttpResponse:
     return _service_form_page(
-        request, study_code, capability=Capability.MANAGE_PARTICIPANT,
+        request,
+        study_code,
+        capability=Capability.MANAGE_PARTICIPANT,
         form_class=forms.ScreenFailForm,
         action=lambda p, data: services.participant_screen_fail(
             user=request.user, participant=p, reason=data["reason"]
         ),
-        title=_("Screen failure"), success=_("Recorded as screen failure."), danger=True,
+        title=_("Screen failure"),
+        success=_("Recorded as screen failure."),
+        danger=True,
     )
 
 
@@ -338,13 +354,20 @@ def identity_edit(request: AuthenticatedHttpRequest, study_code: str) -> HttpRes
 
     def save(p: Any, data: dict[str, Any]) -> None:
         services.identity_update(
-            user=request.user, participant=p,
+            user=request.user,
+            participant=p,
             changes={k: v for k, v in data.items() if k not in ("reason", "row_version")},
-            reason=data["reason"], expected_version=data["row_version"],
+            reason=data["reason"],
+            expected_version=data["row_version"],
         )
 
     return _service_form_page(
-        request, study_code, capability=Capability.MANAGE_PARTICIPANT,
-        form_class=forms.IdentityEditForm, action=save,
-        title=_("Correct identity"), success=_("Identity corrected."), initial=initial,
+        request,
+        study_code,
+        capability=Capability.MANAGE_PARTICIPANT,
+        form_class=forms.IdentityEditForm,
+        action=save,
+        title=_("Correct identity"),
+        success=_("Identity corrected."),
+        initial=initial,
     )

@@ -279,10 +279,10 @@ def assignment_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "a": assignment,
             "p": assignment.participant,
             "evaluation": assignment.evaluation,
-        "profile_rows": [
-            (rule_fields[k].label if k in rule_fields else k, show(v))
-            for k, v in assignment.profile.items()
-        ],
+            "profile_rows": [
+                (rule_fields[k].label if k in rule_fields else k, show(v))
+                for k, v in assignment.profile.items()
+            ],
             "confirm_form": confirm_form,
             "decline_form": forms.ReasonForm() if confirm_form is not None else None,
             "signatures": signatures_for(assignment).select_related("signer"),

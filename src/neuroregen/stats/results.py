@@ -145,9 +145,7 @@ def _replace(obj: Estimate, **changes: Any) -> Estimate:
 
 
 # Caveats used across the package, worded once so every page says the same thing.
-UNCONTROLLED = (
-    "no control group: change from baseline cannot be attributed to the therapy"
-)
+UNCONTROLLED = "no control group: change from baseline cannot be attributed to the therapy"
 CAREGIVER_RATED = "caregiver-rated outcome: caregivers know treatment was given (unblinded)"
 SMALL_N = "small sample: the interval is wide and the estimate unstable"
 SYNTHETIC = "SYNTHETIC DATA: generated for demonstration, not from real participants"

@@ -623,7 +623,10 @@ def populate(cohort: Any, rng: random.Random) -> dict[str, Any]:
         day_zero = (participant.enrolled_on or today) + dt.timedelta(days=rng.randint(14, 45))
         recent = day_zero > today - dt.timedelta(days=3)
         assignment = protocol_services.assignment_confirm(
-            user=investigator, assignment=assignment, password=secret, arm=arm,
+            user=investigator,
+            assignment=assignment,
+            password=secret,
+            arm=arm,
             override_reason=reason,
             planned_day_zero=today + dt.timedelta(days=rng.randint(7, 28)) if recent else None,
         )
@@ -631,7 +634,9 @@ def populate(cohort: Any, rng: random.Random) -> dict[str, Any]:
         if recent:
             continue
         visits = visit_services.day_zero_record(
-            user=investigator, participant=participant, day_zero=day_zero,
+            user=investigator,
+            participant=participant,
+            day_zero=day_zero,
             reason="first administration (synthetic)",
         )
         counts["visits"] += len(visits)

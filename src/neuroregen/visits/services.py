@@ -251,7 +251,11 @@ def schedule_apply_amendment(
 
 
 def _open_visit(visit: Visit) -> Visit:
-    visit = Visit.objects.select_for_update(of=("self",)).select_related("participant__site").get(pk=visit.pk)
+    visit = (
+        Visit.objects.select_for_update(of=("self",))
+        .select_related("participant__site")
+        .get(pk=visit.pk)
+    )
     if not visit.is_open:
         raise VisitAlreadyRecorded()
     return visit
