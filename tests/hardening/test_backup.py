@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import hashlib
+import io
 import sqlite3
+import tarfile
 import uuid
 from contextlib import closing
 from pathlib import Path
@@ -119,3 +122,83 @@ def test_manifest_survives_a_round_trip(tmp_path: Path):
     path = tmp_path / "m.json"
     path.write_text(manifest.to_json())
     assert b.Manifest.load(path) == manifest
+
+
+def _media(root: Path) -> dict[str, bytes]:
+    files = {
+        "instrument_files/3f2a.pdf": b"%PDF-1.4 scanned consent\n",
+        "instrument_files/9c1e.png": bytes(range(256)),
+    }
+    for name, data in files.items():
+        (root / name).parent.mkdir(parents=True, exist_ok=True)
+        (root / name).write_bytes(data)
+    return files
+
+
+@pytest.mark.skipif(connection.vendor != "sqlite", reason="the SQLite route")
+def test_uploaded_files_are_backed_up_and_restored_with_the_database(registry, tmp_path, settings):
+    settings.MEDIA_ROOT = tmp_path / "media"
+    files = _media(settings.MEDIA_ROOT)
+    backup = tmp_path / "nr.sqlite3"
+    call_command("backup", output=str(backup))
+    manifest = b.Manifest.load(b.manifest_path(backup))
+    assert set(manifest.media["files"]) == set(files)
+    assert b.media_archive_path(backup).is_file()
+
+    # A drill into another database leaves the live files alone and only checks the archive.
+    drill = tmp_path / "drill.sqlite3"
+    call_command("restore", str(backup), target=f"sqlite:///{drill}")
+    restored_media = tmp_path / "restored-media"
+    assert not restored_media.exists()
+
+    again = tmp_path / "again.sqlite3"
+    call_command(
+        "restore", str(backup), target=f"sqlite:///{again}", media_root=str(restored_media)
+    )
+    assert {
+        p.relative_to(restored_media).as_posix(): p.read_bytes()
+        for p in restored_media.rglob("*")
+        if p.is_file()
+    } == files
+
+    (settings.MEDIA_ROOT / "instrument_files/9c1e.png").write_bytes(b"changed")
+    with pytest.raises(CommandError, match=r"media instrument_files/9c1e.png: different content"):
+        call_command(
+            "restore",
+            str(backup),
+            target=f"sqlite:///{again}",
+            verify_only=True,
+            media_root=str(settings.MEDIA_ROOT),
+        )
+
+
+def test_a_damaged_or_hostile_media_archive_is_refused(tmp_path):
+    root = tmp_path / "media"
+    files = _media(root)
+    archive = tmp_path / "nr.media.tar"
+    media = b.media_backup(root, archive)
+    assert media["files"] == {
+        name: hashlib.sha256(data).hexdigest() for name, data in files.items()
+    }
+    data = bytearray(archive.read_bytes())
+    data[700] ^= 0xFF
+    damaged = tmp_path / "damaged.media.tar"
+    damaged.write_bytes(bytes(data))
+    with pytest.raises(b.BackupError, match="damaged or altered"):
+        b.media_restore(damaged, media, tmp_path / "out")
+
+    # An archive that tries to write outside its folder is refused even with a matching manifest.
+    hostile = tmp_path / "hostile.media.tar"
+    with tarfile.open(hostile, "w") as tar:
+        payload = b"overwrite"
+        info = tarfile.TarInfo("../escaped.txt")
+        info.size = len(payload)
+        tar.addfile(info, io.BytesIO(payload))
+    forged = {
+        "archive": hostile.name,
+        "archive_sha256": b.file_sha256(hostile),
+        "files": {"../escaped.txt": hashlib.sha256(payload).hexdigest()},
+    }
+    with pytest.raises(tarfile.OutsideDestinationError):
+        b.media_restore(hostile, forged, tmp_path / "out")
+    assert not (tmp_path / "escaped.txt").exists()

@@ -10,6 +10,11 @@ from exactly the data that went into the copy:
 
 Restoring verifies the backup file's own checksum first, restores, then recomputes the manifest
 of the restored database and refuses to call it good unless every table matches.
+
+Uploaded files (``MEDIA_ROOT``) go into ``FILE.media.tar`` beside the database copy, with the
+SHA-256 of the archive and of every file in the manifest. The archive is taken *after* the
+database snapshot: stored files are written once under random names and never changed, so every
+file the snapshot refers to is in it (a newer file may be too, which is harmless).
 """
 
 from __future__ import annotations
@@ -21,6 +26,7 @@ import os
 import shutil
 import sqlite3
 import subprocess
+import tarfile
 from collections.abc import Iterable, Iterator, Mapping
 from contextlib import closing, contextmanager
 from dataclasses import dataclass
@@ -42,26 +48,33 @@ class Manifest:
     created_at: str
     file_sha256: str
     tables: dict[str, dict[str, Any]]  # table -> {"rows": int, "sha256": str}
+    # {"archive": name, "archive_sha256": str, "files": {relative path: sha256}}, or None
+    media: dict[str, Any] | None = None
 
     def to_json(self) -> str:
-        return json.dumps(
-            {
-                "format": MANIFEST_FORMAT,
-                "engine": self.engine,
-                "created_at": self.created_at,
-                "file_sha256": self.file_sha256,
-                "tables": self.tables,
-            },
-            indent=1,
-            sort_keys=True,
-        )
+        data = {
+            "format": MANIFEST_FORMAT,
+            "engine": self.engine,
+            "created_at": self.created_at,
+            "file_sha256": self.file_sha256,
+            "tables": self.tables,
+        }
+        if self.media is not None:
+            data["media"] = self.media
+        return json.dumps(data, indent=1, sort_keys=True)
 
     @classmethod
     def load(cls, path: Path) -> Manifest:
         data = json.loads(path.read_text())
         if data.get("format") != MANIFEST_FORMAT:
             raise BackupError(f"{path}: unknown manifest format {data.get('format')!r}")
-        return cls(data["engine"], data["created_at"], data["file_sha256"], data["tables"])
+        return cls(
+            data["engine"],
+            data["created_at"],
+            data["file_sha256"],
+            data["tables"],
+            data.get("media"),
+        )
 
     @property
     def total_rows(self) -> int:
@@ -324,3 +337,73 @@ def live_digests(connection: Any) -> dict[str, dict[str, Any]]:
     if connection.vendor == "postgresql":
         return pg_digests(PgTarget.from_settings(connection.settings_dict))
     raise BackupError(f"{connection.vendor} databases are not supported")
+
+
+# --- uploaded files ------------------------------------------------------------------------
+
+
+def media_archive_path(backup: Path) -> Path:
+    return backup.with_name(backup.name + ".media.tar")
+
+
+def media_digests(root: Path) -> dict[str, str]:
+    """Relative path → SHA-256 of every file under ``root``."""
+    if not root.is_dir():
+        return {}
+    return {
+        path.relative_to(root).as_posix(): file_sha256(path)
+        for path in sorted(root.rglob("*"))
+        if path.is_file()
+    }
+
+
+def media_backup(root: Path, archive: Path) -> dict[str, Any] | None:
+    """Archive every file under ``root``; ``None`` when there is no media folder."""
+    if not root.is_dir():
+        return None
+    files = media_digests(root)
+    with tarfile.open(archive, "w") as tar:
+        for relative in files:
+            tar.add(root / relative, arcname=relative, recursive=False)
+    return {"archive": archive.name, "archive_sha256": file_sha256(archive), "files": files}
+
+
+def _archive_digests(archive: Path) -> dict[str, str]:
+    found: dict[str, str] = {}
+    with tarfile.open(archive) as tar:
+        for member in tar:
+            handle = tar.extractfile(member) if member.isfile() else None
+            if handle is not None:
+                found[member.name] = hashlib.sha256(handle.read()).hexdigest()
+    return found
+
+
+def media_compare(expected: Mapping[str, str], actual: Mapping[str, str]) -> list[str]:
+    """What differs between the manifest's files and those found (extra files are allowed)."""
+    problems = []
+    for name, digest in sorted(expected.items()):
+        if name not in actual:
+            problems.append(f"media {name}: missing")
+        elif actual[name] != digest:
+            problems.append(f"media {name}: different content")
+    return problems
+
+
+def media_check_archive(archive: Path, media: Mapping[str, Any]) -> list[str]:
+    """The archive is the one the manifest names, and holds every file with its content."""
+    if not archive.is_file():
+        return [f"media archive {archive} is missing"]
+    if file_sha256(archive) != media["archive_sha256"]:
+        return [f"media archive {archive} does not match its manifest: damaged or altered"]
+    return media_compare(media["files"], _archive_digests(archive))
+
+
+def media_restore(archive: Path, media: Mapping[str, Any], root: Path) -> list[str]:
+    """Unpack the archive into ``root`` (never outside it) and check every file afterwards."""
+    problems = media_check_archive(archive, media)
+    if problems:
+        raise BackupError("; ".join(problems))
+    root.mkdir(parents=True, exist_ok=True)
+    with tarfile.open(archive) as tar:
+        tar.extractall(root, filter="data")  # refuses absolute paths, "..", links out of root
+    return media_compare(media["files"], media_digests(root))

@@ -2,11 +2,13 @@
 
 SQLite uses the online backup API (the app may keep running); PostgreSQL uses ``pg_dump`` of an
 exported snapshot. Next to ``FILE`` goes ``FILE.manifest.json`` with the row count and SHA-256
-of every table and of the file itself; ``neuroregen restore`` checks all of them.
+of every table and of the file itself, and ``FILE.media.tar`` with the uploaded files
+(``MEDIA_ROOT``) and their checksums; ``neuroregen restore`` checks all of them.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from pathlib import Path
 from typing import Any
@@ -43,12 +45,17 @@ class Command(BaseCommand):
                 manifest = b.sqlite_backup(connection.connection, output)
             else:
                 manifest = b.pg_backup(b.PgTarget.from_settings(connection.settings_dict), output)
+            # After the database: stored files are write-once, so none the snapshot names is missed.
+            media = b.media_backup(Path(settings.MEDIA_ROOT), b.media_archive_path(output))
         except b.BackupError as error:
             raise CommandError(str(error)) from error
+        manifest = dataclasses.replace(manifest, media=media)
         b.manifest_path(output).write_text(manifest.to_json())
         self.stdout.write(
             self.style.SUCCESS(
                 f"Backed up {len(manifest.tables)} tables, {manifest.total_rows} rows to {output}"
             )
         )
+        if media is not None:
+            self.stdout.write(f"Uploaded files: {len(media['files'])} in {media['archive']}")
         self.stdout.write(f"Manifest: {b.manifest_path(output)}")

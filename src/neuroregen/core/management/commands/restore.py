@@ -6,6 +6,10 @@ manifest. ``--verify-only`` compares an existing database with the manifest with
 The target is the configured database unless ``--target DATABASE_URL`` names another (for
 example a fresh database for a restore drill). A target that already holds tables is refused
 unless ``--force``.
+
+Uploaded files are unpacked into ``MEDIA_ROOT`` when restoring the configured database, or into
+``--media-root DIR``; a drill into another database (``--target``) without ``--media-root``
+only checks the archive against the manifest, so the live files are never touched.
 """
 
 from __future__ import annotations
@@ -14,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 import dj_database_url
+from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import connections
 
@@ -30,6 +35,7 @@ class Command(BaseCommand):
         parser.add_argument(
             "--verify-only", action="store_true", help="Only compare the target with the manifest."
         )
+        parser.add_argument("--media-root", help="Where to restore uploaded files (see above).")
 
     def handle(self, *args: Any, **options: Any) -> None:
         backup = Path(options["backup"])
@@ -68,6 +74,10 @@ class Command(BaseCommand):
         except b.BackupError as error:
             raise CommandError(str(error)) from error
         problems = b.compare(manifest.tables, actual)
+        media_note = ""
+        if manifest.media is not None:
+            media_problems, media_note = self._media(backup, manifest.media, options)
+            problems += media_problems
         if problems:
             raise CommandError(
                 "The database does NOT match the backup manifest:\n  " + "\n  ".join(problems)
@@ -76,5 +86,29 @@ class Command(BaseCommand):
         self.stdout.write(
             self.style.SUCCESS(
                 f"{done}: {len(actual)} tables, {manifest.total_rows} rows, every checksum matches."
+                + media_note
             )
         )
+
+    def _media(
+        self, backup: Path, media: dict[str, Any], options: dict[str, Any]
+    ) -> tuple[list[str], str]:
+        archive = backup.with_name(media["archive"])
+        count = len(media["files"])
+        root = options["media_root"] or (None if options["target"] else settings.MEDIA_ROOT)
+        try:
+            if options["verify_only"]:
+                found = b.media_digests(Path(root)) if root else None
+                if found is None:
+                    return b.media_check_archive(archive, media), f" Media archive: {count} files."
+                return b.media_compare(media["files"], found), f" Uploaded files: {count} match."
+            if root is None:
+                problems = b.media_check_archive(archive, media)
+                return problems, (
+                    f" Media archive checked ({count} files), not unpacked: give --media-root."
+                )
+            return b.media_restore(archive, media, Path(root)), (
+                f" Uploaded files: {count} restored into {root}."
+            )
+        except b.BackupError as error:
+            raise CommandError(str(error)) from error
