@@ -254,3 +254,31 @@ def test_small_lots_are_pooled_and_said_so(frames) -> None:
     )
     by_lot = next(s for s in ev.subgroups if s.variable == "lot")
     assert an.SMALL_LOTS in {e.details["level"] for e in by_lot.subgroups}
+
+
+def test_product_table_skips_the_effect_of_a_level_with_fewer_than_two_changes():
+    """A lot with two children of whom only one has a follow-up value shows its AE rates and no
+    effect (it used to raise and take the whole page down)."""
+    import numpy as np
+    import pandas as pd
+
+    from neuroregen.evidence.analysis import _products
+
+    participants = pd.DataFrame(
+        {
+            "study_code": ["A", "B", "C", "D"],
+            "lot": ["L1", "L1", "L2", "L2"],
+            "dose_band": ["low", "low", "high", "high"],
+            "route": ["IV", "IV", "IV", "IV"],
+        }
+    )
+    merged = participants.assign(change=[-3.0, np.nan, -5.0, -1.0])
+    aes = pd.DataFrame({"study_code": ["B"], "serious": [False]})
+    rows = {
+        (r.variable, r.level): r for r in _products(merged, participants, aes, "change", (), 0.95)
+    }
+    assert rows[("lot", "L1")].outcome is None
+    assert rows[("lot", "L1")].any_ae.estimate == 0.5
+    assert rows[("lot", "L2")].outcome.n == 2
+    assert rows[("lot", "L2")].outcome.estimate == -3.0
+    assert rows[("route", "IV")].outcome.n == 3

@@ -86,3 +86,16 @@ def test_ten_thousand_participants_in_one_pass() -> None:
     assert fit.fe_params[5] == pytest.approx(-5.0, abs=0.2)
     assert fit.cov_re[0, 0] == pytest.approx(36.0, rel=0.1)
     assert fit.scale == pytest.approx(9.0, rel=0.05)
+
+
+@pytest.mark.parametrize(
+    ("y", "exog", "groups", "message"),
+    [
+        # two observations and two fixed effects: REML has no degrees of freedom left
+        ([1.0, 2.0], [[1, 0], [1, 1]], ["a", "b"], "too few observations"),
+        ([1.0, 2.0, 3.0], [[1], [1], [1]], ["a", "a", "a"], "too few observations"),
+    ],
+)
+def test_data_too_thin_for_the_model_is_a_clear_error(y, exog, groups, message) -> None:
+    with pytest.raises(ValueError, match=message):
+        fit_random_intercept(np.asarray(y), np.asarray(exog, dtype=float), np.asarray(groups))

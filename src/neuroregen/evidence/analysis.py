@@ -835,7 +835,8 @@ def _products(
             n = len(codes)
             values = by_level.get(level, empty)
             outcome = None
-            if len(values) >= 2:
+            # a child without a follow-up value at that phase has a row but no change
+            if values["change"].notna().sum() >= 2:
                 outcome = subgroup_analysis(
                     values.assign(one="all"),
                     outcome="change",

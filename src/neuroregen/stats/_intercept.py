@@ -62,6 +62,11 @@ def fit_random_intercept(
     sy = np.bincount(g, weights=y, minlength=n_groups)
     xtx, xty, yty = exog.T @ exog, exog.T @ y, float(y @ y)
     fac = n_obs - p if reml else n_obs
+    if fac <= 0 or n_groups < 2:
+        raise ValueError(
+            f"too few observations to fit the model ({n_obs} observations, {n_groups} "
+            f"participants, {p} fixed effects)"
+        )
 
     def gls(psi: float) -> tuple[np.ndarray, np.ndarray, float]:
         c = psi / (1.0 + n_g * psi)
@@ -109,6 +114,8 @@ def fit_random_intercept(
     sr = np.bincount(g, weights=resid, minlength=n_groups)
     d = 1.0 / (1.0 + n_g * psi)
     q = float(resid @ resid) - psi * float(d @ sr**2)
+    if not q > 0:
+        raise ValueError("the model fits the data exactly (no residual variance to estimate)")
     scale = q / fac
     # observed information of the scale-profiled log-likelihood in (β, ψ)
     a, u, s = n_g * d, sx * d[:, None], sr * d
