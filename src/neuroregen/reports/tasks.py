@@ -12,6 +12,7 @@ import datetime as dt
 import logging
 from typing import Any
 
+from django.db import transaction
 from django.utils import timezone, translation
 
 from neuroregen.reports import choices as c
@@ -81,16 +82,21 @@ def enqueue(job: ReportJob) -> None:
 def claim_next() -> int | None:
     """Mark the oldest queued job running and return it; ``None`` when the queue is empty.
 
-    The conditional update is the claim, so two workers never build the same job.
+    The row is locked while it is claimed and rows other workers hold are skipped, so two
+    workers never build the same job (SQLite serialises writers anyway).
     """
-    queued = ReportJob.objects.filter(status=c.JobStatus.QUEUED).order_by("created_at", "pk")
-    for pk in queued.values_list("pk", flat=True)[:20]:
-        claimed = ReportJob.objects.filter(pk=pk, status=c.JobStatus.QUEUED).update(
-            status=c.JobStatus.RUNNING, started_at=timezone.now()
+    with transaction.atomic():
+        job = (
+            ReportJob.objects.select_for_update(skip_locked=True)
+            .filter(status=c.JobStatus.QUEUED)
+            .order_by("created_at", "pk")
+            .first()
         )
-        if claimed:
-            return pk
-    return None
+        if job is None:
+            return None
+        job.status, job.started_at = c.JobStatus.RUNNING, timezone.now()
+        job.save(update_fields=["status", "started_at"])
+        return job.pk
 
 
 def requeue_stale(now: dt.datetime | None = None) -> int:
@@ -100,9 +106,16 @@ def requeue_stale(now: dt.datetime | None = None) -> int:
     builds it instead of the page waiting for ever.
     """
     cutoff = (now or timezone.now()) - STALE_AFTER
-    return ReportJob.objects.filter(status=c.JobStatus.RUNNING, started_at__lt=cutoff).update(
-        status=c.JobStatus.QUEUED, started_at=None, progress=0, step=""
-    )
+    with transaction.atomic():
+        stale = list(
+            ReportJob.objects.select_for_update(skip_locked=True).filter(
+                status=c.JobStatus.RUNNING, started_at__lt=cutoff
+            )
+        )
+        for job in stale:
+            job.status, job.started_at, job.progress, job.step = c.JobStatus.QUEUED, None, 0, ""
+            job.save(update_fields=["status", "started_at", "progress", "step"])
+    return len(stale)
 
 
 def run_queued(limit: int | None = None) -> int:

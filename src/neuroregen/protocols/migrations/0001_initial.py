@@ -8,1101 +8,277 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
+
     initial = True
 
     dependencies = [
-        ("participants", "0001_initial"),
+        ('participants', '0001_initial'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name="Arm",
+            name='Arm',
             fields=[
-                (
-                    "id",
-                    models.BigAutoField(
-                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
-                    ),
-                ),
-                (
-                    "row_version",
-                    models.PositiveIntegerField(
-                        default=1,
-                        editable=False,
-                        help_text="Incremented on each save; detects concurrent edits.",
-                    ),
-                ),
-                ("code", models.SlugField(max_length=40, verbose_name="code")),
-                ("name", models.CharField(max_length=200, verbose_name="name")),
-                (
-                    "product_type",
-                    models.CharField(
-                        choices=[
-                            ("ipsc_neurons", "Autologous iPSC-derived neurons"),
-                            ("ipsc_opc", "Autologous iPSC-derived oligodendrocyte progenitors"),
-                            ("ipsc_astrocytes", "Autologous iPSC-derived astrocytes"),
-                            ("ipsc_mix", "Autologous iPSC-derived neural mix (defined)"),
-                            ("msc", "Allogeneic mesenchymal stromal cells"),
-                            ("exosomes", "MSC-derived exosomes"),
-                            ("cb_auto", "Autologous umbilical cord blood"),
-                            ("cb_allo", "Allogeneic umbilical cord blood"),
-                            ("placebo", "Placebo / acellular vehicle"),
-                        ],
-                        max_length=20,
-                        verbose_name="product type",
-                    ),
-                ),
-                (
-                    "route",
-                    models.CharField(
-                        choices=[
-                            ("iv", "Intravenous"),
-                            ("it", "Intrathecal"),
-                            ("in", "Intranasal"),
-                        ],
-                        max_length=4,
-                        verbose_name="route",
-                    ),
-                ),
-                (
-                    "dose_unit",
-                    models.CharField(
-                        choices=[
-                            ("cells_per_kg", "cells per kg"),
-                            ("particles_per_kg", "particles per kg"),
-                            ("ug_per_kg", "µg protein per kg"),
-                            ("ml_per_kg", "mL per kg (vehicle)"),
-                        ],
-                        max_length=20,
-                        verbose_name="dose unit",
-                    ),
-                ),
-                (
-                    "dose_per_kg_min",
-                    models.DecimalField(
-                        decimal_places=4, max_digits=20, verbose_name="minimum dose per kg"
-                    ),
-                ),
-                (
-                    "dose_per_kg_max",
-                    models.DecimalField(
-                        decimal_places=4, max_digits=20, verbose_name="maximum dose per kg"
-                    ),
-                ),
-                (
-                    "dose_per_kg_default",
-                    models.DecimalField(
-                        decimal_places=4, max_digits=20, verbose_name="planned dose per kg"
-                    ),
-                ),
-                (
-                    "dose_absolute_cap",
-                    models.DecimalField(
-                        blank=True,
-                        decimal_places=4,
-                        max_digits=24,
-                        null=True,
-                        verbose_name="maximum total dose",
-                    ),
-                ),
-                (
-                    "administrations",
-                    models.PositiveSmallIntegerField(
-                        default=1,
-                        validators=[django.core.validators.MinValueValidator(1)],
-                        verbose_name="number of administrations",
-                    ),
-                ),
-                (
-                    "spacing_days",
-                    models.PositiveSmallIntegerField(
-                        default=0, verbose_name="days between administrations"
-                    ),
-                ),
-                ("is_control", models.BooleanField(default=False, verbose_name="control arm")),
+                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
+                ('row_version', models.PositiveIntegerField(default=1, editable=False, help_text='Incremented on each save; detects concurrent edits.')),
+                ('code', models.SlugField(max_length=40, verbose_name='code')),
+                ('name', models.CharField(max_length=200, verbose_name='name')),
+                ('product_type', models.CharField(choices=[('ipsc_neurons', 'Autologous iPSC-derived neurons'), ('ipsc_opc', 'Autologous iPSC-derived oligodendrocyte progenitors'), ('ipsc_astrocytes', 'Autologous iPSC-derived astrocytes'), ('ipsc_mix', 'Autologous iPSC-derived neural mix (defined)'), ('msc', 'Allogeneic mesenchymal stromal cells'), ('exosomes', 'MSC-derived exosomes'), ('cb_auto', 'Autologous umbilical cord blood'), ('cb_allo', 'Allogeneic umbilical cord blood'), ('placebo', 'Placebo / acellular vehicle')], max_length=20, verbose_name='product type')),
+                ('route', models.CharField(choices=[('iv', 'Intravenous'), ('it', 'Intrathecal'), ('in', 'Intranasal')], max_length=4, verbose_name='route')),
+                ('dose_unit', models.CharField(choices=[('cells_per_kg', 'cells per kg'), ('particles_per_kg', 'particles per kg'), ('ug_per_kg', 'µg protein per kg'), ('ml_per_kg', 'mL per kg (vehicle)')], max_length=20, verbose_name='dose unit')),
+                ('dose_per_kg_min', models.DecimalField(decimal_places=4, max_digits=20, verbose_name='minimum dose per kg')),
+                ('dose_per_kg_max', models.DecimalField(decimal_places=4, max_digits=20, verbose_name='maximum dose per kg')),
+                ('dose_per_kg_default', models.DecimalField(decimal_places=4, max_digits=20, verbose_name='planned dose per kg')),
+                ('dose_absolute_cap', models.DecimalField(blank=True, decimal_places=4, max_digits=24, null=True, verbose_name='maximum total dose')),
+                ('administrations', models.PositiveSmallIntegerField(default=1, validators=[django.core.validators.MinValueValidator(1)], verbose_name='number of administrations')),
+                ('spacing_days', models.PositiveSmallIntegerField(default=0, verbose_name='days between administrations')),
+                ('is_control', models.BooleanField(default=False, verbose_name='control arm')),
             ],
             options={
-                "ordering": ["protocol", "code"],
+                'ordering': ['protocol', 'code'],
             },
         ),
         migrations.CreateModel(
-            name="Protocol",
+            name='Protocol',
             fields=[
-                (
-                    "id",
-                    models.BigAutoField(
-                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
-                    ),
-                ),
-                (
-                    "row_version",
-                    models.PositiveIntegerField(
-                        default=1,
-                        editable=False,
-                        help_text="Incremented on each save; detects concurrent edits.",
-                    ),
-                ),
-                ("code", models.SlugField(max_length=40, verbose_name="code")),
-                ("version", models.CharField(max_length=20, verbose_name="version")),
-                ("name", models.CharField(max_length=200, verbose_name="name")),
-                (
-                    "status",
-                    models.CharField(
-                        choices=[("draft", "Draft"), ("active", "Active"), ("closed", "Closed")],
-                        default="draft",
-                        max_length=8,
-                        verbose_name="status",
-                    ),
-                ),
-                (
-                    "regulatory_reference",
-                    models.CharField(
-                        blank=True,
-                        help_text="IND number or clinical trial authorisation number.",
-                        max_length=100,
-                        verbose_name="regulatory reference",
-                    ),
-                ),
-                ("description", models.TextField(blank=True, verbose_name="description")),
-                (
-                    "baseline_from_day",
-                    models.SmallIntegerField(
-                        default=-30, verbose_name="baseline starts on study day"
-                    ),
-                ),
-                (
-                    "early_until_day",
-                    models.PositiveSmallIntegerField(
-                        default=45, verbose_name="early phase ends on study day"
-                    ),
-                ),
-                (
-                    "mid_until_day",
-                    models.PositiveSmallIntegerField(
-                        default=150, verbose_name="mid phase ends on study day"
-                    ),
-                ),
-                (
-                    "late_until_day",
-                    models.PositiveSmallIntegerField(
-                        default=400, verbose_name="late phase ends on study day"
-                    ),
-                ),
-                (
-                    "activated_on",
-                    models.DateField(blank=True, null=True, verbose_name="activated on"),
-                ),
-                (
-                    "supersedes",
-                    models.ForeignKey(
-                        blank=True,
-                        null=True,
-                        on_delete=django.db.models.deletion.PROTECT,
-                        related_name="amendments",
-                        to="protocols.protocol",
-                    ),
-                ),
+                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
+                ('row_version', models.PositiveIntegerField(default=1, editable=False, help_text='Incremented on each save; detects concurrent edits.')),
+                ('code', models.SlugField(max_length=40, verbose_name='code')),
+                ('version', models.CharField(max_length=20, verbose_name='version')),
+                ('name', models.CharField(max_length=200, verbose_name='name')),
+                ('status', models.CharField(choices=[('draft', 'Draft'), ('active', 'Active'), ('closed', 'Closed')], default='draft', max_length=8, verbose_name='status')),
+                ('regulatory_reference', models.CharField(blank=True, help_text='IND number or clinical trial authorisation number.', max_length=100, verbose_name='regulatory reference')),
+                ('description', models.TextField(blank=True, verbose_name='description')),
+                ('baseline_from_day', models.SmallIntegerField(default=-30, verbose_name='baseline starts on study day')),
+                ('early_until_day', models.PositiveSmallIntegerField(default=45, verbose_name='early phase ends on study day')),
+                ('mid_until_day', models.PositiveSmallIntegerField(default=150, verbose_name='mid phase ends on study day')),
+                ('late_until_day', models.PositiveSmallIntegerField(default=400, verbose_name='late phase ends on study day')),
+                ('activated_on', models.DateField(blank=True, null=True, verbose_name='activated on')),
+                ('supersedes', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='amendments', to='protocols.protocol')),
             ],
             options={
-                "ordering": ["code", "version"],
+                'ordering': ['code', 'version'],
             },
         ),
         migrations.CreateModel(
-            name="HistoricalProtocol",
+            name='HistoricalProtocol',
             fields=[
-                (
-                    "id",
-                    models.BigIntegerField(
-                        auto_created=True, blank=True, db_index=True, verbose_name="ID"
-                    ),
-                ),
-                (
-                    "row_version",
-                    models.PositiveIntegerField(
-                        default=1,
-                        editable=False,
-                        help_text="Incremented on each save; detects concurrent edits.",
-                    ),
-                ),
-                ("code", models.SlugField(max_length=40, verbose_name="code")),
-                ("version", models.CharField(max_length=20, verbose_name="version")),
-                ("name", models.CharField(max_length=200, verbose_name="name")),
-                (
-                    "status",
-                    models.CharField(
-                        choices=[("draft", "Draft"), ("active", "Active"), ("closed", "Closed")],
-                        default="draft",
-                        max_length=8,
-                        verbose_name="status",
-                    ),
-                ),
-                (
-                    "regulatory_reference",
-                    models.CharField(
-                        blank=True,
-                        help_text="IND number or clinical trial authorisation number.",
-                        max_length=100,
-                        verbose_name="regulatory reference",
-                    ),
-                ),
-                ("description", models.TextField(blank=True, verbose_name="description")),
-                (
-                    "baseline_from_day",
-                    models.SmallIntegerField(
-                        default=-30, verbose_name="baseline starts on study day"
-                    ),
-                ),
-                (
-                    "early_until_day",
-                    models.PositiveSmallIntegerField(
-                        default=45, verbose_name="early phase ends on study day"
-                    ),
-                ),
-                (
-                    "mid_until_day",
-                    models.PositiveSmallIntegerField(
-                        default=150, verbose_name="mid phase ends on study day"
-                    ),
-                ),
-                (
-                    "late_until_day",
-                    models.PositiveSmallIntegerField(
-                        default=400, verbose_name="late phase ends on study day"
-                    ),
-                ),
-                (
-                    "activated_on",
-                    models.DateField(blank=True, null=True, verbose_name="activated on"),
-                ),
-                ("history_id", models.AutoField(primary_key=True, serialize=False)),
-                ("history_date", models.DateTimeField(db_index=True)),
-                ("history_change_reason", models.TextField(null=True)),
-                (
-                    "history_type",
-                    models.CharField(
-                        choices=[("+", "Created"), ("~", "Changed"), ("-", "Deleted")], max_length=1
-                    ),
-                ),
-                (
-                    "history_user",
-                    models.ForeignKey(
-                        null=True,
-                        on_delete=django.db.models.deletion.SET_NULL,
-                        related_name="+",
-                        to=settings.AUTH_USER_MODEL,
-                    ),
-                ),
-                (
-                    "supersedes",
-                    models.ForeignKey(
-                        blank=True,
-                        db_constraint=False,
-                        null=True,
-                        on_delete=django.db.models.deletion.DO_NOTHING,
-                        related_name="+",
-                        to="protocols.protocol",
-                    ),
-                ),
+                ('id', models.BigIntegerField(auto_created=True, blank=True, db_index=True, verbose_name='ID')),
+                ('row_version', models.PositiveIntegerField(default=1, editable=False, help_text='Incremented on each save; detects concurrent edits.')),
+                ('code', models.SlugField(max_length=40, verbose_name='code')),
+                ('version', models.CharField(max_length=20, verbose_name='version')),
+                ('name', models.CharField(max_length=200, verbose_name='name')),
+                ('status', models.CharField(choices=[('draft', 'Draft'), ('active', 'Active'), ('closed', 'Closed')], default='draft', max_length=8, verbose_name='status')),
+                ('regulatory_reference', models.CharField(blank=True, help_text='IND number or clinical trial authorisation number.', max_length=100, verbose_name='regulatory reference')),
+                ('description', models.TextField(blank=True, verbose_name='description')),
+                ('baseline_from_day', models.SmallIntegerField(default=-30, verbose_name='baseline starts on study day')),
+                ('early_until_day', models.PositiveSmallIntegerField(default=45, verbose_name='early phase ends on study day')),
+                ('mid_until_day', models.PositiveSmallIntegerField(default=150, verbose_name='mid phase ends on study day')),
+                ('late_until_day', models.PositiveSmallIntegerField(default=400, verbose_name='late phase ends on study day')),
+                ('activated_on', models.DateField(blank=True, null=True, verbose_name='activated on')),
+                ('history_id', models.AutoField(primary_key=True, serialize=False)),
+                ('history_date', models.DateTimeField(db_index=True)),
+                ('history_change_reason', models.TextField(null=True)),
+                ('history_type', models.CharField(choices=[('+', 'Created'), ('~', 'Changed'), ('-', 'Deleted')], max_length=1)),
+                ('history_user', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
+                ('supersedes', models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='protocols.protocol')),
             ],
             options={
-                "verbose_name": "historical protocol",
-                "verbose_name_plural": "historical protocols",
-                "ordering": ("-history_date", "-history_id"),
-                "get_latest_by": ("history_date", "history_id"),
+                'verbose_name': 'historical protocol',
+                'verbose_name_plural': 'historical protocols',
+                'ordering': ('-history_date', '-history_id'),
+                'get_latest_by': ('history_date', 'history_id'),
             },
             bases=(simple_history.models.HistoricalChanges, models.Model),
         ),
         migrations.CreateModel(
-            name="HistoricalEligibilityRule",
+            name='HistoricalEligibilityRule',
             fields=[
-                (
-                    "id",
-                    models.BigIntegerField(
-                        auto_created=True, blank=True, db_index=True, verbose_name="ID"
-                    ),
-                ),
-                (
-                    "row_version",
-                    models.PositiveIntegerField(
-                        default=1,
-                        editable=False,
-                        help_text="Incremented on each save; detects concurrent edits.",
-                    ),
-                ),
-                ("code", models.SlugField(max_length=40, verbose_name="code")),
-                (
-                    "kind",
-                    models.CharField(
-                        choices=[
-                            ("require", "Inclusion: participant must meet this"),
-                            ("exclude", "Exclusion: participant is excluded when this holds"),
-                            (
-                                "exclude_arm",
-                                "Arm exclusion: the arm is not offered when this holds",
-                            ),
-                            ("prefer_arm", "Personalisation: recommend the arm when this holds"),
-                            (
-                                "dose_per_kg",
-                                "Personalisation: recommend this dose per kg when this holds",
-                            ),
-                        ],
-                        max_length=12,
-                        verbose_name="kind",
-                    ),
-                ),
-                ("field", models.CharField(max_length=40, verbose_name="profile field")),
-                (
-                    "operator",
-                    models.CharField(
-                        choices=[
-                            ("eq", "="),
-                            ("ne", "≠"),
-                            ("lt", "<"),
-                            ("le", "≤"),
-                            ("gt", ">"),
-                            ("ge", "≥"),
-                            ("in", "is one of"),
-                            ("not_in", "is none of"),
-                            ("contains", "includes"),
-                            ("not_contains", "does not include"),
-                        ],
-                        max_length=12,
-                        verbose_name="operator",
-                    ),
-                ),
-                ("value", models.JSONField(verbose_name="value")),
-                (
-                    "arm_code",
-                    models.SlugField(
-                        blank=True,
-                        help_text="For arm exclusions, arm preferences and doses: the arm's code.",
-                        max_length=40,
-                        verbose_name="arm",
-                    ),
-                ),
-                (
-                    "dose_per_kg",
-                    models.DecimalField(
-                        blank=True,
-                        decimal_places=4,
-                        max_digits=20,
-                        null=True,
-                        verbose_name="dose per kg",
-                    ),
-                ),
-                ("reason", models.CharField(max_length=300, verbose_name="reason shown")),
-                ("order", models.PositiveSmallIntegerField(default=0, verbose_name="order")),
-                ("history_id", models.AutoField(primary_key=True, serialize=False)),
-                ("history_date", models.DateTimeField(db_index=True)),
-                ("history_change_reason", models.TextField(null=True)),
-                (
-                    "history_type",
-                    models.CharField(
-                        choices=[("+", "Created"), ("~", "Changed"), ("-", "Deleted")], max_length=1
-                    ),
-                ),
-                (
-                    "history_user",
-                    models.ForeignKey(
-                        null=True,
-                        on_delete=django.db.models.deletion.SET_NULL,
-                        related_name="+",
-                        to=settings.AUTH_USER_MODEL,
-                    ),
-                ),
-                (
-                    "protocol",
-                    models.ForeignKey(
-                        blank=True,
-                        db_constraint=False,
-                        null=True,
-                        on_delete=django.db.models.deletion.DO_NOTHING,
-                        related_name="+",
-                        to="protocols.protocol",
-                    ),
-                ),
+                ('id', models.BigIntegerField(auto_created=True, blank=True, db_index=True, verbose_name='ID')),
+                ('row_version', models.PositiveIntegerField(default=1, editable=False, help_text='Incremented on each save; detects concurrent edits.')),
+                ('code', models.SlugField(max_length=40, verbose_name='code')),
+                ('kind', models.CharField(choices=[('require', 'Inclusion: participant must meet this'), ('exclude', 'Exclusion: participant is excluded when this holds'), ('exclude_arm', 'Arm exclusion: the arm is not offered when this holds'), ('prefer_arm', 'Personalisation: recommend the arm when this holds'), ('dose_per_kg', 'Personalisation: recommend this dose per kg when this holds')], max_length=12, verbose_name='kind')),
+                ('field', models.CharField(max_length=40, verbose_name='profile field')),
+                ('operator', models.CharField(choices=[('eq', '='), ('ne', '≠'), ('lt', '<'), ('le', '≤'), ('gt', '>'), ('ge', '≥'), ('in', 'is one of'), ('not_in', 'is none of'), ('contains', 'includes'), ('not_contains', 'does not include')], max_length=12, verbose_name='operator')),
+                ('value', models.JSONField(verbose_name='value')),
+                ('arm_code', models.SlugField(blank=True, help_text="For arm exclusions, arm preferences and doses: the arm's code.", max_length=40, verbose_name='arm')),
+                ('dose_per_kg', models.DecimalField(blank=True, decimal_places=4, max_digits=20, null=True, verbose_name='dose per kg')),
+                ('reason', models.CharField(max_length=300, verbose_name='reason shown')),
+                ('order', models.PositiveSmallIntegerField(default=0, verbose_name='order')),
+                ('history_id', models.AutoField(primary_key=True, serialize=False)),
+                ('history_date', models.DateTimeField(db_index=True)),
+                ('history_change_reason', models.TextField(null=True)),
+                ('history_type', models.CharField(choices=[('+', 'Created'), ('~', 'Changed'), ('-', 'Deleted')], max_length=1)),
+                ('history_user', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
+                ('protocol', models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='protocols.protocol')),
             ],
             options={
-                "verbose_name": "historical eligibility rule",
-                "verbose_name_plural": "historical eligibility rules",
-                "ordering": ("-history_date", "-history_id"),
-                "get_latest_by": ("history_date", "history_id"),
+                'verbose_name': 'historical eligibility rule',
+                'verbose_name_plural': 'historical eligibility rules',
+                'ordering': ('-history_date', '-history_id'),
+                'get_latest_by': ('history_date', 'history_id'),
             },
             bases=(simple_history.models.HistoricalChanges, models.Model),
         ),
         migrations.CreateModel(
-            name="HistoricalAssignment",
+            name='HistoricalAssignment',
             fields=[
-                (
-                    "id",
-                    models.BigIntegerField(
-                        auto_created=True, blank=True, db_index=True, verbose_name="ID"
-                    ),
-                ),
-                (
-                    "row_version",
-                    models.PositiveIntegerField(
-                        default=1,
-                        editable=False,
-                        help_text="Incremented on each save; detects concurrent edits.",
-                    ),
-                ),
-                (
-                    "status",
-                    models.CharField(
-                        choices=[
-                            ("recommended", "Recommended (awaiting investigator)"),
-                            ("confirmed", "Confirmed"),
-                            ("overridden", "Confirmed with override"),
-                            ("declined", "Not confirmed"),
-                            ("ended", "Ended"),
-                        ],
-                        default="recommended",
-                        max_length=12,
-                        verbose_name="status",
-                    ),
-                ),
-                ("evaluated_on", models.DateField(verbose_name="evaluated on")),
-                ("profile", models.JSONField(default=dict, verbose_name="profile evaluated")),
-                ("evaluation", models.JSONField(default=dict, verbose_name="rule outcomes")),
-                ("eligible", models.BooleanField(default=False, verbose_name="eligible")),
-                (
-                    "recommended_dose_per_kg",
-                    models.DecimalField(
-                        blank=True,
-                        decimal_places=4,
-                        max_digits=20,
-                        null=True,
-                        verbose_name="recommended dose per kg",
-                    ),
-                ),
-                (
-                    "dose_per_kg",
-                    models.DecimalField(
-                        blank=True,
-                        decimal_places=4,
-                        max_digits=20,
-                        null=True,
-                        verbose_name="dose per kg",
-                    ),
-                ),
-                (
-                    "dose_total",
-                    models.DecimalField(
-                        blank=True,
-                        decimal_places=4,
-                        max_digits=28,
-                        null=True,
-                        verbose_name="total dose",
-                    ),
-                ),
-                (
-                    "dose_unit",
-                    models.CharField(blank=True, max_length=20, verbose_name="dose unit"),
-                ),
-                (
-                    "dose_capped",
-                    models.BooleanField(default=False, verbose_name="capped at maximum total dose"),
-                ),
-                (
-                    "dose_explanation",
-                    models.CharField(blank=True, max_length=300, verbose_name="dose calculation"),
-                ),
-                (
-                    "weight_kg",
-                    models.DecimalField(
-                        blank=True,
-                        decimal_places=2,
-                        max_digits=5,
-                        null=True,
-                        verbose_name="weight used (kg)",
-                    ),
-                ),
-                (
-                    "weight_measured_on",
-                    models.DateField(blank=True, null=True, verbose_name="weight measured on"),
-                ),
-                (
-                    "confirmed_at",
-                    models.DateTimeField(blank=True, null=True, verbose_name="confirmed at"),
-                ),
-                (
-                    "override_reason",
-                    models.CharField(blank=True, max_length=500, verbose_name="override reason"),
-                ),
-                (
-                    "planned_day_zero",
-                    models.DateField(blank=True, null=True, verbose_name="planned day 0"),
-                ),
-                (
-                    "day_zero",
-                    models.DateField(
-                        blank=True,
-                        help_text="Site-local date of the first administration.",
-                        null=True,
-                        verbose_name="day 0 (first administration)",
-                    ),
-                ),
-                (
-                    "day_zero_at",
-                    models.DateTimeField(
-                        blank=True, null=True, verbose_name="first administration at"
-                    ),
-                ),
-                ("ended_on", models.DateField(blank=True, null=True, verbose_name="ended on")),
-                (
-                    "end_reason",
-                    models.CharField(blank=True, max_length=300, verbose_name="end reason"),
-                ),
-                ("history_id", models.AutoField(primary_key=True, serialize=False)),
-                ("history_date", models.DateTimeField(db_index=True)),
-                ("history_change_reason", models.TextField(null=True)),
-                (
-                    "history_type",
-                    models.CharField(
-                        choices=[("+", "Created"), ("~", "Changed"), ("-", "Deleted")], max_length=1
-                    ),
-                ),
-                (
-                    "arm",
-                    models.ForeignKey(
-                        blank=True,
-                        db_constraint=False,
-                        null=True,
-                        on_delete=django.db.models.deletion.DO_NOTHING,
-                        related_name="+",
-                        to="protocols.arm",
-                    ),
-                ),
-                (
-                    "confirmed_by",
-                    models.ForeignKey(
-                        blank=True,
-                        db_constraint=False,
-                        null=True,
-                        on_delete=django.db.models.deletion.DO_NOTHING,
-                        related_name="+",
-                        to=settings.AUTH_USER_MODEL,
-                    ),
-                ),
-                (
-                    "history_user",
-                    models.ForeignKey(
-                        null=True,
-                        on_delete=django.db.models.deletion.SET_NULL,
-                        related_name="+",
-                        to=settings.AUTH_USER_MODEL,
-                    ),
-                ),
-                (
-                    "participant",
-                    models.ForeignKey(
-                        blank=True,
-                        db_constraint=False,
-                        null=True,
-                        on_delete=django.db.models.deletion.DO_NOTHING,
-                        related_name="+",
-                        to="participants.participant",
-                    ),
-                ),
-                (
-                    "recommended_arm",
-                    models.ForeignKey(
-                        blank=True,
-                        db_constraint=False,
-                        null=True,
-                        on_delete=django.db.models.deletion.DO_NOTHING,
-                        related_name="+",
-                        to="protocols.arm",
-                    ),
-                ),
-                (
-                    "protocol",
-                    models.ForeignKey(
-                        blank=True,
-                        db_constraint=False,
-                        null=True,
-                        on_delete=django.db.models.deletion.DO_NOTHING,
-                        related_name="+",
-                        to="protocols.protocol",
-                    ),
-                ),
+                ('id', models.BigIntegerField(auto_created=True, blank=True, db_index=True, verbose_name='ID')),
+                ('row_version', models.PositiveIntegerField(default=1, editable=False, help_text='Incremented on each save; detects concurrent edits.')),
+                ('status', models.CharField(choices=[('recommended', 'Recommended (awaiting investigator)'), ('confirmed', 'Confirmed'), ('overridden', 'Confirmed with override'), ('declined', 'Not confirmed'), ('ended', 'Ended')], default='recommended', max_length=12, verbose_name='status')),
+                ('evaluated_on', models.DateField(verbose_name='evaluated on')),
+                ('profile', models.JSONField(default=dict, verbose_name='profile evaluated')),
+                ('evaluation', models.JSONField(default=dict, verbose_name='rule outcomes')),
+                ('eligible', models.BooleanField(default=False, verbose_name='eligible')),
+                ('recommended_dose_per_kg', models.DecimalField(blank=True, decimal_places=4, max_digits=20, null=True, verbose_name='recommended dose per kg')),
+                ('dose_per_kg', models.DecimalField(blank=True, decimal_places=4, max_digits=20, null=True, verbose_name='dose per kg')),
+                ('dose_total', models.DecimalField(blank=True, decimal_places=4, max_digits=28, null=True, verbose_name='total dose')),
+                ('dose_unit', models.CharField(blank=True, max_length=20, verbose_name='dose unit')),
+                ('dose_capped', models.BooleanField(default=False, verbose_name='capped at maximum total dose')),
+                ('dose_explanation', models.CharField(blank=True, max_length=300, verbose_name='dose calculation')),
+                ('weight_kg', models.DecimalField(blank=True, decimal_places=2, max_digits=5, null=True, verbose_name='weight used (kg)')),
+                ('weight_measured_on', models.DateField(blank=True, null=True, verbose_name='weight measured on')),
+                ('confirmed_at', models.DateTimeField(blank=True, null=True, verbose_name='confirmed at')),
+                ('override_reason', models.CharField(blank=True, max_length=500, verbose_name='override reason')),
+                ('planned_day_zero', models.DateField(blank=True, null=True, verbose_name='planned day 0')),
+                ('day_zero', models.DateField(blank=True, help_text='Site-local date of the first administration.', null=True, verbose_name='day 0 (first administration)')),
+                ('day_zero_at', models.DateTimeField(blank=True, null=True, verbose_name='first administration at')),
+                ('ended_on', models.DateField(blank=True, null=True, verbose_name='ended on')),
+                ('end_reason', models.CharField(blank=True, max_length=300, verbose_name='end reason')),
+                ('history_id', models.AutoField(primary_key=True, serialize=False)),
+                ('history_date', models.DateTimeField(db_index=True)),
+                ('history_change_reason', models.TextField(null=True)),
+                ('history_type', models.CharField(choices=[('+', 'Created'), ('~', 'Changed'), ('-', 'Deleted')], max_length=1)),
+                ('arm', models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='protocols.arm')),
+                ('confirmed_by', models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to=settings.AUTH_USER_MODEL)),
+                ('history_user', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
+                ('participant', models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='participants.participant')),
+                ('recommended_arm', models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='protocols.arm')),
+                ('protocol', models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='protocols.protocol')),
             ],
             options={
-                "verbose_name": "historical assignment",
-                "verbose_name_plural": "historical assignments",
-                "ordering": ("-history_date", "-history_id"),
-                "get_latest_by": ("history_date", "history_id"),
+                'verbose_name': 'historical assignment',
+                'verbose_name_plural': 'historical assignments',
+                'ordering': ('-history_date', '-history_id'),
+                'get_latest_by': ('history_date', 'history_id'),
             },
             bases=(simple_history.models.HistoricalChanges, models.Model),
         ),
         migrations.CreateModel(
-            name="HistoricalArm",
+            name='HistoricalArm',
             fields=[
-                (
-                    "id",
-                    models.BigIntegerField(
-                        auto_created=True, blank=True, db_index=True, verbose_name="ID"
-                    ),
-                ),
-                (
-                    "row_version",
-                    models.PositiveIntegerField(
-                        default=1,
-                        editable=False,
-                        help_text="Incremented on each save; detects concurrent edits.",
-                    ),
-                ),
-                ("code", models.SlugField(max_length=40, verbose_name="code")),
-                ("name", models.CharField(max_length=200, verbose_name="name")),
-                (
-                    "product_type",
-                    models.CharField(
-                        choices=[
-                            ("ipsc_neurons", "Autologous iPSC-derived neurons"),
-                            ("ipsc_opc", "Autologous iPSC-derived oligodendrocyte progenitors"),
-                            ("ipsc_astrocytes", "Autologous iPSC-derived astrocytes"),
-                            ("ipsc_mix", "Autologous iPSC-derived neural mix (defined)"),
-                            ("msc", "Allogeneic mesenchymal stromal cells"),
-                            ("exosomes", "MSC-derived exosomes"),
-                            ("cb_auto", "Autologous umbilical cord blood"),
-                            ("cb_allo", "Allogeneic umbilical cord blood"),
-                            ("placebo", "Placebo / acellular vehicle"),
-                        ],
-                        max_length=20,
-                        verbose_name="product type",
-                    ),
-                ),
-                (
-                    "route",
-                    models.CharField(
-                        choices=[
-                            ("iv", "Intravenous"),
-                            ("it", "Intrathecal"),
-                            ("in", "Intranasal"),
-                        ],
-                        max_length=4,
-                        verbose_name="route",
-                    ),
-                ),
-                (
-                    "dose_unit",
-                    models.CharField(
-                        choices=[
-                            ("cells_per_kg", "cells per kg"),
-                            ("particles_per_kg", "particles per kg"),
-                            ("ug_per_kg", "µg protein per kg"),
-                            ("ml_per_kg", "mL per kg (vehicle)"),
-                        ],
-                        max_length=20,
-                        verbose_name="dose unit",
-                    ),
-                ),
-                (
-                    "dose_per_kg_min",
-                    models.DecimalField(
-                        decimal_places=4, max_digits=20, verbose_name="minimum dose per kg"
-                    ),
-                ),
-                (
-                    "dose_per_kg_max",
-                    models.DecimalField(
-                        decimal_places=4, max_digits=20, verbose_name="maximum dose per kg"
-                    ),
-                ),
-                (
-                    "dose_per_kg_default",
-                    models.DecimalField(
-                        decimal_places=4, max_digits=20, verbose_name="planned dose per kg"
-                    ),
-                ),
-                (
-                    "dose_absolute_cap",
-                    models.DecimalField(
-                        blank=True,
-                        decimal_places=4,
-                        max_digits=24,
-                        null=True,
-                        verbose_name="maximum total dose",
-                    ),
-                ),
-                (
-                    "administrations",
-                    models.PositiveSmallIntegerField(
-                        default=1,
-                        validators=[django.core.validators.MinValueValidator(1)],
-                        verbose_name="number of administrations",
-                    ),
-                ),
-                (
-                    "spacing_days",
-                    models.PositiveSmallIntegerField(
-                        default=0, verbose_name="days between administrations"
-                    ),
-                ),
-                ("is_control", models.BooleanField(default=False, verbose_name="control arm")),
-                ("history_id", models.AutoField(primary_key=True, serialize=False)),
-                ("history_date", models.DateTimeField(db_index=True)),
-                ("history_change_reason", models.TextField(null=True)),
-                (
-                    "history_type",
-                    models.CharField(
-                        choices=[("+", "Created"), ("~", "Changed"), ("-", "Deleted")], max_length=1
-                    ),
-                ),
-                (
-                    "history_user",
-                    models.ForeignKey(
-                        null=True,
-                        on_delete=django.db.models.deletion.SET_NULL,
-                        related_name="+",
-                        to=settings.AUTH_USER_MODEL,
-                    ),
-                ),
-                (
-                    "protocol",
-                    models.ForeignKey(
-                        blank=True,
-                        db_constraint=False,
-                        null=True,
-                        on_delete=django.db.models.deletion.DO_NOTHING,
-                        related_name="+",
-                        to="protocols.protocol",
-                    ),
-                ),
+                ('id', models.BigIntegerField(auto_created=True, blank=True, db_index=True, verbose_name='ID')),
+                ('row_version', models.PositiveIntegerField(default=1, editable=False, help_text='Incremented on each save; detects concurrent edits.')),
+                ('code', models.SlugField(max_length=40, verbose_name='code')),
+                ('name', models.CharField(max_length=200, verbose_name='name')),
+                ('product_type', models.CharField(choices=[('ipsc_neurons', 'Autologous iPSC-derived neurons'), ('ipsc_opc', 'Autologous iPSC-derived oligodendrocyte progenitors'), ('ipsc_astrocytes', 'Autologous iPSC-derived astrocytes'), ('ipsc_mix', 'Autologous iPSC-derived neural mix (defined)'), ('msc', 'Allogeneic mesenchymal stromal cells'), ('exosomes', 'MSC-derived exosomes'), ('cb_auto', 'Autologous umbilical cord blood'), ('cb_allo', 'Allogeneic umbilical cord blood'), ('placebo', 'Placebo / acellular vehicle')], max_length=20, verbose_name='product type')),
+                ('route', models.CharField(choices=[('iv', 'Intravenous'), ('it', 'Intrathecal'), ('in', 'Intranasal')], max_length=4, verbose_name='route')),
+                ('dose_unit', models.CharField(choices=[('cells_per_kg', 'cells per kg'), ('particles_per_kg', 'particles per kg'), ('ug_per_kg', 'µg protein per kg'), ('ml_per_kg', 'mL per kg (vehicle)')], max_length=20, verbose_name='dose unit')),
+                ('dose_per_kg_min', models.DecimalField(decimal_places=4, max_digits=20, verbose_name='minimum dose per kg')),
+                ('dose_per_kg_max', models.DecimalField(decimal_places=4, max_digits=20, verbose_name='maximum dose per kg')),
+                ('dose_per_kg_default', models.DecimalField(decimal_places=4, max_digits=20, verbose_name='planned dose per kg')),
+                ('dose_absolute_cap', models.DecimalField(blank=True, decimal_places=4, max_digits=24, null=True, verbose_name='maximum total dose')),
+                ('administrations', models.PositiveSmallIntegerField(default=1, validators=[django.core.validators.MinValueValidator(1)], verbose_name='number of administrations')),
+                ('spacing_days', models.PositiveSmallIntegerField(default=0, verbose_name='days between administrations')),
+                ('is_control', models.BooleanField(default=False, verbose_name='control arm')),
+                ('history_id', models.AutoField(primary_key=True, serialize=False)),
+                ('history_date', models.DateTimeField(db_index=True)),
+                ('history_change_reason', models.TextField(null=True)),
+                ('history_type', models.CharField(choices=[('+', 'Created'), ('~', 'Changed'), ('-', 'Deleted')], max_length=1)),
+                ('history_user', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
+                ('protocol', models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='protocols.protocol')),
             ],
             options={
-                "verbose_name": "historical arm",
-                "verbose_name_plural": "historical arms",
-                "ordering": ("-history_date", "-history_id"),
-                "get_latest_by": ("history_date", "history_id"),
+                'verbose_name': 'historical arm',
+                'verbose_name_plural': 'historical arms',
+                'ordering': ('-history_date', '-history_id'),
+                'get_latest_by': ('history_date', 'history_id'),
             },
             bases=(simple_history.models.HistoricalChanges, models.Model),
         ),
         migrations.CreateModel(
-            name="EligibilityRule",
+            name='EligibilityRule',
             fields=[
-                (
-                    "id",
-                    models.BigAutoField(
-                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
-                    ),
-                ),
-                (
-                    "row_version",
-                    models.PositiveIntegerField(
-                        default=1,
-                        editable=False,
-                        help_text="Incremented on each save; detects concurrent edits.",
-                    ),
-                ),
-                ("code", models.SlugField(max_length=40, verbose_name="code")),
-                (
-                    "kind",
-                    models.CharField(
-                        choices=[
-                            ("require", "Inclusion: participant must meet this"),
-                            ("exclude", "Exclusion: participant is excluded when this holds"),
-                            (
-                                "exclude_arm",
-                                "Arm exclusion: the arm is not offered when this holds",
-                            ),
-                            ("prefer_arm", "Personalisation: recommend the arm when this holds"),
-                            (
-                                "dose_per_kg",
-                                "Personalisation: recommend this dose per kg when this holds",
-                            ),
-                        ],
-                        max_length=12,
-                        verbose_name="kind",
-                    ),
-                ),
-                ("field", models.CharField(max_length=40, verbose_name="profile field")),
-                (
-                    "operator",
-                    models.CharField(
-                        choices=[
-                            ("eq", "="),
-                            ("ne", "≠"),
-                            ("lt", "<"),
-                            ("le", "≤"),
-                            ("gt", ">"),
-                            ("ge", "≥"),
-                            ("in", "is one of"),
-                            ("not_in", "is none of"),
-                            ("contains", "includes"),
-                            ("not_contains", "does not include"),
-                        ],
-                        max_length=12,
-                        verbose_name="operator",
-                    ),
-                ),
-                ("value", models.JSONField(verbose_name="value")),
-                (
-                    "arm_code",
-                    models.SlugField(
-                        blank=True,
-                        help_text="For arm exclusions, arm preferences and doses: the arm's code.",
-                        max_length=40,
-                        verbose_name="arm",
-                    ),
-                ),
-                (
-                    "dose_per_kg",
-                    models.DecimalField(
-                        blank=True,
-                        decimal_places=4,
-                        max_digits=20,
-                        null=True,
-                        verbose_name="dose per kg",
-                    ),
-                ),
-                ("reason", models.CharField(max_length=300, verbose_name="reason shown")),
-                ("order", models.PositiveSmallIntegerField(default=0, verbose_name="order")),
-                (
-                    "protocol",
-                    models.ForeignKey(
-                        on_delete=django.db.models.deletion.CASCADE,
-                        related_name="rules",
-                        to="protocols.protocol",
-                    ),
-                ),
+                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
+                ('row_version', models.PositiveIntegerField(default=1, editable=False, help_text='Incremented on each save; detects concurrent edits.')),
+                ('code', models.SlugField(max_length=40, verbose_name='code')),
+                ('kind', models.CharField(choices=[('require', 'Inclusion: participant must meet this'), ('exclude', 'Exclusion: participant is excluded when this holds'), ('exclude_arm', 'Arm exclusion: the arm is not offered when this holds'), ('prefer_arm', 'Personalisation: recommend the arm when this holds'), ('dose_per_kg', 'Personalisation: recommend this dose per kg when this holds')], max_length=12, verbose_name='kind')),
+                ('field', models.CharField(max_length=40, verbose_name='profile field')),
+                ('operator', models.CharField(choices=[('eq', '='), ('ne', '≠'), ('lt', '<'), ('le', '≤'), ('gt', '>'), ('ge', '≥'), ('in', 'is one of'), ('not_in', 'is none of'), ('contains', 'includes'), ('not_contains', 'does not include')], max_length=12, verbose_name='operator')),
+                ('value', models.JSONField(verbose_name='value')),
+                ('arm_code', models.SlugField(blank=True, help_text="For arm exclusions, arm preferences and doses: the arm's code.", max_length=40, verbose_name='arm')),
+                ('dose_per_kg', models.DecimalField(blank=True, decimal_places=4, max_digits=20, null=True, verbose_name='dose per kg')),
+                ('reason', models.CharField(max_length=300, verbose_name='reason shown')),
+                ('order', models.PositiveSmallIntegerField(default=0, verbose_name='order')),
+                ('protocol', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='rules', to='protocols.protocol')),
             ],
             options={
-                "ordering": ["protocol", "order", "code"],
+                'ordering': ['protocol', 'order', 'code'],
             },
         ),
         migrations.CreateModel(
-            name="Assignment",
+            name='Assignment',
             fields=[
-                (
-                    "id",
-                    models.BigAutoField(
-                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
-                    ),
-                ),
-                (
-                    "row_version",
-                    models.PositiveIntegerField(
-                        default=1,
-                        editable=False,
-                        help_text="Incremented on each save; detects concurrent edits.",
-                    ),
-                ),
-                (
-                    "status",
-                    models.CharField(
-                        choices=[
-                            ("recommended", "Recommended (awaiting investigator)"),
-                            ("confirmed", "Confirmed"),
-                            ("overridden", "Confirmed with override"),
-                            ("declined", "Not confirmed"),
-                            ("ended", "Ended"),
-                        ],
-                        default="recommended",
-                        max_length=12,
-                        verbose_name="status",
-                    ),
-                ),
-                ("evaluated_on", models.DateField(verbose_name="evaluated on")),
-                ("profile", models.JSONField(default=dict, verbose_name="profile evaluated")),
-                ("evaluation", models.JSONField(default=dict, verbose_name="rule outcomes")),
-                ("eligible", models.BooleanField(default=False, verbose_name="eligible")),
-                (
-                    "recommended_dose_per_kg",
-                    models.DecimalField(
-                        blank=True,
-                        decimal_places=4,
-                        max_digits=20,
-                        null=True,
-                        verbose_name="recommended dose per kg",
-                    ),
-                ),
-                (
-                    "dose_per_kg",
-                    models.DecimalField(
-                        blank=True,
-                        decimal_places=4,
-                        max_digits=20,
-                        null=True,
-                        verbose_name="dose per kg",
-                    ),
-                ),
-                (
-                    "dose_total",
-                    models.DecimalField(
-                        blank=True,
-                        decimal_places=4,
-                        max_digits=28,
-                        null=True,
-                        verbose_name="total dose",
-                    ),
-                ),
-                (
-                    "dose_unit",
-                    models.CharField(blank=True, max_length=20, verbose_name="dose unit"),
-                ),
-                (
-                    "dose_capped",
-                    models.BooleanField(default=False, verbose_name="capped at maximum total dose"),
-                ),
-                (
-                    "dose_explanation",
-                    models.CharField(blank=True, max_length=300, verbose_name="dose calculation"),
-                ),
-                (
-                    "weight_kg",
-                    models.DecimalField(
-                        blank=True,
-                        decimal_places=2,
-                        max_digits=5,
-                        null=True,
-                        verbose_name="weight used (kg)",
-                    ),
-                ),
-                (
-                    "weight_measured_on",
-                    models.DateField(blank=True, null=True, verbose_name="weight measured on"),
-                ),
-                (
-                    "confirmed_at",
-                    models.DateTimeField(blank=True, null=True, verbose_name="confirmed at"),
-                ),
-                (
-                    "override_reason",
-                    models.CharField(blank=True, max_length=500, verbose_name="override reason"),
-                ),
-                (
-                    "planned_day_zero",
-                    models.DateField(blank=True, null=True, verbose_name="planned day 0"),
-                ),
-                (
-                    "day_zero",
-                    models.DateField(
-                        blank=True,
-                        help_text="Site-local date of the first administration.",
-                        null=True,
-                        verbose_name="day 0 (first administration)",
-                    ),
-                ),
-                (
-                    "day_zero_at",
-                    models.DateTimeField(
-                        blank=True, null=True, verbose_name="first administration at"
-                    ),
-                ),
-                ("ended_on", models.DateField(blank=True, null=True, verbose_name="ended on")),
-                (
-                    "end_reason",
-                    models.CharField(blank=True, max_length=300, verbose_name="end reason"),
-                ),
-                (
-                    "arm",
-                    models.ForeignKey(
-                        blank=True,
-                        null=True,
-                        on_delete=django.db.models.deletion.PROTECT,
-                        related_name="assignments",
-                        to="protocols.arm",
-                    ),
-                ),
-                (
-                    "confirmed_by",
-                    models.ForeignKey(
-                        blank=True,
-                        null=True,
-                        on_delete=django.db.models.deletion.PROTECT,
-                        related_name="+",
-                        to=settings.AUTH_USER_MODEL,
-                    ),
-                ),
-                (
-                    "participant",
-                    models.ForeignKey(
-                        on_delete=django.db.models.deletion.PROTECT,
-                        related_name="assignments",
-                        to="participants.participant",
-                    ),
-                ),
-                (
-                    "recommended_arm",
-                    models.ForeignKey(
-                        blank=True,
-                        null=True,
-                        on_delete=django.db.models.deletion.PROTECT,
-                        related_name="+",
-                        to="protocols.arm",
-                    ),
-                ),
-                (
-                    "protocol",
-                    models.ForeignKey(
-                        on_delete=django.db.models.deletion.PROTECT,
-                        related_name="assignments",
-                        to="protocols.protocol",
-                    ),
-                ),
+                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
+                ('row_version', models.PositiveIntegerField(default=1, editable=False, help_text='Incremented on each save; detects concurrent edits.')),
+                ('status', models.CharField(choices=[('recommended', 'Recommended (awaiting investigator)'), ('confirmed', 'Confirmed'), ('overridden', 'Confirmed with override'), ('declined', 'Not confirmed'), ('ended', 'Ended')], default='recommended', max_length=12, verbose_name='status')),
+                ('evaluated_on', models.DateField(verbose_name='evaluated on')),
+                ('profile', models.JSONField(default=dict, verbose_name='profile evaluated')),
+                ('evaluation', models.JSONField(default=dict, verbose_name='rule outcomes')),
+                ('eligible', models.BooleanField(default=False, verbose_name='eligible')),
+                ('recommended_dose_per_kg', models.DecimalField(blank=True, decimal_places=4, max_digits=20, null=True, verbose_name='recommended dose per kg')),
+                ('dose_per_kg', models.DecimalField(blank=True, decimal_places=4, max_digits=20, null=True, verbose_name='dose per kg')),
+                ('dose_total', models.DecimalField(blank=True, decimal_places=4, max_digits=28, null=True, verbose_name='total dose')),
+                ('dose_unit', models.CharField(blank=True, max_length=20, verbose_name='dose unit')),
+                ('dose_capped', models.BooleanField(default=False, verbose_name='capped at maximum total dose')),
+                ('dose_explanation', models.CharField(blank=True, max_length=300, verbose_name='dose calculation')),
+                ('weight_kg', models.DecimalField(blank=True, decimal_places=2, max_digits=5, null=True, verbose_name='weight used (kg)')),
+                ('weight_measured_on', models.DateField(blank=True, null=True, verbose_name='weight measured on')),
+                ('confirmed_at', models.DateTimeField(blank=True, null=True, verbose_name='confirmed at')),
+                ('override_reason', models.CharField(blank=True, max_length=500, verbose_name='override reason')),
+                ('planned_day_zero', models.DateField(blank=True, null=True, verbose_name='planned day 0')),
+                ('day_zero', models.DateField(blank=True, help_text='Site-local date of the first administration.', null=True, verbose_name='day 0 (first administration)')),
+                ('day_zero_at', models.DateTimeField(blank=True, null=True, verbose_name='first administration at')),
+                ('ended_on', models.DateField(blank=True, null=True, verbose_name='ended on')),
+                ('end_reason', models.CharField(blank=True, max_length=300, verbose_name='end reason')),
+                ('arm', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='assignments', to='protocols.arm')),
+                ('confirmed_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
+                ('participant', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='assignments', to='participants.participant')),
+                ('recommended_arm', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='protocols.arm')),
+                ('protocol', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='assignments', to='protocols.protocol')),
             ],
             options={
-                "ordering": ["participant", "-evaluated_on", "-pk"],
+                'ordering': ['participant', '-evaluated_on', '-pk'],
             },
         ),
         migrations.AddField(
-            model_name="arm",
-            name="protocol",
-            field=models.ForeignKey(
-                on_delete=django.db.models.deletion.CASCADE,
-                related_name="arms",
-                to="protocols.protocol",
-            ),
+            model_name='arm',
+            name='protocol',
+            field=models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='arms', to='protocols.protocol'),
         ),
         migrations.AddConstraint(
-            model_name="protocol",
-            constraint=models.UniqueConstraint(
-                fields=("code", "version"), name="protocol_unique_version"
-            ),
+            model_name='protocol',
+            constraint=models.UniqueConstraint(fields=('code', 'version'), name='protocol_unique_version'),
         ),
         migrations.AddConstraint(
-            model_name="eligibilityrule",
-            constraint=models.UniqueConstraint(
-                fields=("protocol", "code"), name="rule_unique_code"
-            ),
+            model_name='eligibilityrule',
+            constraint=models.UniqueConstraint(fields=('protocol', 'code'), name='rule_unique_code'),
         ),
         migrations.AddConstraint(
-            model_name="assignment",
-            constraint=models.UniqueConstraint(
-                condition=models.Q(("status__in", ["confirmed", "overridden"])),
-                fields=("participant",),
-                name="assignment_one_in_force_per_participant",
-                violation_error_message="The participant already has an assignment in force.",
-            ),
+            model_name='assignment',
+            constraint=models.UniqueConstraint(condition=models.Q(('status__in', ['confirmed', 'overridden'])), fields=('participant',), name='assignment_one_in_force_per_participant', violation_error_message='The participant already has an assignment in force.'),
         ),
         migrations.AddConstraint(
-            model_name="assignment",
-            constraint=models.CheckConstraint(
-                condition=models.Q(
-                    models.Q(("status", "overridden"), _negated=True),
-                    models.Q(("override_reason", ""), _negated=True),
-                    _connector="OR",
-                ),
-                name="assignment_override_has_reason",
-                violation_error_message="An override needs a reason.",
-            ),
+            model_name='assignment',
+            constraint=models.CheckConstraint(condition=models.Q(models.Q(('status', 'overridden'), _negated=True), models.Q(('override_reason', ''), _negated=True), _connector='OR'), name='assignment_override_has_reason', violation_error_message='An override needs a reason.'),
         ),
         migrations.AddConstraint(
-            model_name="arm",
-            constraint=models.UniqueConstraint(fields=("protocol", "code"), name="arm_unique_code"),
+            model_name='arm',
+            constraint=models.UniqueConstraint(fields=('protocol', 'code'), name='arm_unique_code'),
         ),
         migrations.AddConstraint(
-            model_name="arm",
-            constraint=models.CheckConstraint(
-                condition=models.Q(
-                    ("dose_per_kg_min__lte", models.F("dose_per_kg_default")),
-                    ("dose_per_kg_default__lte", models.F("dose_per_kg_max")),
-                ),
-                name="arm_dose_default_within_range",
-                violation_error_message="The planned dose must lie between minimum and maximum.",
-            ),
+            model_name='arm',
+            constraint=models.CheckConstraint(condition=models.Q(('dose_per_kg_min__lte', models.F('dose_per_kg_default')), ('dose_per_kg_default__lte', models.F('dose_per_kg_max'))), name='arm_dose_default_within_range', violation_error_message='The planned dose must lie between minimum and maximum.'),
         ),
     ]

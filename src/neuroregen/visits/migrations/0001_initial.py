@@ -7,469 +7,146 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
+
     initial = True
 
     dependencies = [
-        ("participants", "0001_initial"),
-        ("protocols", "0001_initial"),
+        ('participants', '0001_initial'),
+        ('protocols', '0001_initial'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name="HistoricalVisitDefinition",
+            name='HistoricalVisitDefinition',
             fields=[
-                (
-                    "id",
-                    models.BigIntegerField(
-                        auto_created=True, blank=True, db_index=True, verbose_name="ID"
-                    ),
-                ),
-                (
-                    "row_version",
-                    models.PositiveIntegerField(
-                        default=1,
-                        editable=False,
-                        help_text="Incremented on each save; detects concurrent edits.",
-                    ),
-                ),
-                (
-                    "code",
-                    models.SlugField(
-                        help_text="e.g. SCR, BL, D0, D7, M3.", max_length=16, verbose_name="code"
-                    ),
-                ),
-                ("name", models.CharField(max_length=120, verbose_name="name")),
-                (
-                    "phase",
-                    models.CharField(
-                        choices=[
-                            ("screening", "Screening"),
-                            ("baseline", "Baseline"),
-                            ("administration", "Administration"),
-                            ("early", "Early (first weeks)"),
-                            ("mid", "Mid (2–4 months)"),
-                            ("late", "Late (6–12 months)"),
-                            ("long_term", "Long-term"),
-                        ],
-                        max_length=16,
-                        verbose_name="phase",
-                    ),
-                ),
-                ("target_day", models.SmallIntegerField(verbose_name="target study day")),
-                (
-                    "window_before",
-                    models.PositiveSmallIntegerField(default=0, verbose_name="days allowed early"),
-                ),
-                (
-                    "window_after",
-                    models.PositiveSmallIntegerField(default=0, verbose_name="days allowed late"),
-                ),
-                ("optional", models.BooleanField(default=False, verbose_name="optional")),
-                (
-                    "arm_codes",
-                    models.JSONField(
-                        blank=True,
-                        default=list,
-                        help_text="Codes of the arms this visit applies to; empty means every arm.",
-                        verbose_name="arms",
-                    ),
-                ),
-                (
-                    "instruments",
-                    models.JSONField(blank=True, default=list, verbose_name="instruments expected"),
-                ),
-                (
-                    "biomarkers",
-                    models.JSONField(blank=True, default=list, verbose_name="biomarkers expected"),
-                ),
-                (
-                    "safety_checks",
-                    models.JSONField(
-                        blank=True, default=list, verbose_name="safety checks expected"
-                    ),
-                ),
-                ("history_id", models.AutoField(primary_key=True, serialize=False)),
-                ("history_date", models.DateTimeField(db_index=True)),
-                ("history_change_reason", models.TextField(null=True)),
-                (
-                    "history_type",
-                    models.CharField(
-                        choices=[("+", "Created"), ("~", "Changed"), ("-", "Deleted")], max_length=1
-                    ),
-                ),
-                (
-                    "history_user",
-                    models.ForeignKey(
-                        null=True,
-                        on_delete=django.db.models.deletion.SET_NULL,
-                        related_name="+",
-                        to=settings.AUTH_USER_MODEL,
-                    ),
-                ),
-                (
-                    "protocol",
-                    models.ForeignKey(
-                        blank=True,
-                        db_constraint=False,
-                        null=True,
-                        on_delete=django.db.models.deletion.DO_NOTHING,
-                        related_name="+",
-                        to="protocols.protocol",
-                    ),
-                ),
+                ('id', models.BigIntegerField(auto_created=True, blank=True, db_index=True, verbose_name='ID')),
+                ('row_version', models.PositiveIntegerField(default=1, editable=False, help_text='Incremented on each save; detects concurrent edits.')),
+                ('code', models.SlugField(help_text='e.g. SCR, BL, D0, D7, M3.', max_length=16, verbose_name='code')),
+                ('name', models.CharField(max_length=120, verbose_name='name')),
+                ('phase', models.CharField(choices=[('screening', 'Screening'), ('baseline', 'Baseline'), ('administration', 'Administration'), ('early', 'Early (first weeks)'), ('mid', 'Mid (2–4 months)'), ('late', 'Late (6–12 months)'), ('long_term', 'Long-term')], max_length=16, verbose_name='phase')),
+                ('target_day', models.SmallIntegerField(verbose_name='target study day')),
+                ('window_before', models.PositiveSmallIntegerField(default=0, verbose_name='days allowed early')),
+                ('window_after', models.PositiveSmallIntegerField(default=0, verbose_name='days allowed late')),
+                ('optional', models.BooleanField(default=False, verbose_name='optional')),
+                ('arm_codes', models.JSONField(blank=True, default=list, help_text='Codes of the arms this visit applies to; empty means every arm.', verbose_name='arms')),
+                ('instruments', models.JSONField(blank=True, default=list, verbose_name='instruments expected')),
+                ('biomarkers', models.JSONField(blank=True, default=list, verbose_name='biomarkers expected')),
+                ('safety_checks', models.JSONField(blank=True, default=list, verbose_name='safety checks expected')),
+                ('history_id', models.AutoField(primary_key=True, serialize=False)),
+                ('history_date', models.DateTimeField(db_index=True)),
+                ('history_change_reason', models.TextField(null=True)),
+                ('history_type', models.CharField(choices=[('+', 'Created'), ('~', 'Changed'), ('-', 'Deleted')], max_length=1)),
+                ('history_user', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
+                ('protocol', models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='protocols.protocol')),
             ],
             options={
-                "verbose_name": "historical visit definition",
-                "verbose_name_plural": "historical visit definitions",
-                "ordering": ("-history_date", "-history_id"),
-                "get_latest_by": ("history_date", "history_id"),
+                'verbose_name': 'historical visit definition',
+                'verbose_name_plural': 'historical visit definitions',
+                'ordering': ('-history_date', '-history_id'),
+                'get_latest_by': ('history_date', 'history_id'),
             },
             bases=(simple_history.models.HistoricalChanges, models.Model),
         ),
         migrations.CreateModel(
-            name="VisitDefinition",
+            name='VisitDefinition',
             fields=[
-                (
-                    "id",
-                    models.BigAutoField(
-                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
-                    ),
-                ),
-                (
-                    "row_version",
-                    models.PositiveIntegerField(
-                        default=1,
-                        editable=False,
-                        help_text="Incremented on each save; detects concurrent edits.",
-                    ),
-                ),
-                (
-                    "code",
-                    models.SlugField(
-                        help_text="e.g. SCR, BL, D0, D7, M3.", max_length=16, verbose_name="code"
-                    ),
-                ),
-                ("name", models.CharField(max_length=120, verbose_name="name")),
-                (
-                    "phase",
-                    models.CharField(
-                        choices=[
-                            ("screening", "Screening"),
-                            ("baseline", "Baseline"),
-                            ("administration", "Administration"),
-                            ("early", "Early (first weeks)"),
-                            ("mid", "Mid (2–4 months)"),
-                            ("late", "Late (6–12 months)"),
-                            ("long_term", "Long-term"),
-                        ],
-                        max_length=16,
-                        verbose_name="phase",
-                    ),
-                ),
-                ("target_day", models.SmallIntegerField(verbose_name="target study day")),
-                (
-                    "window_before",
-                    models.PositiveSmallIntegerField(default=0, verbose_name="days allowed early"),
-                ),
-                (
-                    "window_after",
-                    models.PositiveSmallIntegerField(default=0, verbose_name="days allowed late"),
-                ),
-                ("optional", models.BooleanField(default=False, verbose_name="optional")),
-                (
-                    "arm_codes",
-                    models.JSONField(
-                        blank=True,
-                        default=list,
-                        help_text="Codes of the arms this visit applies to; empty means every arm.",
-                        verbose_name="arms",
-                    ),
-                ),
-                (
-                    "instruments",
-                    models.JSONField(blank=True, default=list, verbose_name="instruments expected"),
-                ),
-                (
-                    "biomarkers",
-                    models.JSONField(blank=True, default=list, verbose_name="biomarkers expected"),
-                ),
-                (
-                    "safety_checks",
-                    models.JSONField(
-                        blank=True, default=list, verbose_name="safety checks expected"
-                    ),
-                ),
-                (
-                    "protocol",
-                    models.ForeignKey(
-                        on_delete=django.db.models.deletion.CASCADE,
-                        related_name="visit_definitions",
-                        to="protocols.protocol",
-                    ),
-                ),
+                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
+                ('row_version', models.PositiveIntegerField(default=1, editable=False, help_text='Incremented on each save; detects concurrent edits.')),
+                ('code', models.SlugField(help_text='e.g. SCR, BL, D0, D7, M3.', max_length=16, verbose_name='code')),
+                ('name', models.CharField(max_length=120, verbose_name='name')),
+                ('phase', models.CharField(choices=[('screening', 'Screening'), ('baseline', 'Baseline'), ('administration', 'Administration'), ('early', 'Early (first weeks)'), ('mid', 'Mid (2–4 months)'), ('late', 'Late (6–12 months)'), ('long_term', 'Long-term')], max_length=16, verbose_name='phase')),
+                ('target_day', models.SmallIntegerField(verbose_name='target study day')),
+                ('window_before', models.PositiveSmallIntegerField(default=0, verbose_name='days allowed early')),
+                ('window_after', models.PositiveSmallIntegerField(default=0, verbose_name='days allowed late')),
+                ('optional', models.BooleanField(default=False, verbose_name='optional')),
+                ('arm_codes', models.JSONField(blank=True, default=list, help_text='Codes of the arms this visit applies to; empty means every arm.', verbose_name='arms')),
+                ('instruments', models.JSONField(blank=True, default=list, verbose_name='instruments expected')),
+                ('biomarkers', models.JSONField(blank=True, default=list, verbose_name='biomarkers expected')),
+                ('safety_checks', models.JSONField(blank=True, default=list, verbose_name='safety checks expected')),
+                ('protocol', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='visit_definitions', to='protocols.protocol')),
             ],
             options={
-                "ordering": ["protocol", "target_day", "code"],
+                'ordering': ['protocol', 'target_day', 'code'],
             },
         ),
         migrations.CreateModel(
-            name="Visit",
+            name='Visit',
             fields=[
-                (
-                    "id",
-                    models.BigAutoField(
-                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
-                    ),
-                ),
-                (
-                    "row_version",
-                    models.PositiveIntegerField(
-                        default=1,
-                        editable=False,
-                        help_text="Incremented on each save; detects concurrent edits.",
-                    ),
-                ),
-                ("code", models.SlugField(max_length=16, verbose_name="code")),
-                (
-                    "phase",
-                    models.CharField(
-                        choices=[
-                            ("screening", "Screening"),
-                            ("baseline", "Baseline"),
-                            ("administration", "Administration"),
-                            ("early", "Early (first weeks)"),
-                            ("mid", "Mid (2–4 months)"),
-                            ("late", "Late (6–12 months)"),
-                            ("long_term", "Long-term"),
-                        ],
-                        max_length=16,
-                        verbose_name="phase",
-                    ),
-                ),
-                ("target_day", models.SmallIntegerField(verbose_name="target study day")),
-                ("target_date", models.DateField(verbose_name="target date")),
-                ("window_open", models.DateField(verbose_name="window opens")),
-                ("window_close", models.DateField(verbose_name="window closes")),
-                (
-                    "scheduled_for",
-                    models.DateField(blank=True, null=True, verbose_name="appointment"),
-                ),
-                (
-                    "provisional",
-                    models.BooleanField(
-                        default=True,
-                        help_text="Dates hang on the planned day 0; fixed when the first administration is recorded.",
-                        verbose_name="provisional",
-                    ),
-                ),
-                ("done_on", models.DateField(blank=True, null=True, verbose_name="done on")),
-                (
-                    "not_done_reason",
-                    models.CharField(blank=True, max_length=300, verbose_name="reason not done"),
-                ),
-                (
-                    "cancelled_on",
-                    models.DateField(blank=True, null=True, verbose_name="cancelled on"),
-                ),
-                (
-                    "cancel_reason",
-                    models.CharField(
-                        blank=True, max_length=300, verbose_name="cancellation reason"
-                    ),
-                ),
-                (
-                    "assignment",
-                    models.ForeignKey(
-                        on_delete=django.db.models.deletion.PROTECT,
-                        related_name="visits",
-                        to="protocols.assignment",
-                    ),
-                ),
-                (
-                    "participant",
-                    models.ForeignKey(
-                        on_delete=django.db.models.deletion.PROTECT,
-                        related_name="visits",
-                        to="participants.participant",
-                    ),
-                ),
-                (
-                    "definition",
-                    models.ForeignKey(
-                        on_delete=django.db.models.deletion.PROTECT,
-                        related_name="visits",
-                        to="visits.visitdefinition",
-                    ),
-                ),
+                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
+                ('row_version', models.PositiveIntegerField(default=1, editable=False, help_text='Incremented on each save; detects concurrent edits.')),
+                ('code', models.SlugField(max_length=16, verbose_name='code')),
+                ('phase', models.CharField(choices=[('screening', 'Screening'), ('baseline', 'Baseline'), ('administration', 'Administration'), ('early', 'Early (first weeks)'), ('mid', 'Mid (2–4 months)'), ('late', 'Late (6–12 months)'), ('long_term', 'Long-term')], max_length=16, verbose_name='phase')),
+                ('target_day', models.SmallIntegerField(verbose_name='target study day')),
+                ('target_date', models.DateField(verbose_name='target date')),
+                ('window_open', models.DateField(verbose_name='window opens')),
+                ('window_close', models.DateField(verbose_name='window closes')),
+                ('scheduled_for', models.DateField(blank=True, null=True, verbose_name='appointment')),
+                ('provisional', models.BooleanField(default=True, help_text='Dates hang on the planned day 0; fixed when the first administration is recorded.', verbose_name='provisional')),
+                ('done_on', models.DateField(blank=True, null=True, verbose_name='done on')),
+                ('not_done_reason', models.CharField(blank=True, max_length=300, verbose_name='reason not done')),
+                ('cancelled_on', models.DateField(blank=True, null=True, verbose_name='cancelled on')),
+                ('cancel_reason', models.CharField(blank=True, max_length=300, verbose_name='cancellation reason')),
+                ('assignment', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='visits', to='protocols.assignment')),
+                ('participant', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='visits', to='participants.participant')),
+                ('definition', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='visits', to='visits.visitdefinition')),
             ],
             options={
-                "ordering": ["participant", "target_date", "code"],
+                'ordering': ['participant', 'target_date', 'code'],
             },
         ),
         migrations.CreateModel(
-            name="HistoricalVisit",
+            name='HistoricalVisit',
             fields=[
-                (
-                    "id",
-                    models.BigIntegerField(
-                        auto_created=True, blank=True, db_index=True, verbose_name="ID"
-                    ),
-                ),
-                (
-                    "row_version",
-                    models.PositiveIntegerField(
-                        default=1,
-                        editable=False,
-                        help_text="Incremented on each save; detects concurrent edits.",
-                    ),
-                ),
-                ("code", models.SlugField(max_length=16, verbose_name="code")),
-                (
-                    "phase",
-                    models.CharField(
-                        choices=[
-                            ("screening", "Screening"),
-                            ("baseline", "Baseline"),
-                            ("administration", "Administration"),
-                            ("early", "Early (first weeks)"),
-                            ("mid", "Mid (2–4 months)"),
-                            ("late", "Late (6–12 months)"),
-                            ("long_term", "Long-term"),
-                        ],
-                        max_length=16,
-                        verbose_name="phase",
-                    ),
-                ),
-                ("target_day", models.SmallIntegerField(verbose_name="target study day")),
-                ("target_date", models.DateField(verbose_name="target date")),
-                ("window_open", models.DateField(verbose_name="window opens")),
-                ("window_close", models.DateField(verbose_name="window closes")),
-                (
-                    "scheduled_for",
-                    models.DateField(blank=True, null=True, verbose_name="appointment"),
-                ),
-                (
-                    "provisional",
-                    models.BooleanField(
-                        default=True,
-                        help_text="Dates hang on the planned day 0; fixed when the first administration is recorded.",
-                        verbose_name="provisional",
-                    ),
-                ),
-                ("done_on", models.DateField(blank=True, null=True, verbose_name="done on")),
-                (
-                    "not_done_reason",
-                    models.CharField(blank=True, max_length=300, verbose_name="reason not done"),
-                ),
-                (
-                    "cancelled_on",
-                    models.DateField(blank=True, null=True, verbose_name="cancelled on"),
-                ),
-                (
-                    "cancel_reason",
-                    models.CharField(
-                        blank=True, max_length=300, verbose_name="cancellation reason"
-                    ),
-                ),
-                ("history_id", models.AutoField(primary_key=True, serialize=False)),
-                ("history_date", models.DateTimeField(db_index=True)),
-                ("history_change_reason", models.TextField(null=True)),
-                (
-                    "history_type",
-                    models.CharField(
-                        choices=[("+", "Created"), ("~", "Changed"), ("-", "Deleted")], max_length=1
-                    ),
-                ),
-                (
-                    "assignment",
-                    models.ForeignKey(
-                        blank=True,
-                        db_constraint=False,
-                        null=True,
-                        on_delete=django.db.models.deletion.DO_NOTHING,
-                        related_name="+",
-                        to="protocols.assignment",
-                    ),
-                ),
-                (
-                    "history_user",
-                    models.ForeignKey(
-                        null=True,
-                        on_delete=django.db.models.deletion.SET_NULL,
-                        related_name="+",
-                        to=settings.AUTH_USER_MODEL,
-                    ),
-                ),
-                (
-                    "participant",
-                    models.ForeignKey(
-                        blank=True,
-                        db_constraint=False,
-                        null=True,
-                        on_delete=django.db.models.deletion.DO_NOTHING,
-                        related_name="+",
-                        to="participants.participant",
-                    ),
-                ),
-                (
-                    "definition",
-                    models.ForeignKey(
-                        blank=True,
-                        db_constraint=False,
-                        null=True,
-                        on_delete=django.db.models.deletion.DO_NOTHING,
-                        related_name="+",
-                        to="visits.visitdefinition",
-                    ),
-                ),
+                ('id', models.BigIntegerField(auto_created=True, blank=True, db_index=True, verbose_name='ID')),
+                ('row_version', models.PositiveIntegerField(default=1, editable=False, help_text='Incremented on each save; detects concurrent edits.')),
+                ('code', models.SlugField(max_length=16, verbose_name='code')),
+                ('phase', models.CharField(choices=[('screening', 'Screening'), ('baseline', 'Baseline'), ('administration', 'Administration'), ('early', 'Early (first weeks)'), ('mid', 'Mid (2–4 months)'), ('late', 'Late (6–12 months)'), ('long_term', 'Long-term')], max_length=16, verbose_name='phase')),
+                ('target_day', models.SmallIntegerField(verbose_name='target study day')),
+                ('target_date', models.DateField(verbose_name='target date')),
+                ('window_open', models.DateField(verbose_name='window opens')),
+                ('window_close', models.DateField(verbose_name='window closes')),
+                ('scheduled_for', models.DateField(blank=True, null=True, verbose_name='appointment')),
+                ('provisional', models.BooleanField(default=True, help_text='Dates hang on the planned day 0; fixed when the first administration is recorded.', verbose_name='provisional')),
+                ('done_on', models.DateField(blank=True, null=True, verbose_name='done on')),
+                ('not_done_reason', models.CharField(blank=True, max_length=300, verbose_name='reason not done')),
+                ('cancelled_on', models.DateField(blank=True, null=True, verbose_name='cancelled on')),
+                ('cancel_reason', models.CharField(blank=True, max_length=300, verbose_name='cancellation reason')),
+                ('history_id', models.AutoField(primary_key=True, serialize=False)),
+                ('history_date', models.DateTimeField(db_index=True)),
+                ('history_change_reason', models.TextField(null=True)),
+                ('history_type', models.CharField(choices=[('+', 'Created'), ('~', 'Changed'), ('-', 'Deleted')], max_length=1)),
+                ('assignment', models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='protocols.assignment')),
+                ('history_user', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
+                ('participant', models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='participants.participant')),
+                ('definition', models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='visits.visitdefinition')),
             ],
             options={
-                "verbose_name": "historical visit",
-                "verbose_name_plural": "historical visits",
-                "ordering": ("-history_date", "-history_id"),
-                "get_latest_by": ("history_date", "history_id"),
+                'verbose_name': 'historical visit',
+                'verbose_name_plural': 'historical visits',
+                'ordering': ('-history_date', '-history_id'),
+                'get_latest_by': ('history_date', 'history_id'),
             },
             bases=(simple_history.models.HistoricalChanges, models.Model),
         ),
         migrations.AddConstraint(
-            model_name="visitdefinition",
-            constraint=models.UniqueConstraint(
-                fields=("protocol", "code"), name="visit_definition_unique_code"
-            ),
+            model_name='visitdefinition',
+            constraint=models.UniqueConstraint(fields=('protocol', 'code'), name='visit_definition_unique_code'),
         ),
         migrations.AddIndex(
-            model_name="visit",
-            index=models.Index(
-                fields=["window_close", "done_on"], name="visits_visi_window__6f9fbc_idx"
-            ),
+            model_name='visit',
+            index=models.Index(fields=['window_close', 'done_on'], name='visits_visi_window__6f9fbc_idx'),
         ),
         migrations.AddConstraint(
-            model_name="visit",
-            constraint=models.UniqueConstraint(
-                condition=models.Q(("cancelled_on__isnull", True)),
-                fields=("assignment", "code"),
-                name="visit_once_per_assignment",
-            ),
+            model_name='visit',
+            constraint=models.UniqueConstraint(condition=models.Q(('cancelled_on__isnull', True)), fields=('assignment', 'code'), name='visit_once_per_assignment'),
         ),
         migrations.AddConstraint(
-            model_name="visit",
-            constraint=models.CheckConstraint(
-                condition=models.Q(
-                    ("window_open__lte", models.F("target_date")),
-                    ("target_date__lte", models.F("window_close")),
-                ),
-                name="visit_target_within_window",
-            ),
+            model_name='visit',
+            constraint=models.CheckConstraint(condition=models.Q(('window_open__lte', models.F('target_date')), ('target_date__lte', models.F('window_close'))), name='visit_target_within_window'),
         ),
         migrations.AddConstraint(
-            model_name="visit",
-            constraint=models.CheckConstraint(
-                condition=models.Q(
-                    ("done_on__isnull", True), ("not_done_reason", ""), _connector="OR"
-                ),
-                name="visit_done_or_not_done",
-                violation_error_message="A visit is either done or not done, not both.",
-            ),
+            model_name='visit',
+            constraint=models.CheckConstraint(condition=models.Q(('done_on__isnull', True), ('not_done_reason', ''), _connector='OR'), name='visit_done_or_not_done', violation_error_message='A visit is either done or not done, not both.'),
         ),
     ]
