@@ -5,10 +5,11 @@ Phases are baseline (reference), early, mid and late (DOMAIN §1). The model is
     score_ij = β0 + Σ_k β_k [phase_ij = k] + γᵀ(x_ij − x̄) + b_0i (+ b_1i time_ij) + ε_ij,
 
 with a random intercept b_0i per participant and, where it converges, a random slope b_1i on
-study time. It is fitted by REML: the random-slope model with statsmodels ``MixedLM``, the
-random-intercept model by the same estimator vectorised over participants (``_intercept.py``;
-it agrees with ``MixedLM`` to the optimiser's tolerance and takes milliseconds where
-``MixedLM`` takes minutes for ten thousand participants). Estimated marginal means (EMMs)
+study time. Both models are fitted by REML with statsmodels ``MixedLM``'s estimator, vectorised
+over participants (``_intercept.py``, ``_slope.py``): they agree with ``MixedLM`` to its
+optimiser's tolerance (tests/stats/test_intercept_fit.py, test_slope_fit.py) and take
+milliseconds where ``MixedLM`` loops over participants in Python for seconds (a hundred
+children) to hours (ten thousand). Estimated marginal means (EMMs)
 per phase are ``β0 + β_k`` (covariates at their mean) and the phase-vs-baseline contrasts are
 ``β_k``; both carry Wald intervals from the fixed-effect covariance.
 
@@ -29,10 +30,11 @@ from typing import Any
 import numpy as np
 import pandas as pd
 from scipy import stats
-from statsmodels.regression.mixed_linear_model import MixedLM, MixedLMResults
 
 from neuroregen.stats._intercept import ENGINE as INTERCEPT_ENGINE
 from neuroregen.stats._intercept import fit_random_intercept
+from neuroregen.stats._slope import ENGINE as SLOPE_ENGINE
+from neuroregen.stats._slope import fit_random_slope
 from neuroregen.stats.results import SMALL_N, UNCONTROLLED, Direction, Estimate
 
 __all__ = [
@@ -146,64 +148,6 @@ class MixedModelResult:
         lines += [e.as_text() for e in self.marginal_means]
         lines += [e.as_text() for e in self.contrasts]
         return "\n".join(lines)
-
-
-@dataclass(frozen=True)
-class _Fit:
-    result: MixedLMResults | None
-    warnings: tuple[str, ...]
-    error: str | None
-    optimiser: str
-
-
-# Optimisers tried in turn; L-BFGS converges on random-slope models where statsmodels' default
-# BFGS often stalls, Powell then L-BFGS is a derivative-free fallback.
-_OPTIMISERS: tuple[tuple[str, ...], ...] = (("lbfgs",), ("powell", "lbfgs"), ("bfgs", "cg"))
-
-
-def _fit_once(model: MixedLM, reml: bool, method: tuple[str, ...]) -> _Fit:
-    name = "+".join(method)
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always")
-        try:
-            res = model.fit(reml=reml, method=list(method))
-        except (np.linalg.LinAlgError, ValueError) as exc:
-            msgs = tuple(str(w.message) for w in caught)
-            return _Fit(None, msgs, f"{type(exc).__name__}: {exc}", name)
-    return _Fit(res, tuple(str(w.message) for w in caught), None, name)
-
-
-def _fit(
-    model: MixedLM, reml: bool, n_fe: int, label: str
-) -> tuple[_Fit, bool, bool, list[str], list[str]]:
-    """Try each optimiser until one converges to an interior fit.
-
-    Returns the last attempt, its converged/boundary flags and reasons, and every warning
-    (prefixed with the model and optimiser) from every attempt.
-    """
-    all_warnings: list[str] = []
-    best: tuple[_Fit, bool, bool, list[str]] | None = None
-    failed: _Fit | None = None
-    for method in _OPTIMISERS:
-        attempt = _fit_once(model, reml, method)
-        all_warnings += [f"[{label}, {attempt.optimiser}] {w}" for w in attempt.warnings]
-        if attempt.result is None:
-            failed = attempt
-            continue
-        conv, bnd, reasons = _problems(attempt.result, n_fe)
-        if not bnd and any("boundary of the parameter space" in w for w in attempt.warnings):
-            bnd = True
-            reasons.append("statsmodels reports the estimate may lie on the parameter boundary")
-        if best is None or (conv and not best[1]):
-            best = (attempt, conv, bnd, reasons)
-        if conv:
-            # converged; a boundary fit is then a property of the data, not of the optimiser
-            break
-    if best is None:
-        if failed is None:  # pragma: no cover - _OPTIMISERS is not empty
-            raise RuntimeError("no optimiser was tried")
-        best = (failed, False, False, [failed.error or "fit failed"])
-    return best[0], best[1], best[2], best[3], all_warnings
 
 
 def _problems(res: Any, n_fe: int) -> tuple[bool, bool, list[str]]:
@@ -378,33 +322,41 @@ def phase_mixed_model(
 
     fit_warnings: list[str] = []
     fallback_reason: str | None = None
-    chosen: MixedLMResults | None = None
     model_name = INTERCEPT_MODEL
-    optimiser = ""
-    converged, boundary = True, False
+    # one variance ratio: the exact vectorised fit; it also seeds the random-slope fit
+    try:
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            res: Any = fit_random_intercept(y, exog, groups, reml=reml)
+    except (np.linalg.LinAlgError, ValueError) as exc:
+        raise RuntimeError(f"the random-intercept model could not be fitted: {exc}") from exc
+    intercept_warnings = [f"[{INTERCEPT_MODEL}] {w.message}" for w in caught]
+    converged, boundary, _ = _problems(res, n_fe)
+    engine = INTERCEPT_ENGINE
     if time and random_slope:
-        t = complete[time].to_numpy(dtype=float)
         varies = complete.groupby(participant)[time].nunique()
         if not (varies >= 2).any():
             fallback_reason = "time does not vary within any participant"
     if time and random_slope and fallback_reason is None:
-        slope_model = MixedLM(y, exog, groups, exog_re=np.column_stack([np.ones(n_obs), t]))
-        attempt, conv, bnd, reasons, warns = _fit(slope_model, reml, n_fe, SLOPE_MODEL)
-        fit_warnings += warns
-        if attempt.result is not None and conv and not bnd:
-            chosen, model_name, optimiser = attempt.result, SLOPE_MODEL, attempt.optimiser
+        t = complete[time].to_numpy(dtype=float)
+        psi = float(res.cov_re[0, 0]) / res.scale if res.scale > 0 else None
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            try:
+                slope: Any = fit_random_slope(y, exog, t, groups, reml=reml, start_psi=psi)
+            except (np.linalg.LinAlgError, ValueError) as exc:
+                slope, reasons = None, [f"{type(exc).__name__}: {exc}"]
+        fit_warnings += [f"[{SLOPE_MODEL}] {w.message}" for w in caught]
+        if slope is not None:
+            s_conv, s_bnd, reasons = _problems(slope, n_fe)
+        if slope is not None and s_conv and not s_bnd:
+            res, model_name, engine = slope, SLOPE_MODEL, SLOPE_ENGINE
+            converged, boundary = True, False
         else:
             fallback_reason = "; ".join(reasons)
-
-    res: Any = chosen
-    if chosen is None:
-        # one variance ratio: the exact vectorised fit (statsmodels loops over participants)
-        try:
-            res = fit_random_intercept(y, exog, groups, reml=reml)
-        except (np.linalg.LinAlgError, ValueError) as exc:
-            raise RuntimeError(f"the random-intercept model could not be fitted: {exc}") from exc
-        converged, boundary, _ = _problems(res, n_fe)
-        optimiser = INTERCEPT_ENGINE
+            fit_warnings.append(f"[{SLOPE_MODEL}] not used: {fallback_reason}")
+    if model_name == INTERCEPT_MODEL:
+        fit_warnings += intercept_warnings
 
     beta = np.asarray(res.fe_params, dtype=float)
     v = np.asarray(res.cov_params(), dtype=float)[:n_fe, :n_fe]
@@ -448,9 +400,7 @@ def phase_mixed_model(
             "the model reduces to ordinary regression; interpret with care"
         )
     method = (
-        f"linear mixed model ({model_name}), {'REML' if reml else 'ML'} ("
-        f"{optimiser if model_name == INTERCEPT_MODEL else 'statsmodels MixedLM, ' + optimiser}"
-        "); Wald z interval"
+        f"linear mixed model ({model_name}), {'REML' if reml else 'ML'} ({engine}); Wald z interval"
     )
     if cov_names:
         method += f"; adjusted for {', '.join(cov_names)} at their means"
