@@ -1,15 +1,16 @@
-"""Vega-Lite specs (altair) for the evidence pages; the same specs render to SVG for PDFs.
+"""Vega-Lite specs for the evidence pages; the same specs render to SVG for PDFs.
 
 Every plot of an effect draws its interval; plots of synthetic data carry a watermark. Specs
-are plain dicts (``chart_spec``) placed in ``<script type="application/json">`` blocks and
-embedded by ``static/neuroregen/evidence-charts.js`` with the CSP-safe Vega interpreter.
+are plain dicts placed in ``<script type="application/json">`` blocks and embedded by
+``static/neuroregen/evidence-charts.js`` with the CSP-safe Vega interpreter. They are written
+as dicts rather than built with altair: altair validates and deep-copies every chart object,
+which took longer than all the statistics on the program page.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-import altair as alt
 import numpy as np
 import pandas as pd
 
@@ -19,15 +20,19 @@ from neuroregen.stats.subgroups import SubgroupResult
 
 __all__ = [
     "FONT",
-    "chart_spec",
+    "SCHEMA",
     "child_timeline_chart",
     "durability_chart",
+    "field",
+    "finish",
     "forest_chart",
     "to_svg",
     "trajectory_chart",
+    "watermark",
 ]
 
 FONT = "DejaVu Sans"
+SCHEMA = "https://vega.github.io/schema/vega-lite/v6.4.1.json"
 WIDTH, HEIGHT = 420, 220
 PHASE_ORDER = ["baseline", "early", "mid", "late", "long_term"]
 PHASE_COLOURS = {
@@ -38,6 +43,7 @@ PHASE_COLOURS = {
     "late": "#fd7e14",
     "long_term": "#6c757d",
 }
+_TYPES = {"N": "nominal", "Q": "quantitative", "O": "ordinal", "T": "temporal"}
 
 
 def _records(df: pd.DataFrame) -> list[dict[str, Any]]:
@@ -46,24 +52,60 @@ def _records(df: pd.DataFrame) -> list[dict[str, Any]]:
     return clean.where(clean.notna(), None).to_dict(orient="records")
 
 
-def _watermark(width: int, height: int) -> alt.Chart:
-    return (
-        alt.Chart(alt.Data(values=[{"t": "SYNTHETIC DATA"}]))
-        .mark_text(fontSize=30, opacity=0.18, color="#dc3545", angle=340, fontWeight="bold")
-        .encode(text="t:N", x=alt.value(width / 2), y=alt.value(height / 2))
-    )
+def field(shorthand: str, **extra: Any) -> dict[str, Any]:
+    """An encoding channel from altair-style shorthand: ``field("low:Q", title=...)``."""
+    name, _, code = shorthand.partition(":")
+    channel: dict[str, Any] = {"field": name, **extra}
+    if code:
+        channel["type"] = _TYPES[code]
+    return channel
 
 
-def _finish(chart: Any, synthetic: bool, width: int = WIDTH, height: int = HEIGHT) -> Any:
+def _tooltip(*channels: str | tuple[str, str]) -> list[dict[str, Any]]:
+    """Tooltip fields; a (shorthand, format) pair formats a number."""
+    return [field(c) if isinstance(c, str) else field(c[0], format=c[1]) for c in channels]
+
+
+def _values(rows: list[dict[str, Any]]) -> dict[str, Any]:
+    return {"values": rows}
+
+
+def watermark(width: float, height: float, text: str = "SYNTHETIC DATA") -> dict[str, Any]:
+    return {
+        "data": _values([{"t": text}]),
+        "mark": {
+            "type": "text",
+            "angle": 340,
+            "color": "#dc3545",
+            "fontSize": 30,
+            "fontWeight": "bold",
+            "opacity": 0.18,
+        },
+        "encoding": {
+            "text": field("t:N"),
+            "x": {"value": width / 2},
+            "y": {"value": height / 2},
+        },
+    }
+
+
+def finish(
+    chart: dict[str, Any],
+    synthetic: bool,
+    width: int = WIDTH,
+    height: int = HEIGHT,
+    watermark_text: str = "SYNTHETIC DATA",
+) -> dict[str, Any]:
+    """Size, watermark (for synthetic data), font and schema of a layered chart."""
     if synthetic:
-        chart = alt.layer(chart, _watermark(width, height))
-    return chart.configure(font=FONT).configure_view(strokeWidth=0)
-
-
-def chart_spec(chart: Any) -> dict[str, Any]:
-    """The Vega-Lite spec as a dict (what the page embeds and vl-convert renders)."""
-    spec: dict[str, Any] = chart.to_dict(validate=False)
-    return spec
+        chart = {"layer": [chart, watermark(width, height, watermark_text)]}
+    return {
+        "$schema": SCHEMA,
+        "config": {"view": {"strokeWidth": 0}, "font": FONT},
+        **chart,
+        "width": width,
+        "height": height,
+    }
 
 
 def to_svg(spec: dict[str, Any]) -> str:
@@ -90,31 +132,36 @@ def trajectory_chart(traj: Trajectory, synthetic: bool) -> dict[str, Any] | None
             for e in traj.model.marginal_means
         ]
     )
-    data = alt.Data(values=_records(df))
     order = [p for p in PHASE_ORDER if p in set(df["phase"])]
-    x = alt.X("phase:N", sort=order, title="phase")
-    base = alt.Chart(data)
-    band = base.mark_area(opacity=0.2, color="#0d6efd").encode(
-        x=x,
-        y=alt.Y("low:Q", title=f"{traj.measure_label} (model mean)", scale=alt.Scale(zero=False)),
-        y2="high:Q",
-    )
-    bars = base.mark_errorbar(ticks=True).encode(x=x, y="low:Q", y2="high:Q")
-    line = base.mark_line(point=True).encode(
-        x=x,
-        y="estimate:Q",
-        tooltip=[
-            "phase:N",
-            alt.Tooltip("estimate:Q", format=".2f"),
-            alt.Tooltip("low:Q", format=".2f"),
-            alt.Tooltip("high:Q", format=".2f"),
-            "n:Q",
-        ],
-    )
-    chart = alt.layer(band, bars, line).properties(
-        width=WIDTH, height=HEIGHT, title=f"{traj.measure_label}: mean by phase (95% CI)"
-    )
-    return chart_spec(_finish(chart, synthetic))
+    x = field("phase:N", sort=order, title="phase")
+    band = {
+        "mark": {"type": "area", "color": "#0d6efd", "opacity": 0.2},
+        "encoding": {
+            "x": x,
+            "y": field("low:Q", title=f"{traj.measure_label} (model mean)", scale={"zero": False}),
+            "y2": field("high"),
+        },
+    }
+    bars = {
+        "mark": {"type": "errorbar", "ticks": True},
+        "encoding": {"x": x, "y": field("low:Q"), "y2": field("high")},
+    }
+    line = {
+        "mark": {"type": "line", "point": True},
+        "encoding": {
+            "x": x,
+            "y": field("estimate:Q"),
+            "tooltip": _tooltip(
+                "phase:N", ("estimate:Q", ".2f"), ("low:Q", ".2f"), ("high:Q", ".2f"), "n:Q"
+            ),
+        },
+    }
+    chart = {
+        "layer": [band, bars, line],
+        "data": _values(_records(df)),
+        "title": f"{traj.measure_label}: mean by phase (95% CI)",
+    }
+    return finish(chart, synthetic)
 
 
 def forest_chart(result: SubgroupResult, synthetic: bool) -> dict[str, Any]:
@@ -124,57 +171,73 @@ def forest_chart(result: SubgroupResult, synthetic: bool) -> dict[str, Any]:
         f"{lab} (n={n})" + (" [tiny]" if tiny else "")
         for lab, n, tiny in zip(df["label"], df["n"], df["tiny"], strict=True)
     ]
-    data = alt.Data(values=_records(df))
-    order = list(df["label"])
-    y = alt.Y("label:N", sort=order, title=result.variable)
+    data = _values(_records(df))
+    y = field("label:N", sort=list(df["label"]), title=result.variable)
     height = max(60, 22 * len(df))
-    base = alt.Chart(data)
-    rule = base.mark_rule().encode(y=y, x=alt.X("low:Q", title="estimate (95% CI)"), x2="high:Q")
-    point = base.mark_point(filled=True).encode(
-        y=y,
-        x="estimate:Q",
-        shape=alt.Shape(
-            "kind:N",
-            scale=alt.Scale(domain=["subgroup", "overall"], range=["circle", "diamond"]),
-            legend=None,
-        ),
-        tooltip=[
-            "label:N",
-            alt.Tooltip("estimate:Q", format=".2f"),
-            alt.Tooltip("low:Q", format=".2f"),
-            alt.Tooltip("high:Q", format=".2f"),
-        ],
-    )
-    zero = (
-        alt.Chart(alt.Data(values=[{"z": 0}]))
-        .mark_rule(strokeDash=[4, 4], color="#888")
-        .encode(x="z:Q")
-    )
-    title = f"{result.variable}: heterogeneity p = {result.p_value:.3g}"
-    chart = alt.layer(rule, point, zero).properties(width=WIDTH, height=height, title=title)
-    return chart_spec(_finish(chart, synthetic, height=height))
+    rule = {
+        "data": data,
+        "mark": {"type": "rule"},
+        "encoding": {
+            "y": y,
+            "x": field("low:Q", title="estimate (95% CI)"),
+            "x2": field("high"),
+        },
+    }
+    point = {
+        "data": data,
+        "mark": {"type": "point", "filled": True},
+        "encoding": {
+            "y": y,
+            "x": field("estimate:Q"),
+            "shape": field(
+                "kind:N",
+                scale={"domain": ["subgroup", "overall"], "range": ["circle", "diamond"]},
+                legend=None,
+            ),
+            "tooltip": _tooltip(
+                "label:N", ("estimate:Q", ".2f"), ("low:Q", ".2f"), ("high:Q", ".2f")
+            ),
+        },
+    }
+    zero = {
+        "data": _values([{"z": 0}]),
+        "mark": {"type": "rule", "strokeDash": [4, 4], "color": "#888"},
+        "encoding": {"x": field("z:Q")},
+    }
+    chart = {
+        "layer": [rule, point, zero],
+        "title": f"{result.variable}: heterogeneity p = {result.p_value:.3g}",
+    }
+    return finish(chart, synthetic, height=height)
 
 
 def durability_chart(result: DurabilityResult, synthetic: bool) -> dict[str, Any]:
     """Kaplan–Meier step curve of keeping a response, with its pointwise interval band."""
     df = result.table[["time", "survival", "lower", "upper", "at_risk"]]
-    data = alt.Data(values=_records(df))
-    base = alt.Chart(data)
-    x = alt.X("time:Q", title=f"{result.time_unit} since first response")
-    band = base.mark_area(interpolate="step-after", opacity=0.2, color="#198754").encode(
-        x=x,
-        y=alt.Y("lower:Q", scale=alt.Scale(domain=[0, 1]), title="probability response lasts"),
-        y2="upper:Q",
-    )
-    line = base.mark_line(interpolate="step-after", color="#198754").encode(
-        x=x,
-        y="survival:Q",
-        tooltip=["time:Q", alt.Tooltip("survival:Q", format=".2f"), "at_risk:Q"],
-    )
-    chart = alt.layer(band, line).properties(
-        width=WIDTH, height=HEIGHT, title="Durability of response (Kaplan–Meier, 95% CI)"
-    )
-    return chart_spec(_finish(chart, synthetic))
+    x = field("time:Q", title=f"{result.time_unit} since first response")
+    colour = "#198754"
+    band = {
+        "mark": {"type": "area", "interpolate": "step-after", "opacity": 0.2, "color": colour},
+        "encoding": {
+            "x": x,
+            "y": field("lower:Q", scale={"domain": [0, 1]}, title="probability response lasts"),
+            "y2": field("upper"),
+        },
+    }
+    line = {
+        "mark": {"type": "line", "interpolate": "step-after", "color": colour},
+        "encoding": {
+            "x": x,
+            "y": field("survival:Q"),
+            "tooltip": _tooltip("time:Q", ("survival:Q", ".2f"), "at_risk:Q"),
+        },
+    }
+    chart = {
+        "layer": [band, line],
+        "data": _values(_records(df)),
+        "title": "Durability of response (Kaplan–Meier, 95% CI)",
+    }
+    return finish(chart, synthetic)
 
 
 def child_timeline_chart(child: ChildEvidence, phase_spans: pd.DataFrame) -> dict[str, Any]:
@@ -182,116 +245,103 @@ def child_timeline_chart(child: ChildEvidence, phase_spans: pd.DataFrame) -> dic
 
     ``phase_spans`` has columns phase, start, end (study days) drawn as background bands.
     """
-    spans = alt.Data(values=_records(phase_spans))
-    rows: list[Any] = []
-    x_scale = alt.Scale(domain=[float(phase_spans["start"].min()), float(phase_spans["end"].max())])
-    x = alt.X("study_day:Q", title="study day (day 0 = first administration)", scale=x_scale)
-
-    def bands() -> alt.Chart:
-        return (
-            alt.Chart(spans)
-            .mark_rect(opacity=0.12)
-            .encode(
-                x=alt.X("start:Q", scale=x_scale),
-                x2="end:Q",
-                color=alt.Color(
-                    "phase:N",
-                    scale=alt.Scale(domain=list(PHASE_COLOURS), range=list(PHASE_COLOURS.values())),
-                ),
-                tooltip=["phase:N"],
-            )
-        )
-
-    events = []
-    for _, a in child.administrations.iterrows():
-        events.append(
-            {
-                "study_day": a["study_day"],
-                "kind": "administration",
-                "label": f"{a['product_type']} {a['lot']} ({a['route']})",
-            }
-        )
-    for _, ae in child.adverse_events.iterrows():
-        events.append(
-            {
-                "study_day": ae["study_day"],
-                "kind": "adverse event",
-                "label": f"{ae['term']} (grade {ae['grade']:.0f})",
-            }
-        )
-    ev = alt.Data(values=_records(pd.DataFrame(events, columns=["study_day", "kind", "label"])))
-    event_rules = (
-        alt.Chart(ev)
-        .mark_rule(strokeWidth=2)
-        .encode(
-            x=x,
-            color=alt.Color(
-                "kind:N",
-                scale=alt.Scale(
-                    domain=["administration", "adverse event"], range=["#6f42c1", "#dc3545"]
-                ),
+    x_scale = {"domain": [float(phase_spans["start"].min()), float(phase_spans["end"].max())]}
+    x = field("study_day:Q", title="study day (day 0 = first administration)", scale=x_scale)
+    bands = {
+        "data": _values(_records(phase_spans)),
+        "mark": {"type": "rect", "opacity": 0.12},
+        "encoding": {
+            "x": field("start:Q", scale=x_scale),
+            "x2": field("end"),
+            "color": field(
+                "phase:N",
+                scale={"domain": list(PHASE_COLOURS), "range": list(PHASE_COLOURS.values())},
             ),
-            tooltip=["kind:N", "label:N", "study_day:Q"],
-        )
-    )
+            "tooltip": _tooltip("phase:N"),
+        },
+    }
+    events = [
+        {
+            "study_day": a["study_day"],
+            "kind": "administration",
+            "label": f"{a['product_type']} {a['lot']} ({a['route']})",
+        }
+        for _, a in child.administrations.iterrows()
+    ] + [
+        {
+            "study_day": ae["study_day"],
+            "kind": "adverse event",
+            "label": f"{ae['term']} (grade {ae['grade']:.0f})",
+        }
+        for _, ae in child.adverse_events.iterrows()
+    ]
+    event_rules = {
+        "data": _values(_records(pd.DataFrame(events, columns=["study_day", "kind", "label"]))),
+        "mark": {"type": "rule", "strokeWidth": 2},
+        "encoding": {
+            "x": x,
+            "color": field(
+                "kind:N",
+                scale={
+                    "domain": ["administration", "adverse event"],
+                    "range": ["#6f42c1", "#dc3545"],
+                },
+            ),
+            "tooltip": _tooltip("kind:N", "label:N", "study_day:Q"),
+        },
+    }
+
+    def row(layer: dict[str, Any] | None, title: str, height: int = 130) -> dict[str, Any]:
+        layers = [bands, layer, event_rules] if layer else [bands, event_rules]
+        return {"layer": layers, "title": title, "width": 560, "height": height}
+
+    rows: list[dict[str, Any]] = []
     for m in child.measures:
         if m.series.empty:
             continue
-        data = alt.Data(values=_records(m.series[["study_day", "phase", "visit_code", "value"]]))
-        line = (
-            alt.Chart(data)
-            .mark_line(point=True, color="#212529")
-            .encode(
-                x=x,
-                y=alt.Y("value:Q", title=m.label, scale=alt.Scale(zero=False)),
-                tooltip=["visit_code:N", "phase:N", "study_day:Q", "value:Q"],
-            )
-        )
-        rows.append(
-            alt.layer(bands(), line, event_rules).properties(
-                width=560, height=130, title=f"{m.label} ({m.direction.replace('_', ' ')})"
-            )
-        )
+        line = {
+            "data": _values(_records(m.series[["study_day", "phase", "visit_code", "value"]])),
+            "mark": {"type": "line", "point": True, "color": "#212529"},
+            "encoding": {
+                "x": x,
+                "y": field("value:Q", title=m.label, scale={"zero": False}),
+                "tooltip": _tooltip("visit_code:N", "phase:N", "study_day:Q", "value:Q"),
+            },
+        }
+        rows.append(row(line, f"{m.label} ({m.direction.replace('_', ' ')})"))
     if not child.biomarkers.empty:
+        below = child.biomarkers["below_lloq"].astype(bool)
         bio = child.biomarkers.assign(
-            shown=np.where(
-                child.biomarkers["below_lloq"].astype(bool),
-                child.biomarkers["lloq"],
-                child.biomarkers["value"],
-            ),
-            status=np.where(
-                child.biomarkers["below_lloq"].astype(bool), "below LLOQ (at LLOQ)", "measured"
-            ),
+            shown=np.where(below, child.biomarkers["lloq"], child.biomarkers["value"]),
+            status=np.where(below, "below LLOQ (at LLOQ)", "measured"),
         )
-        data = alt.Data(values=_records(bio[["study_day", "analyte", "shown", "status", "unit"]]))
-        pts = (
-            alt.Chart(data)
-            .mark_line(point=True)
-            .encode(
-                x=x,
-                y=alt.Y("shown:Q", title="biomarker"),
-                color=alt.Color("analyte:N"),
-                shape="status:N",
-                tooltip=["analyte:N", "shown:Q", "unit:N", "status:N"],
-            )
-        )
-        rows.append(
-            alt.layer(bands(), pts, event_rules).properties(
-                width=560, height=130, title="Biomarkers (below-LLOQ values drawn at the LLOQ)"
-            )
-        )
-    rows.append(
-        alt.layer(bands(), event_rules).properties(
-            width=560, height=60, title="Administrations and adverse events"
-        )
-    )
-    chart: Any = alt.vconcat(*rows).resolve_scale(color="independent")
+        points = {
+            "data": _values(_records(bio[["study_day", "analyte", "shown", "status", "unit"]])),
+            "mark": {"type": "line", "point": True},
+            "encoding": {
+                "x": x,
+                "y": field("shown:Q", title="biomarker"),
+                "color": field("analyte:N"),
+                "shape": field("status:N"),
+                "tooltip": _tooltip("analyte:N", "shown:Q", "unit:N", "status:N"),
+            },
+        }
+        rows.append(row(points, "Biomarkers (below-LLOQ values drawn at the LLOQ)"))
+    rows.append(row(None, "Administrations and adverse events", height=60))
+    chart: dict[str, Any] = {"vconcat": rows, "resolve": {"scale": {"color": "independent"}}}
     if child.synthetic:
-        chart = alt.vconcat(
-            alt.Chart(alt.Data(values=[{"t": "SYNTHETIC DATA"}]))
-            .mark_text(fontSize=22, color="#dc3545", opacity=0.6, fontWeight="bold")
-            .encode(text="t:N")
-            .properties(width=560, height=30),
-            chart,
-        )
-    return chart_spec(chart.configure(font=FONT))
+        banner = {
+            "data": _values([{"t": "SYNTHETIC DATA"}]),
+            "mark": {
+                "type": "text",
+                "color": "#dc3545",
+                "fontSize": 22,
+                "fontWeight": "bold",
+                "opacity": 0.6,
+            },
+            "encoding": {"text": field("t:N")},
+            "width": 560,
+            "height": 30,
+        }
+        chart = {"vconcat": [banner, chart]}
+    return {"$schema": SCHEMA, "config": {"font": FONT}, **chart}

@@ -5,11 +5,10 @@ from __future__ import annotations
 import base64
 from typing import Any
 
-import altair as alt
 from django.template.loader import render_to_string
 from django.utils.translation import gettext as _
 
-from neuroregen.evidence.plots import FONT, to_svg
+from neuroregen.evidence.plots import FONT, SCHEMA, field, to_svg
 
 
 def render_pdf(template: str, context: dict[str, Any]) -> bytes:
@@ -28,30 +27,42 @@ def family_measure_plot(measure: dict[str, Any], synthetic: bool) -> str | None:
     if len(points) < 2:
         return None
     order = [p["visit"] for p in points]
-    data = alt.Data(values=[{"visit": p["visit"], "value": p["value"]} for p in points])
-    x = alt.X("visit:N", sort=order, title=_("visit"), axis=alt.Axis(labelAngle=0))
-    layers: list[Any] = []
+    x = field("visit:N", sort=order, title=_("visit"), axis={"labelAngle": 0})
+    layers: list[dict[str, Any]] = []
     if measure.get("threshold") and measure.get("baseline") is not None:
         low = measure["baseline"] - measure["threshold"]
         high = measure["baseline"] + measure["threshold"]
-        band = alt.Data(values=[{"visit": v, "low": low, "high": high} for v in order])
         layers.append(
-            alt.Chart(band)
-            .mark_area(opacity=0.18, color="#6c757d")
-            .encode(x=x, y=alt.Y("low:Q"), y2="high:Q")
+            {
+                "data": {"values": [{"visit": v, "low": low, "high": high} for v in order]},
+                "mark": {"type": "area", "opacity": 0.18, "color": "#6c757d"},
+                "encoding": {"x": x, "y": field("low:Q"), "y2": field("high")},
+            }
         )
     layers.append(
-        alt.Chart(data)
-        .mark_line(point=alt.OverlayMarkDef(size=60), color="#2f6f8f")
-        .encode(x=x, y=alt.Y("value:Q", title=_("score"), scale=alt.Scale(zero=False)))
+        {
+            "data": {"values": [{"visit": p["visit"], "value": p["value"]} for p in points]},
+            "mark": {"type": "line", "point": {"size": 60}, "color": "#2f6f8f"},
+            "encoding": {
+                "x": x,
+                "y": field("value:Q", title=_("score"), scale={"zero": False}),
+            },
+        }
     )
-    chart: Any = alt.layer(*layers).properties(width=360, height=150)
+    chart: dict[str, Any] = {"layer": layers}
     if synthetic:
-        chart = alt.layer(
-            chart,
-            alt.Chart(alt.Data(values=[{"t": _("SYNTHETIC DATA")}]))
-            .mark_text(fontSize=22, opacity=0.15, color="#dc3545", angle=345)
-            .encode(text="t:N", x=alt.value(180), y=alt.value(75)),
-        )
-    spec = chart.configure(font=FONT).configure_view(strokeWidth=0).to_dict(validate=False)
+        mark = {"type": "text", "fontSize": 22, "opacity": 0.15, "color": "#dc3545", "angle": 345}
+        stamp = {
+            "data": {"values": [{"t": _("SYNTHETIC DATA")}]},
+            "mark": mark,
+            "encoding": {"text": field("t:N"), "x": {"value": 180}, "y": {"value": 75}},
+        }
+        chart = {"layer": [chart, stamp]}
+    spec = {
+        "$schema": SCHEMA,
+        "config": {"view": {"strokeWidth": 0}, "font": FONT},
+        **chart,
+        "width": 360,
+        "height": 150,
+    }
     return "data:image/svg+xml;base64," + base64.b64encode(to_svg(spec).encode()).decode()
