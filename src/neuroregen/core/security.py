@@ -21,6 +21,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from neuroregen.core.roles import Role
+from neuroregen.core.scoping import memberships_of
 
 LAST_SEEN_SESSION_KEY = "nr_last_seen"
 
@@ -31,7 +32,8 @@ def is_staff_account(user: Any) -> bool:
         return False
     if user.is_staff or user.is_superuser:
         return True
-    roles = set(user.memberships.values_list("role", flat=True))
+    # the per-request membership cache the permission checks read anyway: one query, not two
+    roles = {m.role for m in memberships_of(user)}
     return roles != {Role.FAMILY.value}
 
 
