@@ -647,3 +647,35 @@ def test_spec_form_as_rendered_saves_filled_rows_and_ignores_blank_ones(site_a):
     assert client.post(url, data).status_code == 302
     spec = QCSpecification.objects.get(version="2.0")
     assert [i.test_code for i in spec.items.all()] == ["viability"]
+
+
+def test_allogeneic_lot_form_offers_arms_of_active_protocols_only(site_a):
+    from neuroregen.protocols import services as protocol_services
+    from neuroregen.protocols.choices import ProductType
+    from tests.protocols.builders import active_protocol, admin_user, document
+
+    admin = admin_user()
+    active = active_protocol(user=admin)
+    draft = protocol_services.protocol_import(user=admin, data=document(version="2.0"))
+    lab = b.lab(site_a)
+    donor = s.donor_register(
+        user=lab,
+        site=site_a,
+        eligibility="eligible",
+        determined_on=timezone.localdate(),
+        summary="IDT negative",
+    )
+    source = s.source_collect(
+        user=lab,
+        donor=donor,
+        kind="bone_marrow",
+        collected_at=timezone.now() - dt.timedelta(hours=2),
+    )
+    html = client_for(lab).get(reverse("products:lot_create", args=[source.code])).content
+    select = re.search(r'<select name="arm".*?</select>', html.decode(), re.S)
+    assert select is not None
+    offered = {int(v) for v in re.findall(r'<option value="(\d+)"', select.group(0))}
+    allogeneic = active.arms.exclude(product_type__in=ProductType.autologous())
+    assert offered == set(allogeneic.values_list("pk", flat=True))
+    assert offered
+    assert offered.isdisjoint(draft.arms.values_list("pk", flat=True))

@@ -20,7 +20,7 @@ def measurement_list(
         qs = qs.filter(participant__site__code=site)
     if study_code:
         qs = qs.filter(participant__study_code=study_code)
-    return qs.order_by("-collected_at", "analyte")
+    return qs.order_by("-collected_at", "analyte", "-pk")
 
 
 def measurement_get(*, user: Any, pk: int) -> Measurement:

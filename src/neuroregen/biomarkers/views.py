@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 from neuroregen.biomarkers import forms, selectors, services
 from neuroregen.biomarkers.catalogue import ANALYTES
 from neuroregen.core.errors import DomainError
+from neuroregen.core.paging import page_of
 from neuroregen.core.permissions import has_capability, require, sites_with
 from neuroregen.core.roles import Capability
 from neuroregen.participants.selectors import participant_get
@@ -27,7 +28,7 @@ def measurement_list(request: HttpRequest) -> HttpResponse:
         request,
         "biomarkers/list.html",
         {
-            "rows": rows[:500],
+            "rows": page_of(request, rows),
             "analytes": ANALYTES.values(),
             "analyte": analyte,
             "site": site,

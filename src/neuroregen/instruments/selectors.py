@@ -198,7 +198,7 @@ def query_list(*, user: Any, status: str = "", site: str = "") -> QuerySet[Query
         qs = qs.filter(status=status)
     if site:
         qs = qs.filter(participant__site__code=site)
-    return qs.order_by("-opened_at")
+    return qs.order_by("-opened_at", "-pk")
 
 
 def query_get(*, user: Any, pk: int) -> Query:

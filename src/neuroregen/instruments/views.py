@@ -16,6 +16,7 @@ from django.views.decorators.http import require_POST
 
 from neuroregen.core.audit import history_rows
 from neuroregen.core.errors import DomainError, NotFound, ReasonRequired, ValidationFailed
+from neuroregen.core.paging import page_of
 from neuroregen.core.permissions import has_capability, require, sites_with
 from neuroregen.core.roles import Capability
 from neuroregen.core.scoping import is_family
@@ -467,7 +468,7 @@ def query_list(request: HttpRequest) -> HttpResponse:
         request,
         "instruments/queries.html",
         {
-            "queries": queries[:500],
+            "queries": page_of(request, queries),
             "status": status,
             "site": site,
             "statuses": c.QueryStatus.choices,

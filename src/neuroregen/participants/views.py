@@ -16,6 +16,7 @@ from django.views.decorators.http import require_POST
 from neuroregen.core.audit import history_rows
 from neuroregen.core.errors import DomainError, ValidationFailed
 from neuroregen.core.http import AuthenticatedHttpRequest
+from neuroregen.core.paging import page_of
 from neuroregen.core.permissions import has_capability, require, sites_with
 from neuroregen.core.roles import Capability
 from neuroregen.core.scoping import is_family
@@ -56,8 +57,7 @@ def participant_list(request: AuthenticatedHttpRequest) -> HttpResponse:
         request,
         template,
         {
-            "participants": participants[:500],
-            "total": participants.count(),
+            "participants": page_of(request, participants),
             "filters": filters,
             "can_create": has_capability(request.user, Capability.MANAGE_PARTICIPANT),
             "can_search_identity": has_capability(request.user, Capability.VIEW_IDENTITY),

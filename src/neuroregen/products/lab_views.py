@@ -24,6 +24,7 @@ from django.utils.translation import ngettext
 from neuroregen.core.errors import DomainError, NotFound, ValidationFailed
 from neuroregen.core.http import AuthenticatedHttpRequest
 from neuroregen.core.models import Site
+from neuroregen.core.paging import page_of
 from neuroregen.core.permissions import has_capability, require, sites_with
 from neuroregen.core.roles import Capability
 from neuroregen.participants import selectors as participant_selectors
@@ -32,7 +33,7 @@ from neuroregen.products import lab_forms as f
 from neuroregen.products import selectors, services, validators
 from neuroregen.products.models import Donor, IPSCLine, QCSpecification, SourceMaterial
 from neuroregen.products.views import _apply
-from neuroregen.protocols.choices import ProductType
+from neuroregen.protocols.choices import ProductType, ProtocolStatus
 from neuroregen.protocols.models import Arm
 
 
@@ -56,16 +57,28 @@ def lab_home(request: AuthenticatedHttpRequest) -> HttpResponse:
         request,
         "products/lab.html",
         {
-            "donors": Donor.objects.for_user(user)
-            .select_related("site")
-            .annotate(n_typings=Count("hla_typings", distinct=True))
-            .order_by("-pk")[:200],
-            "sources": SourceMaterial.objects.for_user(user)
-            .select_related("site", "participant", "donor")
-            .order_by("-collected_at")[:200],
-            "lines": IPSCLine.objects.for_user(user)
-            .select_related("source", "site")
-            .order_by("-derived_on", "code")[:200],
+            "donors": page_of(
+                request,
+                Donor.objects.for_user(user)
+                .select_related("site")
+                .annotate(n_typings=Count("hla_typings", distinct=True))
+                .order_by("-pk"),
+                param="donors",
+            ),
+            "sources": page_of(
+                request,
+                SourceMaterial.objects.for_user(user)
+                .select_related("site", "participant", "donor")
+                .order_by("-collected_at", "-pk"),
+                param="sources",
+            ),
+            "lines": page_of(
+                request,
+                IPSCLine.objects.for_user(user)
+                .select_related("source", "site")
+                .order_by("-derived_on", "code"),
+                param="lines",
+            ),
             "specifications": selectors.specifications(),
             "can_lab": has_capability(user, Capability.LAB_WRITE),
         },
@@ -241,7 +254,9 @@ def lot_create(request: AuthenticatedHttpRequest, code: str) -> HttpResponse:
     arms = (
         []
         if autologous
-        else Arm.objects.exclude(product_type__in=ProductType.autologous())
+        # a new lot is made for a protocol in use; draft and retired versions take no product
+        else Arm.objects.filter(protocol__status=ProtocolStatus.ACTIVE)
+        .exclude(product_type__in=ProductType.autologous())
         .select_related("protocol")
         .order_by("protocol__code", "code")
     )

@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from neuroregen.core.errors import DomainError, NotFound, ValidationFailed
+from neuroregen.core.paging import page_of
 from neuroregen.core.permissions import has_capability, require
 from neuroregen.core.roles import Capability
 from neuroregen.participants import selectors as participant_selectors
@@ -32,7 +33,7 @@ def adverse_event_list(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "safety/list.html",
-        {"events": events[:500], "total": events.count(), "filters": filters},
+        {"events": page_of(request, events), "filters": filters},
     )
 
 
