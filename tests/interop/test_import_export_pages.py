@@ -392,3 +392,42 @@ def test_export_log_is_readable_in_the_admin_and_cannot_be_changed(world):
     assert "Audit 7" in detail.content.decode()
     client.post(reverse("admin:interop_exportrecord_delete", args=[record.pk]), {"post": "yes"})
     assert ExportRecord.objects.filter(pk=record.pk).exists()
+
+
+def _upload_odm(client, data: bytes, name: str = "study.xml"):
+    upload = io.BytesIO(data)
+    upload.name = name
+    return client.post(IMPORT, {"protocol": PROTOCOL, "import_format": "odm", "file": upload})
+
+
+@pytest.mark.django_db
+def test_odm_file_is_imported_through_the_page_all_or_nothing(world):
+    from neuroregen.interop import odm
+
+    investigator = make_user(Role.INVESTIGATOR, world.participants[0].site)
+    document = odm.export_odm(collect(user=investigator, protocol=PROTOCOL))
+    client = client_for(world.coordinator_a)
+    before = responses_snapshot(exclude_not_done=False)
+    body = _upload_odm(client, document).content.decode()
+    assert 'data-testid="unchanged">6<' in body
+    assert responses_snapshot(exclude_not_done=False) == before
+
+    changed = document.replace(
+        b'ItemOID="I.cgi_s.cgi_s" Value="3"', b'ItemOID="I.cgi_s.cgi_s" Value="5"', 1
+    )
+    assert changed != document
+    body = _upload_odm(client, changed).content.decode()
+    assert 'data-testid="updated">1<' in body
+    assert _upload_odm(client, changed).content.decode().count('data-testid="updated">0<') == 1
+
+    broken = document.replace(b'ODMVersion="1.3.2"', b'ODMVersion="9.9"')
+    before = responses_snapshot(exclude_not_done=False)
+    page = _upload_odm(client, broken)
+    assert page.status_code == 422
+    assert "nothing was imported" in page.content.decode()
+    assert "ODMVersion" in page.content.decode()
+    assert responses_snapshot(exclude_not_done=False) == before
+
+    wrong_extension = _upload_odm(client, document, name="study.csv")
+    assert wrong_extension.status_code == 422
+    assert 'data-field-error="file"' in wrong_extension.content.decode()

@@ -59,9 +59,20 @@ class ExportForm(BootstrapMixin, forms.Form):
         return data
 
 
+IMPORT_FORMATS = [
+    ("redcap", _("REDCap records (CSV)")),
+    ("odm", _("CDISC ODM 1.3.2 clinical data (XML)")),
+]
+IMPORT_EXTENSIONS = {"redcap": ("csv",), "odm": ("xml",)}
+
+
 class ImportForm(BootstrapMixin, forms.Form):
     protocol = forms.ChoiceField(label=_("Protocol"))
-    file = forms.FileField(label=_("REDCap records file (CSV)"))
+    # optional so that scripted uploads of REDCap files keep working without it
+    import_format = forms.ChoiceField(
+        label=_("Format"), choices=IMPORT_FORMATS, initial="redcap", required=False
+    )
+    file = forms.FileField(label=_("File"))
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
