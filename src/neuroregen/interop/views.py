@@ -22,7 +22,7 @@ from neuroregen.core.http import AuthenticatedHttpRequest
 from neuroregen.core.permissions import has_capability, require
 from neuroregen.core.roles import Capability
 from neuroregen.core.uploads import check_size, decode_text, safe_filename
-from neuroregen.interop import forms, odm, services
+from neuroregen.interop import forms, services
 from neuroregen.interop.dataset import ExportOptions
 from neuroregen.interop.errors import ImportRejected
 from neuroregen.interop.export_services import export_run, package
@@ -90,6 +90,9 @@ def _import(
     request: AuthenticatedHttpRequest, fmt: str, protocol: str, data: bytes, name: str
 ) -> services.ImportResult:
     if fmt == "odm":
+        # imported here: the XML schema stack is heavy and every command loads the URLconf
+        from neuroregen.interop import odm
+
         # the XML declares its own encoding; the parser reads the bytes as they are
         result: services.ImportResult = odm.odm_import(
             user=request.user, protocol=protocol, data=data, source_name=name
