@@ -123,3 +123,21 @@ def test_child_page_reuses_the_protocol_frames(world, monitor, coordinator_a, co
     other = reverse("evidence_child", args=[world["other"].study_code])
     assert client.get(other).status_code == 200
     assert client_for(coordinator_a).get(other).status_code == 404
+
+
+@pytest.mark.django_db
+def test_the_api_and_the_page_share_one_computation(world, statistician, counted) -> None:
+    from tests.security.api_battery import ApiClient
+
+    page = client_for(statistician).get(_url(world, definition="cgi_i_3"))
+    api = ApiClient(statistician)
+    url = f"/api/evidence/protocols/{world['protocol'].pk}?definition=cgi_i_3"
+    data = api.get(url).json()
+    assert counted == {"frames": 1, "analyses": 1}
+    assert data["n_participants"] == page.context["ev"].n_participants == 3
+    # and the other way round: what the API computed, the page reuses
+    response = api.get(f"/api/evidence/protocols/{world['protocol'].pk}?definition=pct25")
+    assert response.status_code == 200
+    page = client_for(statistician).get(_url(world, definition="pct25"))
+    assert page.context["ev"].definition_key == "pct25"
+    assert counted["analyses"] == 2

@@ -19,6 +19,7 @@ from neuroregen.core.permissions import sites_with
 from neuroregen.core.roles import Capability
 from neuroregen.core.routers import replica_reads
 from neuroregen.evidence import analysis, selectors
+from neuroregen.evidence import cache as evidence_cache
 
 router = Router(tags=["evidence"])
 
@@ -104,12 +105,23 @@ def program_evidence(
         raise ValidationFailed(_("Unknown responder definition."), field="definition")
     with replica_reads():
         protocol = _protocol(request.user, protocol_id)
-        frames = selectors.evidence_frames(user=request.user, protocol=protocol)
-        arms = list(analysis.arms_of(frames))
+        selected: list[Any] = []
+
+        def frames() -> Any:
+            # selected at most once, and only when something below is not cached
+            if not selected:
+                selected.append(selectors.evidence_frames(user=request.user, protocol=protocol))
+            return selected[0]
+
+        # the same cache entries as the evidence page: a result computed for one is the other's
+        arms: list[str] = evidence_cache.cached(
+            evidence_cache.scope_key(request.user, protocol.pk, "arms"),
+            lambda: list(analysis.arms_of(frames())),
+        )
         if query.arm and query.arm not in arms:
             raise ValidationFailed(_("This protocol has no such arm in your sites."), field="arm")
-        ev = analysis.analyse_program(
-            frames, arm=query.arm or None, definition_key=query.definition
+        ev = evidence_cache.cached_analysis(
+            request.user, protocol.pk, query.arm, query.definition, frames
         )
         sites = list(sites_with(request.user, Capability.VIEW).values_list("code", flat=True))
     # The page's own JSON rendering, made plain (numpy scalars, non-finite numbers).

@@ -80,7 +80,9 @@ class _Program:
         )
 
     def _compute(self) -> tuple[analysis.ProgramEvidence, list[dict[str, object]]]:
-        ev = analysis.analyse_program(self.frames, arm=self.arm or None, definition_key=self.key)
+        ev = evidence_cache.cached_analysis(
+            self.user, self.protocol.pk, self.arm, self.key, lambda: self.frames
+        )
         charts: list[dict[str, object]] = []
 
         def add(kind: str, title: str, spec: dict[str, object] | None) -> None:
