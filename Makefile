@@ -13,10 +13,12 @@ export NEUROREGEN_VAR_DIR ?= $(CURDIR)/var
 $(STAMP): pyproject.toml requirements.lock
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	@# uv when available (on PATH, or installed into the venv by pip); plain pip otherwise.
+	@# Both compile the bytecode at install time (pip does by default): otherwise every command
+	@# compiles some 2,000 modules again at start wherever PYTHONDONTWRITEBYTECODE is set.
 	@UV=$$(command -v uv || true); \
 	if [ -z "$$UV" ] && $(BIN)/python -m pip install --quiet uv >/dev/null 2>&1; then UV=$(BIN)/uv; fi; \
 	if [ -n "$$UV" ]; then \
-		$$UV pip install --quiet --python $(BIN)/python -r requirements.lock && \
+		$$UV pip install --quiet --compile-bytecode --python $(BIN)/python -r requirements.lock && \
 		$$UV pip install --quiet --python $(BIN)/python --no-deps -e . ; \
 	else \
 		$(BIN)/python -m pip install --quiet -r requirements.lock && \

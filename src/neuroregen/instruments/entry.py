@@ -38,17 +38,29 @@ def compute_calcs(
     fields: Iterable[Any], answers: Mapping[str, Any], missing: Mapping[str, str] | None = None
 ) -> dict[str, Any]:
     """Answers with every calc field (re)computed in field order (a calc may use earlier ones)."""
-    result = dict(answers)
-    missing = missing or {}
-    for field in fields:
-        if field.field_type == "calc":
+    return calcs_of(fields)(answers, missing or {})
+
+
+def calcs_of(fields: Iterable[Any]) -> Any:
+    """:func:`compute_calcs` for one form definition, prepared once for many forms."""
+    calcs = [(f.field_name, f.choices) for f in fields if f.field_type == "calc"]
+
+    def compute(answers: Mapping[str, Any], missing: Mapping[str, str]) -> dict[str, Any]:
+        result = dict(answers)
+        if not calcs:
+            return result
+        # the values logic sees, kept up to date as each calc is stored (not rebuilt per calc)
+        values = evaluation_values(result, missing)
+        for name, expression in calcs:
             try:
-                result[field.field_name] = logic.calculate(
-                    field.choices, evaluation_values(result, missing)
-                )
+                value = logic.calculate(expression, values)
             except logic.LogicError:
-                result[field.field_name] = ""
-    return result
+                value = ""
+            result[name] = value
+            values[name] = "" if name in missing else value
+        return result
+
+    return compute
 
 
 def is_shown(field: Any, values: Mapping[str, Any]) -> bool:
@@ -117,59 +129,124 @@ def clean_answers(
     fields: Iterable[Any], answers: Mapping[str, Any], missing: Mapping[str, str]
 ) -> tuple[dict[str, Any], dict[str, str], dict[str, str]]:
     """Return (answers to store, missing codes to store, errors by field)."""
-    fields = list(fields)
-    by_name = {f.field_name: f for f in fields}
-    errors: dict[str, str] = {}
-    stored: dict[str, Any] = {}
-    codes: dict[str, str] = {}
-    for name in set(answers) | set(missing):
-        if name not in by_name:
-            errors[name] = _("'%(name)s' is not a field of this form.") % {"name": name}
-    for name, code in missing.items():
-        if not code:
-            continue
-        if code not in MissingCode.values:
-            errors[name] = _("'%(code)s' is not a missing-data code.") % {"code": code}
-        elif name in by_name and by_name[name].field_type in NO_INPUT:
-            errors[name] = _("A calculated or descriptive field takes no missing-data code.")
-        else:
-            codes[name] = code
-    for field in fields:
-        name = field.field_name
-        raw = answers.get(name)
-        if field.field_type in NO_INPUT or raw in (None, "", [], ()):
-            continue
-        if name in codes:
-            errors[name] = _("Give either an answer or a missing-data code, not both.")
-            continue
-        kind = field.field_type
-        if kind == "checkbox":
-            ticked = [raw] if isinstance(raw, str) else list(raw)
-            allowed = {code for code, _label in parse_choices(field.choices)}
-            unknown = [t for t in ticked if t not in allowed]
-            if unknown:
-                errors[name] = _("Unknown choice %(code)s.") % {"code": ", ".join(unknown)}
-            else:
-                stored[name] = sorted(set(ticked))
-            continue
-        text = str(raw).strip()
-        if kind in ("radio", "dropdown", "yesno", "truefalse"):
-            allowed = (
-                {"1", "0"}
-                if kind in ("yesno", "truefalse")
-                else {code for code, _label in parse_choices(field.choices)}
+    return FormCleaner(fields).clean(answers, missing)
+
+
+_BLANK = (None, "", [], ())
+_SLIDER = re.compile(r"\d+")
+
+
+class FormCleaner:
+    """:func:`clean_answers` for one form definition, prepared once for many forms.
+
+    The data-entry form, the parent link and the importer all clean through this class. An
+    importer cleans thousands of forms of one instrument, whose answers repeat ("0", "1",
+    "2" …): an answer that passed a field's checks once is remembered for that field and not
+    checked again (the checks depend on the text and the field alone). Rejected answers are
+    never remembered, so every error is worded afresh in the active language.
+    """
+
+    REMEMBERED = 1000  # distinct accepted answers kept per field (free text is not repetitive)
+
+    def __init__(self, fields: Iterable[Any]) -> None:
+        self.fields = list(fields)
+        self.by_name = {f.field_name: f for f in self.fields}
+        self.inputs = [
+            (f.field_name, f.field_type == "checkbox", f)
+            for f in self.fields
+            if f.field_type not in NO_INPUT
+        ]
+        self.accepted: dict[str, set[str]] = {name: set() for name, _c, _f in self.inputs}
+        # The same, as (field, answer) pairs, and every (field, missing-data code) pair a form
+        # of only plain fields may carry: a form made of such pairs alone is clean as it is.
+        self.plain = [name for name, checkbox, _f in self.inputs if not checkbox]
+        self.plain_only = len(self.plain) == len(self.inputs)
+        self.accepted_pairs: set[tuple[str, str]] = set()
+        self.coded_pairs = frozenset((n, code) for n in self.plain for code in MissingCode.values)
+
+    def clean(
+        self, answers: Mapping[str, Any], missing: Mapping[str, str]
+    ) -> tuple[dict[str, Any], dict[str, str], dict[str, str]]:
+        if self.plain_only and self._known(answers, missing):
+            # what the checks below would return: the answers in field order, the codes
+            return {n: answers[n] for n in self.plain if n in answers}, dict(missing), {}
+        return self._clean(answers, missing)
+
+    def _known(self, answers: Mapping[str, Any], missing: Mapping[str, str]) -> bool:
+        """Whether every answer passed before and every missing-data code is one a plain
+        field may take, none for an answered field."""
+        try:
+            return (
+                answers.items() <= self.accepted_pairs
+                and missing.items() <= self.coded_pairs
+                and answers.keys().isdisjoint(missing)
             )
-            if text not in allowed:
-                errors[name] = _("'%(value)s' is not one of the choices.") % {"value": text}
+        except TypeError:  # a value that cannot be hashed (a list): checked in full
+            return False
+
+    def _clean(
+        self, answers: Mapping[str, Any], missing: Mapping[str, str]
+    ) -> tuple[dict[str, Any], dict[str, str], dict[str, str]]:
+        by_name = self.by_name
+        errors: dict[str, str] = {}
+        stored: dict[str, Any] = {}
+        codes: dict[str, str] = {}
+        for name in set(answers) | set(missing):
+            if name not in by_name:
+                errors[name] = _("'%(name)s' is not a field of this form.") % {"name": name}
+        for name, code in missing.items():
+            if not code:
                 continue
-        elif kind == "slider":
-            if not re.fullmatch(r"\d+", text) or not 0 <= int(text) <= 100:
-                errors[name] = _("A slider value lies between 0 and 100.")
+            if code not in MissingCode.values:
+                errors[name] = _("'%(code)s' is not a missing-data code.") % {"code": code}
+            elif name in by_name and by_name[name].field_type in NO_INPUT:
+                errors[name] = _("A calculated or descriptive field takes no missing-data code.")
+            else:
+                codes[name] = code
+        for name, is_checkbox, field in self.inputs:
+            raw = answers.get(name)
+            if raw in _BLANK:
                 continue
-        elif kind == "text":
-            problem = _check_text(field, text)
-            if problem:
-                errors[name] = problem
+            if name in codes:
+                errors[name] = _("Give either an answer or a missing-data code, not both.")
                 continue
-        stored[name] = text
-    return stored, codes, errors
+            if is_checkbox:
+                ticked = [raw] if isinstance(raw, str) else list(raw)
+                allowed = {code for code, _label in parse_choices(field.choices)}
+                unknown = [t for t in ticked if t not in allowed]
+                if unknown:
+                    errors[name] = _("Unknown choice %(code)s.") % {"code": ", ".join(unknown)}
+                else:
+                    stored[name] = sorted(set(ticked))
+                continue
+            text = str(raw).strip()
+            accepted = self.accepted[name]
+            if text not in accepted:
+                problem = answer_problem(field, text)
+                if problem:
+                    errors[name] = problem
+                    continue
+                if len(accepted) < self.REMEMBERED:
+                    accepted.add(text)
+                    self.accepted_pairs.add((name, text))
+            stored[name] = text
+        return stored, codes, errors
+
+
+def answer_problem(field: Any, text: str) -> str | None:
+    """Why ``text`` (stripped) cannot be stored as the answer to a non-checkbox field, or None."""
+    kind = field.field_type
+    if kind in ("radio", "dropdown", "yesno", "truefalse"):
+        allowed = (
+            {"1", "0"}
+            if kind in ("yesno", "truefalse")
+            else {code for code, _label in parse_choices(field.choices)}
+        )
+        if text not in allowed:
+            return _("'%(value)s' is not one of the choices.") % {"value": text}
+    elif kind == "slider":
+        if not _SLIDER.fullmatch(text) or not 0 <= int(text) <= 100:
+            return _("A slider value lies between 0 and 100.")
+    elif kind == "text":
+        return _check_text(field, text)
+    return None

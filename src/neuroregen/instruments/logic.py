@@ -26,7 +26,7 @@ import datetime as dt
 import functools
 import math
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 Value = Any  # float | str | bool | None
@@ -171,7 +171,7 @@ class _Parser:
                     self.take()
                     args.append(self.expression())
             self.expect(")")
-            return ("call", value, args)
+            return ("call", value, tuple(args))
         raise LogicError(f"unexpected '{value}'")
 
 
@@ -267,34 +267,70 @@ def _date(value: Value) -> dt.date | None:
 
 def evaluate(node: tuple, values: Mapping[str, Any]) -> Value:
     """Evaluate a parsed expression over field values (str, or list of codes for checkboxes)."""
+    return compile_node(node)(values)
+
+
+Compiled = Callable[[Mapping[str, Any]], Value]
+_COMPARISONS = frozenset({"=", "<>", "!=", "<", "<=", ">", ">="})
+
+
+@functools.lru_cache(maxsize=4096)
+def compile_node(node: tuple) -> Compiled:
+    """A parsed expression as a function of the field values.
+
+    This is the evaluator: each node becomes a closure once, so an expression used for
+    thousands of forms (an import) is not walked as a tree again for each of them. Errors that
+    depend on the values (a bad ``if`` or ``datediff`` in a branch not taken) are raised when
+    that branch is evaluated, as REDCap would.
+    """
     kind = node[0]
-    if kind == "num":
-        return node[1]
-    if kind == "str":
-        return node[1]
+    if kind in ("num", "str"):
+        constant = node[1]
+        return lambda values: constant
     if kind == "field":
-        value = values.get(node[1])
-        if isinstance(value, list | tuple | set):
-            return ",".join(sorted(value))
-        return "" if value is None else value
+        return _field_value(node[1])
     if kind == "checkbox":
-        ticked = values.get(node[1]) or []
-        return "1" if node[2] in ticked else "0"
+        name, code = node[1], node[2]
+        return lambda values: "1" if code in (values.get(name) or []) else "0"
     if kind == "neg":
-        number = _number(evaluate(node[1], values))
-        return None if number is None else -number
+        inner = compile_node(node[1])
+
+        def neg(values: Mapping[str, Any]) -> Value:
+            number = _number(inner(values))
+            return None if number is None else -number
+
+        return neg
     if kind == "not":
-        return not _truthy(evaluate(node[1], values))
+        operand = compile_node(node[1])
+        return lambda values: not _truthy(operand(values))
     if kind == "bin":
-        op = node[1]
-        if op == "and":
-            return _truthy(evaluate(node[2], values)) and _truthy(evaluate(node[3], values))
-        if op == "or":
-            return _truthy(evaluate(node[2], values)) or _truthy(evaluate(node[3], values))
-        left, right = evaluate(node[2], values), evaluate(node[3], values)
-        if op in ("=", "<>", "!=", "<", "<=", ">", ">="):
-            return _compare(op, left, right)
-        a, b = _number(left), _number(right)
+        return _binary(node[1], compile_node(node[2]), compile_node(node[3]))
+    if kind == "call":
+        return _function(node[1], node[2], tuple(compile_node(a) for a in node[2]))
+    raise LogicError(f"unknown node {kind}")  # pragma: no cover
+
+
+def _field_value(name: str) -> Compiled:
+    return lambda values: _read_field(values.get(name))
+
+
+def _read_field(value: Any) -> Value:
+    """A field's stored value as ``[field]`` reads it (a checkbox: its codes, comma-joined)."""
+    if isinstance(value, list | tuple | set):
+        return ",".join(sorted(value))
+    return "" if value is None else value
+
+
+def _binary(op: str, left: Compiled, right: Compiled) -> Compiled:
+    if op == "and":
+        return lambda values: _truthy(left(values)) and _truthy(right(values))
+    if op == "or":
+        return lambda values: _truthy(left(values)) or _truthy(right(values))
+    if op in _COMPARISONS:
+        return lambda values: _compare(op, left(values), right(values))
+
+    def arithmetic(values: Mapping[str, Any]) -> Value:
+        a, b = _number(left(values)), _number(right(values))
         if a is None or b is None:
             return None
         if op == "+":
@@ -306,17 +342,46 @@ def evaluate(node: tuple, values: Mapping[str, Any]) -> Value:
         if op == "/":
             return None if b == 0 else a / b
         return a**b
-    if kind == "call":
-        return _call(node[1], node[2], values)
-    raise LogicError(f"unknown node {kind}")  # pragma: no cover
+
+    return arithmetic
 
 
-def _call(name: str, args: list[tuple], values: Mapping[str, Any]) -> Value:
+def _function(name: str, nodes: tuple[tuple, ...], args: tuple[Compiled, ...]) -> Compiled:
     if name == "if":
-        if len(args) != 3:
-            raise LogicError("if() takes three arguments")
-        return evaluate(args[1] if _truthy(evaluate(args[0], values)) else args[2], values)
-    evaluated = [evaluate(a, values) for a in args]
+
+        def choose(values: Mapping[str, Any]) -> Value:
+            if len(args) != 3:
+                raise LogicError("if() takes three arguments")
+            return (args[1] if _truthy(args[0](values)) else args[2])(values)
+
+        return choose
+    general = lambda values: _call(name, [a(values) for a in args])  # noqa: E731
+    if name == "sum" and nodes and all(n[0] == "field" for n in nodes):
+        # A total over fields is what calculated scores are made of, evaluated for every form
+        # an import brings: read the fields in one pass and convert each distinct text to a
+        # number once. Same result as the general path, which a checkbox's list (not
+        # hashable) still takes.
+        names = [n[1] for n in nodes]
+
+        def total(values: Mapping[str, Any]) -> Value:
+            try:
+                numbers = list(map(_field_number, map(values.get, names)))
+            except TypeError:
+                return general(values)
+            present = [n for n in numbers if n is not None]
+            return float(sum(present)) if present else None
+
+        return total
+    return general
+
+
+@functools.lru_cache(maxsize=4096, typed=True)
+def _field_number(value: Any) -> float | None:
+    """``_number`` of a field's value as ``[field]`` reads it."""
+    return _number(_read_field(value))
+
+
+def _call(name: str, evaluated: list[Value]) -> Value:
     if name == "isblankormissingcode":
         return evaluated[0] in (None, "")
     if name == "datediff":
@@ -356,22 +421,23 @@ def _call(name: str, args: list[tuple], values: Mapping[str, Any]) -> Value:
 
 
 @functools.lru_cache(maxsize=4096)
-def _parsed(text: str) -> tuple:
+def _compiled(text: str) -> Compiled:
     # The same few expressions are evaluated for every form of an instrument (imports run
-    # them for thousands): parse each once. Errors are not cached, so they are raised again.
-    return parse(text)
+    # them for thousands): parse and compile each once. Errors are not cached, so they are
+    # raised again.
+    return compile_node(parse(text))
 
 
 def shown(branching: str, values: Mapping[str, Any]) -> bool:
     """True when a field with this branching logic is shown (no logic: always shown)."""
     if not branching or not branching.strip():
         return True
-    return _truthy(evaluate(_parsed(branching), values))
+    return _truthy(_compiled(branching)(values))
 
 
 def calculate(expression: str, values: Mapping[str, Any]) -> str:
     """A calc field's value as REDCap would store it: blank, or a number without trailing .0."""
-    result = evaluate(_parsed(expression), values)
+    result = _compiled(expression)(values)
     if isinstance(result, bool):
         return "1" if result else "0"
     number = _number(result)

@@ -61,87 +61,136 @@ def response_findings(
     earliest: dt.date | None,
 ) -> list[Finding]:
     """Every finding for one response. ``cohort`` maps score code → other responses' values."""
-    findings: list[Finding] = []
-    values = entry.evaluation_values(answers, missing)
-    for field in fields:
-        name = field.field_name
-        raw = answers.get(name)
-        present = raw not in (None, "", [])
-        shown = entry.is_shown(field, values)
-        if present and not shown and field.field_type != "calc":
-            findings.append(
-                Finding(
-                    QueryRule.BRANCHING,
-                    name,
-                    _("'%(label)s' is answered although its branching logic hides it (%(logic)s).")
-                    % {"label": field.field_label[:80], "logic": field.branching_logic},
+    return ResponseRules(fields, score_defs).findings(
+        answers=answers,
+        missing=missing,
+        status=status,
+        scores=scores,
+        cohort=cohort,
+        today=today,
+        earliest=earliest,
+    )
+
+
+_DATES = (*DATE_VALIDATIONS, *DATETIME_VALIDATIONS)
+
+
+def _may_find(field: Any) -> bool:
+    """Whether any field rule can ever fire for ``field`` (the others are skipped)."""
+    return bool(
+        (field.branching_logic and field.branching_logic.strip())  # answered though hidden
+        or (field.field_type == "text" and field.validation)  # out of range
+        or field.validation in _DATES  # impossible date
+        or (field.is_required and field.field_type not in entry.NO_INPUT)  # required missing
+    )
+
+
+class ResponseRules:
+    """:func:`response_findings` for one instrument, prepared once for many responses: fields
+    that no rule can flag (no branching, range, date or required answer) are not visited."""
+
+    def __init__(self, fields: list[Any], score_defs: Iterable[Any]) -> None:
+        self.fields = [f for f in fields if _may_find(f)]
+        self.branching = any(f.branching_logic and f.branching_logic.strip() for f in fields)
+        self.score_defs = list(score_defs)
+
+    def findings(
+        self,
+        *,
+        answers: Mapping[str, Any],
+        missing: Mapping[str, str],
+        status: str,
+        scores: Mapping[str, Mapping[str, Any]],
+        cohort: Mapping[str, list[float]],
+        today: dt.date,
+        earliest: dt.date | None,
+    ) -> list[Finding]:
+        findings: list[Finding] = []
+        values = entry.evaluation_values(answers, missing) if self.branching else {}
+        for field in self.fields:
+            name = field.field_name
+            raw = answers.get(name)
+            present = raw not in (None, "", [])
+            shown = entry.is_shown(field, values)
+            if present and not shown and field.field_type != "calc":
+                findings.append(
+                    Finding(
+                        QueryRule.BRANCHING,
+                        name,
+                        _(
+                            "'%(label)s' is answered although its branching logic hides it "
+                            "(%(logic)s)."
+                        )
+                        % {"label": field.field_label[:80], "logic": field.branching_logic},
+                    )
                 )
-            )
-        if present:
-            message = entry.out_of_range(field, raw)
+            if present:
+                message = entry.out_of_range(field, raw)
+                if message:
+                    findings.append(Finding(QueryRule.OUT_OF_RANGE, name, message))
+                if field.validation in _DATES:
+                    try:
+                        day = dt.date.fromisoformat(str(raw)[:10])
+                    except ValueError:
+                        day = None
+                    if day and day > today:
+                        findings.append(
+                            Finding(
+                                QueryRule.IMPOSSIBLE_DATE,
+                                name,
+                                _("%(day)s is in the future.") % {"day": day},
+                            )
+                        )
+                    elif day and earliest and day < earliest:
+                        findings.append(
+                            Finding(
+                                QueryRule.IMPOSSIBLE_DATE,
+                                name,
+                                _("%(day)s is before the child was born.") % {"day": day},
+                            )
+                        )
+            elif (
+                status == ResponseStatus.COMPLETE
+                and field.is_required
+                and shown
+                and name not in missing
+                and field.field_type not in entry.NO_INPUT
+            ):
+                findings.append(
+                    Finding(
+                        QueryRule.REQUIRED_MISSING,
+                        name,
+                        _(
+                            "Required answer '%(label)s' is missing; "
+                            "enter it or give a missing-data code."
+                        )
+                        % {"label": field.field_label[:80]},
+                    )
+                )
+        for definition in self.score_defs:
+            result = scores.get(definition.code) or {}
+            value = result.get("value")
+            if value is None:
+                continue
+            if not (
+                Decimal(definition.minimum) <= Decimal(str(value)) <= Decimal(definition.maximum)
+            ):
+                findings.append(
+                    Finding(
+                        QueryRule.OUT_OF_RANGE,
+                        definition.code,
+                        _("Score %(code)s = %(value)s lies outside %(low)s–%(high)s.")
+                        % {
+                            "code": definition.code,
+                            "value": value,
+                            "low": definition.minimum,
+                            "high": definition.maximum,
+                        },
+                    )
+                )
+            message = outlier_message(float(value), cohort.get(definition.code, []))
             if message:
-                findings.append(Finding(QueryRule.OUT_OF_RANGE, name, message))
-            if field.validation in (*DATE_VALIDATIONS, *DATETIME_VALIDATIONS):
-                try:
-                    day = dt.date.fromisoformat(str(raw)[:10])
-                except ValueError:
-                    day = None
-                if day and day > today:
-                    findings.append(
-                        Finding(
-                            QueryRule.IMPOSSIBLE_DATE,
-                            name,
-                            _("%(day)s is in the future.") % {"day": day},
-                        )
-                    )
-                elif day and earliest and day < earliest:
-                    findings.append(
-                        Finding(
-                            QueryRule.IMPOSSIBLE_DATE,
-                            name,
-                            _("%(day)s is before the child was born.") % {"day": day},
-                        )
-                    )
-        elif (
-            status == ResponseStatus.COMPLETE
-            and field.is_required
-            and shown
-            and name not in missing
-            and field.field_type not in entry.NO_INPUT
-        ):
-            findings.append(
-                Finding(
-                    QueryRule.REQUIRED_MISSING,
-                    name,
-                    _(
-                        "Required answer '%(label)s' is missing; "
-                        "enter it or give a missing-data code."
-                    )
-                    % {"label": field.field_label[:80]},
+                findings.append(
+                    Finding(QueryRule.OUTLIER, definition.code, f"{definition.label}: {message}")
                 )
-            )
-    for definition in score_defs:
-        result = scores.get(definition.code) or {}
-        value = result.get("value")
-        if value is None:
-            continue
-        if not (Decimal(definition.minimum) <= Decimal(str(value)) <= Decimal(definition.maximum)):
-            findings.append(
-                Finding(
-                    QueryRule.OUT_OF_RANGE,
-                    definition.code,
-                    _("Score %(code)s = %(value)s lies outside %(low)s–%(high)s.")
-                    % {
-                        "code": definition.code,
-                        "value": value,
-                        "low": definition.minimum,
-                        "high": definition.maximum,
-                    },
-                )
-            )
-        message = outlier_message(float(value), cohort.get(definition.code, []))
-        if message:
-            findings.append(
-                Finding(QueryRule.OUTLIER, definition.code, f"{definition.label}: {message}")
-            )
-    return findings
+        return findings

@@ -15,6 +15,7 @@ every component and is prorated when any component is. ``entered`` scores are ta
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable, Mapping
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from typing import Any
@@ -29,6 +30,26 @@ def _number(value: Any) -> Decimal | None:
         return Decimal(str(value))
     except (InvalidOperation, ValueError):
         return None
+
+
+# Item answers are a handful of codes ("0" … "4") read for every item of every form an import
+# scores: each distinct value is converted once (a Decimal is immutable, so sharing it is safe;
+# ``typed`` keeps True and 1 apart).
+_cached_number = functools.lru_cache(maxsize=1024, typed=True)(_number)
+
+
+def _item_numbers(
+    items: list[str], answers: Mapping[str, Any], missing: Mapping[str, str]
+) -> list[Decimal | None]:
+    """The items' answers as numbers (None: missing-coded, blank or not a number)."""
+    if missing:
+        values = [None if name in missing else answers.get(name) for name in items]
+    else:
+        values = list(map(answers.get, items))
+    try:
+        return list(map(_cached_number, values))
+    except TypeError:  # a checkbox's list is not hashable
+        return list(map(_number, values))
 
 
 def _as_int_if_whole(value: Decimal) -> int | float:
@@ -46,8 +67,7 @@ def score_response(
     for definition in definitions:
         code, method, items = definition["code"], definition["method"], list(definition["items"])
         if method == "sum":
-            values = [None if name in missing else _number(answers.get(name)) for name in items]
-            present = [v for v in values if v is not None]
+            present = [v for v in _item_numbers(items, answers, missing) if v is not None]
             n_missing = len(items) - len(present)
             if not present or n_missing > int(definition.get("max_missing_items", 0)):
                 results[code] = {

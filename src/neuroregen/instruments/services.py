@@ -40,6 +40,7 @@ from neuroregen.instruments.models import (
     Score,
     SurveyLink,
 )
+from neuroregen.instruments.prepared import score_dicts
 from neuroregen.instruments.redcap import Problem, read_dictionary, write_dictionary
 from neuroregen.participants import choices as pc
 from neuroregen.participants.services import ensure_data_entry_allowed
@@ -136,17 +137,7 @@ def _score_defs(instrument: Instrument) -> list[Score]:
 
 
 def _score_dicts(defs: list[Score]) -> list[dict[str, Any]]:
-    # components before the scores built from them
-    ordered = sorted(defs, key=lambda s: (s.method == c.ScoreMethod.SUM_OF_SCORES, s.order))
-    return [
-        {
-            "code": s.code,
-            "method": s.method,
-            "items": s.items,
-            "max_missing_items": s.max_missing_items,
-        }
-        for s in ordered
-    ]
+    return score_dicts(defs)  # components before the scores built from them
 
 
 def _apply(

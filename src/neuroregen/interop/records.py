@@ -21,6 +21,7 @@ from __future__ import annotations
 import csv
 import io
 import re
+from collections.abc import Container
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -209,7 +210,10 @@ def read_records(text: str) -> tuple[list[RecordRow], list[str], list[Problem]]:
                     )
                 )
                 continue
-            values = {h: unneutralise(c.strip()) for h, c in zip(header, cells, strict=True)}
+            if "'" in "".join(cells):  # a cell this system may have neutralised
+                values = {h: unneutralise(c.strip()) for h, c in zip(header, cells, strict=True)}
+            else:
+                values = dict(zip(header, map(str.strip, cells), strict=True))
             rows.append(
                 RecordRow(
                     where=where,
@@ -229,48 +233,118 @@ def form_values(
     instrument: Any, cells: dict[str, str], where: str
 ) -> tuple[dict[str, Any], dict[str, str], str, bool, list[Problem]]:
     """(answers, missing codes, complete flag, has data?, problems) of one form in a row."""
-    answers: dict[str, Any] = {}
-    missing: dict[str, str] = {}
-    problems: list[Problem] = []
-    has_data = False
-    for f in _data_fields(instrument):
-        name = f.field_name
-        if f.field_type == "calc":
-            continue  # recomputed from the answers
-        if f.field_type == "checkbox":
-            ticked, coded = [], []
-            for code in [c for c, _label in parse_choices(f.choices)] + list(MISSING_CODES):
-                column = checkbox_column(name, code)
-                value = cells.get(column, "")
-                if value not in ("", "0", "1"):
-                    problems.append(Problem(where, column, f"'{value}' must be 1, 0 or empty"))
-                elif value == "1":
-                    (coded if code in MISSING_CODES else ticked).append(code)
-            if len(coded) > 1:
-                problems.append(
-                    Problem(where, f"{name}___*", "more than one missing-data code is ticked")
-                )
-            if coded:
-                missing[name] = coded[0]
-            if ticked:
-                answers[name] = ticked
-            has_data = has_data or bool(ticked or coded)
-            continue
-        value = cells.get(name, "")
-        if not value:
-            continue
-        has_data = True
-        choices = {c for c, _label in parse_choices(f.choices)} if f.choices else set()
-        if value in MISSING_CODES and value not in choices:
-            missing[name] = value
-        else:
-            answers[name] = value
-    complete = cells.get(f"{instrument.code}_complete", "")
-    if complete not in ("", "0", "1", "2"):
-        problems.append(
-            Problem(where, f"{instrument.code}_complete", f"'{complete}' must be 0, 1 or 2")
+    return FormReader(instrument).read(cells, where)
+
+
+class FormReader:
+    """:func:`form_values` for one instrument, prepared once for the many rows of a file."""
+
+    def __init__(self, instrument: Any) -> None:
+        self.complete_column = f"{instrument.code}_complete"
+        # (field name, checkbox?, checkbox columns and codes | codes read as missing-data codes)
+        self.parts: list[tuple[str, bool, Any]] = []
+        self.names: list[str] = []  # the plain fields' names: their columns
+        for f in _data_fields(instrument):
+            if f.field_type == "calc":
+                continue  # recomputed from the answers
+            if f.field_type == "checkbox":
+                codes = [c for c, _label in parse_choices(f.choices)] + list(MISSING_CODES)
+                columns = [(checkbox_column(f.field_name, c), c) for c in codes]
+                self.parts.append((f.field_name, True, columns))
+            else:
+                self.parts.append((f.field_name, False, _missing_codes(f.choices)))
+                self.names.append(f.field_name)
+        self.codes = {name: codes for name, _checkbox, codes in self.parts}
+        self.plain_only = len(self.names) == len(self.parts) and not any(
+            isinstance(codes, _Unreadable) for codes in self.codes.values()
         )
-    return answers, missing, complete, has_data or complete in ("1", "2"), problems
+
+    def read(
+        self, cells: dict[str, str], where: str
+    ) -> tuple[dict[str, Any], dict[str, str], str, bool, list[Problem]]:
+        if self.plain_only:
+            return self._read_plain(cells, where)
+        answers: dict[str, Any] = {}
+        missing: dict[str, str] = {}
+        problems: list[Problem] = []
+        has_data = False
+        for name, is_checkbox, spec in self.parts:
+            if is_checkbox:
+                ticked, coded = [], []
+                for column, code in spec:
+                    value = cells.get(column, "")
+                    if value not in ("", "0", "1"):
+                        problems.append(Problem(where, column, f"'{value}' must be 1, 0 or empty"))
+                    elif value == "1":
+                        (coded if code in MISSING_CODES else ticked).append(code)
+                if len(coded) > 1:
+                    problems.append(
+                        Problem(where, f"{name}___*", "more than one missing-data code is ticked")
+                    )
+                if coded:
+                    missing[name] = coded[0]
+                if ticked:
+                    answers[name] = ticked
+                has_data = has_data or bool(ticked or coded)
+                continue
+            value = cells.get(name, "")
+            if not value:
+                continue
+            has_data = True
+            if value in spec:
+                missing[name] = value
+            else:
+                answers[name] = value
+        complete = self._complete(cells, where, problems)
+        return answers, missing, complete, has_data or complete in ("1", "2"), problems
+
+    def _read_plain(
+        self, cells: dict[str, str], where: str
+    ) -> tuple[dict[str, Any], dict[str, str], str, bool, list[Problem]]:
+        """:meth:`read` of a form without checkboxes: its cells taken in one pass (the same
+        answers and codes, in field order)."""
+        given = {n: v for n, v in zip(self.names, map(cells.get, self.names), strict=True) if v}
+        answers: dict[str, Any] = given
+        missing: dict[str, str] = {}
+        if not _MISSING.isdisjoint(given.values()):  # some cell holds a missing-data code
+            answers = {}
+            for name, value in given.items():
+                if value in self.codes[name]:
+                    missing[name] = value
+                else:
+                    answers[name] = value
+        problems: list[Problem] = []
+        complete = self._complete(cells, where, problems)
+        return answers, missing, complete, bool(given) or complete in ("1", "2"), problems
+
+    def _complete(self, cells: dict[str, str], where: str, problems: list[Problem]) -> str:
+        complete = cells.get(self.complete_column, "")
+        if complete not in ("", "0", "1", "2"):
+            problems.append(Problem(where, self.complete_column, f"'{complete}' must be 0, 1 or 2"))
+        return complete
+
+
+def _missing_codes(choices: str) -> Container[str]:
+    """The missing-data codes a plain field reads as such: those that are not its own choices."""
+    try:
+        own = {c for c, _label in parse_choices(choices)} if choices else set()
+    except ValueError as error:
+        return _Unreadable(error)
+    return frozenset(c for c in MISSING_CODES if c not in own)
+
+
+_MISSING = frozenset(MISSING_CODES)
+
+
+class _Unreadable:
+    """Choices that cannot be parsed fail when a value of the field is read, not before (a
+    field no row answers does not stop the file)."""
+
+    def __init__(self, error: ValueError) -> None:
+        self.error = error
+
+    def __contains__(self, value: object) -> bool:
+        raise ValueError(str(self.error))
 
 
 def tidy_rows(dataset: Dataset) -> tuple[list[str], list[list[Any]]]:

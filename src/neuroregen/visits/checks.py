@@ -7,6 +7,8 @@ from typing import Any
 from django.core import checks
 from django.db import DatabaseError
 
+from neuroregen.core.checks import PROJECT
+
 
 def protocol_schedule_problems(protocol: Any) -> list[Any]:
     """Problems of one stored protocol's schedule, checked against the known form codes."""
@@ -26,7 +28,7 @@ def protocol_schedule_problems(protocol: Any) -> list[Any]:
     )
 
 
-@checks.register("neuroregen")
+@checks.register(PROJECT)
 def check_visit_schedules(app_configs: Any = None, **kwargs: Any) -> list[checks.CheckMessage]:
     """Overlapping windows, unknown instruments, phases out of order … in active protocols.
 

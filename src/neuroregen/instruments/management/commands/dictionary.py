@@ -10,12 +10,14 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
+from neuroregen.core.checks import DATA_COMMAND_CHECKS
 from neuroregen.core.errors import NotFound
 from neuroregen.instruments import services, translations
 from neuroregen.instruments.errors import DictionaryRejected
 
 
 class Command(BaseCommand):
+    requires_system_checks = DATA_COMMAND_CHECKS  # see neuroregen.core.checks
     help = "Import or export instrument definitions as REDCap data dictionary CSV files."
 
     def add_arguments(self, parser: CommandParser) -> None:

@@ -11,6 +11,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
+from neuroregen.core.checks import DATA_COMMAND_CHECKS
 from neuroregen.core.errors import DomainError
 from neuroregen.interop.dataset import ExportOptions
 from neuroregen.interop.export_services import export_run
@@ -21,6 +22,7 @@ from neuroregen.interop.progress import ProgressBar
 
 
 class Command(BaseCommand):
+    requires_system_checks = DATA_COMMAND_CHECKS  # see neuroregen.core.checks
     help = (
         "Export a protocol's data (pseudonymous unless an administrator asks for identity): "
         "REDCap records, tidy long CSV, CDISC ODM 1.3.2, SDTM XPT, FHIR R4B bundle, NDA CSV."

@@ -7,6 +7,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
+from neuroregen.core.checks import DATA_COMMAND_CHECKS
 from neuroregen.core.errors import DomainError
 from neuroregen.core.uploads import check_size, decode_text, safe_filename
 from neuroregen.interop import services
@@ -16,6 +17,7 @@ from neuroregen.interop.progress import ProgressBar
 
 
 class Command(BaseCommand):
+    requires_system_checks = DATA_COMMAND_CHECKS  # see neuroregen.core.checks
     help = (
         "Import REDCap records CSV or CDISC ODM clinical data into existing definitions. The "
         "whole file is checked first; every problem is listed and nothing is written unless "
