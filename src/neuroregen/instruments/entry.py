@@ -31,7 +31,11 @@ EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 
 def evaluation_values(answers: Mapping[str, Any], missing: Mapping[str, str]) -> dict[str, Any]:
     """Values as logic sees them: a missing-coded field is blank."""
-    return {k: ("" if k in missing else v) for k, v in answers.items()}
+    values = dict(answers)
+    for name in missing:  # a form has a few codes and many answers
+        if name in values:
+            values[name] = ""
+    return values
 
 
 def compute_calcs(
@@ -43,7 +47,7 @@ def compute_calcs(
 
 def calcs_of(fields: Iterable[Any]) -> Any:
     """:func:`compute_calcs` for one form definition, prepared once for many forms."""
-    calcs = [(f.field_name, f.choices) for f in fields if f.field_type == "calc"]
+    calcs = [(f.field_name, logic.calculator(f.choices)) for f in fields if f.field_type == "calc"]
 
     def compute(answers: Mapping[str, Any], missing: Mapping[str, str]) -> dict[str, Any]:
         result = dict(answers)
@@ -51,9 +55,9 @@ def calcs_of(fields: Iterable[Any]) -> Any:
             return result
         # the values logic sees, kept up to date as each calc is stored (not rebuilt per calc)
         values = evaluation_values(result, missing)
-        for name, expression in calcs:
+        for name, calculate in calcs:
             try:
-                value = logic.calculate(expression, values)
+                value = calculate(values)
             except logic.LogicError:
                 value = ""
             result[name] = value

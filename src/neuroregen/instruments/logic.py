@@ -437,7 +437,34 @@ def shown(branching: str, values: Mapping[str, Any]) -> bool:
 
 def calculate(expression: str, values: Mapping[str, Any]) -> str:
     """A calc field's value as REDCap would store it: blank, or a number without trailing .0."""
-    result = _compiled(expression)(values)
+    return _stored(_compiled(expression)(values))
+
+
+def calculator(expression: str) -> Callable[[Mapping[str, Any]], str]:
+    """:func:`calculate` of one expression, compiled once for many forms; an expression that
+    cannot be read raises :class:`LogicError` each time it is used, as ``calculate`` does."""
+    try:
+        compiled = _compiled(expression)
+    except LogicError as error:
+        message = str(error)
+
+        def unreadable(values: Mapping[str, Any]) -> str:
+            raise LogicError(message)
+
+        return unreadable
+    return lambda values: _stored(compiled(values))
+
+
+def _stored(result: Value) -> str:
+    try:
+        return _stored_text(result)
+    except TypeError:  # not hashable (a value of an unexpected kind): converted afresh
+        return _stored_text.__wrapped__(result)
+
+
+@functools.lru_cache(maxsize=4096, typed=True)
+def _stored_text(result: Value) -> str:
+    # calculated totals repeat from form to form: each is formatted once
     if isinstance(result, bool):
         return "1" if result else "0"
     number = _number(result)

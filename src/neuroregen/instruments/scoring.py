@@ -42,7 +42,7 @@ def _item_numbers(
     items: list[str], answers: Mapping[str, Any], missing: Mapping[str, str]
 ) -> list[Decimal | None]:
     """The items' answers as numbers (None: missing-coded, blank or not a number)."""
-    if missing:
+    if missing and not missing.keys().isdisjoint(items):
         values = [None if name in missing else answers.get(name) for name in items]
     else:
         values = list(map(answers.get, items))

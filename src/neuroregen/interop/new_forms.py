@@ -29,6 +29,9 @@ from neuroregen.interop import new_form_queries
 from neuroregen.interop.records import Problem
 
 COMPLETE = ResponseStatus.COMPLETE.value
+_JSON = json.JSONEncoder(
+    separators=(",", ":")
+)  # made once: json.dumps with options makes one per call
 IN_PROGRESS = ResponseStatus.IN_PROGRESS.value
 
 
@@ -164,7 +167,7 @@ def _copy_forms(user: Any, forms: list[NewForm], now: Any) -> None:
         for form in forms:
             row = {**form.compute(user, now), "id": form.pk}
             for name in json_fields:
-                row[name] = json.dumps(row[name], separators=(",", ":"))
+                row[name] = _JSON.encode(row[name])
             yield tuple(row[a] for a, _c in columns)
 
     _copy(Response._meta.db_table, [c for _a, c in columns], rows())
