@@ -136,7 +136,7 @@ def clean_answers(
     return FormCleaner(fields).clean(answers, missing)
 
 
-_BLANK = (None, "", [], ())
+_BLANK: tuple[Any, ...] = (None, "", [], ())
 _SLIDER = re.compile(r"\d+")
 
 
@@ -164,6 +164,7 @@ class FormCleaner:
         # The same, as (field, answer) pairs, and every (field, missing-data code) pair a form
         # of only plain fields may carry: a form made of such pairs alone is clean as it is.
         self.plain = [name for name, checkbox, _f in self.inputs if not checkbox]
+        self.position = {name: i for i, name in enumerate(self.plain)}
         self.plain_only = len(self.plain) == len(self.inputs)
         self.accepted_pairs: set[tuple[str, str]] = set()
         self.coded_pairs = frozenset((n, code) for n in self.plain for code in MissingCode.values)
@@ -173,6 +174,9 @@ class FormCleaner:
     ) -> tuple[dict[str, Any], dict[str, str], dict[str, str]]:
         if self.plain_only and self._known(answers, missing):
             # what the checks below would return: the answers in field order, the codes
+            order = list(map(self.position.__getitem__, answers))
+            if order == sorted(order):  # given in field order already (an importer's are)
+                return dict(answers), dict(missing), {}
             return {n: answers[n] for n in self.plain if n in answers}, dict(missing), {}
         return self._clean(answers, missing)
 

@@ -58,8 +58,8 @@ def open_queries(user: Any, forms: list[NewForm], cohorts: Cohorts) -> None:
         own = {id(form): _score_values(form.values["scores"]) for form in group}
         for form in group:  # the cohort after the save holds the new complete forms
             if form.complete:
-                for code, value in own[id(form)].items():
-                    cohort.setdefault(code, []).append(value)
+                for code, score in own[id(form)].items():
+                    cohort.setdefault(code, []).append(score)
         sums = {
             code: (len(v), math.fsum(v), math.fsum(x * x for x in v)) for code, v in cohort.items()
         }

@@ -177,7 +177,7 @@ def _copy_forms(user: Any, forms: list[NewForm], now: Any) -> None:
 def _history_from_responses(user: Any, forms: list[NewForm], ids: list[int], now: Any) -> None:
     """One history row per new response, its copy plus who, when and why, made by the server
     from the rows just written (the answers are not sent and parsed a second time)."""
-    history = Response.history.model  # type: ignore[attr-defined]
+    history = Response.history.model
     quote = connection.ops.quote_name
     stored = {f.attname: f.column for f in Response._meta.concrete_fields}
     reasons = {form.complete: form.reason for form in forms}

@@ -23,6 +23,7 @@ import io
 import re
 from collections.abc import Container
 from dataclasses import dataclass, field
+from itertools import compress
 from typing import Any
 
 from neuroregen.instruments.choices import MissingCode, ResponseStatus
@@ -270,7 +271,8 @@ class FormReader:
         has_data = False
         for name, is_checkbox, spec in self.parts:
             if is_checkbox:
-                ticked, coded = [], []
+                ticked: list[str] = []
+                coded: list[str] = []
                 for column, code in spec:
                     value = cells.get(column, "")
                     if value not in ("", "0", "1"):
@@ -303,7 +305,8 @@ class FormReader:
     ) -> tuple[dict[str, Any], dict[str, str], str, bool, list[Problem]]:
         """:meth:`read` of a form without checkboxes: its cells taken in one pass (the same
         answers and codes, in field order)."""
-        given = {n: v for n, v in zip(self.names, map(cells.get, self.names), strict=True) if v}
+        values: list[Any] = list(map(cells.get, self.names))  # the non-blank ones are kept
+        given: dict[str, str] = dict(compress(zip(self.names, values, strict=True), values))
         answers: dict[str, Any] = given
         missing: dict[str, str] = {}
         if not _MISSING.isdisjoint(given.values()):  # some cell holds a missing-data code

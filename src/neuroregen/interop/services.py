@@ -208,7 +208,7 @@ class VisitRef:
 
 def _visits(user: Any, protocol: str, participants: list[Participant]) -> dict[int, list[VisitRef]]:
     """Each participant's visits in ``protocol`` (not cancelled), by target day and code."""
-    rows = (
+    found = (
         Visit.objects.for_user(user)
         .filter(
             participant__in=participants,
@@ -220,7 +220,7 @@ def _visits(user: Any, protocol: str, participants: list[Participant]) -> dict[i
             "participant_id", "pk", "code", "definition_id", "assignment__arm__code", "done_on"
         )
     )
-    rows = list(rows)
+    rows = list(found)
     scheduled = {
         pk: frozenset(instruments)
         for pk, instruments in VisitDefinition.objects.filter(
