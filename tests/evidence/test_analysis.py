@@ -282,3 +282,74 @@ def test_product_table_skips_the_effect_of_a_level_with_fewer_than_two_changes()
     assert rows[("lot", "L2")].outcome.n == 2
     assert rows[("lot", "L2")].outcome.estimate == -3.0
     assert rows[("route", "IV")].outcome.n == 3
+
+
+def test_product_table_equals_one_analysis_per_level(frames) -> None:
+    """Each level's outcome is the overall estimate of a subgroup analysis of that level's
+    children, and its AE rates count distinct children (the table is computed per variable in
+    one grouping; this is the per-level definition it must equal)."""
+    from neuroregen.stats.safety_rules import proportion_exact
+    from neuroregen.stats.subgroups import subgroup_analysis
+
+    ev = an.analyse_program(frames, definition_key="cgi_i_2", include_models=False)
+    people = an._subgroup_frame(frames.participants)
+    change = an._per_child_outcome(frames.outcomes, "atec.atec_total", "late")
+    merged = change.merge(people, on="study_code", suffixes=("", "_p"))
+    with_ae = set(frames.adverse_events["study_code"])
+    serious = set(frames.adverse_events.loc[frames.adverse_events["serious"], "study_code"])
+    ctx = (CAREGIVER_RATED, SYNTHETIC)
+    expected = []
+    for variable in ("lot", "dose_band", "route"):
+        for level, group in people.groupby(variable, sort=True):
+            codes = set(group["study_code"])
+            values = merged[merged[variable] == level]
+            outcome = (
+                subgroup_analysis(
+                    values.assign(one="all"),
+                    outcome="change",
+                    subgroup="one",
+                    quantity=ev.subgroup_measure,
+                    caveats=ctx,
+                ).overall
+                if values["change"].notna().sum() >= 2
+                else None
+            )
+            expected.append(
+                an.ProductRow(
+                    variable,
+                    str(level),
+                    outcome,
+                    proportion_exact(
+                        len(codes & with_ae),
+                        len(codes),
+                        quantity=f"participants with any AE, {variable} = {level}",
+                        caveats=ctx,
+                    ),
+                    proportion_exact(
+                        len(codes & serious),
+                        len(codes),
+                        quantity=f"participants with a serious AE, {variable} = {level}",
+                        caveats=ctx,
+                    ),
+                )
+            )
+    assert ev.products == expected
+
+
+def test_reliable_change_definition_without_a_reliability_leaves_durability_unestimated(
+    frames,
+) -> None:
+    """A primary measure without a reliability cannot define reliable improvement: the page
+    says so instead of failing."""
+    import dataclasses
+
+    outcomes = frames.outcomes.assign(reliability=np.nan)
+    ev = an.analyse_program(
+        dataclasses.replace(frames, outcomes=outcomes),
+        definition_key="reliable",
+        include_models=False,
+    )
+    assert ev.durability is None
+    assert "not estimable" in ev.durability_note
+    assert "reliability" in ev.durability_note
+    assert ev.rows  # the rest of the page is there

@@ -37,6 +37,18 @@ def test_baseline_is_the_last_baseline_value_of_each_measure() -> None:
     assert fr.attach_baseline(df)["baseline_value"].tolist() == [48.0] * 4
 
 
+def test_context_taken_by_position_equals_the_join_on_study_code() -> None:
+    f = fr.synthetic_frames(30, seed=5)
+    own = [c for c in f.outcomes.columns if c not in f.participants.columns or c == "study_code"]
+    # rows in a shuffled order, one of them of a child outside the analysis
+    rows = f.outcomes[own].sample(frac=1.0, random_state=1).reset_index(drop=True)
+    rows.loc[3, "study_code"] = "NOT-IN-ANALYSIS"
+    joined = fr.with_context(rows, f.participants)
+    at = pd.Index(f.participants["study_code"]).get_indexer(rows["study_code"])
+    pd.testing.assert_frame_equal(fr.with_context(rows, f.participants, positions=at), joined)
+    assert len(joined) == len(rows) - 1
+
+
 def test_validator_lists_every_problem() -> None:
     f = fr.synthetic_frames(10)
     bad = f.outcomes.drop(columns=["measure_label"]).assign(

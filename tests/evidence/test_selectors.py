@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
 from django.utils import timezone
 
+from neuroregen.core.roles import Role
 from neuroregen.evidence import selectors
 from neuroregen.evidence.frames import OUTCOME_COLUMNS, validate_frame
 from neuroregen.participants import services as ps
@@ -88,3 +90,64 @@ def test_query_count_does_not_grow_with_participants(
     with django_assert_max_num_queries(10) as large:
         selectors.evidence_frames(user=user)
     assert len(large.captured_queries) == len(small.captured_queries)
+
+
+@pytest.mark.django_db
+def test_scores_are_read_as_stored_and_only_the_defined_ones(
+    site_a, coordinator_a, monitor
+) -> None:
+    """Each defined score of a response is a row with its value exactly as stored (a decimal
+    included); a score stored without a value is a row without a value; keys of the stored
+    JSON that are not a score of the instrument are not outcomes."""
+    from neuroregen.instruments.models import Response
+
+    kid = child(coordinator_a, site_a)
+    stored = Response.objects.filter(participant=kid, instrument__code="cars2")
+    # as an older scoring or an import may have left them (written here without the service)
+    stored.filter(visit__code="M3").update(
+        scores={"not_a_score": {"value": 5}, "cars2_total": {"value": 33.7, "status": "x"}}
+    )
+    stored.filter(visit__code="M6").update(
+        scores={"cars2_total": {"value": None, "status": "insufficient"}}
+    )
+    f = selectors.evidence_frames(user=monitor)
+    assert set(f.outcomes["measure"]) == {"cars2.cars2_total", "cgi_i.cgi_i"}
+    cars = f.outcomes[f.outcomes["measure"] == "cars2.cars2_total"].set_index("visit_code")
+    assert cars.loc["M3", "value"] == 33.7
+    assert np.isnan(cars.loc["M6", "value"])
+    assert cars.loc["D7", "value"] == 37
+    assert list(cars.index) == ["BL", "D7", "M3", "M6"]
+
+
+@pytest.mark.django_db
+def test_lab_values_have_a_study_day_whatever_the_precision_of_their_time(
+    site_a, coordinator_a, monitor
+) -> None:
+    import datetime as dt
+
+    from neuroregen.biomarkers import services as bio_services
+    from neuroregen.visits.models import Visit
+    from tests.evidence.builders import _staff
+
+    kid = child(coordinator_a, site_a)
+    m3 = Visit.objects.get(participant=kid, code="M3")
+    bio_services.measurement_record(
+        user=_staff(site_a, Role.LAB),
+        participant=kid,
+        visit=m3,
+        data={
+            "analyte": "il6",
+            "value": "3.1",
+            "unit": "pg/mL",
+            "matrix": "serum",
+            # fractions of a second, where the other values have none
+            "collected_at": dt.datetime.combine(m3.target_date, dt.time(9, 0, 0, 250_000), dt.UTC),
+            "assay": "ELISA",
+            "lloq": "0.5",
+            "uloq": "200",
+        },
+    )
+    f = selectors.evidence_frames(user=monitor)
+    labs = f.biomarkers[f.biomarkers["study_code"] == kid.study_code]
+    assert labs["study_day"].notna().all()
+    assert len(labs) == 3

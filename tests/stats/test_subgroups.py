@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 from scipy import stats
 
 from neuroregen.stats.results import AGE_CONFOUNDING, MULTIPLICITY, SYNTHETIC
-from neuroregen.stats.subgroups import NO_CONTROL_SUBGROUPS, subgroup_analysis
+from neuroregen.stats.subgroups import NO_CONTROL_SUBGROUPS, overall_estimate, subgroup_analysis
 
 
 def continuous_frame() -> pd.DataFrame:
@@ -181,3 +181,31 @@ def test_subgroup_invariants(data: list[tuple[str, float]]) -> None:
     assert MULTIPLICITY in res.caveats
     if not math.isnan(res.p_value):
         assert 0.0 <= res.p_value <= 1.0
+
+
+class TestOverallEstimate:
+    """``overall_estimate`` is the overall row of ``subgroup_analysis`` without the subgroups
+    (the evidence page's table by lot asks it for hundreds of lots)."""
+
+    def test_equals_the_overall_of_a_one_level_subgroup_analysis(self) -> None:
+        y = np.array([-5.0, np.nan, -3.5, -8.25, 0.0, np.nan, -2.0])
+        frame = pd.DataFrame({"change": y, "one": "all"})
+        reference = subgroup_analysis(
+            frame, outcome="change", subgroup="one", quantity="mean change", caveats=(SYNTHETIC,)
+        ).overall
+        assert overall_estimate(y, quantity="mean change", caveats=(SYNTHETIC,)) == reference
+
+    def test_interval_is_the_t_interval_of_the_complete_values(self) -> None:
+        y = np.array([1.0, 2.0, 4.0, np.nan])
+        est = overall_estimate(y, quantity="q", confidence=0.9)
+        half = stats.t.ppf(0.95, 2) * np.std([1.0, 2.0, 4.0], ddof=1) / math.sqrt(3)
+        assert est.estimate == pytest.approx(7 / 3)
+        assert (est.ci_low, est.ci_high) == pytest.approx((7 / 3 - half, 7 / 3 + half))
+        assert est.n == 3
+        assert est.details["excluded_missing"] == 1
+        assert MULTIPLICITY not in est.caveats
+        assert NO_CONTROL_SUBGROUPS in est.caveats
+
+    def test_needs_two_values(self) -> None:
+        with pytest.raises(ValueError, match="at least two"):
+            overall_estimate(np.array([1.0, np.nan]), quantity="q")

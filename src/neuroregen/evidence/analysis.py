@@ -53,7 +53,7 @@ from neuroregen.stats.proportions import ResponderDefinition, responder_rate
 from neuroregen.stats.reliable_change import ReliableChangeResult, reliable_change
 from neuroregen.stats.results import CAREGIVER_RATED, SYNTHETIC, Direction, Estimate
 from neuroregen.stats.safety_rules import proportion_exact
-from neuroregen.stats.subgroups import SubgroupResult, subgroup_analysis
+from neuroregen.stats.subgroups import SubgroupResult, overall_estimate, subgroup_analysis
 from neuroregen.stats.within import hedges_g_av, mean_change
 
 __all__ = [
@@ -502,13 +502,23 @@ def _trajectory(
     )
     rows = outcomes.loc[keep, ["study_code", "phase", "value", "study_day"]]
     phases = [p for p in MODEL_PHASES if (rows["phase"] == p).any()]
-    data = rows.assign(months=rows["study_day"] / DAYS_PER_MONTH)
-    n = data["study_code"].nunique()
+    # children as integers numbered in order of appearance: the fit groups them the same way
+    # as by study code, without hashing text for every observation
+    child, codes = pd.factorize(rows["study_code"])
+    data = pd.DataFrame(
+        {
+            "child": child,
+            "phase": rows["phase"].to_numpy(),
+            "value": rows["value"].to_numpy(),
+            "months": rows["study_day"].to_numpy() / DAYS_PER_MONTH,
+        }
+    )
+    n = len(codes)
     notes: list[str] = []
     model = _try(
         lambda: phase_mixed_model(
             data,
-            participant="study_code",
+            participant="child",
             phase="phase",
             score="value",
             time="months",
@@ -682,6 +692,35 @@ def _pooled_lots_note(participants: pd.DataFrame) -> str | None:
     )
 
 
+_OUTCOME_COLUMNS = (
+    "study_code",
+    "phase",
+    "study_day",
+    "visit_code",
+    "instrument",
+    "measure",
+    "measure_label",
+    "domain",
+    "value",
+    "direction",
+    "reliability",
+    "reliability_provisional",
+    "respondent",
+    "baseline_value",
+    "age_months",
+)
+_BIOMARKER_COLUMNS = (
+    "study_code",
+    "phase",
+    "study_day",
+    "analyte",
+    "unit",
+    "value",
+    "below_lloq",
+    "lloq",
+)
+
+
 def analyse_program(
     frames: EvidenceFrames,
     *,
@@ -696,8 +735,11 @@ def analyse_program(
     if definition_key not in RESPONDER_CHOICES:
         raise ValueError(f"unknown responder definition {definition_key!r}")
     pick = (lambda df: df[df["arm"] == arm]) if arm else (lambda df: df)
-    participants, outcomes = pick(frames.participants), pick(frames.outcomes)
-    bio, aes = pick(frames.biomarkers), pick(frames.adverse_events)
+    participants, aes = pick(frames.participants), pick(frames.adverse_events)
+    # only the columns the analyses read: the frames repeat some twenty participant columns
+    # on every row, which each split and filter below would otherwise copy
+    outcomes = pick(frames.outcomes)[list(_OUTCOME_COLUMNS)]
+    bio = pick(frames.biomarkers)[list(_BIOMARKER_COLUMNS)]
     synthetic = bool(participants["synthetic"].astype(bool).any()) if len(participants) else False
     label = arm or "all arms"
     choice = RESPONDER_CHOICES[definition_key]
@@ -753,11 +795,20 @@ def analyse_program(
 
     # durability of response on the chosen definition
     status_of = of(CGI_I_MEASURE if choice.uses_cgi else primary)
+    # a definition the primary measure cannot support (reliable change without a
+    # reliability) leaves durability not estimable, said so, instead of failing the page
+    status_notes: list[str] = []
     status = (
-        responder_status(status_of, definition_key, primary)
+        _try(
+            lambda: responder_status(status_of, definition_key, primary),
+            status_notes,
+            "responder definition",
+        )
         if primary_meta or choice.uses_cgi
-        else pd.DataFrame()
+        else None
     )
+    if status is None:
+        status = pd.DataFrame()
     durations = response_durations(status) if not status.empty else pd.DataFrame()
     if len(durations):
         notes: list[str] = []
@@ -773,7 +824,9 @@ def analyse_program(
         )
         ev.durability_note = "; ".join(notes)
     else:
-        ev.durability_note = "no child met the responder definition at a follow-up visit"
+        ev.durability_note = "; ".join(status_notes) or (
+            "no child met the responder definition at a follow-up visit"
+        )
 
     # subgroups: change in the primary measure at the latest phase with data
     last_phase = next((p for p in reversed(present)), None)
@@ -822,44 +875,56 @@ def _products(
     ctx: tuple[str, ...],
     confidence: float,
 ) -> list[ProductRow]:
+    """Outcome and safety by lot, dose band and route.
+
+    Counted per variable in one grouping each: with autologous products there are hundreds of
+    lot levels, and a frame per level took longer than every other analysis together.
+    """
     out: list[ProductRow] = []
-    any_ae = set(aes["study_code"])
-    serious = set(aes.loc[aes["serious"].astype(bool), "study_code"])
+    with_ae = participants["study_code"].isin(set(aes["study_code"]))
+    with_sae = participants["study_code"].isin(
+        set(aes.loc[aes["serious"].astype(bool), "study_code"])
+    )
+    flags = participants[["study_code"]].assign(ae=with_ae, sae=with_sae)
     for variable in ("lot", "dose_band", "route"):
-        # each level's rows, in frame order, from one pass over two columns
-        slim = merged[[variable, "change"]]
-        by_level = dict(tuple(slim.groupby(variable, dropna=True, sort=False)))
-        empty = slim.iloc[0:0]
-        for level, group in participants.groupby(variable, dropna=True, sort=True):
-            codes = set(group["study_code"])
-            n = len(codes)
-            values = by_level.get(level, empty)
+        # distinct children per level (a child counted once however many rows it has)
+        people = flags.assign(level=participants[variable]).dropna(subset=["level"])
+        people = people.drop_duplicates(["level", "study_code"])
+        counts = people.groupby("level", sort=True)[["ae", "sae"]].agg(["size", "sum"])
+        # each level's changes in frame order (a child without a follow-up value at that
+        # phase has a row but no change)
+        changes = {
+            level: values.to_numpy(dtype=float)
+            for level, values in merged["change"].groupby(merged[variable], sort=False)
+        }
+        for level, n, n_ae, n_sae in zip(
+            counts.index,
+            counts[("ae", "size")],
+            counts[("ae", "sum")],
+            counts[("sae", "sum")],
+            strict=True,
+        ):
+            values = changes.get(level, _NO_VALUES)
             outcome = None
-            # a child without a follow-up value at that phase has a row but no change
-            if values["change"].notna().sum() >= 2:
-                outcome = subgroup_analysis(
-                    values.assign(one="all"),
-                    outcome="change",
-                    subgroup="one",
-                    quantity=quantity,
-                    confidence=confidence,
-                    caveats=ctx,
-                ).overall
+            if np.count_nonzero(~np.isnan(values)) >= 2:
+                outcome = overall_estimate(
+                    values, quantity=quantity, confidence=confidence, caveats=ctx
+                )
             out.append(
                 ProductRow(
                     variable,
                     str(level),
                     outcome,
                     proportion_exact(
-                        len(codes & any_ae),
-                        n,
+                        int(n_ae),
+                        int(n),
                         confidence=confidence,
                         quantity=f"participants with any AE, {variable} = {level}",
                         caveats=ctx,
                     ),
                     proportion_exact(
-                        len(codes & serious),
-                        n,
+                        int(n_sae),
+                        int(n),
                         confidence=confidence,
                         quantity=f"participants with a serious AE, {variable} = {level}",
                         caveats=ctx,
@@ -867,6 +932,9 @@ def _products(
                 )
             )
     return out
+
+
+_NO_VALUES = np.empty(0)
 
 
 def _claims(

@@ -322,7 +322,8 @@ def dose_bands(dose: pd.Series, product_type: pd.Series) -> pd.Series:
 
 def attach_baseline(outcomes: pd.DataFrame) -> pd.DataFrame:
     """Fill ``baseline_value``: each participant's last baseline-phase value of each measure."""
-    base = outcomes[(outcomes["phase"] == "baseline") & outcomes["value"].notna()]
+    baseline = (outcomes["phase"] == "baseline") & outcomes["value"].notna()
+    base = outcomes.loc[baseline, ["study_code", "measure", "study_day", "value"]]
     base = base.sort_values(["study_day"], na_position="first")
     last = base.groupby(["study_code", "measure"], sort=False)["value"].last()
     keys = pd.MultiIndex.from_frame(outcomes[["study_code", "measure"]])
@@ -331,10 +332,27 @@ def attach_baseline(outcomes: pd.DataFrame) -> pd.DataFrame:
     return result
 
 
-def with_context(rows: pd.DataFrame, participants: pd.DataFrame) -> pd.DataFrame:
-    """Join the participant context columns onto rows keyed by ``study_code``."""
+def with_context(
+    rows: pd.DataFrame, participants: pd.DataFrame, *, positions: np.ndarray | None = None
+) -> pd.DataFrame:
+    """Join the participant context columns onto rows keyed by ``study_code`` (an inner join
+    that keeps the rows' order).
+
+    ``positions`` may give each row's position in ``participants`` (−1: none), when the caller
+    knows it without looking study codes up; the context is then taken by position.
+    """
     own = [c for c in rows.columns if c not in _CONTEXT_NAMES or c == "study_code"]
-    return rows[own].merge(participants[list(_CONTEXT_NAMES)], on="study_code", how="inner")
+    context = participants[list(_CONTEXT_NAMES)]
+    if positions is None:
+        return rows[own].merge(context, on="study_code", how="inner")
+    found = np.asarray(positions) >= 0
+    return pd.concat(
+        [
+            rows.loc[found, own].reset_index(drop=True),
+            context.drop(columns="study_code").take(positions[found]).reset_index(drop=True),
+        ],
+        axis=1,
+    )
 
 
 # --- synthetic frames for tests and benchmarks -------------------------------------------

@@ -19,7 +19,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 from django.db import connections
-from django.db.models import QuerySet
+from django.db.models import Case, F, FloatField, Func, QuerySet, TextField, When
+from django.db.models.functions import Cast, Coalesce
 
 from neuroregen.core.errors import NotFound
 from neuroregen.core.models import User
@@ -70,25 +71,152 @@ def _assignments(user: User, protocol: Protocol | None, study_code: str | None) 
     return qs
 
 
-def _rows(values: QuerySet, columns: list[str]) -> pd.DataFrame:
-    """The rows of a ``.values(*columns)`` query as a frame, in that one query.
-
-    Read through the cursor: Django's per-row conversion (aware datetimes, JSON decoding, one
-    Python call per value) took most of the selectors' time at ten thousand participants, and
-    the frames convert whole columns anyway (``pd.to_datetime``, ``pd.to_numeric``). JSON
-    columns therefore arrive as text and are decoded where they are used.
-    """
+def _fetch(values: QuerySet, columns: list[str]) -> list[tuple[Any, ...]]:
+    """The rows of a ``.values(...)`` query whose columns are ``columns``, read through the
+    cursor: Django's per-row conversion (aware datetimes, JSON decoding, one Python call per
+    value) took most of the selectors' time at ten thousand participants, and the frames
+    convert whole columns anyway (``pd.to_datetime``, ``pd.to_numeric``). JSON columns
+    therefore arrive as text; the large queries also read dates as text (``_text``)."""
     sql, params = values.query.sql_with_params()
     with connections[values.db].cursor() as cursor:
         cursor.execute(sql, params)
-        if len(cursor.description) != len(columns):  # pragma: no cover - a programming error
+        if [d[0] for d in cursor.description] != columns:  # pragma: no cover - a programming error
             raise RuntimeError("selected columns do not match the frame's columns")
-        data = cursor.fetchall()
-    return pd.DataFrame.from_records(data, columns=columns, coerce_float=False)
+        return cursor.fetchall()
 
 
-def _json(value: Any) -> Any:
-    return json.loads(value) if isinstance(value, str | bytes) else value
+def _rows(values: QuerySet, columns: list[str]) -> pd.DataFrame:
+    """The rows of a ``.values(*columns)`` query as a frame, in that one query (``_fetch``)."""
+    return pd.DataFrame.from_records(_fetch(values, columns), columns=columns, coerce_float=False)
+
+
+class _JsonText(Func):
+    """The JSON text at ``path`` inside a JSON column (PostgreSQL ``#>``, SQLite ``->``), NULL
+    where the path is absent and ``null`` where the value is.
+
+    Text, not the database's own number: SQLite's ``->>`` would parse decimals with its own
+    rounding, while ``json.loads`` of the text gives the float Python always gave.
+    """
+
+    output_field = TextField()
+
+    def __init__(self, column: str, *path: str) -> None:
+        super().__init__(F(column))
+        self.path = path
+
+    def as_sql(
+        self,
+        compiler: Any,
+        connection: Any,
+        function: str | None = None,
+        template: str | None = None,
+        arg_joiner: str | None = None,
+        **extra_context: Any,
+    ) -> Any:
+        raise NotImplementedError(f"no JSON path for {connection.vendor} (SQLite, PostgreSQL)")
+
+    def as_postgresql(self, compiler: Any, connection: Any, **extra: Any) -> tuple[str, list]:
+        sql, params = compiler.compile(self.source_expressions[0])
+        return f"({sql} #> %s)::text", [*params, list(self.path)]
+
+    def as_sqlite(self, compiler: Any, connection: Any, **extra: Any) -> tuple[str, list]:
+        sql, params = compiler.compile(self.source_expressions[0])
+        return f"({sql} -> %s)", [*params, "$" + "".join(f'."{p}"' for p in self.path)]
+
+
+def _text(field: str) -> Cast:
+    """A date or moment as ISO text, so neither engine's driver builds a Python object per
+    value (the frames parse whole columns); a moment's text on PostgreSQL carries its offset,
+    SQLite stores UTC."""
+    return Cast(field, TextField())
+
+
+def _score_rows(
+    responses: QuerySet,
+    scores: pd.DataFrame,
+    code_of: dict[Any, str],
+    zero_of: dict[Any, Any],
+) -> pd.DataFrame:
+    """One row per response × defined score: study_code, study_day, visit_code, phase,
+    respondent, instrument, score (its code) and value (JSON text of the score's value).
+
+    Only the defined scores' values are read, by the database: the scores JSON of a response
+    also holds each score's status and item counts, and decoding it whole in Python took
+    longer than all the rest of the outcomes. Score ``k`` of every instrument is one column
+    (``CASE`` on the instrument), so a response is one row however many instruments exist.
+    Responses come in ``Response.Meta.ordering`` (child, visit date, visit, instrument), a
+    response's scores in the instrument's order.
+    """
+    codes = scores.groupby("instrument_id", sort=False)["code"].agg(list)
+    instrument_code = scores.groupby("instrument_id", sort=False)["instrument__code"].first()
+    width = max(map(len, codes), default=0)
+    slots = {
+        f"score_{k}": Case(
+            *(
+                When(instrument_id=instrument, then=_JsonText("scores", names[k], "value"))
+                for instrument, names in codes.items()
+                if k < len(names)
+            ),
+            default=None,
+            output_field=TextField(),
+        )
+        for k in range(width)
+    }
+    columns = [
+        "participant_id",
+        "instrument_id",
+        "visit__code",
+        "visit__phase",
+        "respondent",
+        "target_date",
+        "on",
+        *slots,
+    ]
+    data = _fetch(
+        responses.order_by().values(
+            "participant_id",
+            "instrument_id",
+            "visit__code",
+            "visit__phase",
+            "respondent",
+            target_date=_text("visit__target_date"),
+            on=Coalesce(_text("answered_on"), _text("visit__done_on")),
+            **slots,
+        ),
+        columns,
+    )
+    # column by column: the score texts are only looked at, never made a frame column
+    by_column = list(zip(*data, strict=True)) if data else [()] * len(columns)
+    wide = pd.DataFrame(dict(zip(columns[:5], by_column[:5], strict=True)))
+    wide["instrument"] = wide["instrument_id"].map(instrument_code)
+    wide["study_code"] = wide["participant_id"].map(code_of)
+    target_date, on = (np.array(c, dtype=object) for c in by_column[5:7])
+    texts = np.array(by_column[7:], dtype=object).reshape(width, len(data)).T
+    order = _order(
+        [wide["study_code"], target_date, wide["visit__code"], wide["instrument"]], len(data)
+    )
+    wide = wide.take(order).reset_index(drop=True)
+    wide["study_day"] = _days(pd.Series(on[order]), wide["participant_id"].map(zero_of))
+    texts = texts[order]
+    # row-major: a response's scores stay together and in slot order
+    row, slot = np.nonzero(pd.notna(texts))
+    table = np.array(
+        [[*names, *[None] * (width - len(names))] for names in codes], dtype=object
+    ).reshape(len(codes), width)
+    instrument = pd.Index(codes.index).get_indexer(wide["instrument_id"])
+    long = wide.take(row).reset_index(drop=True)
+    long["score"] = table[instrument[row], slot]
+    long["value"] = texts[row, slot]
+    return long
+
+
+def _json_values(texts: pd.Series) -> np.ndarray:
+    """Floats of JSON texts (numbers, numeric strings; anything else NaN), decoded once per
+    distinct text: there are a few hundred distinct score values among the rows."""
+    codes, uniques = pd.factorize(texts, use_na_sentinel=True)
+    decoded = [json.loads(t) for t in uniques] + [None]  # code -1 (no value) → the last
+    values = pd.to_numeric(pd.Series(decoded, dtype=object), errors="coerce")
+    return values.to_numpy(dtype=float)[codes]
 
 
 def _boundaries(row: pd.Series) -> timeline.PhaseBoundaries:
@@ -108,12 +236,25 @@ def _days(dates: pd.Series, day_zero: pd.Series) -> pd.Series:
 
 
 def _local_dates(moments: pd.Series, zones: pd.Series) -> pd.Series:
-    """Site-local calendar dates of aware datetimes (timeline.local_date, per time zone)."""
-    out = pd.Series([None] * len(moments), index=moments.index, dtype=object)
-    stamps = pd.to_datetime(moments, utc=True, errors="coerce")
+    """Site-local calendar dates (as midnight timestamps) of moments, per time zone
+    (``timeline.local_date`` for whole columns)."""
+    stamps = pd.to_datetime(moments, utc=True, errors="coerce", format="ISO8601")
+    out = pd.Series(pd.NaT, index=stamps.index, dtype="datetime64[us]")
     for zone, idx in zones.groupby(zones).groups.items():
-        out.loc[idx] = stamps.loc[idx].dt.tz_convert(str(zone)).dt.date
+        local = stamps.loc[idx].dt.tz_convert(str(zone)).dt.tz_localize(None)
+        out.loc[idx] = local.dt.normalize().astype("datetime64[us]")
     return out
+
+
+def _order(keys: list[Any], n: int) -> np.ndarray:
+    """Positions that sort ``n`` rows by ``keys`` (ascending, missing last, ties kept in
+    place). Sorting here rather than in the query keeps the database from sorting every row
+    (on disk, at registry scale) and orders text by code point on either engine."""
+    ranks = []
+    for key in keys:
+        codes, uniques = pd.factorize(key, sort=True)
+        ranks.append(np.where(codes < 0, len(uniques), codes))
+    return np.lexsort(ranks[::-1]) if n else np.arange(0)
 
 
 def _phases(days: pd.Series, boundaries: pd.Series) -> pd.Series:
@@ -140,6 +281,50 @@ def _lab_phases(
     if loose.any():
         out[loose] = _phases(days[loose], participant[loose].map(bounds_of)).to_numpy()
     return out
+
+
+def _outcomes(
+    long: pd.DataFrame, scores: pd.DataFrame, domain_of: dict[tuple[str, str], str]
+) -> pd.DataFrame:
+    """The outcome rows (before the participant context) from one row per response × score."""
+    # score metadata once per distinct measure (a handful), then spread over the rows
+    which, _ = pd.factorize(long["instrument"] + "\x1f" + long["score"])
+    first = np.unique(which, return_index=True)[1]  # codes count up in order of appearance
+    pairs = long.loc[first, ["instrument", "score"]].reset_index(drop=True)
+    meta = pairs.merge(
+        scores, left_on=["instrument", "score"], right_on=["instrument__code", "code"], how="left"
+    )
+
+    def spread(values: pd.Series, dtype: Any = None) -> np.ndarray:
+        return np.asarray(values, dtype=dtype)[which]
+
+    return pd.DataFrame(
+        {
+            "study_code": long["study_code"],
+            "phase": long["visit__phase"],
+            "study_day": long["study_day"],
+            "visit_code": long["visit__code"],
+            "instrument": long["instrument"],
+            "measure": long["instrument"] + "." + long["score"],
+            "measure_label": spread(meta["label"].fillna(meta["score"]), object),
+            "domain": spread(
+                [
+                    domain_of.get((i, c), "")
+                    for i, c in zip(pairs["instrument"], pairs["score"], strict=True)
+                ],
+                object,
+            ),
+            "value": _json_values(long["value"]),
+            "direction": spread(
+                meta["direction"].map(_DIRECTION).fillna("higher_is_worse"), object
+            ),
+            "reliability": spread(pd.to_numeric(meta["reliability"], errors="coerce"), float),
+            "reliability_provisional": spread(
+                meta["reliability_provisional"].fillna(True).astype(bool), bool
+            ),
+            "respondent": long["respondent"],
+        }
+    )
 
 
 def evidence_frames(
@@ -231,7 +416,6 @@ def evidence_frames(
         .filter(participant_id__in=pid_subquery)
         .values(
             "participant_id",
-            "started_at",
             "lot__code",
             "lot__product_type",
             "dose_per_kg",
@@ -239,10 +423,10 @@ def evidence_frames(
             "route",
             "is_first",
             "site__time_zone",
+            started=_text("started_at"),
         ),
         [
             "participant_id",
-            "started_at",
             "lot__code",
             "lot__product_type",
             "dose_per_kg",
@@ -250,8 +434,10 @@ def evidence_frames(
             "route",
             "is_first",
             "site__time_zone",
+            "started",
         ],
     )
+    adm["started_at"] = pd.to_datetime(adm["started"], utc=True, errors="coerce", format="ISO8601")
     adm = adm.sort_values(["participant_id", "started_at"])
     first = adm.drop_duplicates("participant_id").set_index("participant_id")
 
@@ -312,6 +498,12 @@ def evidence_frames(
     code_of = dict(zip(pid, a["participant__study_code"], strict=True))
     zero_of = dict(zip(pid, day_zero, strict=True))
     bounds_of = dict(zip(pid, a["bounds"], strict=True))
+    zone_of = dict(zip(pid, a["participant__site__time_zone"], strict=True))
+
+    def position_of(participant_ids: pd.Series) -> np.ndarray:
+        # each row's participant as a row of ``participants`` (−1 when not in the analysis)
+        return pd.Index(pid).get_indexer(participant_ids)
+
     if participants["lot"].isna().all():
         notes.append(
             "no administrations recorded yet: lot is empty; product, dose and route "
@@ -321,6 +513,7 @@ def evidence_frames(
     # outcomes (three queries: responses, score metadata, domain mappings)
     scores = _rows(
         Score.objects.values(
+            "instrument_id",
             "instrument__code",
             "code",
             "label",
@@ -329,6 +522,7 @@ def evidence_frames(
             "reliability_provisional",
         ),
         [
+            "instrument_id",
             "instrument__code",
             "code",
             "label",
@@ -347,114 +541,53 @@ def evidence_frames(
             key = (m["instrument_code"], m["score_code"])
             if key not in domain_of or m["protocol_id"] is not None:
                 domain_of[key] = m["domain"]
-    responses = _rows(
-        Response.objects.for_user(user)
-        .filter(participant_id__in=pid_subquery, status="complete")
-        .values(
-            "participant_id",
-            "visit__code",
-            "visit__phase",
-            "visit__done_on",
-            "answered_on",
-            "instrument__code",
-            "respondent",
-            "scores",
-        ),
-        [
-            "participant_id",
-            "visit__code",
-            "visit__phase",
-            "visit__done_on",
-            "answered_on",
-            "instrument__code",
-            "respondent",
-            "scores",
-        ],
+    long = _score_rows(
+        Response.objects.for_user(user).filter(participant_id__in=pid_subquery, status="complete"),
+        scores,
+        code_of,
+        zero_of,
     )
-    long_rows: list[tuple[Any, ...]] = []
-    for row in responses.itertuples(index=False):
-        for code, result in (_json(row.scores) or {}).items():
-            value = result.get("value") if isinstance(result, dict) else result
-            long_rows.append(
-                (
-                    row.participant_id,
-                    row.visit__code,
-                    row.visit__phase,
-                    row.answered_on or row.visit__done_on,
-                    row.instrument__code,
-                    row.respondent,
-                    code,
-                    value,
-                )
-            )
-    long = pd.DataFrame(
-        long_rows,
-        columns=[
-            "participant_id",
-            "visit_code",
-            "phase",
-            "on",
-            "instrument",
-            "respondent",
-            "score",
-            "value",
-        ],
+    # the baseline is found on the outcome columns alone, before the context widens the rows
+    outcomes = fr.with_context(
+        fr.attach_baseline(_outcomes(long, scores, domain_of)),
+        participants,
+        positions=position_of(long["participant_id"]),
     )
-    long = long.merge(
-        scores, left_on=["instrument", "score"], right_on=["instrument__code", "code"], how="left"
-    )
-    outcomes = pd.DataFrame(
-        {
-            "study_code": long["participant_id"].map(code_of),
-            "phase": long["phase"],
-            "study_day": _days(long["on"], long["participant_id"].map(zero_of)),
-            "visit_code": long["visit_code"],
-            "instrument": long["instrument"],
-            "measure": long["instrument"] + "." + long["score"],
-            "measure_label": long["label"].fillna(long["score"]),
-            "domain": (long["instrument"] + "\x1f" + long["score"])
-            .map({f"{i}\x1f{c}": d for (i, c), d in domain_of.items()})
-            .fillna(""),
-            "value": pd.to_numeric(long["value"], errors="coerce"),
-            "direction": long["direction"].map(_DIRECTION).fillna("higher_is_worse"),
-            "reliability": pd.to_numeric(long["reliability"], errors="coerce"),
-            "reliability_provisional": long["reliability_provisional"].fillna(True).astype(bool),
-            "respondent": long["respondent"],
-        }
-    )
-    outcomes = fr.attach_baseline(fr.with_context(outcomes, participants))
 
-    # biomarkers (one query)
+    # biomarkers (one query), in Measurement's order: child, time of collection, analyte
     meas = _rows(
         Measurement.objects.for_user(user)
         .filter(participant_id__in=pid_subquery)
+        .order_by()
         .values(
             "participant_id",
             "visit__code",
             "visit__phase",
             "analyte",
-            "value",
             "unit",
-            "collected_at",
-            "lloq",
             "limit_flag",
-            "participant__site__time_zone",
+            value_float=Cast("value", FloatField()),
+            collected=_text("collected_at"),
+            lloq_float=Cast("lloq", FloatField()),
         ),
         [
             "participant_id",
             "visit__code",
             "visit__phase",
             "analyte",
-            "value",
             "unit",
-            "collected_at",
-            "lloq",
             "limit_flag",
-            "participant__site__time_zone",
+            "value_float",
+            "collected",
+            "lloq_float",
         ],
     )
+    collected = pd.to_datetime(meas["collected"], utc=True, errors="coerce", format="ISO8601")
+    by_time = _order([meas["participant_id"].map(code_of), collected, meas["analyte"]], len(meas))
+    meas = meas.take(by_time).reset_index(drop=True)
+    collected = collected.take(by_time).reset_index(drop=True)
     bio_days = _days(
-        _local_dates(meas["collected_at"], meas["participant__site__time_zone"]),
+        _local_dates(collected, meas["participant_id"].map(zone_of)),
         meas["participant_id"].map(zero_of),
     )
     below = (meas["limit_flag"] == "below_lloq").astype(bool)
@@ -465,13 +598,15 @@ def evidence_frames(
             "study_day": bio_days,
             "visit_code": meas["visit__code"],
             "analyte": meas["analyte"],
-            "value": pd.to_numeric(meas["value"], errors="coerce").where(~below),
+            "value": pd.to_numeric(meas["value_float"], errors="coerce").where(~below),
             "unit": meas["unit"],
             "below_lloq": below,
-            "lloq": pd.to_numeric(meas["lloq"], errors="coerce"),
+            "lloq": pd.to_numeric(meas["lloq_float"], errors="coerce"),
         }
     )
-    biomarkers = fr.with_context(biomarkers, participants)
+    biomarkers = fr.with_context(
+        biomarkers, participants, positions=position_of(meas["participant_id"])
+    )
 
     # adverse events (one query); their study day and phase were fixed when recorded
     ae = _rows(
@@ -512,7 +647,9 @@ def evidence_frames(
             "phase": ae["phase"].fillna(""),
         }
     )
-    adverse_events = fr.with_context(adverse_events, participants)
+    adverse_events = fr.with_context(
+        adverse_events, participants, positions=position_of(ae["participant_id"])
+    )
 
     adm_days = _days(
         _local_dates(adm["started_at"], adm["site__time_zone"]), adm["participant_id"].map(zero_of)

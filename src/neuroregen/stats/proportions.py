@@ -14,6 +14,7 @@ counted as non-responders (worst case) is reported beside it.
 from __future__ import annotations
 
 import enum
+import functools
 import math
 from dataclasses import dataclass
 from typing import Any, Literal
@@ -288,7 +289,12 @@ def clopper_pearson_interval(x: int, n: int, confidence: float = 0.95) -> tuple[
     [0.2527, 0.3676]
     """
     x, n = _check_count(x, n)
-    alpha = 1.0 - check_confidence(confidence)
+    return _clopper_pearson(x, n, 1.0 - check_confidence(confidence))
+
+
+@functools.lru_cache(maxsize=4096)
+def _clopper_pearson(x: int, n: int, alpha: float) -> tuple[float, float]:
+    # tables by lot, dose and route ask for the same few (x, n) again and again
     low = 0.0 if x == 0 else float(stats.beta.ppf(alpha / 2.0, x, n - x + 1))
     high = 1.0 if x == n else float(stats.beta.ppf(1.0 - alpha / 2.0, x + 1, n - x))
     return low, high

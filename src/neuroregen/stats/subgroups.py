@@ -9,6 +9,7 @@ them, and the question asked of the data is "do subgroups differ more than chanc
 
 from __future__ import annotations
 
+import functools
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -24,6 +25,7 @@ __all__ = [
     "NO_CONTROL_SUBGROUPS",
     "TINY_SUBGROUP",
     "SubgroupResult",
+    "overall_estimate",
     "subgroup_analysis",
 ]
 
@@ -120,13 +122,19 @@ class SubgroupResult:
         return "\n".join(lines)
 
 
+@functools.lru_cache(maxsize=1024)
+def _t_quantile(p: float, df: int) -> float:
+    # a table of many subgroups (one per lot) asks for the same few quantiles again and again
+    return float(stats.t.ppf(p, df))
+
+
 def _mean_estimate(y: np.ndarray, confidence: float) -> tuple[float, float, float, float]:
     n = y.size
     mean = float(y.mean()) if n else math.nan
     if n < 2:
         return mean, math.nan, math.nan, math.nan
     sd = float(y.std(ddof=1))
-    half = float(stats.t.ppf(0.5 + confidence / 2, n - 1)) * sd / math.sqrt(n)
+    half = _t_quantile(0.5 + confidence / 2, n - 1) * sd / math.sqrt(n)
     return mean, mean - half, mean + half, sd
 
 
@@ -148,6 +156,82 @@ def _g_test(table: np.ndarray) -> tuple[float, float, np.ndarray]:
     g2 = float(2 * terms.sum())
     df = float((table.shape[0] - 1) * (table.shape[1] - 1))
     return g2, df, expected
+
+
+def _overall(
+    y_all: np.ndarray,
+    kind: str,
+    what: str,
+    comparator: str,
+    common_caveats: Sequence[str],
+    confidence: float,
+    method: str,
+    excluded: int,
+) -> Estimate:
+    n_all = int(y_all.size)
+    overall_caveats = [c for c in common_caveats if c != MULTIPLICITY]
+    if n_all < 20:
+        overall_caveats.append(SMALL_N)
+    if kind == "continuous":
+        est, lo, hi, sd = _mean_estimate(y_all, confidence)
+        o_details: dict[str, object] = {"sd": sd}
+    else:
+        events = int(y_all.sum())
+        est = events / n_all
+        lo, hi = _wilson(events, n_all, confidence)
+        o_details = {"responders": events}
+    o_details["excluded_missing"] = excluded
+    return Estimate(
+        quantity=f"{what}, all participants",
+        estimate=est,
+        ci_low=lo,
+        ci_high=hi,
+        confidence=confidence,
+        n=n_all,
+        method=method,
+        comparator=comparator,
+        caveats=tuple(dict.fromkeys(overall_caveats)),
+        details=o_details,
+    )
+
+
+def overall_estimate(
+    values: np.ndarray,
+    *,
+    quantity: str,
+    comparator: str = "own baseline (no control group)",
+    confidence: float = 0.95,
+    caveats: Sequence[str] = (),
+) -> Estimate:
+    """The ``overall`` estimate ``subgroup_analysis`` gives for a continuous outcome, from an
+    array (missing values excluded and counted), without the subgroups.
+
+    For a table of many groups (one per product lot) each needing only its own mean with its
+    t interval: the same Estimate, its quantity, caveats and details, as
+    ``subgroup_analysis(frame, outcome=..., subgroup=<one level>, quantity=quantity).overall``.
+
+    >>> est = overall_estimate(np.array([-5.0, -3.0, np.nan, -8.0]), quantity="mean change")
+    >>> round(est.estimate, 2), est.n, est.details["excluded_missing"]
+    (-5.33, 3, 1)
+    """
+    y = np.asarray(values, dtype=float)
+    complete = y[~np.isnan(y)]
+    if complete.size < 2:
+        raise ValueError("need at least two participants with outcome and subgroup")
+    common: list[str] = [MULTIPLICITY]
+    if comparator.startswith("own baseline"):
+        common.append(NO_CONTROL_SUBGROUPS)
+    common.extend(caveats)
+    return _overall(
+        complete,
+        "continuous",
+        quantity,
+        comparator,
+        common,
+        confidence,
+        "mean with t interval",
+        int(y.size - complete.size),
+    )
 
 
 def subgroup_analysis(
@@ -318,31 +402,9 @@ def subgroup_analysis(
             )
         )
 
-    # overall
     n_all = int(y_all.size)
-    overall_caveats = [c for c in common_caveats if c != MULTIPLICITY]
-    if n_all < 20:
-        overall_caveats.append(SMALL_N)
-    if kind == "continuous":
-        est, lo, hi, sd = _mean_estimate(y_all, confidence)
-        o_details: dict[str, object] = {"sd": sd}
-    else:
-        events = int(y_all.sum())
-        est = events / n_all
-        lo, hi = _wilson(events, n_all, confidence)
-        o_details = {"responders": events}
-    o_details["excluded_missing"] = excluded
-    overall = Estimate(
-        quantity=f"{what}, all participants",
-        estimate=est,
-        ci_low=lo,
-        ci_high=hi,
-        confidence=confidence,
-        n=n_all,
-        method=method_sub,
-        comparator=comparator,
-        caveats=tuple(dict.fromkeys(overall_caveats)),
-        details=o_details,
+    overall = _overall(
+        y_all, kind, what, comparator, common_caveats, confidence, method_sub, excluded
     )
 
     # heterogeneity across non-empty levels
