@@ -147,9 +147,7 @@ def _score_rows(
     Responses come in ``Response.Meta.ordering`` (child, visit date, visit, instrument), a
     response's scores in the instrument's order.
     """
-    codes = scores.groupby("instrument_id", sort=False)["code"].agg(list)
-    instrument_code = scores.groupby("instrument_id", sort=False)["instrument__code"].first()
-    width = max(map(len, codes), default=0)
+    codes, _, width = _score_codes(scores)
     slots = {
         f"score_{k}": Case(
             *(
@@ -188,7 +186,7 @@ def _score_rows(
     # column by column: the score texts are only looked at, never made a frame column
     by_column = list(zip(*data, strict=True)) if data else [()] * len(columns)
     wide = pd.DataFrame(dict(zip(columns[:5], by_column[:5], strict=True)))
-    wide["instrument"] = wide["instrument_id"].map(instrument_code)
+    wide["instrument"] = wide["instrument_id"].map(_score_codes(scores)[1])
     wide["study_code"] = wide["participant_id"].map(code_of)
     target_date, on = (np.array(c, dtype=object) for c in by_column[5:7])
     texts = np.array(by_column[7:], dtype=object).reshape(width, len(data)).T
@@ -200,14 +198,32 @@ def _score_rows(
     texts = texts[order]
     # row-major: a response's scores stay together and in slot order
     row, slot = np.nonzero(pd.notna(texts))
-    table = np.array(
-        [[*names, *[None] * (width - len(names))] for names in codes], dtype=object
-    ).reshape(len(codes), width)
     instrument = pd.Index(codes.index).get_indexer(wide["instrument_id"])
     long = wide.take(row).reset_index(drop=True)
-    long["score"] = table[instrument[row], slot]
+    # which defined score each row holds, as a number: instrument × slot
+    long["defined"] = instrument[row] * width + slot
     long["value"] = texts[row, slot]
     return long
+
+
+def _score_codes(scores: pd.DataFrame) -> tuple[pd.Series, pd.Series, int]:
+    """Per instrument id: its score codes in order, its code; and the most scores of one."""
+    by_instrument = scores.groupby("instrument_id", sort=False)
+    codes = by_instrument["code"].agg(list)
+    return codes, by_instrument["instrument__code"].first(), max(map(len, codes), default=0)
+
+
+def _defined_scores(scores: pd.DataFrame) -> pd.DataFrame:
+    """Instrument and score code of each number ``_score_rows`` gives a defined score."""
+    codes, instrument_code, width = _score_codes(scores)
+    return pd.DataFrame(
+        [
+            (instrument_code[instrument], names[k] if k < len(names) else None)
+            for instrument, names in codes.items()
+            for k in range(width)
+        ],
+        columns=["instrument", "score"],
+    )
 
 
 def _json_values(texts: pd.Series) -> np.ndarray:
@@ -287,16 +303,24 @@ def _outcomes(
     long: pd.DataFrame, scores: pd.DataFrame, domain_of: dict[tuple[str, str], str]
 ) -> pd.DataFrame:
     """The outcome rows (before the participant context) from one row per response × score."""
-    # score metadata once per distinct measure (a handful), then spread over the rows
-    which, _ = pd.factorize(long["instrument"] + "\x1f" + long["score"])
-    first = np.unique(which, return_index=True)[1]  # codes count up in order of appearance
-    pairs = long.loc[first, ["instrument", "score"]].reset_index(drop=True)
-    meta = pairs.merge(
-        scores, left_on=["instrument", "score"], right_on=["instrument__code", "code"], how="left"
+    # the score's metadata worked out once per measure present (a handful), then spread over
+    # the rows by position
+    which, present = pd.factorize(long["defined"])
+    meta = (
+        _defined_scores(scores)
+        .take(present)
+        .reset_index(drop=True)
+        .merge(
+            scores,
+            left_on=["instrument", "score"],
+            right_on=["instrument__code", "code"],
+            how="left",
+        )
     )
 
-    def spread(values: pd.Series, dtype: Any = None) -> np.ndarray:
-        return np.asarray(values, dtype=dtype)[which]
+    def spread(values: Any, dtype: Any = None) -> pd.Series:
+        # inferred on the handful of values as it would be on every row, then repeated
+        return pd.Series(np.asarray(values, dtype=dtype)).take(which).reset_index(drop=True)
 
     return pd.DataFrame(
         {
@@ -305,12 +329,12 @@ def _outcomes(
             "study_day": long["study_day"],
             "visit_code": long["visit__code"],
             "instrument": long["instrument"],
-            "measure": long["instrument"] + "." + long["score"],
+            "measure": spread(meta["instrument"] + "." + meta["score"]),
             "measure_label": spread(meta["label"].fillna(meta["score"]), object),
             "domain": spread(
                 [
                     domain_of.get((i, c), "")
-                    for i, c in zip(pairs["instrument"], pairs["score"], strict=True)
+                    for i, c in zip(meta["instrument"], meta["score"], strict=True)
                 ],
                 object,
             ),
@@ -483,9 +507,10 @@ def evidence_frames(
             "severity": a["participant__dsm5_severity"].astype(float),
             "genetic_finding": a["participant__genetic_finding"],
             "syndrome": a["participant__syndrome"].fillna(""),
+            # floats on either engine (SQLite hands whole decimals back as integers)
             "therapy_hours": pd.to_numeric(
                 a["participant__therapy_hours_per_week"], errors="coerce"
-            ),
+            ).astype(float),
         }
     )
     for flag in fr.COMORBIDITY_FLAGS:
@@ -663,7 +688,7 @@ def evidence_frames(
             "study_day": adm_days,
             "lot": adm["lot__code"],
             "product_type": adm["lot__product_type"],
-            "dose": pd.to_numeric(adm["dose_per_kg"], errors="coerce"),
+            "dose": pd.to_numeric(adm["dose_per_kg"], errors="coerce").astype(float),
             "route": adm["route"],
         }
     ).dropna(subset=["study_code"])
