@@ -321,7 +321,7 @@ def measures(outcomes: pd.DataFrame) -> list[MeasureMeta]:
     if outcomes.empty:
         return out
     first = outcomes.drop_duplicates("measure")
-    parent = outcomes.groupby("measure")["respondent"].agg(lambda s: bool((s == "parent").any()))
+    parent = (outcomes["respondent"] == "parent").groupby(outcomes["measure"]).any()
     for row in first.itertuples(index=False):
         r = row.reliability
         out.append(

@@ -138,6 +138,15 @@ def _mean_estimate(y: np.ndarray, confidence: float) -> tuple[float, float, floa
     return mean, mean - half, mean + half, sd
 
 
+def _values_by_level(levels: np.ndarray, values: np.ndarray) -> dict[object, np.ndarray]:
+    """Each level's values in their order — what ``values[levels == level]`` gives — in one
+    pass: a table by lot would otherwise compare hundreds of levels with every row."""
+    codes, uniques = pd.factorize(levels)
+    order = np.argsort(codes, kind="stable")
+    cuts = np.searchsorted(codes[order], np.arange(1, len(uniques)))
+    return dict(zip(uniques, np.split(values[order], cuts), strict=True))
+
+
 def _wilson(events: int, n: int, confidence: float) -> tuple[float, float]:
     """Wilson score interval, exact at the edges (0 responders → lower 0, all → upper 1)."""
     lo, hi = proportion_confint(events, n, alpha=1 - confidence, method="wilson")
@@ -344,6 +353,8 @@ def subgroup_analysis(
         raise ValueError("need at least two participants with outcome and subgroup")
     if kind == "binary" and not np.all(np.isin(y_all, (0.0, 1.0))):
         raise ValueError("a binary outcome must be coded 0/1")
+    of_level = _values_by_level(g_all, y_all)
+    no_values = y_all[:0]
     levels: list[object] = (
         list(order) if order is not None else sorted(pd.unique(complete[subgroup]), key=str)
     )
@@ -369,7 +380,7 @@ def subgroup_analysis(
 
     estimates: list[Estimate] = []
     for lev in levels:
-        y = y_all[g_all == lev]
+        y = of_level.get(lev, no_values)
         n = int(y.size)
         tiny = n < min_n
         sub_caveats = list(common_caveats)
@@ -408,7 +419,7 @@ def subgroup_analysis(
     )
 
     # heterogeneity across non-empty levels
-    used = [lev for lev in levels if np.any(g_all == lev)]
+    used = [lev for lev in levels if lev in of_level]
     k = len(used)
     result_caveats = list(common_caveats)
     if any(e.details["tiny"] for e in estimates):
@@ -420,7 +431,7 @@ def subgroup_analysis(
     if k < 2:
         test_name = "no test (one subgroup)"
     elif kind == "continuous":
-        groups = [y_all[g_all == lev] for lev in used]
+        groups = [of_level[lev] for lev in used]
         df_between, df_within = k - 1, n_all - k
         if df_within < 1:
             test_name = "no test (no residual df)"
@@ -438,7 +449,7 @@ def subgroup_analysis(
             dfs = (float(df_between), float(df_within))
     else:
         table = np.array(
-            [[np.sum(y_all[g_all == lev] == 1), np.sum(y_all[g_all == lev] == 0)] for lev in used],
+            [[np.sum(of_level[lev] == 1), np.sum(of_level[lev] == 0)] for lev in used],
             dtype=float,
         )
         if np.any(table.sum(axis=0) == 0):
