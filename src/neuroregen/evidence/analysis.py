@@ -348,7 +348,22 @@ def phase_values(outcomes: pd.DataFrame, measure: str, phase: str) -> pd.DataFra
     )
     # only the five columns are carried through the sort (the frame has about thirty)
     rows = outcomes.loc[keep, ["study_code", "baseline_value", "value", "age_months", "study_day"]]
-    return rows.sort_values("study_day").groupby("study_code", sort=False).tail(1)
+    return _last_of_each(rows.sort_values("study_day"), ["study_code"])
+
+
+def _last_of_each(rows: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
+    """The last row of each group of ``keys`` in the rows' order, rows with a missing key left
+    out: ``rows.groupby(keys).tail(1)`` without building the groups (called for every measure
+    and phase)."""
+    complete = rows[keys].notna().all(axis=1).to_numpy()
+    if not complete.all():
+        rows = rows[complete]
+    repeated = (
+        rows[keys[0]].duplicated(keep="last")
+        if len(keys) == 1
+        else rows.duplicated(keys, keep="last")
+    )
+    return rows[~repeated.to_numpy()]
 
 
 def _benchmark_for(meta: MeasureMeta) -> Benchmark | None:
@@ -548,7 +563,7 @@ def _biomarkers(
     ctx = (SYNTHETIC,) if synthetic else ()
     for analyte, rows in bio.groupby("analyte", sort=True):
         unit = str(rows["unit"].dropna().iloc[0]) if rows["unit"].notna().any() else ""
-        last = rows.sort_values("study_day").groupby(["study_code", "phase"]).tail(1)
+        last = _last_of_each(rows.sort_values("study_day"), ["study_code", "phase"])
         base = last[last["phase"] == "baseline"].set_index("study_code")
         for phase in ("baseline", *FOLLOW_UP_PHASES):
             part = last[last["phase"] == phase]
