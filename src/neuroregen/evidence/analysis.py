@@ -355,9 +355,8 @@ def _last_of_each(rows: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
     """The last row of each group of ``keys`` in the rows' order, rows with a missing key left
     out: ``rows.groupby(keys).tail(1)`` without building the groups (called for every measure
     and phase)."""
-    complete = rows[keys].notna().all(axis=1).to_numpy()
-    if not complete.all():
-        rows = rows[complete]
+    if any(rows[key].hasnans for key in keys):
+        rows = rows.dropna(subset=keys)
     repeated = (
         rows[keys[0]].duplicated(keep="last")
         if len(keys) == 1
@@ -564,10 +563,12 @@ def _biomarkers(
     for analyte, rows in bio.groupby("analyte", sort=True):
         unit = str(rows["unit"].dropna().iloc[0]) if rows["unit"].notna().any() else ""
         last = _last_of_each(rows.sort_values("study_day"), ["study_code", "phase"])
-        base = last[last["phase"] == "baseline"].set_index("study_code")
+        # each phase's rows in their order, split once
+        by_phase = dict(tuple(last.groupby("phase", sort=False)))
+        base = by_phase.get("baseline", last.iloc[0:0])
         for phase in ("baseline", *FOLLOW_UP_PHASES):
-            part = last[last["phase"] == phase]
-            if part.empty:
+            part = by_phase.get(phase)
+            if part is None or part.empty:
                 continue
             notes: list[str] = []
             level = _try(
@@ -586,7 +587,7 @@ def _biomarkers(
             )
             ratio = None
             if phase != "baseline":
-                paired = part.merge(base.reset_index(), on="study_code", suffixes=("", "_b"))
+                paired = _with_baseline(part, base)
                 ratio = _try(
                     lambda p=paired, a=str(analyte): geometric_mean_ratio_lloq(
                         p["value_b"],
@@ -606,6 +607,23 @@ def _biomarkers(
                 BiomarkerPhase(arm, str(analyte), unit, phase, level, ratio, "; ".join(notes))
             )
     return out
+
+
+def _with_baseline(part: pd.DataFrame, base: pd.DataFrame) -> pd.DataFrame:
+    """The children of ``part`` who have a baseline row (one each), in ``part``'s order: their
+    value, flag and LLOQ, and the baseline's value and flag as ``value_b``, ``below_lloq_b``
+    (the inner join on study code, without building a join)."""
+    at = pd.Index(base["study_code"]).get_indexer(part["study_code"])
+    found = at >= 0
+    return pd.DataFrame(
+        {
+            "value_b": base["value"].to_numpy()[at[found]],
+            "below_lloq_b": base["below_lloq"].to_numpy()[at[found]],
+            "value": part["value"].to_numpy()[found],
+            "below_lloq": part["below_lloq"].to_numpy()[found],
+            "lloq": part["lloq"].to_numpy()[found],
+        }
+    )
 
 
 def responder_status(outcomes: pd.DataFrame, key: str, primary: str) -> pd.DataFrame:
