@@ -151,3 +151,26 @@ def test_lab_values_have_a_study_day_whatever_the_precision_of_their_time(
     labs = f.biomarkers[f.biomarkers["study_code"] == kid.study_code]
     assert labs["study_day"].notna().all()
     assert len(labs) == 3
+
+
+def test_cycle_collection_is_paused_only_while_rows_are_read() -> None:
+    import gc
+
+    from neuroregen.evidence.selectors import _no_cycle_collection
+
+    def read() -> None:
+        with _no_cycle_collection():
+            assert not gc.isenabled()
+            raise RuntimeError("the query failed")
+
+    assert gc.isenabled()
+    with pytest.raises(RuntimeError):
+        read()
+    assert gc.isenabled()
+    gc.disable()
+    try:
+        with _no_cycle_collection():
+            pass
+        assert not gc.isenabled()  # left as it was found
+    finally:
+        gc.enable()
