@@ -28,6 +28,36 @@ OUT = ROOT / "var" / "bench"
 
 NOTES = """## What was profiled and changed
 
+**(a) Evidence page.** Profiled with cProfile and per-line timings on the 10,000-participant
+registry, PostgreSQL and SQLite. The selectors decoded every response's whole scores JSON in
+Python (status and item counts included) and built the ~288,000 outcome rows in a Python loop;
+PostgreSQL sorted the responses with their JSON on disk; the drivers built an aware datetime or a
+Decimal per value; the participant context was merged onto every row. The analyses copied all
+~33 columns at every split, ran one subgroup analysis per product lot (~155) and compared every
+subgroup level with every row. Now the database reads only each defined score's value (one
+`CASE` column per score position, as JSON text, decoded once per distinct value: the float
+Python always gave), dates come as text and decimals as floats, rows are ordered in pandas, the
+baseline is found before the context is joined and the context is taken by position, and the
+cycle collector pauses while rows are read; the analyses carry only the columns they read, the
+table by lot, dose and route counts each variable in one grouping
+(`stats.subgroups.overall_estimate`, the overall row of `subgroup_analysis`), subgroup levels
+are split in one pass and repeated t and Clopper–Pearson quantiles are cached. Same numbers:
+`bench/evidence_snapshot.py` compares the frames and every analysis (all arms × responder
+definitions, and children) exactly, before and after, on the demo cohort and on this registry;
+on PostgreSQL measures now follow the instrument's score order as on SQLite (they followed jsonb
+key order), and keys of the stored scores that are not a score of the instrument are not
+outcomes. Still 8 queries. Best of 3 at load 1, the code before these changes → after:
+PostgreSQL selectors 2.60 → 1.18 s, analyses 1.02 → 0.60 s, first view 3.91 → 1.89 s; SQLite
+1.93 → 1.15 s, 1.01 → 0.58 s, 2.97 → 1.81 s.
+*What remains*: on PostgreSQL about 0.7 s of the selectors is the database and the driver
+making some 1.5 million Python values — the server's share is inflated because the benchmark
+database was never analysed (autovacuum is off here; on an analysed copy the selectors take
+0.95 s and the first view 1.67 s) — and about 0.4 s is building the frames; in the analyses the
+five mixed models take 0.29 s, two thirds of it pandas work inside
+`stats.mixed.phase_mixed_model` (the phase labels iterated one by one into a set, object
+comparisons per phase) rather than the fit; render and cache 0.1 s. Trying random slopes at
+this size (the cut-off is 400 participants) would add about 1.25 s for the five fits.
+
 **(b) Import.** Profiled with cProfile at 100,000 and 1,000,000 values (PostgreSQL, shared
 machine). *Start-up*: `neuroregen check` took 10.7 s because this environment sets
 `PYTHONDONTWRITEBYTECODE` and the venv was installed without bytecode, so every command compiled
