@@ -515,14 +515,15 @@ def _trajectory(
         & outcomes["value"].notna()
     )
     rows = outcomes.loc[keep, ["study_code", "phase", "value", "study_day"]]
-    phases = [p for p in MODEL_PHASES if (rows["phase"] == p).any()]
+    seen = set(rows["phase"].unique())
+    phases = [p for p in MODEL_PHASES if p in seen]
     # children as integers numbered in order of appearance: the fit groups them the same way
     # as by study code, without hashing text for every observation
     child, codes = pd.factorize(rows["study_code"])
     data = pd.DataFrame(
         {
             "child": child,
-            "phase": rows["phase"].to_numpy(),
+            "phase": rows["phase"].array,
             "value": rows["value"].to_numpy(),
             "months": rows["study_day"].to_numpy() / DAYS_PER_MONTH,
         }
