@@ -155,8 +155,9 @@ def _score_rows(
     code_of: dict[Any, str],
     zero_of: dict[Any, Any],
 ) -> pd.DataFrame:
-    """One row per response × defined score: study_code, study_day, visit_code, phase,
-    respondent, instrument, score (its code) and value (JSON text of the score's value).
+    """One row per response × defined score: the response's participant_id, study_code,
+    study_day, visit__code, visit__phase, respondent and instrument; ``defined``, which score
+    (numbered as in ``_defined_scores``); and ``value``, the JSON text of the score's value.
 
     Only the defined scores' values are read, by the database: the scores JSON of a response
     also holds each score's status and item counts, and decoding it whole in Python took
