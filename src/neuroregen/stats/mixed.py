@@ -289,7 +289,8 @@ def phase_mixed_model(
         if col not in data.columns:
             raise ValueError(f"column {col!r} not in data")
     frame = data[cols].copy()
-    unknown = set(frame[phase].dropna().astype(str)) - set(phases)
+    # the distinct labels, not every row's: a set over a registry's rows costs a Python loop
+    unknown = set(pd.unique(frame[phase].dropna()).astype(str)) - set(phases)
     if unknown:
         raise ValueError(f"unknown phase values {sorted(unknown)}; expected {list(phases)}")
     complete = frame.dropna()
