@@ -31,8 +31,8 @@ NOTES = """## What was profiled and changed
 **(a) Evidence page.** Profiled with cProfile and per-line timings on the 10,000-participant
 registry, PostgreSQL and SQLite. The selectors decoded every response's whole scores JSON in
 Python (status and item counts included) and built the ~288,000 outcome rows in a Python loop;
-PostgreSQL sorted the responses with their JSON on disk; the drivers built an aware datetime or a
-Decimal per value; the participant context was merged onto every row. The analyses copied all
+PostgreSQL sorted the responses with their JSON on disk; the drivers built an aware datetime or
+a Decimal per value; the participant context was merged onto every row. The analyses copied all
 ~33 columns at every split, ran one subgroup analysis per product lot (~155) and compared every
 subgroup level with every row. Now the database reads only each defined score's value (one
 `CASE` column per score position, as JSON text, decoded once per distinct value: the float
@@ -48,62 +48,66 @@ on PostgreSQL measures now follow the instrument's score order as on SQLite (the
 key order), and keys of the stored scores that are not a score of the instrument are not
 outcomes. Still 8 queries. Best of 3 at load 1, the code before these changes → after:
 PostgreSQL selectors 2.60 → 1.18 s, analyses 1.02 → 0.60 s, first view 3.91 → 1.89 s; SQLite
-1.93 → 1.15 s, 1.01 → 0.58 s, 2.97 → 1.81 s.
-*What remains*: on PostgreSQL about 0.7 s of the selectors is the database and the driver
-making some 1.5 million Python values — the server's share is inflated because the benchmark
-database was never analysed (autovacuum is off here; on an analysed copy the selectors take
-0.95 s and the first view 1.67 s) — and about 0.4 s is building the frames; in the analyses the
-five mixed models take 0.29 s, two thirds of it pandas work inside
-`stats.mixed.phase_mixed_model` (the phase labels iterated one by one into a set, object
-comparisons per phase) rather than the fit; render and cache 0.1 s. Trying random slopes at
-this size (the cut-off is 400 participants) would add about 1.25 s for the five fits.
+1.93 → 1.15 s, 1.01 → 0.58 s, 2.97 → 1.81 s. Afterwards the benchmark registry is analysed once
+it is built (`bench/registry.py`; a production database is kept analysed by autovacuum — the
+unanalysed one had inflated the server's share), and `phase_mixed_model` checks phase labels on
+their distinct values instead of row by row (about 25 ms per model). Earlier in the same session
+two other causes had been removed: the charts were built with altair, whose validation and deep
+copies cost more than all the statistics (now plain Vega-Lite dicts, byte-identical SVG), and
+random-slope models were fitted with statsmodels' per-participant loop (now `stats/_slope.py`,
+vectorised, same estimator). *What remains*: about 0.7 s of the selectors is the database and
+the driver making some 1.5 million Python values, about 0.3 s building the frames, 0.4 s the
+analyses, 0.1 s render and cache. Random slopes are tried up to 2,000 participants; at 10,000
+they would add about 1.25 s for the five fits, so the random-intercept model is fitted there and
+the page says so.
 
 **(b) Import.** Profiled with cProfile at 100,000 and 1,000,000 values (PostgreSQL, shared
 machine). *Start-up*: `neuroregen check` took 10.7 s because this environment sets
 `PYTHONDONTWRITEBYTECODE` and the venv was installed without bytecode, so every command compiled
 some 2,000 modules (4–5 s); every command also ran the URL checks, which import every page's
 views and with them SciPy, pandas, statsmodels and Altair (~2 s), and the template checks loaded
-the safety template tags, which imported SciPy. Now installs compile bytecode (the benchmark runs
-commands with a warmed bytecode cache and reports a cold start too), the safety tag loads its
-selectors when it renders, and the data commands (`import`, `export`, `dictionary`) run the
+the safety template tags, which imported SciPy. Now installs compile bytecode (the benchmark
+runs commands with a warmed bytecode cache and reports a cold start too), the safety tag loads
+its selectors when it renders, and the data commands (`import`, `export`, `dictionary`) run the
 checks they depend on — models, translation, the stored visit schedules — as Django's
 `collectstatic` runs only its own; the URL, template, admin and security checks still run with
-`check`, `runserver`, `serve` and `migrate`. `check` itself still loads SciPy, pandas,
-statsmodels and Altair through `stats._common` and the evidence views and API, which import them
-at module level (not changed here). *Per form*: the instrument's definition was re-derived for
-every form (expression trees walked, choice sets rebuilt, every field visited by the quality
-rules), visits were loaded as model objects with each assignment's 4 KB eligibility record
-decoded per visit, the outlier rule recomputed an exact standard deviation over the whole cohort
-for each borderline form, and Django quoted every JSON answer client-side in its bulk insert. Now
-each instrument is prepared once (`instruments.prepared`: cleaning remembers answers it accepted
-for a field, calculations are compiled, item texts become numbers once, the rules skip fields
-none of them can flag), each form is read in one pass, visits are read as values, equal
-borderline scores share one exact decision, and on PostgreSQL the new forms are sent with `COPY`
-while the next ones are computed, their history rows (user, reason) made by the server from the
-rows just written; SQLite keeps `bulk_create`. Every value is still checked by the same rules
-(the shortcuts are tested against the full checks on generated values); one transaction, all or
-nothing (also after the rows were sent, and under SIGKILL); re-import writes nothing; COPY and
-`bulk_create` write the same rows, history and queries (`tests/interop/test_import_copy.py`).
-*Why ≤ 3× is still missed*: writing what the import must store — 13,012 responses with their
-JSON answers and scores plus their history rows, in tables with 14 indexes and 5 foreign keys
-checked at commit — took 0.82 s on its own from rows already serialised (no Python, no start-up),
-about 2× the COPY of the same values as 1,000,000 narrow rows into an unindexed, unconstrained
-table; the command's start-up (interpreter, Django, checks) is 0.6 s; together already above 3×.
-The rest, about 2 s, is Python reading and checking every cell, calculating and scoring each
-form, encoding the JSON and running the quality rules (in-process at 1,000,000 values: read
-0.13 s, match and validate 0.56 s, calculate, score, encode and send 0.87 s, history 0.15 s,
-quality rules 0.25 s, commit 0.22 s). Getting near 3× would take an import service that is
-already running and the checks, calculations and scores done column-wise outside Python's
-per-value loop — a second implementation of the rules, or the rule engine itself vectorised.
+`check`, `runserver`, `serve` and `migrate`. `check` itself still loads SciPy, pandas and
+statsmodels through `stats._common` and the evidence views and API, which import them at module
+level (not changed here; altair is no longer a dependency). *Per form*: the instrument's
+definition was re-derived for every form (expression trees walked, choice sets rebuilt, every
+field visited by the quality rules), visits were loaded as model objects with each assignment's
+4 KB eligibility record decoded per visit, the outlier rule recomputed an exact standard
+deviation over the whole cohort for each borderline form, and Django quoted every JSON answer
+client-side in its bulk insert. Now each instrument is prepared once (`instruments.prepared`:
+cleaning remembers answers it accepted for a field, calculations are compiled, item texts become
+numbers once, the rules skip fields none of them can flag), each form is read in one pass,
+visits are read as values, equal borderline scores share one exact decision, and on PostgreSQL
+the new forms are sent with `COPY` while the next ones are computed, their history rows (user,
+reason) made by the server from the rows just written; SQLite keeps `bulk_create`. Every value
+is still checked by the same rules (the shortcuts are tested against the full checks on
+generated values); one transaction, all or nothing (also after the rows were sent, and under
+SIGKILL); re-import writes nothing; COPY and `bulk_create` write the same rows, history and
+queries (`tests/interop/test_import_copy.py`). *Why ≤ 3× is still missed*: writing what the
+import must store — 13,012 responses with their JSON answers and scores plus their history rows,
+in tables with 14 indexes and 5 foreign keys checked at commit — took 0.82 s on its own from
+rows already serialised (no Python, no start-up), about 2× the COPY of the same values as
+1,000,000 narrow rows into an unindexed, unconstrained table; the command's start-up
+(interpreter, Django, checks) is 0.6 s; together already above 3×. The rest, about 2 s, is
+Python reading and checking every cell, calculating and scoring each form, encoding the JSON and
+running the quality rules (in-process at 1,000,000 values: read 0.13 s, match and validate 0.56
+s, calculate, score, encode and send 0.87 s, history 0.15 s, quality rules 0.25 s, commit 0.22
+s). Getting near 3× would take an import service that is already running and the checks,
+calculations and scores done column-wise outside Python's per-value loop — a second
+implementation of the rules, or the rule engine itself vectorised.
 
-**(c) Participant page.** It runs a constant 11 queries whatever the registry size (no query
-per row; the identity was read twice — fixed). What is left per page is those round trips and
-the template; with 20 clients on 2 CPUs shared with other jobs, bursts of requests queue behind
-each other, which is what the p95 shows. With no think time the latency of the page and of the
-bare view alike is queueing (clients ÷ throughput). Not done: fewer queries still — the
-permission layer reads the user's memberships twice per request (also on the bare view), and the
-consents, withdrawals, comorbidities and weights are one query each.
-"""
+**(c) Participant page.** It runs a constant 10 queries whatever the registry size (no query per
+row; the identity was read twice and the user's memberships twice per request — both fixed; the
+second fix saves a query on every signed-in page, the bare view included). In-process the page
+takes about 20 ms. What is left per page is those round trips and the template; with 20 clients
+on 2 CPUs, bursts of requests queue behind each other, which is what the p95 shows. With no
+think time the latency of the page and of the bare view alike is queueing (clients ÷
+throughput). Not done: the consents, withdrawals, comorbidities and weights are still one query
+each."""
 
 
 def _run(name: str, argv: list[str], env: dict[str, str] | None = None) -> tuple[str, float]:
