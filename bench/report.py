@@ -107,7 +107,8 @@ takes about 20 ms. What is left per page is those round trips and the template; 
 on 2 CPUs, bursts of requests queue behind each other, which is what the p95 shows. With no
 think time the latency of the page and of the bare view alike is queueing (clients ÷
 throughput). Not done: the consents, withdrawals, comorbidities and weights are still one query
-each."""
+each.
+"""
 
 
 def _run(name: str, argv: list[str], env: dict[str, str] | None = None) -> tuple[str, float]:
