@@ -133,6 +133,7 @@ def test_ex_row_carries_dose_route_lot_visit_and_study_day(dosed):
     assert row["EXENDY"] == 1
     dm = frames["DM"].iloc[0]
     assert dm["RFSTDTC"] == dosed["day_zero"].isoformat()
+    assert dm["RFXENDTC"] == row["EXENDTC"]  # the end of the last (here only) administration
 
 
 @pytest.mark.django_db
@@ -242,6 +243,7 @@ def _dm() -> pd.DataFrame:
                 "SUBJID": "1",
                 "RFSTDTC": "2026-01-10",
                 "RFXSTDTC": "2026-01-10",
+                "RFXENDTC": "2026-01-10T09:40",
                 "RFICDTC": "2026-01-02",
                 "SITEID": "A",
                 "AGE": 60.0,
@@ -329,6 +331,9 @@ def test_conformance_finds_ex_and_ae_problems():
     assert "EX.EXROUTE: not in controlled terms: ['INTRANASAL']" in findings
     assert "EX.EXDOSU: not in controlled terms" in findings
     assert "EX.EXENDTC: 2026-01-10T08:00 is before EXSTDTC" in findings
+    assert "DM.RFXENDTC: 2026-01-10T09:40 for S-1, but the last EXENDTC is 2026-01-10T08:00" in (
+        findings
+    )
     assert "EX.EXSTDY: SDTM has no study day 0" in findings
     assert "EX.EXSTDY: 0 but 2026-01-10T09:00 is day 1" in findings
     assert "AE.AESER: Y but no seriousness criterion" in findings

@@ -4,6 +4,7 @@ checks.
 Conventions (SDTMIG 3.x):
 
 - ``USUBJID`` = study code prefixed by the study id; ``SUBJID`` = study code; ``SITEID`` = site.
+- ``RFXENDTC`` = the end of the last administration (the latest ``EXENDTC``); empty before any.
 - ``RFSTDTC``/``RFXSTDTC`` = day 0 (first administration). SDTM study days have **no day 0**:
   ``--DY`` = date − RFSTDTC + 1 on or after the reference date, date − RFSTDTC before it
   (our own study day, with day 0, is kept in the REDCap/tidy exports).
@@ -193,6 +194,7 @@ DOMAINS: dict[str, tuple[str, list[Var]]] = {
             Var("SUBJID", "Subject Identifier for the Study", True),
             Var("RFSTDTC", "Subject Reference Start Date/Time"),
             Var("RFXSTDTC", "Date/Time of First Study Treatment"),
+            Var("RFXENDTC", "Date/Time of Last Study Treatment"),
             Var("RFICDTC", "Date/Time of Informed Consent"),
             Var("SITEID", "Study Site Identifier", True),
             Var("BRTHDTC", "Date/Time of Birth"),
@@ -406,6 +408,7 @@ def _build_domains(dataset: Dataset) -> dict[str, pd.DataFrame]:
                 "SUBJID": participant.study_code,
                 "RFSTDTC": _iso(zero),
                 "RFXSTDTC": _iso(zero),
+                "RFXENDTC": "",  # the end of the last administration, set with the EX rows
                 "RFICDTC": _iso(dataset.shift(participant, min(consents) if consents else None)),
                 "SITEID": participant.site.code,
                 "BRTHDTC": _iso(dataset.shift(participant, identity.birth_date))
@@ -559,7 +562,10 @@ def _build_domains(dataset: Dataset) -> dict[str, pd.DataFrame]:
                 }
             )
         visits = dataset.visits.get(participant.pk, [])
-        rows["EX"].extend(_ex_rows(dataset, participant, base, zero, visits, visitnum))
+        exposures = _ex_rows(dataset, participant, base, zero, visits, visitnum)
+        if exposures:
+            rows["DM"][-1]["RFXENDTC"] = max(e["EXENDTC"] for e in exposures)
+        rows["EX"].extend(exposures)
         rows["AE"].extend(_ae_rows(dataset, participant, base, zero))
     frames = {}
     for domain, (_label, variables) in DOMAINS.items():
@@ -752,6 +758,8 @@ def conformance(frames: dict[str, pd.DataFrame]) -> list[str]:
                 if long:
                     findings.append(f"{domain}.{column}: values longer than 200 bytes")
         findings.extend(_study_day_findings(domain, frame, reference))
+        if domain == "EX" and dm is not None and "RFXENDTC" in dm.columns:
+            findings.extend(_last_exposure_findings(dm, frame))
         findings.extend(_order_findings(domain, frame))
         if domain == "AE":
             findings.extend(_ae_findings(frame))
@@ -765,6 +773,21 @@ def _day_pairs(frame: pd.DataFrame) -> list[tuple[str, str]]:
         for c in frame.columns
         if c.endswith("DY") and c[:-2] + "DTC" in frame.columns
     ]
+
+
+def _last_exposure_findings(dm: pd.DataFrame, ex: pd.DataFrame) -> list[str]:
+    """DM.RFXENDTC is the latest EXENDTC of the subject (and empty without exposure)."""
+    latest = ex.groupby("USUBJID")["EXENDTC"].max().to_dict() if not ex.empty else {}
+    findings = []
+    for row in dm.itertuples():
+        stated = row.RFXENDTC if isinstance(row.RFXENDTC, str) else ""
+        expected = latest.get(row.USUBJID, "")
+        if stated != expected:
+            findings.append(
+                f"DM.RFXENDTC: {stated or 'empty'} for {row.USUBJID}, but the last EXENDTC is "
+                f"{expected or 'absent'}"
+            )
+    return findings
 
 
 def _study_day_findings(domain: str, frame: pd.DataFrame, reference: dict[str, Any]) -> list[str]:
