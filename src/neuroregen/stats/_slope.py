@@ -40,9 +40,8 @@ import numpy as np
 import pandas as pd
 from scipy import optimize
 
-__all__ = ["ENGINE", "SlopeFit", "fit_random_slope"]
+__all__ = ["SlopeFit", "fit_random_slope"]
 
-ENGINE = "exact profiled likelihood, vectorised; observed information as statsmodels MixedLM"
 _LBFGS = {"maxiter": 500, "ftol": 1e-13, "gtol": 1e-9}
 
 
@@ -199,6 +198,11 @@ class _Likelihood:
             score_slope[:, n] = -dxy + dxx @ beta
         return _Point(ll, beta, q, a, grad, score_slope)
 
+    def gradient(self, theta: np.ndarray, beta: np.ndarray | None = None) -> np.ndarray:
+        """∂loglike/∂θ (NaN where the likelihood is not finite), for difference Hessians."""
+        grad = self.point(theta, beta=beta, derivatives=True).grad
+        return grad if grad is not None else np.full(3, np.nan)
+
 
 _BOUNDS = [(0.0, None), (None, None), (0.0, None)]
 
@@ -271,16 +275,11 @@ def _polish(like: _Likelihood, theta: np.ndarray) -> tuple[np.ndarray, bool]:
     L-BFGS-B stops where the likelihood is flat to its tolerance; the observed information
     (and so the standard errors) is only parameterisation-free at the stationary point.
     """
-
-    def grad_at(th: np.ndarray) -> np.ndarray:
-        grad = like.point(th, derivatives=True).grad
-        return grad if grad is not None else np.full(3, np.nan)
-
     for _ in range(20):
         pt = like.point(theta, derivatives=True)
         if pt.grad is None:
             return theta, False
-        hess = _hessian(grad_at, theta)
+        hess = _hessian(like.gradient, theta)
         if not (np.all(np.isfinite(hess)) and np.all(np.linalg.eigvalsh(hess) < 0)):
             return theta, False  # not a maximum in every direction: the checks will say so
         step = -np.linalg.solve(hess, pt.grad)
@@ -304,12 +303,7 @@ def _fixed_effect_cov(like: _Likelihood, theta: np.ndarray, at: _Point) -> np.nd
     info_bb = like.fac / at.q * at.a
     # ∂/∂θ of the β score fac(b − Aβ)/q at β̂; the ∂(1/q) term multiplies b − Aβ̂ = 0
     info_bt = -like.fac / at.q * at.score_slope
-
-    def grad_at(th: np.ndarray) -> np.ndarray:
-        grad = like.point(th, beta=at.beta, derivatives=True).grad
-        return grad if grad is not None else np.full(3, np.nan)
-
-    info_tt = -_hessian(grad_at, theta)
+    info_tt = -_hessian(lambda th: like.gradient(th, at.beta), theta)
     try:
         schur = info_bb - info_bt @ np.linalg.solve(info_tt, info_bt.T)
         return np.linalg.inv(schur)

@@ -31,9 +31,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from neuroregen.stats._intercept import ENGINE as INTERCEPT_ENGINE
-from neuroregen.stats._intercept import fit_random_intercept
-from neuroregen.stats._slope import ENGINE as SLOPE_ENGINE
+from neuroregen.stats._intercept import ENGINE, fit_random_intercept
 from neuroregen.stats._slope import fit_random_slope
 from neuroregen.stats.results import SMALL_N, UNCONTROLLED, Direction, Estimate
 
@@ -180,6 +178,32 @@ def _problems(res: Any, n_fe: int) -> tuple[bool, bool, list[str]]:
                     f"random intercept and slope are perfectly correlated (r={corr:.3f}; singular)"
                 )
     return converged, boundary, reasons
+
+
+def _clean_slope_fit(
+    y: np.ndarray,
+    exog: np.ndarray,
+    t: np.ndarray,
+    groups: np.ndarray,
+    reml: bool,
+    start_psi: float | None,
+    n_fe: int,
+) -> tuple[Any, str | None, list[str]]:
+    """The random-slope fit if it converged to an interior optimum, else why not; and every
+    warning raised while fitting (labelled with the model)."""
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        try:
+            fit: Any = fit_random_slope(y, exog, t, groups, reml=reml, start_psi=start_psi)
+        except (np.linalg.LinAlgError, ValueError) as exc:
+            fit, reasons = None, [f"{type(exc).__name__}: {exc}"]
+    warns = [f"[{SLOPE_MODEL}] {w.message}" for w in caught]
+    if fit is not None:
+        converged, boundary, reasons = _problems(fit, n_fe)
+        if converged and not boundary:
+            return fit, None, warns
+    reason = "; ".join(reasons)
+    return None, reason, [*warns, f"[{SLOPE_MODEL}] not used: {reason}"]
 
 
 def phase_mixed_model(
@@ -333,7 +357,6 @@ def phase_mixed_model(
         raise RuntimeError(f"the random-intercept model could not be fitted: {exc}") from exc
     intercept_warnings = [f"[{INTERCEPT_MODEL}] {w.message}" for w in caught]
     converged, boundary, _ = _problems(res, n_fe)
-    engine = INTERCEPT_ENGINE
     if time and random_slope:
         varies = complete.groupby(participant)[time].nunique()
         if not (varies >= 2).any():
@@ -341,21 +364,11 @@ def phase_mixed_model(
     if time and random_slope and fallback_reason is None:
         t = complete[time].to_numpy(dtype=float)
         psi = float(res.cov_re[0, 0]) / res.scale if res.scale > 0 else None
-        with warnings.catch_warnings(record=True) as caught:
-            warnings.simplefilter("always")
-            try:
-                slope: Any = fit_random_slope(y, exog, t, groups, reml=reml, start_psi=psi)
-            except (np.linalg.LinAlgError, ValueError) as exc:
-                slope, reasons = None, [f"{type(exc).__name__}: {exc}"]
-        fit_warnings += [f"[{SLOPE_MODEL}] {w.message}" for w in caught]
+        slope, fallback_reason, warns = _clean_slope_fit(y, exog, t, groups, reml, psi, n_fe)
+        fit_warnings += warns
         if slope is not None:
-            s_conv, s_bnd, reasons = _problems(slope, n_fe)
-        if slope is not None and s_conv and not s_bnd:
-            res, model_name, engine = slope, SLOPE_MODEL, SLOPE_ENGINE
+            res, model_name = slope, SLOPE_MODEL
             converged, boundary = True, False
-        else:
-            fallback_reason = "; ".join(reasons)
-            fit_warnings.append(f"[{SLOPE_MODEL}] not used: {fallback_reason}")
     if model_name == INTERCEPT_MODEL:
         fit_warnings += intercept_warnings
 
@@ -401,7 +414,7 @@ def phase_mixed_model(
             "the model reduces to ordinary regression; interpret with care"
         )
     method = (
-        f"linear mixed model ({model_name}), {'REML' if reml else 'ML'} ({engine}); Wald z interval"
+        f"linear mixed model ({model_name}), {'REML' if reml else 'ML'} ({ENGINE}); Wald z interval"
     )
     if cov_names:
         method += f"; adjusted for {', '.join(cov_names)} at their means"
