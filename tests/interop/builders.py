@@ -13,6 +13,7 @@ from neuroregen.biomarkers import services as biomarker_services
 from neuroregen.core.roles import Role
 from neuroregen.instruments import services as instrument_services
 from neuroregen.instruments.builtin import ATEC_ITEMS, atec_item_name
+from neuroregen.instruments.models import Response
 from tests.helpers import make_user
 from tests.instruments.builders import participant_with_visits
 
@@ -110,6 +111,20 @@ def fill_forms(world: World) -> World:
             },
         )
     return world
+
+
+def leave_out_form_used(world: World) -> None:
+    """Complete the first child's CARS-2 without the required "form used": a data-quality
+    finding (``required_missing`` on ``cars2_form``) for an import to reproduce."""
+    cars = Response.objects.get(participant=world.participants[0], instrument__code="cars2")
+    instrument_services.response_save(
+        user=world.coordinator_a,
+        response=cars,
+        answers={"cars2_total": "31"},
+        complete=True,
+        expected_version=cars.row_version,
+        reason="form used not recorded",
+    )
 
 
 def small_world(site_a: Any, site_b: Any, coordinator_a: Any, coordinator_b: Any) -> World:

@@ -6,13 +6,12 @@ import pytest
 from django.db import transaction
 from django.utils import timezone
 
-from neuroregen.instruments import services as instrument_services
 from neuroregen.instruments.models import Query, Response
 from neuroregen.interop import records, services
 from neuroregen.interop.dataset import collect
 from neuroregen.interop.errors import ImportRejected
 from neuroregen.participants import services as participant_services
-from tests.interop.builders import PROTOCOL, bare_world, fill_forms
+from tests.interop.builders import PROTOCOL, bare_world, fill_forms, leave_out_form_used
 from tests.interop.snapshot import responses_snapshot
 
 
@@ -40,15 +39,7 @@ def test_imported_forms_have_one_history_row_and_the_queries_entry_opens(
     world = bare_world(site_a, site_b, coordinator_a, coordinator_b)
     empty = transaction.savepoint()
     fill_forms(world)
-    cars = Response.objects.get(participant=world.participants[0], instrument__code="cars2")
-    instrument_services.response_save(  # the required "form used" left out: a finding
-        user=world.coordinator_a,
-        response=cars,
-        answers={"cars2_total": "31"},
-        complete=True,
-        expected_version=cars.row_version,
-        reason="form used not recorded",
-    )
+    leave_out_form_used(world)
     text = records.export_records(collect(user=world.admin, protocol=PROTOCOL))
     entered = responses_snapshot()
     opened = _queries()

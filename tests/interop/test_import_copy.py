@@ -12,13 +12,12 @@ from django.db import connection, transaction
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from neuroregen.instruments import services as instrument_services
 from neuroregen.instruments.models import Query, QueryEvent, Response
 from neuroregen.instruments.redcap import DictionaryRow
 from neuroregen.interop import new_form_queries, new_forms, records, services
 from neuroregen.interop.dataset import collect
 from neuroregen.interop.errors import ImportRejected
-from tests.interop.builders import PROTOCOL, bare_world, fill_forms
+from tests.interop.builders import PROTOCOL, bare_world, fill_forms, leave_out_form_used
 
 CLOCKS = ("completed_at", "opened_at", "at", "history_date")
 
@@ -68,15 +67,7 @@ def _world_and_file(site_a, site_b, coordinator_a, coordinator_b) -> tuple[Any, 
     world = bare_world(site_a, site_b, coordinator_a, coordinator_b)
     empty = transaction.savepoint()
     fill_forms(world)
-    cars = Response.objects.get(participant=world.participants[0], instrument__code="cars2")
-    instrument_services.response_save(  # the required "form used" left out: a finding
-        user=world.coordinator_a,
-        response=cars,
-        answers={"cars2_total": "31"},
-        complete=True,
-        expected_version=cars.row_version,
-        reason="form used not recorded",
-    )
+    leave_out_form_used(world)
     text = records.export_records(collect(user=world.admin, protocol=PROTOCOL))
     transaction.savepoint_rollback(empty)
     return world, text
