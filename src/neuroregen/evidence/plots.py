@@ -70,17 +70,26 @@ def _values(rows: list[dict[str, Any]]) -> dict[str, Any]:
     return {"values": rows}
 
 
-def watermark(width: float, height: float, text: str = "SYNTHETIC DATA") -> dict[str, Any]:
+WATERMARK_MARK = {
+    "type": "text",
+    "angle": 340,
+    "color": "#dc3545",
+    "fontSize": 30,
+    "fontWeight": "bold",
+    "opacity": 0.18,
+}
+
+
+def watermark(
+    width: float,
+    height: float,
+    text: str = "SYNTHETIC DATA",
+    mark: dict[str, Any] | None = None,
+) -> dict[str, Any]:
+    """A text layer across the middle of the plot (``mark`` restyles it)."""
     return {
         "data": _values([{"t": text}]),
-        "mark": {
-            "type": "text",
-            "angle": 340,
-            "color": "#dc3545",
-            "fontSize": 30,
-            "fontWeight": "bold",
-            "opacity": 0.18,
-        },
+        "mark": mark or WATERMARK_MARK,
         "encoding": {
             "text": field("t:N"),
             "x": {"value": width / 2},
@@ -95,10 +104,11 @@ def finish(
     width: int = WIDTH,
     height: int = HEIGHT,
     watermark_text: str = "SYNTHETIC DATA",
+    watermark_mark: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
     """Size, watermark (for synthetic data), font and schema of a layered chart."""
     if synthetic:
-        chart = {"layer": [chart, watermark(width, height, watermark_text)]}
+        chart = {"layer": [chart, watermark(width, height, watermark_text, watermark_mark)]}
     return {
         "$schema": SCHEMA,
         "config": {"view": {"strokeWidth": 0}, "font": FONT},

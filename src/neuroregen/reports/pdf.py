@@ -8,7 +8,7 @@ from typing import Any
 from django.template.loader import render_to_string
 from django.utils.translation import gettext as _
 
-from neuroregen.evidence.plots import FONT, SCHEMA, field, to_svg
+from neuroregen.evidence.plots import field, finish, to_svg
 
 
 def render_pdf(template: str, context: dict[str, Any]) -> bytes:
@@ -18,6 +18,15 @@ def render_pdf(template: str, context: dict[str, Any]) -> bytes:
     html = render_to_string(template, {**context, "pdf": True})
     pdf: bytes = HTML(string=html, base_url=None).write_pdf()
     return pdf
+
+
+FAMILY_WATERMARK = {
+    "type": "text",
+    "fontSize": 22,
+    "opacity": 0.15,
+    "color": "#dc3545",
+    "angle": 345,
+}
 
 
 def family_measure_plot(measure: dict[str, Any], synthetic: bool) -> str | None:
@@ -49,20 +58,12 @@ def family_measure_plot(measure: dict[str, Any], synthetic: bool) -> str | None:
             },
         }
     )
-    chart: dict[str, Any] = {"layer": layers}
-    if synthetic:
-        mark = {"type": "text", "fontSize": 22, "opacity": 0.15, "color": "#dc3545", "angle": 345}
-        stamp = {
-            "data": {"values": [{"t": _("SYNTHETIC DATA")}]},
-            "mark": mark,
-            "encoding": {"text": field("t:N"), "x": {"value": 180}, "y": {"value": 75}},
-        }
-        chart = {"layer": [chart, stamp]}
-    spec = {
-        "$schema": SCHEMA,
-        "config": {"view": {"strokeWidth": 0}, "font": FONT},
-        **chart,
-        "width": 360,
-        "height": 150,
-    }
+    spec = finish(
+        {"layer": layers},
+        synthetic,
+        width=360,
+        height=150,
+        watermark_text=_("SYNTHETIC DATA"),
+        watermark_mark=FAMILY_WATERMARK,  # quieter than on the staff pages
+    )
     return "data:image/svg+xml;base64," + base64.b64encode(to_svg(spec).encode()).decode()
