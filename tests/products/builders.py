@@ -144,8 +144,8 @@ def participant(site, user=None):
     return enrolled(user, site)
 
 
-def allogeneic_lot(lab, site, *, arm=None, containers: int = 3):
-    spec(lab, ProductType.MSC_ALLOGENEIC)
+def allogeneic_source(lab, site):
+    """Bone marrow collected two hours ago from an eligible donor of ``site``."""
     donor = s.donor_register(
         user=lab,
         site=site,
@@ -153,12 +153,17 @@ def allogeneic_lot(lab, site, *, arm=None, containers: int = 3):
         determined_on=timezone.localdate(),
         summary="IDT negative",
     )
-    source = s.source_collect(
+    return s.source_collect(
         user=lab,
         donor=donor,
         kind="bone_marrow",
         collected_at=timezone.now() - dt.timedelta(hours=2),
     )
+
+
+def allogeneic_lot(lab, site, *, arm=None, containers: int = 3):
+    spec(lab, ProductType.MSC_ALLOGENEIC)
+    source = allogeneic_source(lab, site)
     lot = s.lot_create(
         user=lab,
         source=source,

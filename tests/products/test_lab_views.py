@@ -658,19 +658,7 @@ def test_allogeneic_lot_form_offers_arms_of_active_protocols_only(site_a):
     active = active_protocol(user=admin)
     draft = protocol_services.protocol_import(user=admin, data=document(version="2.0"))
     lab = b.lab(site_a)
-    donor = s.donor_register(
-        user=lab,
-        site=site_a,
-        eligibility="eligible",
-        determined_on=timezone.localdate(),
-        summary="IDT negative",
-    )
-    source = s.source_collect(
-        user=lab,
-        donor=donor,
-        kind="bone_marrow",
-        collected_at=timezone.now() - dt.timedelta(hours=2),
-    )
+    source = b.allogeneic_source(lab, site_a)
     html = client_for(lab).get(reverse("products:lot_create", args=[source.code])).content
     select = re.search(r'<select name="arm".*?</select>', html.decode(), re.S)
     assert select is not None
