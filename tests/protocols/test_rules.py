@@ -139,18 +139,18 @@ def test_dose_rule_fires_and_sets_the_recommended_dose():
     assert "lower per-kg MSC dose" in result.recommendation_reason
 
 
+UNKNOWN_FIELD_RULE = {
+    "code": "iq",
+    "kind": "exclude",
+    "field": "iq_score",
+    "operator": "lt",
+    "value": 50,
+    "reason": "Low IQ",
+}
+
+
 def test_rule_problems_name_the_unknown_field():
-    problems = rules.rule_problems(
-        {
-            "code": "iq",
-            "kind": "exclude",
-            "field": "iq_score",
-            "operator": "lt",
-            "value": 50,
-            "reason": "Low IQ",
-        },
-        {},
-    )
+    problems = rules.rule_problems(UNKNOWN_FIELD_RULE, {})
     assert [p.code for p in problems] == ["rule_unknown_field"]
     assert "unknown profile field 'iq_score'" in problems[0].message
 
@@ -189,16 +189,7 @@ def test_invalid_rules_are_explained(rule, message):
 @pytest.mark.django_db
 def test_import_with_unknown_rule_field_is_refused_and_creates_nothing():
     doc = copy.deepcopy(DOC)
-    doc["rules"].append(
-        {
-            "code": "iq",
-            "kind": "exclude",
-            "field": "iq_score",
-            "operator": "lt",
-            "value": 50,
-            "reason": "Low IQ",
-        }
-    )
+    doc["rules"].append(dict(UNKNOWN_FIELD_RULE))
     with pytest.raises(RuleFieldUnknown) as caught:
         protocol_import(user=admin_user(), data=doc)
     assert caught.value.code == "rule_unknown_field"

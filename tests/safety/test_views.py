@@ -56,24 +56,23 @@ class TestAdverseEventIsolation(SiteIsolationBattery):
     def write_requests(self, obj):
         now = timezone.localtime().strftime("%Y-%m-%dT%H:%M")
         clock = obj.clocks.first()
+        form = {
+            "term": "attack",
+            "soc": "other",
+            "onset_date": obj.onset_date.isoformat(),
+            "grade": 1,
+            "serious": "no",
+            "relatedness_product": "not_related",
+            "relatedness_procedure": "not_related",
+            "expectedness": "expected",
+            "action_taken": "none",
+            "outcome": "recovering",
+            "aware_at": now,
+        }
         return [
             (
                 reverse("safety_event_edit", args=[obj.code]),
-                {
-                    "term": "attack",
-                    "soc": "other",
-                    "onset_date": obj.onset_date.isoformat(),
-                    "grade": 1,
-                    "serious": "no",
-                    "relatedness_product": "not_related",
-                    "relatedness_procedure": "not_related",
-                    "expectedness": "expected",
-                    "action_taken": "none",
-                    "outcome": "recovering",
-                    "aware_at": now,
-                    "row_version": obj.row_version,
-                    "reason": "attack",
-                },
+                {**form, "row_version": obj.row_version, "reason": "attack"},
             ),
             (reverse("safety_event_follow_up", args=[obj.code]), {"note": "attack"}),
             (reverse("safety_event_sign_off", args=[obj.code]), {"password": PASSWORD}),
@@ -81,22 +80,7 @@ class TestAdverseEventIsolation(SiteIsolationBattery):
                 reverse("safety_clock_submit", args=[clock.pk]),
                 {"submitted_at": now, "reference": "attack"},
             ),
-            (
-                reverse("safety_event_create", args=[obj.participant.study_code]),
-                {
-                    "term": "attack",
-                    "soc": "other",
-                    "onset_date": obj.onset_date.isoformat(),
-                    "grade": 1,
-                    "serious": "no",
-                    "relatedness_product": "not_related",
-                    "relatedness_procedure": "not_related",
-                    "expectedness": "expected",
-                    "action_taken": "none",
-                    "outcome": "recovering",
-                    "aware_at": now,
-                },
-            ),
+            (reverse("safety_event_create", args=[obj.participant.study_code]), form),
         ]
 
     def state(self, obj):
