@@ -167,6 +167,53 @@ def _g_test(table: np.ndarray) -> tuple[float, float, np.ndarray]:
     return g2, df, expected
 
 
+def _group_estimate(
+    y: np.ndarray,
+    *,
+    kind: str,
+    quantity: str,
+    method: str,
+    comparator: str,
+    caveats: Sequence[str],
+    confidence: float,
+    details: dict[str, object],
+) -> Estimate:
+    """One group's estimate: a mean with its t interval (details: ``sd``) or a proportion with
+    its Wilson interval (details: ``responders``); NaN where the group has no values."""
+    n = int(y.size)
+    if kind == "continuous":
+        est, lo, hi, sd = _mean_estimate(y, confidence)
+        stat: dict[str, object] = {"sd": sd}
+    else:
+        events = int(y.sum())
+        est = events / n if n else math.nan
+        lo, hi = _wilson(events, n, confidence) if n else (math.nan, math.nan)
+        stat = {"responders": events}
+    return Estimate(
+        quantity=quantity,
+        estimate=est,
+        ci_low=lo,
+        ci_high=hi,
+        confidence=confidence,
+        n=n,
+        method=method,
+        comparator=comparator,
+        caveats=tuple(dict.fromkeys(caveats)),
+        details={**stat, **details},
+    )
+
+
+def _common_caveats(comparator: str, age_related: bool, caveats: Sequence[str]) -> list[str]:
+    """Caveats every subgroup row carries (the overall row drops the multiplicity one)."""
+    common: list[str] = [MULTIPLICITY]
+    if comparator.startswith("own baseline"):
+        common.append(NO_CONTROL_SUBGROUPS)
+    if age_related:
+        common.append(AGE_CONFOUNDING)
+    common.extend(caveats)
+    return common
+
+
 def _overall(
     y_all: np.ndarray,
     kind: str,
@@ -177,30 +224,18 @@ def _overall(
     method: str,
     excluded: int,
 ) -> Estimate:
-    n_all = int(y_all.size)
     overall_caveats = [c for c in common_caveats if c != MULTIPLICITY]
-    if n_all < 20:
+    if y_all.size < 20:
         overall_caveats.append(SMALL_N)
-    if kind == "continuous":
-        est, lo, hi, sd = _mean_estimate(y_all, confidence)
-        o_details: dict[str, object] = {"sd": sd}
-    else:
-        events = int(y_all.sum())
-        est = events / n_all
-        lo, hi = _wilson(events, n_all, confidence)
-        o_details = {"responders": events}
-    o_details["excluded_missing"] = excluded
-    return Estimate(
+    return _group_estimate(
+        y_all,
+        kind=kind,
         quantity=f"{what}, all participants",
-        estimate=est,
-        ci_low=lo,
-        ci_high=hi,
-        confidence=confidence,
-        n=n_all,
         method=method,
         comparator=comparator,
-        caveats=tuple(dict.fromkeys(overall_caveats)),
-        details=o_details,
+        caveats=overall_caveats,
+        confidence=confidence,
+        details={"excluded_missing": excluded},
     )
 
 
@@ -227,16 +262,12 @@ def overall_estimate(
     complete = y[~np.isnan(y)]
     if complete.size < 2:
         raise ValueError("need at least two participants with outcome and subgroup")
-    common: list[str] = [MULTIPLICITY]
-    if comparator.startswith("own baseline"):
-        common.append(NO_CONTROL_SUBGROUPS)
-    common.extend(caveats)
     return _overall(
         complete,
         "continuous",
         quantity,
         comparator,
-        common,
+        _common_caveats(comparator, False, caveats),
         confidence,
         "mean with t interval",
         int(y.size - complete.size),
@@ -367,12 +398,7 @@ def subgroup_analysis(
     what = quantity or (f"mean {outcome}" if kind == "continuous" else f"proportion {outcome}")
     if age_related is None:
         age_related = "age" in f"{subgroup} {label}".lower()
-    common_caveats: list[str] = [MULTIPLICITY]
-    if comparator.startswith("own baseline"):
-        common_caveats.append(NO_CONTROL_SUBGROUPS)
-    if age_related:
-        common_caveats.append(AGE_CONFOUNDING)
-    common_caveats.extend(caveats)
+    common_caveats = _common_caveats(comparator, age_related, caveats)
     tiny_text = TINY_SUBGROUP.format(min_n=min_n)
     method_sub = (
         "mean with t interval" if kind == "continuous" else "proportion with Wilson interval"
@@ -381,35 +407,17 @@ def subgroup_analysis(
     estimates: list[Estimate] = []
     for lev in levels:
         y = of_level.get(lev, no_values)
-        n = int(y.size)
-        tiny = n < min_n
-        sub_caveats = list(common_caveats)
-        if tiny:
-            sub_caveats.append(tiny_text)
-        if kind == "continuous":
-            est, lo, hi, sd = _mean_estimate(y, confidence)
-            details: dict[str, object] = {"sd": sd}
-        else:
-            events = int(y.sum())
-            est = events / n if n else math.nan
-            if n:
-                lo, hi = _wilson(events, n, confidence)
-            else:
-                lo = hi = math.nan
-            details = {"responders": events}
-        details.update({"level": str(lev), "tiny": tiny, "variable": label})
+        tiny = y.size < min_n
         estimates.append(
-            Estimate(
+            _group_estimate(
+                y,
+                kind=kind,
                 quantity=f"{what}, {label} = {lev}",
-                estimate=est,
-                ci_low=lo,
-                ci_high=hi,
-                confidence=confidence,
-                n=n,
                 method=method_sub,
                 comparator=comparator,
-                caveats=tuple(dict.fromkeys(sub_caveats)),
-                details=details,
+                caveats=[*common_caveats, tiny_text] if tiny else common_caveats,
+                confidence=confidence,
+                details={"level": str(lev), "tiny": tiny, "variable": label},
             )
         )
 
