@@ -166,7 +166,7 @@ def _score_rows(
     Responses come in ``Response.Meta.ordering`` (child, visit date, visit, instrument), a
     response's scores in the instrument's order.
     """
-    codes, _, width = _score_codes(scores)
+    codes, instrument_code, width = _score_codes(scores)
     slots = {
         f"score_{k}": Case(
             *(
@@ -211,7 +211,7 @@ def _score_rows(
             **{name: cells[:, k] for k, name in enumerate(columns[2:5], start=2)},
         }
     )
-    wide["instrument"] = wide["instrument_id"].map(_score_codes(scores)[1])
+    wide["instrument"] = wide["instrument_id"].map(instrument_code)
     wide["study_code"] = wide["participant_id"].map(code_of)
     target_date, on, texts = cells[:, 5], cells[:, 6], cells[:, 7:]
     order = _order(
