@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -29,9 +30,8 @@ from neuroregen.interop import new_form_queries
 from neuroregen.interop.records import Problem
 
 COMPLETE = ResponseStatus.COMPLETE.value
-_JSON = json.JSONEncoder(
-    separators=(",", ":")
-)  # made once: json.dumps with options makes one per call
+# made once: json.dumps with options makes an encoder per call
+_JSON = json.JSONEncoder(separators=(",", ":"))
 IN_PROGRESS = ResponseStatus.IN_PROGRESS.value
 
 
@@ -153,7 +153,9 @@ def _bulk_create_forms(user: Any, forms: list[NewForm], now: dt.datetime) -> Non
 def _copy_forms(user: Any, forms: list[NewForm], now: Any) -> None:
     """The responses in one ``COPY``, then their first history rows taken from them."""
     columns = _columns(Response)
-    json_fields = {f.attname for f in Response._meta.concrete_fields if _is_json(f)}
+    json_fields = {
+        f.attname for f in Response._meta.concrete_fields if isinstance(f, models.JSONField)
+    }
     with connection.cursor() as cursor:
         cursor.execute(
             "SELECT nextval(pg_get_serial_sequence(%s, 'id')) FROM generate_series(1, %s)",
@@ -216,11 +218,7 @@ def _columns(model: Any, skip: set[str] | frozenset[str] = frozenset()) -> list[
     return [(f.attname, f.column) for f in model._meta.concrete_fields if f.attname not in skip]
 
 
-def _is_json(field: Any) -> bool:
-    return isinstance(field, models.JSONField)
-
-
-def _copy(table: str, columns: list[str], rows: list[tuple[Any, ...]]) -> None:
+def _copy(table: str, columns: list[str], rows: Iterable[tuple[Any, ...]]) -> None:
     quote = connection.ops.quote_name
     sql = f"COPY {quote(table)} ({', '.join(quote(c) for c in columns)}) FROM STDIN"
     with connection.cursor() as wrapper, wrapper.cursor.copy(sql) as copy:
