@@ -21,6 +21,7 @@ from neuroregen.instruments.choices import QueryAction, QueryRule
 from neuroregen.instruments.models import Query, QueryEvent
 
 if TYPE_CHECKING:
+    from neuroregen.instruments.prepared import PreparedInstrument
     from neuroregen.interop.new_forms import NewForm
 
 Cohorts = dict[int, dict[str, list[float]]]  # instrument id → score code → values
@@ -82,25 +83,7 @@ def open_queries(user: Any, forms: list[NewForm], cohorts: Cohorts) -> None:
                 today=today[zone],
                 earliest=floors[participant.pk],
             )
-            for definition in prepared.score_defs:
-                value = own[id(form)].get(definition.code)
-                if value is None or not _maybe_outlier(
-                    value, sums.get(definition.code), form.complete
-                ):
-                    continue
-                key = (definition.code, value, form.complete)
-                if key not in decided:
-                    others = list(cohort.get(definition.code, []))
-                    if form.complete:  # the form itself is in the cohort
-                        others.remove(value)
-                    decided[key] = quality.outlier_message(value, others)
-                message = decided[key]
-                if message:
-                    findings.append(
-                        quality.Finding(
-                            QueryRule.OUTLIER, definition.code, f"{definition.label}: {message}"
-                        )
-                    )
+            findings += _outliers(prepared, own[id(form)], form.complete, cohort, sums, decided)
             for finding in findings:
                 queries.append(
                     Query(
@@ -121,6 +104,38 @@ def open_queries(user: Any, forms: list[NewForm], cohorts: Cohorts) -> None:
     QueryEvent.objects.bulk_create(
         QueryEvent(query=q, action=QueryAction.OPENED, text=q.message, author=user) for q in queries
     )
+
+
+def _outliers(
+    prepared: PreparedInstrument,
+    own: dict[str, float],
+    complete: bool,
+    cohort: dict[str, list[float]],
+    sums: dict[str, tuple[int, float, float]],
+    decided: dict[tuple[str, float, bool], str | None],
+) -> list[quality.Finding]:
+    """The outlier findings of one form's scores ``own``: screened with the running ``sums``,
+    then decided by the rule on the exact ``cohort`` (once per score, value and completeness,
+    remembered in ``decided``)."""
+    findings = []
+    for definition in prepared.score_defs:
+        value = own.get(definition.code)
+        if value is None or not _maybe_outlier(value, sums.get(definition.code), complete):
+            continue
+        key = (definition.code, value, complete)
+        if key not in decided:
+            others = list(cohort.get(definition.code, []))
+            if complete:  # the form itself is in the cohort
+                others.remove(value)
+            decided[key] = quality.outlier_message(value, others)
+        message = decided[key]
+        if message:
+            findings.append(
+                quality.Finding(
+                    QueryRule.OUTLIER, definition.code, f"{definition.label}: {message}"
+                )
+            )
+    return findings
 
 
 def _maybe_outlier(value: float, sums: tuple[int, float, float] | None, included: bool) -> bool:
