@@ -72,32 +72,38 @@ class _Program:
             self._frames = selectors.evidence_frames(user=self.user, protocol=self.protocol)
         return self._frames
 
-    def evidence(self) -> tuple[analysis.ProgramEvidence, list[dict[str, object]]]:
-        """The analyses and their chart specs."""
-        return evidence_cache.cached(
-            evidence_cache.scope_key(self.user, self.protocol.pk, "program", self.arm, self.key),
-            self._compute,
-        )
-
-    def _compute(self) -> tuple[analysis.ProgramEvidence, list[dict[str, object]]]:
-        ev = evidence_cache.cached_analysis(
+    def results(self) -> analysis.ProgramEvidence:
+        """The analyses, cached per data version and shared with the API."""
+        return evidence_cache.cached_analysis(
             self.user, self.protocol.pk, self.arm, self.key, lambda: self.frames
         )
-        charts: list[dict[str, object]] = []
 
-        def add(kind: str, title: str, spec: dict[str, object] | None) -> None:
-            if spec is not None:
-                charts.append(
-                    {"id": f"chart-{len(charts)}", "kind": kind, "title": title, "spec": spec}
-                )
-
-        for t in ev.trajectories:
-            add("trajectory", t.measure_label, plots.trajectory_chart(t, ev.synthetic))
-        if ev.durability is not None:
-            add("durability", "durability", plots.durability_chart(ev.durability, ev.synthetic))
-        for s in ev.subgroups:
-            add("forest", s.variable, plots.forest_chart(s, ev.synthetic))
+    def evidence(self) -> tuple[analysis.ProgramEvidence, list[dict[str, object]]]:
+        """The analyses and their chart specs, each cached once per data version."""
+        ev = self.results()
+        charts = evidence_cache.cached(
+            evidence_cache.scope_key(self.user, self.protocol.pk, "charts", self.arm, self.key),
+            lambda: _charts(ev),
+        )
         return ev, charts
+
+
+def _charts(ev: analysis.ProgramEvidence) -> list[dict[str, object]]:
+    charts: list[dict[str, object]] = []
+
+    def add(kind: str, title: str, spec: dict[str, object] | None) -> None:
+        if spec is not None:
+            charts.append(
+                {"id": f"chart-{len(charts)}", "kind": kind, "title": title, "spec": spec}
+            )
+
+    for t in ev.trajectories:
+        add("trajectory", t.measure_label, plots.trajectory_chart(t, ev.synthetic))
+    if ev.durability is not None:
+        add("durability", "durability", plots.durability_chart(ev.durability, ev.synthetic))
+    for s in ev.subgroups:
+        add("forest", s.variable, plots.forest_chart(s, ev.synthetic))
+    return charts
 
 
 @login_required
@@ -152,7 +158,7 @@ def program_export(request: AuthenticatedHttpRequest, pk: int, fmt: str) -> Http
             f'attachment; filename="evidence-{program.protocol.code}-outcomes.{fmt}"'
         )
         return response
-    ev, _ = program.evidence()
+    ev = program.results()
     return JsonResponse(
         json.loads(json.dumps(ev.as_json(), default=str)), json_dumps_params={"ensure_ascii": False}
     )
