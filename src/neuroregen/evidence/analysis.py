@@ -834,18 +834,15 @@ def analyse_program(
     # a definition the primary measure cannot support (reliable change without a
     # reliability) leaves durability not estimable, said so, instead of failing the page
     status_notes: list[str] = []
-    status = (
-        _try(
+    status = None
+    if primary_meta or choice.uses_cgi:
+        status = _try(
             lambda: responder_status(status_of, definition_key, primary),
             status_notes,
             "responder definition",
         )
-        if primary_meta or choice.uses_cgi
-        else None
-    )
-    if status is None:
-        status = pd.DataFrame()
-    durations = response_durations(status) if not status.empty else pd.DataFrame()
+    has_status = status is not None and not status.empty
+    durations = response_durations(status) if has_status else pd.DataFrame()
     if len(durations):
         notes: list[str] = []
         ev.durability = _try(
