@@ -22,6 +22,7 @@ from django.db import connection, transaction
 from neuroregen.core.errors import DomainError
 from neuroregen.core.permissions import has_capability
 from neuroregen.core.roles import Capability
+from neuroregen.core.uploads import decode_text
 from neuroregen.instruments import services as instrument_services
 from neuroregen.instruments.choices import ResponseStatus
 from neuroregen.instruments.errors import AnswersInvalid
@@ -457,4 +458,30 @@ def redcap_import(
         flat="redcap_event_name" not in header,
         source_name=source_name,
         progress=progress,
+    )
+
+
+def file_import(
+    *,
+    user: Any,
+    protocol: str,
+    fmt: str,
+    data: bytes,
+    source_name: str = "",
+    encoding: str | None = None,
+    progress: Progress | None = None,
+) -> ImportResult:
+    """Import an uploaded file: ``fmt`` ``redcap`` (CSV text, decoded here; ``encoding``
+    forces a codec) or ``odm`` (XML, which declares its own encoding)."""
+    if fmt == "odm":
+        # imported here: the XML schema stack is heavy and only ODM needs it
+        from neuroregen.interop import odm
+
+        result: ImportResult = odm.odm_import(
+            user=user, protocol=protocol, data=data, source_name=source_name, progress=progress
+        )
+        return result
+    text = decode_text(data, encoding=encoding).text
+    return redcap_import(
+        user=user, protocol=protocol, text=text, source_name=source_name, progress=progress
     )

@@ -21,7 +21,7 @@ from neuroregen.core.errors import NotPermitted, ValidationFailed
 from neuroregen.core.http import AuthenticatedHttpRequest
 from neuroregen.core.permissions import has_capability, require
 from neuroregen.core.roles import Capability
-from neuroregen.core.uploads import check_size, decode_text, safe_filename
+from neuroregen.core.uploads import check_size, safe_filename
 from neuroregen.interop import forms, services
 from neuroregen.interop.dataset import ExportOptions
 from neuroregen.interop.errors import ImportRejected
@@ -86,22 +86,6 @@ def export_page(request: AuthenticatedHttpRequest) -> HttpResponse:
     return render(request, "interop/export.html", {"form": form, **_may(request)}, status=status)
 
 
-def _import(
-    request: AuthenticatedHttpRequest, fmt: str, protocol: str, data: bytes, name: str
-) -> services.ImportResult:
-    if fmt == "odm":
-        # imported here: the XML schema stack is heavy and every command loads the URLconf
-        from neuroregen.interop import odm
-
-        # the XML declares its own encoding; the parser reads the bytes as they are
-        result: services.ImportResult = odm.odm_import(
-            user=request.user, protocol=protocol, data=data, source_name=name
-        )
-        return result
-    text = decode_text(data).text
-    return services.redcap_import(user=request.user, protocol=protocol, text=text, source_name=name)
-
-
 @login_required
 def import_page(request: AuthenticatedHttpRequest) -> HttpResponse:
     require(request.user, Capability.MANAGE_PARTICIPANT)
@@ -116,7 +100,13 @@ def import_page(request: AuthenticatedHttpRequest) -> HttpResponse:
             try:
                 name = safe_filename(upload.name, allowed_extensions=forms.IMPORT_EXTENSIONS[fmt])
                 check_size(upload.size)
-                result = _import(request, fmt, form.cleaned_data["protocol"], upload.read(), name)
+                result = services.file_import(
+                    user=request.user,
+                    protocol=form.cleaned_data["protocol"],
+                    fmt=fmt,
+                    data=upload.read(),
+                    source_name=name,
+                )
             except ImportRejected as error:
                 context.update(problems=error.problems, file_name=upload.name)
             except ValidationFailed as error:

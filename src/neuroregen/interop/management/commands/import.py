@@ -9,7 +9,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from neuroregen.core.checks import DATA_COMMAND_CHECKS
 from neuroregen.core.errors import DomainError
-from neuroregen.core.uploads import check_size, decode_text, safe_filename
+from neuroregen.core.uploads import check_size, safe_filename
 from neuroregen.interop import services
 from neuroregen.interop.errors import ImportRejected
 from neuroregen.interop.management.commands._common import acting_user
@@ -44,25 +44,15 @@ class Command(BaseCommand):
             raise CommandError(exc.message) from exc
         bar = ProgressBar(self.stderr, f"import {path.name}")
         try:
-            if options["format"] == "redcap":
-                text = decode_text(data, encoding=options["encoding"] or None).text
-                result = services.redcap_import(
-                    user=user,
-                    protocol=options["protocol"],
-                    text=text,
-                    source_name=name,
-                    progress=bar,
-                )
-            else:
-                from neuroregen.interop import odm
-
-                result = odm.odm_import(
-                    user=user,
-                    protocol=options["protocol"],
-                    data=data,
-                    source_name=name,
-                    progress=bar,
-                )
+            result = services.file_import(
+                user=user,
+                protocol=options["protocol"],
+                fmt=options["format"],
+                data=data,
+                source_name=name,
+                encoding=options["encoding"] or None,
+                progress=bar,
+            )
         except ImportRejected as exc:
             for problem in exc.problems:
                 self.stderr.write(f"{path}: {problem}")
