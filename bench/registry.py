@@ -203,9 +203,9 @@ def _build(n: int, n_visits: int, seed: int) -> dict[str, Any]:
     from neuroregen.biomarkers.validators import limit_flag
     from neuroregen.core import crypto
     from neuroregen.instruments import scoring
-    from neuroregen.instruments import services as instrument_services
     from neuroregen.instruments.choices import MissingCode
     from neuroregen.instruments.models import Instrument, Response
+    from neuroregen.instruments.prepared import score_dicts
     from neuroregen.participants import choices as pc
     from neuroregen.participants.models import (
         Anthropometry,
@@ -253,7 +253,7 @@ def _build(n: int, n_visits: int, seed: int) -> dict[str, Any]:
     bounds = protocol.boundaries()
     specs = _qc_specs(accounts[f"lab:{sites[0].pk}"])
     atec = Instrument.objects.get(code="atec")
-    atec_scores = instrument_services._score_dicts(instrument_services._score_defs(atec))
+    atec_scores = score_dicts(list(atec.scores.all()))
     lang_of = {site.pk: lang for site, (*_x, lang) in zip(sites, SITES, strict=True)}
 
     taken = set(Participant.objects.values_list("study_code", flat=True))

@@ -6,12 +6,12 @@ import pytest
 
 from neuroregen.instruments.builtin import ATEC_ITEMS, atec_item_name
 from neuroregen.instruments.models import Instrument
+from neuroregen.instruments.prepared import score_dicts
 from neuroregen.instruments.scoring import score_response
-from neuroregen.instruments.services import _score_dicts
 
 
 def _atec_defs():
-    return _score_dicts(list(Instrument.objects.get(code="atec").scores.all()))
+    return score_dicts(list(Instrument.objects.get(code="atec").scores.all()))
 
 
 def _answers(fill):

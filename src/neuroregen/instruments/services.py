@@ -136,10 +136,6 @@ def _score_defs(instrument: Instrument) -> list[Score]:
     return list(instrument.scores.all())
 
 
-def _score_dicts(defs: list[Score]) -> list[dict[str, Any]]:
-    return score_dicts(defs)  # components before the scores built from them
-
-
 def _apply(
     response: Response, fields: list[Field], answers: dict[str, Any], missing: dict[str, str]
 ) -> None:
@@ -149,7 +145,7 @@ def _apply(
     response.answers = entry.compute_calcs(fields, stored, codes)
     response.missing = codes
     response.scores = scoring.score_response(
-        _score_dicts(_score_defs(response.instrument)), response.answers, codes
+        score_dicts(_score_defs(response.instrument)), response.answers, codes
     )
 
 
