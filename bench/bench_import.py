@@ -139,9 +139,10 @@ def _timed(argv: list[str], env: dict[str, str]) -> tuple[float, subprocess.Comp
     return seconds, done
 
 
-def _best_of(repeat: int, measure: Callable[[], float]) -> tuple[float, float, list[float]]:
+def _best_of(repeat: int, measure: Callable[[], float]) -> tuple[float, float]:
+    """Best and median of ``repeat`` measurements."""
     times = [measure() for _ in range(repeat)]
-    return min(times), statistics.median(times), times
+    return min(times), statistics.median(times)
 
 
 def run(values: int, server: str, participants: int | None = None, repeat: int = 3) -> dict:
