@@ -1,11 +1,13 @@
 from django.contrib import admin
 
 from neuroregen.biomarkers.models import Measurement
-from neuroregen.core.admin import ReasonForChangeAdmin
+from neuroregen.core.admin import ReadOnlyAdmin
 
 
 @admin.register(Measurement)
-class MeasurementAdmin(ReasonForChangeAdmin):
+class MeasurementAdmin(ReadOnlyAdmin):
+    """Results are entered and corrected through the biomarker pages and imports."""
+
     list_display = (
         "participant",
         "analyte",
@@ -16,4 +18,3 @@ class MeasurementAdmin(ReasonForChangeAdmin):
         "collected_at",
     )
     list_filter = ("analyte", "limit_flag", "source")
-    readonly_fields = ("participant", "limit_flag")

@@ -1,17 +1,33 @@
 from django.contrib import admin
-from simple_history.admin import SimpleHistoryAdmin
 
-from neuroregen.core.admin import ReasonForChangeAdmin
-from neuroregen.instruments.models import DomainMapping, Instrument, Query, Response, Score
+from neuroregen.core.admin import ReadOnlyAdmin, ReasonForChangeAdmin
+from neuroregen.instruments.models import (
+    DomainMapping,
+    Field,
+    Instrument,
+    Query,
+    Response,
+    Score,
+)
 
 
 @admin.register(Instrument)
-class InstrumentAdmin(SimpleHistoryAdmin):
+class InstrumentAdmin(ReasonForChangeAdmin):
     list_display = ("code", "title", "licence", "builtin")
 
 
+@admin.register(Field)
+class FieldAdmin(ReadOnlyAdmin):
+    """Fields change only by importing a data dictionary or a translation sheet, which keep
+    the REDCap definition whole and consistent; here they and their history can be read."""
+
+    list_display = ("instrument", "order", "field_name", "field_type", "field_label")
+    list_filter = ("instrument",)
+    search_fields = ("field_name", "field_label")
+
+
 @admin.register(Score)
-class ScoreAdmin(admin.ModelAdmin):
+class ScoreAdmin(ReasonForChangeAdmin):
     """Ranges, directions, missing-item limits and reliabilities are configurable here."""
 
     list_display = (
@@ -28,20 +44,20 @@ class ScoreAdmin(admin.ModelAdmin):
 
 
 @admin.register(DomainMapping)
-class DomainMappingAdmin(SimpleHistoryAdmin):
+class DomainMappingAdmin(ReasonForChangeAdmin):
     list_display = ("domain", "instrument_code", "score_code", "protocol")
 
 
 @admin.register(Response)
-class ResponseAdmin(ReasonForChangeAdmin):
+class ResponseAdmin(ReadOnlyAdmin):
+    """Answers are entered through the forms and parent links (scores, checks, locks)."""
+
     list_display = ("participant", "visit", "instrument", "status", "respondent", "language")
-    readonly_fields = ("participant", "visit", "instrument", "scores")
 
 
 @admin.register(Query)
-class QueryAdmin(ReasonForChangeAdmin):
+class QueryAdmin(ReadOnlyAdmin):
+    """Queries are opened, answered and closed through the query pages (each step kept)."""
+
     list_display = ("participant", "rule", "field_name", "status", "opened_at")
     list_filter = ("status", "rule")
-
-    def has_delete_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
-        return False

@@ -1,13 +1,11 @@
-from typing import Any
-
 from django.contrib import admin
-from django.http import HttpRequest
 
+from neuroregen.core.admin import ReadOnlyAdmin
 from neuroregen.interop.models import ExportRecord
 
 
 @admin.register(ExportRecord)
-class ExportRecordAdmin(admin.ModelAdmin):
+class ExportRecordAdmin(ReadOnlyAdmin):
     """The export log, for audit: read only (records are append-only)."""
 
     list_display = (
@@ -22,13 +20,3 @@ class ExportRecordAdmin(admin.ModelAdmin):
     )
     list_filter = ("include_identity", "export_format", "channel")
     search_fields = ("protocol_code", "exported_by__username", "reason")
-    readonly_fields = [f.name for f in ExportRecord._meta.fields]
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False

@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from neuroregen.core.admin import ReasonForChangeAdmin
+from neuroregen.core.admin import ReadOnlyAdmin, ReasonForChangeAdmin
 from neuroregen.participants.models import ConsentDocument, Participant
 
 
@@ -10,10 +10,9 @@ class ConsentDocumentAdmin(ReasonForChangeAdmin):
 
 
 @admin.register(Participant)
-class ParticipantAdmin(ReasonForChangeAdmin):
-    """Research data only; identity is never shown in the admin."""
+class ParticipantAdmin(ReadOnlyAdmin):
+    """Research data only (identity is never shown here); changed through the registry pages."""
 
     list_display = ("study_code", "site", "status", "dsm5_severity")
     list_filter = ("site", "status")
-    readonly_fields = ("study_code", "site")
     search_fields = ("study_code",)

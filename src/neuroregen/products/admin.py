@@ -1,19 +1,9 @@
-"""Read-mostly admin for products: changes go through the services (signatures, timelines)."""
+"""Read-only admin for products: changes go through the services (signatures, timelines)."""
 
 from django.contrib import admin
 
+from neuroregen.core.admin import ReadOnlyAdmin
 from neuroregen.products.models import Lot, QCSpecification
-
-
-class ReadOnlyAdmin(admin.ModelAdmin):
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(QCSpecification)

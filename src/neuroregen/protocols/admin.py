@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from neuroregen.core.admin import ReasonForChangeAdmin
+from neuroregen.core.admin import ReadOnlyAdmin, ReasonForChangeAdmin
 from neuroregen.protocols.models import Arm, Assignment, EligibilityRule, Protocol
 
 
@@ -15,8 +15,6 @@ class ReadOnlyUnlessDraft(ReasonForChangeAdmin):
         if protocol is not None and not protocol.is_editable:
             return False
         return super().has_change_permission(request, obj)
-
-    has_delete_permission = has_change_permission
 
 
 @admin.register(Protocol)
@@ -39,14 +37,8 @@ class EligibilityRuleAdmin(ReadOnlyUnlessDraft):
 
 
 @admin.register(Assignment)
-class AssignmentAdmin(ReasonForChangeAdmin):
-    """Read-only: assignments are decided and signed through the application's pages."""
+class AssignmentAdmin(ReadOnlyAdmin):
+    """Assignments are decided and signed through the application's pages."""
 
     list_display = ("participant", "protocol", "arm", "status", "evaluated_on", "day_zero")
     list_filter = ("status", "protocol")
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_add_permission(self, request):
-        return False

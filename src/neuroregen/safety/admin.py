@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from neuroregen.core.admin import ReasonForChangeAdmin
+from neuroregen.core.admin import ReadOnlyAdmin, ReasonForChangeAdmin
 from neuroregen.safety.models import (
     AdverseEvent,
     BiomarkerSignalRule,
@@ -11,19 +11,17 @@ from neuroregen.safety.models import (
 
 
 @admin.register(AdverseEvent)
-class AdverseEventAdmin(ReasonForChangeAdmin):
-    """Read-mostly: events are recorded and changed through the safety pages (services)."""
+class AdverseEventAdmin(ReadOnlyAdmin):
+    """Events are recorded and changed through the safety pages (services)."""
 
     list_display = ("code", "participant", "term", "grade", "is_serious", "onset_date")
     list_filter = ("is_serious", "grade", "aesi_category")
     search_fields = ("code", "term", "participant__study_code")
-    readonly_fields = [f.name for f in AdverseEvent._meta.fields]
 
 
 @admin.register(ReportingClock)
-class ReportingClockAdmin(ReasonForChangeAdmin):
+class ReportingClockAdmin(ReadOnlyAdmin):
     list_display = ("event", "kind", "due_at", "submitted_at", "required")
-    readonly_fields = [f.name for f in ReportingClock._meta.fields]
 
 
 @admin.register(BiomarkerSignalRule)
@@ -37,6 +35,5 @@ class StoppingRuleAdmin(ReasonForChangeAdmin):
 
 
 @admin.register(SafetyReviewTask)
-class SafetyReviewTaskAdmin(ReasonForChangeAdmin):
+class SafetyReviewTaskAdmin(ReadOnlyAdmin):
     list_display = ("participant", "analyte", "value", "unit", "status")
-    readonly_fields = [f.name for f in SafetyReviewTask._meta.fields]

@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from neuroregen.core.admin import ReasonForChangeAdmin
+from neuroregen.core.admin import ReadOnlyAdmin
 from neuroregen.protocols.admin import ReadOnlyUnlessDraft
 from neuroregen.visits.models import Visit, VisitDefinition
 
@@ -12,8 +12,8 @@ class VisitDefinitionAdmin(ReadOnlyUnlessDraft):
 
 
 @admin.register(Visit)
-class VisitAdmin(ReasonForChangeAdmin):
-    """Read-only: visits are generated, rescheduled and recorded through the services."""
+class VisitAdmin(ReadOnlyAdmin):
+    """Visits are generated, rescheduled and recorded through the services."""
 
     list_display = (
         "participant",
@@ -25,9 +25,3 @@ class VisitAdmin(ReasonForChangeAdmin):
         "done_on",
     )
     list_filter = ("phase",)
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_add_permission(self, request):
-        return False
