@@ -95,6 +95,7 @@ class Field(models.Model):
             "Language → {label, choices, section_header, field_note}: published wording only."
         ),
     )
+    history = HistoricalRecords()
 
     class Meta:
         ordering = ["instrument", "order"]
@@ -158,6 +159,7 @@ class Score(models.Model):
     )
     reliability_source = models.CharField(_("reliability source"), max_length=300, blank=True)
     order = models.PositiveSmallIntegerField(default=0)
+    history = HistoricalRecords()
 
     class Meta:
         ordering = ["instrument", "order"]

@@ -22,7 +22,7 @@ from neuroregen.core.errors import InvalidTransition, NotFound, ValidationFailed
 from neuroregen.core.permissions import require
 from neuroregen.core.roles import Capability
 from neuroregen.instruments import choices as c
-from neuroregen.instruments import entry, files, quality, scoring
+from neuroregen.instruments import definitions, entry, files, quality, scoring
 from neuroregen.instruments.errors import (
     AnswersInvalid,
     DictionaryRejected,
@@ -53,11 +53,14 @@ LINK_DAYS_DEFAULT = 7
 
 
 @transaction.atomic
-def dictionary_import(*, user: Any | None, text: str, title: str = "") -> list[Instrument]:
+def dictionary_import(
+    *, user: Any | None, text: str, title: str = "", reason: str = ""
+) -> list[Instrument]:
     """Import a REDCap data dictionary: one instrument per form. All or nothing.
 
     ``user`` None means a server operator running the command line. Raises
-    :class:`DictionaryRejected` listing every problem by line and column.
+    :class:`DictionaryRejected` listing every problem by line and column. Every field created,
+    changed or removed gets a history row with the user and ``reason``.
     """
     if user is not None:
         require(user, Capability.MANAGE_INSTRUMENTS)
@@ -93,20 +96,28 @@ def dictionary_import(*, user: Any | None, text: str, title: str = "") -> list[I
             )
     if problems:
         raise DictionaryRejected(problems)
+    why = reason.strip() or "REDCap data dictionary imported"
     imported = []
     for code, form_rows in forms.items():
         instrument = existing.get(code) or Instrument(code=code, title=title or code)
         instrument.licence = instrument.licence or c.Licence.LOCAL
         if not instrument.languages:
             instrument.languages = ["en"]
-        instrument.save()
-        instrument.fields.all().delete()
-        Field.objects.bulk_create(
-            [
-                Field(instrument=instrument, order=i, **row.as_dict())
-                for i, row in enumerate(form_rows)
-            ]
+        replacing = instrument.pk is not None
+        if not replacing:
+            stamp(instrument, user=user, reason=why)
+            instrument.save()
+        dropped = definitions.fields_replace(
+            instrument=instrument, rows=form_rows, user=user, reason=why
         )
+        if replacing:
+            instrument.languages = [lang for lang in instrument.languages if lang not in dropped]
+            instrument.languages_missing = {
+                **instrument.languages_missing,
+                **dict.fromkeys(sorted(dropped), "wording changed by a dictionary import"),
+            }
+            stamp(instrument, user=user, reason=why)
+            instrument.save()
         imported.append(instrument)
     return imported
 

@@ -18,11 +18,14 @@ from __future__ import annotations
 
 import csv
 import io
+from typing import Any
 
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
+from simple_history.utils import bulk_update_with_history
 
+from neuroregen.core.audit import stamp as stamp_audit
 from neuroregen.instruments.errors import DictionaryRejected
 from neuroregen.instruments.models import Field, Instrument
 from neuroregen.instruments.redcap import Problem, parse_choices
@@ -111,7 +114,14 @@ def _field_problems(line: int, field: Field, cells: dict[str, str]) -> list[Prob
         problems.append(Problem(line, "field_label", "the translated label is empty"))
     if field.section_header.strip() and not cells.get("section_header"):
         problems.append(Problem(line, "section_header", "the translated section header is empty"))
-    if field.field_type in TYPES_WITH_CHOICES and field.choices.strip():
+    if field.field_type == "slider" and field.choices.strip():
+        # A slider's cell is "left | middle | right" labels, not coded answers.
+        parts = len(field.choices.split("|"))
+        if len(cells.get("choices", "").split("|")) != parts:
+            problems.append(
+                Problem(line, "choices", f"a slider needs {parts} labels separated by '|'")
+            )
+    elif field.field_type in TYPES_WITH_CHOICES and field.choices.strip():
         english = [code for code, _label in parse_choices(field.choices)]
         try:
             translated = parse_choices(cells.get("choices", ""))
@@ -170,9 +180,19 @@ def translation_check(
 
 
 def translation_import(
-    *, instrument: Instrument, language: str, text: str, source: str, imported_by: str = ""
+    *,
+    instrument: Instrument,
+    language: str,
+    text: str,
+    source: str,
+    imported_by: str = "",
+    user: Any | None = None,
 ) -> int:
-    """Store the published wording for ``language``; all or nothing. Returns fields updated."""
+    """Store the published wording for ``language``; all or nothing. Returns fields updated.
+
+    ``user`` None means a server operator on the command line (``imported_by`` may name them).
+    Each changed field gets a history row with the user and the source as the reason.
+    """
     wording, problems = translation_check(
         instrument=instrument, language=language, text=text, source=source
     )
@@ -183,16 +203,20 @@ def translation_import(
         fields = list(locked.fields.filter(field_name__in=list(wording)))
         for field in fields:
             field.translations = {**field.translations, language: wording[field.field_name]}
-        Field.objects.bulk_update(fields, ["translations"])
+        reason = f"published {language} wording imported: {source.strip()}"[:300]
+        bulk_update_with_history(
+            fields, Field, ["translations"], default_user=user, default_change_reason=reason
+        )
         locked.languages = [*[code for code in locked.languages if code != language], language]
         locked.languages_missing = {
             k: v for k, v in locked.languages_missing.items() if k != language
         }
         stamp = timezone.now().date().isoformat()
         provenance = f"{language} wording: {source.strip()} (imported {stamp}"
-        provenance += f" by {imported_by})" if imported_by else ")"
+        by = imported_by or (user.get_username() if user is not None else "")
+        provenance += f" by {by})" if by else ")"
         locked.source = f"{locked.source}\n{provenance}".strip()
-        locked._change_reason = f"published {language} wording imported"  # type: ignore[attr-defined]
+        stamp_audit(locked, user=user, reason=reason)
         locked.save()
     instrument.refresh_from_db()
     return len(fields)

@@ -25,6 +25,9 @@ class Command(BaseCommand):
         importer = sub.add_parser("import", help="Import a dictionary (all or nothing).")
         importer.add_argument("file", type=Path)
         importer.add_argument("--title", default="", help="Title for new instruments.")
+        importer.add_argument(
+            "--reason", default="", help="Why the definitions change (kept in their history)."
+        )
         exporter = sub.add_parser("export", help="Export one instrument's dictionary.")
         exporter.add_argument("instrument")
         exporter.add_argument("--out", type=Path, required=True)
@@ -56,7 +59,9 @@ class Command(BaseCommand):
             path: Path = options["file"]
             text = _read(path)
             try:
-                imported = services.dictionary_import(user=None, text=text, title=options["title"])
+                imported = services.dictionary_import(
+                    user=None, text=text, title=options["title"], reason=options["reason"]
+                )
             except DictionaryRejected as exc:
                 for problem in exc.problems:
                     self.stderr.write(f"{path}: {problem}")
