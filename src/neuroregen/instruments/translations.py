@@ -216,7 +216,8 @@ def translation_import(
         by = imported_by or (user.get_username() if user is not None else "")
         provenance += f" by {by})" if by else ")"
         locked.source = f"{locked.source}\n{provenance}".strip()
-        stamp_audit(locked, user=user, reason=reason)
+        # The source is in the instrument's provenance text; its own reason stays short.
+        stamp_audit(locked, user=user, reason=f"published {language} wording imported")
         locked.save()
     instrument.refresh_from_db()
     return len(fields)
