@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import io
 import sqlite3
@@ -202,3 +203,120 @@ def test_a_damaged_or_hostile_media_archive_is_refused(tmp_path):
     with pytest.raises(tarfile.OutsideDestinationError):
         b.media_restore(hostile, forged, tmp_path / "out")
     assert not (tmp_path / "escaped.txt").exists()
+
+
+# --- a restore whose verification fails leaves the target as it was -------------------------
+
+
+def _tampered_sqlite_backup(backup: Path, tmp_path: Path) -> Path:
+    """A copy of ``backup`` whose participant rows were altered and whose manifest checksum
+    of the file was updated to match: only the per-table verification can catch it."""
+    tampered = tmp_path / "tampered.sqlite3"
+    tampered.write_bytes(backup.read_bytes())
+    with closing(sqlite3.connect(tampered)) as conn:
+        conn.execute("UPDATE participants_participant SET therapy_hours_per_week = 39")
+        conn.commit()
+    manifest = b.Manifest.load(b.manifest_path(backup))
+    forged = dataclasses.replace(manifest, file_sha256=b.file_sha256(tampered))
+    b.manifest_path(tampered).write_text(forged.to_json())
+    return tampered
+
+
+@pytest.mark.skipif(connection.vendor != "sqlite", reason="the SQLite route")
+def test_sqlite_restore_that_fails_verification_leaves_the_target_untouched(registry, tmp_path):
+    backup = tmp_path / "nr.sqlite3"
+    call_command("backup", output=str(backup))
+    tampered = _tampered_sqlite_backup(backup, tmp_path)
+
+    target = tmp_path / "target.sqlite3"
+    call_command("restore", str(backup), target=f"sqlite:///{target}")
+    before = target.read_bytes()
+    with pytest.raises(CommandError) as error:
+        call_command("restore", str(tampered), target=f"sqlite:///{target}", force=True)
+    message = str(error.value)
+    assert "participants_participant: same row count but different content" in message
+    assert "left unchanged" in message
+    assert target.read_bytes() == before
+    assert sorted(p.name for p in tmp_path.iterdir() if p.name.startswith("target")) == [
+        "target.sqlite3"
+    ]
+
+    fresh = tmp_path / "fresh.sqlite3"
+    with pytest.raises(CommandError, match="participants_participant"):
+        call_command("restore", str(tampered), target=f"sqlite:///{fresh}")
+    assert not fresh.exists()
+
+
+@pytest.mark.skipif(connection.vendor != "sqlite", reason="the SQLite route")
+def test_forced_sqlite_restore_keeps_the_replaced_database_aside(registry, tmp_path):
+    backup = tmp_path / "nr.sqlite3"
+    call_command("backup", output=str(backup))
+    target = tmp_path / "target.sqlite3"
+    call_command("restore", str(backup), target=f"sqlite:///{target}")
+    with closing(sqlite3.connect(target)) as conn:
+        conn.execute("UPDATE participants_participant SET therapy_hours_per_week = 39")
+        conn.commit()
+    changed = b.sqlite_digests(target)
+    out = io.StringIO()
+    call_command("restore", str(backup), target=f"sqlite:///{target}", force=True, stdout=out)
+    assert b.sqlite_digests(target) == b.Manifest.load(b.manifest_path(backup)).tables
+    (aside,) = [p for p in tmp_path.iterdir() if p.name.startswith("target.sqlite3.replaced-")]
+    assert b.sqlite_digests(aside) == changed
+    assert aside.name in out.getvalue()
+
+
+def _pg_url(target: b.PgTarget) -> str:
+    auth = f"{target.user}:{target.password}" if target.password else target.user
+    return f"postgres://{auth}@{target.host or 'localhost'}:{target.port or 5432}/{target.name}"
+
+
+def _databases(source: b.PgTarget, prefix: str) -> set[str]:
+    with source.connect(autocommit=True) as conn:
+        rows = conn.execute(
+            "SELECT datname FROM pg_database WHERE datname LIKE %s", (prefix + "%",)
+        ).fetchall()
+    return {r[0] for r in rows}
+
+
+@pytest.mark.skipif(
+    connection.vendor != "postgresql", reason="needs DATABASE_URL pointing at PostgreSQL"
+)
+def test_postgresql_restore_that_fails_verification_leaves_the_target_untouched(registry, tmp_path):
+    source = b.PgTarget.from_settings(connection.settings_dict)
+    backup = tmp_path / "nr.dump"
+    call_command("backup", output=str(backup))
+    manifest = b.Manifest.load(b.manifest_path(backup))
+    # The dump is unchanged but the manifest expects other participant rows: as if the dump
+    # had been altered and its file checksum recomputed.
+    tables = dict(manifest.tables)
+    tables["participants_participant"] = {**tables["participants_participant"], "sha256": "0" * 64}
+    tampered = tmp_path / "tampered.dump"
+    tampered.write_bytes(backup.read_bytes())
+    b.manifest_path(tampered).write_text(dataclasses.replace(manifest, tables=tables).to_json())
+
+    fresh = f"{source.name}_rt_{uuid.uuid4().hex[:8]}"
+    with source.connect(autocommit=True) as admin:
+        admin.execute(f'CREATE DATABASE "{fresh}"')
+    target = b.PgTarget(fresh, source.user, source.password, source.host, source.port)
+    try:
+        with pytest.raises(CommandError) as error:
+            call_command("restore", str(tampered), target=_pg_url(target))
+        assert "participants_participant: same row count but different content" in str(error.value)
+        assert b.pg_digests(target) == {}  # still empty
+
+        call_command("restore", str(backup), target=_pg_url(target))
+        before = b.pg_digests(target)
+        with pytest.raises(CommandError, match="left unchanged"):
+            call_command("restore", str(tampered), target=_pg_url(target), force=True)
+        assert b.pg_digests(target) == before
+        assert _databases(source, fresh) == {fresh}  # no staging database left behind
+
+        out = io.StringIO()
+        call_command("restore", str(backup), target=_pg_url(target), force=True, stdout=out)
+        assert b.pg_digests(target) == manifest.tables
+        (aside,) = _databases(source, fresh) - {fresh}
+        assert aside in out.getvalue()
+    finally:
+        with source.connect(autocommit=True) as admin:
+            for name in _databases(source, fresh):
+                admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')

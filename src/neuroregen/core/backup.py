@@ -8,8 +8,9 @@ from exactly the data that went into the copy:
 - PostgreSQL: a REPEATABLE READ transaction exports its snapshot, ``pg_dump --snapshot`` dumps
   that snapshot and the manifest is computed inside the same transaction.
 
-Restoring verifies the backup file's own checksum first, restores, then recomputes the manifest
-of the restored database and refuses to call it good unless every table matches.
+Restoring (:mod:`neuroregen.core.restore`) verifies the backup file's own checksum first,
+restores into a staging copy, recomputes the manifest of that copy and swaps it into the
+target's place only if every table matches; otherwise the target is left unchanged.
 
 Uploaded files (``MEDIA_ROOT``) go into ``FILE.media.tar`` beside the database copy, with the
 SHA-256 of the archive and of every file in the manifest. The archive is taken *after* the
@@ -192,16 +193,6 @@ def sqlite_backup(source: sqlite3.Connection, destination: Path) -> Manifest:
     return Manifest("sqlite", _now(), file_sha256(destination), sqlite_digests(destination))
 
 
-def sqlite_restore(backup: Path, target: Path, *, force: bool) -> None:
-    if target.exists() and not force:
-        with closing(sqlite3.connect(target)) as conn:
-            if _sqlite_tables(conn):
-                raise BackupError(f"{target} already holds tables; use --force to replace it")
-    with closing(sqlite3.connect(f"file:{backup}?mode=ro", uri=True)) as src:
-        with closing(sqlite3.connect(target)) as dst:
-            src.backup(dst)
-
-
 # --- PostgreSQL -----------------------------------------------------------------------------
 
 
@@ -309,6 +300,8 @@ def pg_backup(target: PgTarget, destination: Path) -> Manifest:
 
 
 def pg_restore(backup: Path, target: PgTarget, *, force: bool) -> None:
+    """Load a dump into ``target`` as it is (no verification): the loader that
+    :func:`neuroregen.core.restore.pg_restore_verified` runs on its staging database."""
     with target.connect() as conn, conn.cursor() as cursor:
         existing = _pg_tables(cursor)
     if existing and not force:

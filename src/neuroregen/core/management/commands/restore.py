@@ -1,11 +1,14 @@
 """``neuroregen restore FILE``: restore a backup and prove the result matches its manifest.
 
-The file's SHA-256 is checked before anything is written; after restoring, the row count and
-checksum of every table are recomputed from the restored database and compared with the
-manifest. ``--verify-only`` compares an existing database with the manifest without restoring.
+The file's SHA-256 (and the media archive's) is checked before anything is written. The backup
+is restored into a staging copy beside the target (a new SQLite file, a new PostgreSQL
+database); the row count and checksum of every table are recomputed from it and compared with
+the manifest, and only a copy that matches takes the target's place. On any difference the
+staging copy is dropped, the target is left unchanged, and the command fails naming the tables.
+``--verify-only`` compares an existing database with the manifest without restoring.
 The target is the configured database unless ``--target DATABASE_URL`` names another (for
 example a fresh database for a restore drill). A target that already holds tables is refused
-unless ``--force``.
+unless ``--force``; it is then kept aside under a dated name, printed at the end.
 
 Uploaded files are unpacked into ``MEDIA_ROOT`` when restoring the configured database, or into
 ``--media-root DIR``; a drill into another database (``--target``) without ``--media-root``
@@ -23,6 +26,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import connections
 
 from neuroregen.core import backup as b
+from neuroregen.core import restore as r
 
 
 class Command(BaseCommand):
@@ -54,18 +58,66 @@ class Command(BaseCommand):
         }.get(target["ENGINE"])
         if engine != manifest.engine:
             raise CommandError(f"A {manifest.engine} backup cannot be restored into {engine}.")
+        if options["verify_only"]:
+            self._verify(manifest, engine, target, backup, options)
+            return
         try:
-            if not options["verify_only"]:
-                if b.file_sha256(backup) != manifest.file_sha256:
-                    raise b.BackupError(
-                        f"{backup} does not match the checksum in its manifest: damaged or altered"
-                    )
-                if not options["target"]:
-                    connections["default"].close()
-                if engine == "sqlite":
-                    b.sqlite_restore(backup, Path(target["NAME"]), force=options["force"])
-                else:
-                    b.pg_restore(backup, b.PgTarget.from_settings(target), force=options["force"])
+            if b.file_sha256(backup) != manifest.file_sha256:
+                raise b.BackupError(
+                    f"{backup} does not match the checksum in its manifest: damaged or altered"
+                )
+            media_root = self._media_root(options)
+            if manifest.media is not None:
+                # Checked before the database is touched, so a bad archive changes nothing.
+                archive_problems = b.media_check_archive(
+                    backup.with_name(manifest.media["archive"]), manifest.media
+                )
+                if archive_problems:
+                    raise b.BackupError("; ".join(archive_problems))
+            if not options["target"]:
+                connections["default"].close()
+            if engine == "sqlite":
+                restored = r.sqlite_restore_verified(
+                    backup, Path(target["NAME"]), manifest.tables, force=options["force"]
+                )
+            else:
+                restored = r.pg_restore_verified(
+                    backup,
+                    b.PgTarget.from_settings(target),
+                    manifest.tables,
+                    force=options["force"],
+                )
+        except r.VerificationFailed as error:
+            raise CommandError(
+                "The restored copy does NOT match the backup manifest; it was discarded and "
+                f"{_name(target)} was left unchanged:\n  " + "\n  ".join(error.problems)
+            ) from error
+        except b.BackupError as error:
+            raise CommandError(f"{error}\n{_name(target)} was left unchanged.") from error
+        media_note = ""
+        if manifest.media is not None:
+            media_problems, media_note = self._media(backup, manifest.media, media_root, options)
+            if media_problems:
+                raise CommandError(
+                    "The database was restored and verified, but the uploaded files do NOT "
+                    "match the manifest:\n  " + "\n  ".join(media_problems)
+                )
+        self.stdout.write(
+            self.style.SUCCESS(
+                f"Restored and verified: {restored.tables} tables, {manifest.total_rows} rows, "
+                "every checksum matches." + media_note
+            )
+        )
+        if restored.kept_aside:
+            self.stdout.write(
+                f"The database it replaced is kept as {restored.kept_aside}; delete it once "
+                "it is no longer needed."
+            )
+
+    def _verify(
+        self, manifest: b.Manifest, engine: str, target: Any, backup: Path, options: Any
+    ) -> None:
+        try:
             actual = (
                 b.sqlite_digests(Path(target["NAME"]))
                 if engine == "sqlite"
@@ -76,26 +128,29 @@ class Command(BaseCommand):
         problems = b.compare(manifest.tables, actual)
         media_note = ""
         if manifest.media is not None:
-            media_problems, media_note = self._media(backup, manifest.media, options)
+            media_problems, media_note = self._media(
+                backup, manifest.media, self._media_root(options), options
+            )
             problems += media_problems
         if problems:
             raise CommandError(
                 "The database does NOT match the backup manifest:\n  " + "\n  ".join(problems)
             )
-        done = "Verified" if options["verify_only"] else "Restored and verified"
         self.stdout.write(
             self.style.SUCCESS(
-                f"{done}: {len(actual)} tables, {manifest.total_rows} rows, every checksum matches."
-                + media_note
+                f"Verified: {len(actual)} tables, {manifest.total_rows} rows, "
+                "every checksum matches." + media_note
             )
         )
 
+    def _media_root(self, options: dict[str, Any]) -> Any:
+        return options["media_root"] or (None if options["target"] else settings.MEDIA_ROOT)
+
     def _media(
-        self, backup: Path, media: dict[str, Any], options: dict[str, Any]
+        self, backup: Path, media: dict[str, Any], root: Any, options: dict[str, Any]
     ) -> tuple[list[str], str]:
         archive = backup.with_name(media["archive"])
         count = len(media["files"])
-        root = options["media_root"] or (None if options["target"] else settings.MEDIA_ROOT)
         try:
             if options["verify_only"]:
                 found = b.media_digests(Path(root)) if root else None
@@ -112,3 +167,7 @@ class Command(BaseCommand):
             )
         except b.BackupError as error:
             raise CommandError(str(error)) from error
+
+
+def _name(target: Any) -> str:
+    return f"database {target['NAME']}"
