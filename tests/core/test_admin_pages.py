@@ -137,6 +137,21 @@ def test_every_admin_page_opens_and_clinical_records_are_read_only(
             "change": client_as.get(_url(model, "change", obj.pk)),
             "history": client_as.get(_url(model, "history", obj.pk)),
         }
+        history = getattr(model, "history", None)
+        if history is not None:
+            # The form for one historical version (simple-history's revert page).
+            version = (
+                history.filter(**{model._meta.pk.attname: obj.pk}).order_by("history_id").first()
+            )
+            if version is None:
+                problems.append(f"{label}: no history row")
+            else:
+                pages["historical version"] = client_as.get(
+                    reverse(
+                        f"admin:{model._meta.app_label}_{model._meta.model_name}_simple_history",
+                        args=[obj.pk, version.history_id],
+                    )
+                )
         add = client_as.get(_url(model, "add"))
         if label in READ_ONLY and add.status_code != 403:
             problems.append(f"{label}: add page answered {add.status_code}, expected 403")

@@ -13,7 +13,7 @@ from django.core.management import call_command
 
 from neuroregen.core.roles import Role
 from neuroregen.instruments import services
-from neuroregen.instruments.models import Field, Instrument, Score
+from neuroregen.instruments.models import DomainMapping, Field, Instrument, Score
 from neuroregen.instruments.redcap import parse_choices
 from neuroregen.instruments.translations import translation_import, translation_template
 from tests.helpers import make_user
@@ -146,3 +146,6 @@ def test_builtin_definitions_have_a_baseline_history():
     field = atec.fields.first()
     assert field.history.filter(history_type="+").exists()
     assert Score.history.filter(instrument_id=atec.pk).exists()
+    # Built-ins were installed by a data migration, which writes no history of its own.
+    assert atec.history.filter(history_type="+").count() == 1
+    assert DomainMapping.history.filter(instrument_code="atec").exists()

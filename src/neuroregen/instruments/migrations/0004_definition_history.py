@@ -10,13 +10,15 @@ BASELINE_REASON = "history started: the definition as it stood when its history 
 
 
 def baseline(apps, schema_editor):
-    # Definitions installed before this migration get one history row each, so every later
-    # change has a "before" to be compared with.
+    # Definitions without any history (built-ins installed by a data migration, which bypasses
+    # simple-history, and fields and scores from before their history was kept) get one row
+    # each, so every later change has a "before" to be compared with.
     now = timezone.now()
-    for name in ("Field", "Score"):
+    for name in ("Instrument", "Field", "Score", "DomainMapping"):
         model = apps.get_model("instruments", name)
         history = apps.get_model("instruments", f"Historical{name}")
         names = [f.attname for f in model._meta.concrete_fields]
+        recorded = set(history.objects.values_list("id", flat=True))
         history.objects.bulk_create(
             [
                 history(
@@ -25,7 +27,7 @@ def baseline(apps, schema_editor):
                     history_type="+",
                     history_change_reason=BASELINE_REASON,
                 )
-                for row in model.objects.all()
+                for row in model.objects.exclude(pk__in=recorded)
             ],
             batch_size=1000,
         )
