@@ -204,11 +204,15 @@ def pg_restore_verified(
             raise
     except psycopg.Error as error:
         raise BackupError(f"restore into {target.name} failed: {error}") from error
-    if not holds_tables:
-        # An empty target was only renamed aside so the swap could be one transaction.
+    if holds_tables:
+        return Restored(len(actual), aside)
+    # An empty target was only renamed aside so the swap could be one transaction.
+    try:
         with _pg_admin(target) as admin:
             admin.execute(f"DROP DATABASE IF EXISTS {_ident(aside)}")
-    return Restored(len(actual), aside if holds_tables else None)
+    except psycopg.Error:
+        return Restored(len(actual), aside)  # restored all the same; the operator is told
+    return Restored(len(actual), None)
 
 
 def _pg_swap(target: PgTarget, staging: PgTarget) -> str:
