@@ -1,0 +1,1 @@
+"""Checks registered in ready() (filled below)."""
