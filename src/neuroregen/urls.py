@@ -24,6 +24,7 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("account/tokens/", api_views.api_tokens, name="api_tokens"),
     path("account/", include("neuroregen.core.urls")),
+    path("users/", include("neuroregen.accounts.urls")),
     path("api/", api.urls),
     path("admin/", admin.site.urls),
 ]
