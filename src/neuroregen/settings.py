@@ -185,12 +185,10 @@ AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
 AXES_ENABLED = os.environ.get("NEUROREGEN_AXES", "1") == "1"
 # Proxies whose X-Forwarded-For names the client (addresses or networks, comma-separated);
 # from any other peer the header is ignored (see accounts/client_ip.py).
+# The default matches gunicorn's (`neuroregen serve`): a proxy on the same host.
 NEUROREGEN_FORWARDED_ALLOW_IPS = [
     entry.strip()
-    for entry in os.environ.get(
-        "NEUROREGEN_FORWARDED_ALLOW_IPS",
-        "127.0.0.1" if os.environ.get("NEUROREGEN_BEHIND_PROXY") == "1" else "",
-    ).split(",")
+    for entry in os.environ.get("NEUROREGEN_FORWARDED_ALLOW_IPS", "127.0.0.1").split(",")
     if entry.strip()
 ]
 AXES_CLIENT_IP_CALLABLE = "neuroregen.accounts.client_ip.client_ip"
