@@ -197,3 +197,17 @@ def test_invite_page_shows_the_request_outcome_in_every_language(
         body = response.content.decode()
         assert 'data-testid="invitation-link"' not in body
         assert 'data-testid="link-request-sent"' in body
+
+
+@pytest.mark.parametrize(("language", "accept"), [("ru", "Принять"), ("uk", "Прийняти")])
+def test_the_request_is_shown_in_the_familys_language(
+    kid_a, kid_b, coordinator_a, family_of_b, language, accept
+):
+    services.family_invite_create(user=coordinator_a, participant=kid_a, username="guardian-b")
+    services.family_language_set(user=family_of_b, language=language)
+    client = Client()
+    client.force_login(family_of_b)
+    body = client.get(reverse("family_home")).content.decode()
+    assert 'data-testid="family-link-request"' in body
+    assert accept in body
+    assert kid_a.study_code in body
