@@ -217,3 +217,29 @@ def test_token_page_renders_in_every_language(coordinator_a, language):
     response = client.get("/account/tokens/", HTTP_ACCEPT_LANGUAGE=language)
     assert response.status_code == 200
     assert "listed" in response.content.decode()
+
+
+def test_enrolling_a_new_authenticator_revokes_tokens(coordinator_a):
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    from neuroregen.core import twofactor
+    from tests.security.twofactor import current_code
+
+    old = confirmed_totp_device(coordinator_a)
+    token, raw = api_token_create(user=coordinator_a, name="laptop")
+    pending = twofactor.totp_enrolment_start(user=coordinator_a)
+    twofactor.totp_enrolment_confirm(user=coordinator_a, token=current_code(pending))
+    assert not TOTPDevice.objects.filter(pk=old.pk).exists()
+    token.refresh_from_db()
+    assert token.revoked_at is not None
+    assert get(raw).status_code == 401
+
+
+def test_an_abandoned_enrolment_does_not_revoke_tokens(coordinator_a):
+    from neuroregen.core import twofactor
+
+    confirmed_totp_device(coordinator_a)
+    token, _raw = api_token_create(user=coordinator_a, name="laptop")
+    twofactor.totp_enrolment_start(user=coordinator_a).delete()
+    token.refresh_from_db()
+    assert token.revoked_at is None

@@ -235,9 +235,9 @@ def two_factor_reset(*, user: User, target: User, reason: str) -> User:
 
     target = managed_user(user=user, pk=target.pk)
     ValidationFailed.raise_for(_reason_problem(reason))
+    revoked = api_tokens_revoke_all(user=target, reason="two-factor sign-in reset")
     devices = TOTPDevice.objects.filter(user=target).delete()[0]
     devices += StaticDevice.objects.filter(user=target).delete()[0]
-    revoked = api_tokens_revoke_all(user=target, reason="two-factor sign-in reset")
     _event(
         actor=user,
         target=target,
