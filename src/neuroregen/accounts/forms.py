@@ -55,7 +55,9 @@ class RoleForm(ReasonForm):
 
     def __init__(self, *args: Any, target: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["membership"].choices = [
+        membership_field = self.fields["membership"]
+        assert isinstance(membership_field, forms.ChoiceField)  # noqa: S101 - declared above
+        membership_field.choices = [
             (m.pk, str(m)) for m in target.memberships.all() if m.role != Role.FAMILY
         ]
 

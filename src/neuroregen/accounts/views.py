@@ -106,7 +106,7 @@ def user_role(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
 
 def _reason_action(
     prefix: str, service: Callable[..., Any], done: Any
-) -> Callable[[HttpRequest, int], HttpResponse]:
+) -> Callable[[AuthenticatedHttpRequest, int], HttpResponse]:
     @login_required
     @require_POST
     def view(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
@@ -114,7 +114,7 @@ def _reason_action(
         # The tests and scripts may post a bare "reason"; the page posts the prefixed field.
         data = request.POST.copy()
         if f"{prefix}-reason" not in data and "reason" in data:
-            data[f"{prefix}-reason"] = data["reason"]
+            data[f"{prefix}-reason"] = request.POST.get("reason", "")
         form = forms.ReasonForm(data, prefix=prefix)
         form.is_valid()
         try:

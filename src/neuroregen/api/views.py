@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from typing import Any
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpResponse
@@ -20,7 +23,7 @@ from neuroregen.core.errors import DomainError, NotFound
 from neuroregen.core.http import AuthenticatedHttpRequest
 
 
-def _add_errors(form: TokenForm, errors: dict[str | None, str]) -> None:
+def _add_errors(form: TokenForm, errors: Mapping[Any, str]) -> None:
     for field, message in errors.items():
         target = field if field in form.fields else None
         if target is None or target not in form.errors:
