@@ -90,6 +90,7 @@ INSTALLED_APPS = [
     "neuroregen.evidence",
     "neuroregen.reports",
     "neuroregen.interop",
+    "neuroregen.accounts",
 ]
 
 MIDDLEWARE = [
@@ -178,8 +179,19 @@ LOGOUT_REDIRECT_URL = "login"
 
 AXES_FAILURE_LIMIT = 5
 AXES_COOLOFF_TIME = 1  # hours
-AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+# Two independent counters: wrong passwords for one account from any address, and from one
+# address for any account. Administrators unlock early under Users (audited).
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
 AXES_ENABLED = os.environ.get("NEUROREGEN_AXES", "1") == "1"
+# Proxies whose X-Forwarded-For names the client (addresses or networks, comma-separated);
+# from any other peer the header is ignored (see accounts/client_ip.py).
+# The default matches gunicorn's (`neuroregen serve`): a proxy on the same host.
+NEUROREGEN_FORWARDED_ALLOW_IPS = [
+    entry.strip()
+    for entry in os.environ.get("NEUROREGEN_FORWARDED_ALLOW_IPS", "127.0.0.1").split(",")
+    if entry.strip()
+]
+AXES_CLIENT_IP_CALLABLE = "neuroregen.accounts.client_ip.client_ip"
 
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SECURE = PRODUCTION

@@ -2,8 +2,8 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
+from neuroregen.api import views as api_views
 from neuroregen.api.api import api
-from neuroregen.core import views as core_views
 from neuroregen.participants import views as participant_views
 
 urlpatterns = [
@@ -22,8 +22,9 @@ urlpatterns = [
     path("family/", include("neuroregen.reports.family_urls")),
     path("interop/", include("neuroregen.interop.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
-    path("account/tokens/", core_views.api_tokens, name="api_tokens"),
+    path("account/tokens/", api_views.api_tokens, name="api_tokens"),
     path("account/", include("neuroregen.core.urls")),
+    path("users/", include("neuroregen.accounts.urls")),
     path("api/", api.urls),
     path("admin/", admin.site.urls),
 ]

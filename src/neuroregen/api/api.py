@@ -10,13 +10,30 @@ from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as NinjaValidationError
 from ninja.security import HttpBearer
 
+from neuroregen.api.choices import TokenApp
 from neuroregen.api.services import api_token_authenticate
 from neuroregen.core.errors import DomainError
 
 
 class TokenAuth(HttpBearer):
+    """Bearer token limited to one app's router: refused with 403 outside its scope."""
+
+    openapi_description = (
+        "Personal token `nr_…` from Account → API tokens. It acts with its owner's roles and "
+        "sites, is read-only or read-write, is limited to the API apps chosen at creation, and "
+        "expires (90 days by default, at most one year). A change of password or a reset of "
+        "two-factor sign-in revokes it. 401: missing, unknown, expired or revoked token. "
+        "403 `token_scope`: a write with a read-only token, or an app outside its scope; "
+        "403 `two_factor_required`: a staff owner without two-factor sign-in where it is "
+        "required; 403 `not_permitted`: the owner's role does not allow it."
+    )
+
+    def __init__(self, app: str | None = None) -> None:
+        super().__init__()
+        self.app = app
+
     def authenticate(self, request: HttpRequest, token: str) -> Any:
-        user = api_token_authenticate(token)
+        user = api_token_authenticate(token, app=self.app, method=request.method or "GET")
         if user is not None:
             request.user = user
         return user
@@ -72,13 +89,14 @@ def _register_routers() -> None:
     from neuroregen.safety.api import router as safety
     from neuroregen.visits.api import router as visits
 
-    api.add_router("/participants", participants)
-    api.add_router("/visits", visits)
-    api.add_router("/", instruments)
-    api.add_router("/measurements", biomarkers)
-    api.add_router("/safety", safety)
-    api.add_router("/products", products)
-    api.add_router("/evidence", evidence)
+    # Each router gets its own token check, so a token's app scope holds per router.
+    api.add_router("/participants", participants, auth=TokenAuth(TokenApp.PARTICIPANTS))
+    api.add_router("/visits", visits, auth=TokenAuth(TokenApp.VISITS))
+    api.add_router("/", instruments, auth=TokenAuth(TokenApp.INSTRUMENTS))
+    api.add_router("/measurements", biomarkers, auth=TokenAuth(TokenApp.BIOMARKERS))
+    api.add_router("/safety", safety, auth=TokenAuth(TokenApp.SAFETY))
+    api.add_router("/products", products, auth=TokenAuth(TokenApp.PRODUCTS))
+    api.add_router("/evidence", evidence, auth=TokenAuth(TokenApp.EVIDENCE))
 
 
 _register_routers()

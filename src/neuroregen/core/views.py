@@ -1,4 +1,4 @@
-"""Account pages: personal API tokens and two-factor sign-in."""
+"""Account pages: two-factor sign-in (API tokens are managed in neuroregen.api.views)."""
 
 from __future__ import annotations
 
@@ -16,33 +16,10 @@ from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django_otp import login as otp_login
 
-from neuroregen.api.services import api_token_create, api_token_revoke
 from neuroregen.core import twofactor
 from neuroregen.core.errors import ValidationFailed
 from neuroregen.core.http import AuthenticatedHttpRequest
 from neuroregen.core.security import is_staff_account
-
-
-@login_required
-def api_tokens(request: AuthenticatedHttpRequest) -> HttpResponse:
-    new_token = None
-    if request.method == "POST":
-        if "revoke" in request.POST:
-            api_token_revoke(user=request.user, token_id=int(request.POST["revoke"]))
-            messages.success(request, _("Token revoked."))
-            return redirect("api_tokens")
-        try:
-            _row, new_token = api_token_create(user=request.user, name=request.POST.get("name", ""))
-        except ValidationFailed as error:
-            messages.error(request, error.message)
-    return render(
-        request,
-        "core/api_tokens.html",
-        {
-            "tokens": request.user.api_tokens.all(),
-            "new_token": new_token,
-        },
-    )
 
 
 def not_verified(request: HttpRequest) -> bool:

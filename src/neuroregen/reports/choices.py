@@ -29,3 +29,12 @@ class JobStatus(models.TextChoices):
     RUNNING = "running", _("Running")
     DONE = "done", _("Done")
     FAILED = "failed", _("Failed")
+
+
+class InvitationKind(models.TextChoices):
+    """What a family invitation does when used."""
+
+    # a one-time link by which the guardian sets the password of a new account
+    PASSWORD = "password", _("Password-set link for a new account")
+    # a request to an existing account, accepted by its holder while signed in
+    LINK = "link", _("Request to link an existing account")

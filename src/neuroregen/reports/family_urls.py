@@ -10,4 +10,5 @@ urlpatterns = [
     path("reports/<int:pk>/", views.family_report, name="family_report"),
     path("reports/<int:pk>/pdf/", views.family_report_pdf, name="family_report_pdf"),
     path("invite/<str:token>/", views.family_invitation, name="family_invitation"),
+    path("links/<int:pk>/", views.family_link_respond, name="family_link_respond"),
 ]

@@ -110,11 +110,20 @@ class FamilyReport(AuditedModel):
 
 
 class FamilyInvitation(models.Model):
-    """A one-time link by which a guardian sets the password of their family account.
+    """An invitation of a family account to a child, by a member of the child's site.
 
-    Only a hash of the secret is stored; the link is shown once to the coordinator.
+    For a new account it is a one-time link by which the guardian sets the password (only a
+    hash of the secret is stored; the link is shown once to the coordinator). For an existing
+    account it is a request that the holder accepts while signed in; it never touches the
+    password, and the child is linked only on acceptance (``used_at``).
     """
 
+    kind = models.CharField(
+        _("kind"),
+        max_length=12,
+        choices=c.InvitationKind.choices,
+        default=c.InvitationKind.PASSWORD,
+    )
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="family_invitations"
     )

@@ -21,12 +21,12 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from neuroregen.core.audit import stamp
-from neuroregen.core.errors import Conflict, InvalidTransition, ValidationFailed
+from neuroregen.core.errors import Conflict, InvalidTransition, NotFound, ValidationFailed
 from neuroregen.core.models import User
 from neuroregen.core.permissions import require
-from neuroregen.core.roles import Capability
-from neuroregen.core.services import signature_create
-from neuroregen.participants.models import Participant
+from neuroregen.core.roles import Capability, Role
+from neuroregen.core.services import membership_grant, signature_create
+from neuroregen.participants.models import FamilyLink, Participant
 from neuroregen.participants.services import family_link_create
 from neuroregen.reports import choices as c
 from neuroregen.reports.content import family_snapshot
@@ -192,6 +192,19 @@ def _hash(secret: str) -> str:
     return hashlib.sha256(secret.encode()).hexdigest()
 
 
+def _is_family_only(account: User) -> bool:
+    if account.is_staff or account.is_superuser:
+        return False
+    roles = set(account.memberships.values_list("role", flat=True))
+    return roles == {Role.FAMILY.value}
+
+
+def _has_been_activated(account: User) -> bool:
+    # Once its holder has set a password (or signed in), the account is theirs: no invitation
+    # may reset it, whoever sends it.
+    return account.is_active or account.has_usable_password() or account.last_login is not None
+
+
 @transaction.atomic
 def family_invite_create(
     *,
@@ -201,32 +214,65 @@ def family_invite_create(
     email: str = "",
     language: str = "",
     valid_days: int = INVITATION_DAYS,
-) -> tuple[FamilyInvitation, str]:
-    """A family account for the child's guardian, inactive until they set a password through
-    the one-time link. Returns (invitation, token); the token is shown once."""
+) -> tuple[FamilyInvitation, str | None]:
+    """Invite the child's guardian. Returns (invitation, token); the token is shown once.
+
+    A new user name gets a family account, inactive until the guardian sets a password through
+    the one-time link (the token). An existing family account never gets a password link: it
+    gets a request to accept this child (``kind`` link, token None), which its holder accepts
+    while signed in; until then nothing of the child is visible to it. Taking over an account
+    by re-inviting it would otherwise open every child it is linked to, at any site.
+    """
     require(user, Capability.MANAGE_PARTICIPANT, participant.site)
     username = username.strip()
     if not username:
         raise ValidationFailed(_("Choose a user name for the family."), field="username")
     if not 1 <= valid_days <= 30:
         raise ValidationFailed(_("An invitation is valid for 1 to 30 days."), field="valid_days")
-    family = User.objects.filter(username=username).first()
+    family = User.objects.select_for_update().filter(username=username).first()
+    kind = c.InvitationKind.PASSWORD
     if family is None:
         family = User.objects.create_user(username=username, email=email.strip(), is_active=False)
         family.set_unusable_password()
         family.preferred_language = language or participant.preferred_language
         family.save()
-    elif family.family_links.filter(participant=participant).count() == 0:
+    elif not _is_family_only(family):
         raise ValidationFailed(_("This user name is taken."), field="username")
-    family_link_create(user=user, family_user=family, participant=participant)
+    elif not family.family_links.filter(participant=participant).exists():
+        kind = c.InvitationKind.LINK
+    elif _has_been_activated(family):
+        raise ValidationFailed(
+            _(
+                "This family account already has access to this child and signs in with its "
+                "own password."
+            ),
+            field="username",
+        )
+    elif family.family_links.exclude(participant__site=participant.site).exists():
+        # A lost link is re-issued only by the site that holds every child of the account.
+        raise ValidationFailed(
+            _(
+                "This family account was also invited by another site: the family should "
+                "use the link they received first, or accept this child after signing in."
+            ),
+            field="username",
+        )
     now = timezone.now()
-    for old in FamilyInvitation.objects.select_for_update(of=("self",)).filter(
-        user=family, used_at__isnull=True, revoked_at__isnull=True
-    ):
+    open_invitations = FamilyInvitation.objects.select_for_update(of=("self",)).filter(
+        user=family, kind=kind, used_at__isnull=True, revoked_at__isnull=True
+    )
+    if kind == c.InvitationKind.LINK:
+        # Only this child's earlier requests are replaced; other sites' requests stand.
+        open_invitations = open_invitations.filter(participant=participant)
+    else:
+        family_link_create(user=user, family_user=family, participant=participant)
+    for old in open_invitations:
         old.revoked_at = now
+        stamp(old, user=user, reason="replaced by a new invitation")
         old.save()
     secret = secrets.token_urlsafe(32)
-    invitation = FamilyInvitation.objects.create(
+    invitation = FamilyInvitation(
+        kind=kind,
         user=family,
         participant=participant,
         site=participant.site,
@@ -234,8 +280,63 @@ def family_invite_create(
         created_by=user,
         expires_at=now + dt.timedelta(days=valid_days),
     )
+    stamp(invitation, user=user, reason=f"family invitation ({kind})")
+    invitation.save()
+    if kind == c.InvitationKind.LINK:
+        return invitation, None
     token = signing.dumps({"i": invitation.pk, "s": secret}, salt=INVITATION_SALT)
     return invitation, token
+
+
+def family_link_requests_open(*, user: User) -> Any:
+    """Requests to link a child that wait for this account's answer."""
+    return (
+        FamilyInvitation.objects.filter(
+            user=user,
+            kind=c.InvitationKind.LINK,
+            used_at__isnull=True,
+            revoked_at__isnull=True,
+            expires_at__gt=timezone.now(),
+        )
+        .select_related("participant", "site")
+        .order_by("created_at")
+    )
+
+
+@transaction.atomic
+def family_link_request_respond(
+    *, user: User, invitation_id: int, accept: bool
+) -> FamilyInvitation:
+    """The signed-in holder accepts (the child is linked) or declines a link request."""
+    invitation = (
+        FamilyInvitation.objects.select_for_update(of=("self",))
+        .filter(pk=invitation_id, user=user, kind=c.InvitationKind.LINK)
+        .first()
+    )
+    if invitation is None:
+        raise NotFound()
+    if (
+        invitation.used_at is not None
+        or invitation.revoked_at is not None
+        or invitation.expires_at <= timezone.now()
+    ):
+        raise ValidationFailed(
+            _("This request has already been answered or has expired."), field="action"
+        )
+    now = timezone.now()
+    if accept:
+        # The inviter's right to link was checked when the request was made; the holder's
+        # consent is what completes it.
+        membership_grant(user=user, role=Role.FAMILY, site=invitation.site)
+        FamilyLink.objects.get_or_create(user=user, participant=invitation.participant)
+        invitation.used_at = now
+        reason = "link request accepted by the family"
+    else:
+        invitation.revoked_at = now
+        reason = "link request declined by the family"
+    stamp(invitation, user=user, reason=reason)
+    invitation.save()
+    return invitation
 
 
 def invitation_resolve(token: str) -> FamilyInvitation:
@@ -252,6 +353,9 @@ def invitation_resolve(token: str) -> FamilyInvitation:
         or invitation.used_at is not None
         or invitation.revoked_at is not None
         or invitation.expires_at <= timezone.now()
+        or invitation.kind != c.InvitationKind.PASSWORD
+        # a link issued before the account was activated never resets its password afterwards
+        or _has_been_activated(invitation.user)
     ):
         raise InvitationUnusable()
     return invitation
@@ -275,6 +379,7 @@ def invitation_accept(*, token: str, password: str, password_again: str) -> User
     family.is_active = True
     family.save()
     invitation.used_at = timezone.now()
+    stamp(invitation, user=family, reason="password set through the invitation")
     invitation.save()
     return family
 

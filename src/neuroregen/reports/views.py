@@ -122,17 +122,23 @@ def family_invite(request: AuthenticatedHttpRequest, study_code: str) -> HttpRes
         request.POST or None, initial={"language": participant.preferred_language}
     )
     link = None
+    request_sent = None
     if request.method == "POST" and form.is_valid():
         try:
-            _invitation, token = services.family_invite_create(
+            invitation, token = services.family_invite_create(
                 user=request.user, participant=participant, **form.cleaned_data
             )
         except DomainError as error:
             form.add_error(error.field if error.field in form.fields else None, error.message)
         else:
-            link = request.build_absolute_uri(reverse("family_invitation", args=[token]))
+            if token is None:
+                request_sent = invitation
+            else:
+                link = request.build_absolute_uri(reverse("family_invitation", args=[token]))
     return render(
-        request, "reports/invite.html", {"participant": participant, "form": form, "link": link}
+        request,
+        "reports/invite.html",
+        {"participant": participant, "form": form, "link": link, "request_sent": request_sent},
     )
 
 
@@ -357,6 +363,7 @@ def family_home(request: AuthenticatedHttpRequest) -> HttpResponse:
             "family/home.html",
             {
                 "rows": rows,
+                "link_requests": services.family_link_requests_open(user=request.user),
                 "language_form": forms.LanguageForm(
                     initial={"language": request.user.preferred_language}
                 ),
@@ -364,6 +371,19 @@ def family_home(request: AuthenticatedHttpRequest) -> HttpResponse:
         )
     response["Content-Language"] = request.user.preferred_language
     return response
+
+
+@login_required
+@require_POST
+def family_link_respond(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
+    """The signed-in family accepts or declines a request to link another child."""
+    accept = request.POST.get("action") == "accept"
+    services.family_link_request_respond(user=request.user, invitation_id=pk, accept=accept)
+    if accept:
+        messages.success(request, _("The child is now linked to your account."))
+    else:
+        messages.info(request, _("The request was declined; nothing was linked."))
+    return redirect("family_home")
 
 
 @login_required
