@@ -25,6 +25,7 @@ __all__ = [
     "AmbiguousLocalTime",
     "LocalTimeError",
     "NonexistentLocalTime",
+    "end_of_site_day",
     "format_at",
     "is_time_zone",
     "make_aware_at",
@@ -99,6 +100,15 @@ def now_at(where: Any, *, now: dt.datetime | None = None) -> dt.datetime:
     return moment.astimezone(zone(site_zone_name(where))).replace(second=0, microsecond=0)
 
 
+def end_of_site_day(day: dt.date, where: Any) -> dt.datetime:
+    """The last instant of calendar ``day`` at the site (a deadline "by the end of the day").
+
+    >>> end_of_site_day(dt.date(2026, 3, 8), "Europe/Kyiv").isoformat()
+    '2026-03-08T23:59:59.999999+02:00'
+    """
+    return dt.datetime.combine(day, dt.time.max, tzinfo=zone(site_zone_name(where)))
+
+
 def to_site(moment: dt.datetime, where: Any) -> dt.datetime:
     """An aware moment as wall time at the site of ``where``."""
     if moment.tzinfo is None or moment.utcoffset() is None:
@@ -145,8 +155,11 @@ def make_aware_at(value: dt.datetime, tz_name: str, *, fold: int | None = None) 
     daylight-saving gap raises :class:`NonexistentLocalTime`; one that happened twice raises
     :class:`AmbiguousLocalTime` unless ``fold`` says which (0 = first, 1 = second).
 
+    The moment is returned in UTC: Python compares and subtracts datetimes of one zone by
+    wall time, ignoring ``fold``, so a site-zone result would misorder the second 01:30.
+
     >>> make_aware_at(dt.datetime(2026, 1, 5, 11, 40), "America/New_York").isoformat()
-    '2026-01-05T11:40:00-05:00'
+    '2026-01-05T16:40:00+00:00'
     """
     if value.tzinfo is not None and value.utcoffset() is not None:
         return value
@@ -154,7 +167,7 @@ def make_aware_at(value: dt.datetime, tz_name: str, *, fold: int | None = None) 
     first = value.replace(tzinfo=tz, fold=0)
     second = value.replace(tzinfo=tz, fold=1)
     if first.utcoffset() == second.utcoffset():
-        return first
+        return first.astimezone(dt.UTC)
     round_trip = first.astimezone(dt.UTC).astimezone(tz).replace(tzinfo=None)
     wall = value.replace(tzinfo=None)
     if round_trip != wall:
@@ -174,7 +187,7 @@ def make_aware_at(value: dt.datetime, tz_name: str, *, fold: int | None = None) 
             choices=(meant,),
         )
     if fold is not None:
-        return value.replace(tzinfo=tz, fold=1 if fold else 0)
+        return (second if fold else first).astimezone(dt.UTC)
     raise AmbiguousLocalTime(
         _(
             "%(time)s happened twice in %(zone)s (the clocks went back): first at %(first)s, "

@@ -2,6 +2,7 @@
 
 ``{{ e.aware_at|site_time:e }}`` → "2026-01-05 11:40 EST": the argument is the record (or its
 site, or a zone name). ``{{ a.started_at|site_date:a }}`` → the site-local calendar date.
+``site_day`` gives that date as a date object for a localised ``|date`` format.
 ISO strings with an offset (stored in JSON change logs) are read as moments too; anything
 else is shown unchanged.
 """
@@ -56,6 +57,15 @@ def site_clock(value: Any, where: Any = None) -> Any:
     if moment is None:
         return "" if value is None else value
     return format_at(moment, _zone_of(where), "H:i")
+
+
+@register.filter
+def site_day(value: Any, where: Any = None) -> Any:
+    """The site-local calendar date of a moment as a date, for ``|date:"j E Y"`` after it."""
+    moment = _moment(value)
+    if moment is None:
+        return value
+    return to_site(moment, _zone_of(where)).date()
 
 
 @register.filter
