@@ -178,3 +178,15 @@ def test_receipt_time_is_read_at_the_receiving_site(lab_ny, site_ny, site_a):
     assert response.status_code == 302, response.content.decode()
     receipt = CustodyEvent.objects.get(kind="receipt")
     assert receipt.occurred_at == kyiv
+
+
+@pytest.mark.parametrize(("language", "hint"), [("ru", "Время центра"), ("uk", "Час центру")])
+def test_custody_page_renders_in_russian_and_ukrainian(lab_ny, site_ny, language, hint):
+    lot = b.autologous_lot(lab_ny, b.participant(site_ny), status="released")
+    client = client_for(lab_ny)
+    client.cookies["django_language"] = language
+    form = client.get(reverse("products:custody_record", args=[lot.code])).content.decode()
+    assert f"{hint}: America/New_York" in form
+    page = client.get(reverse("products:lot_detail", args=[lot.code]))
+    assert page.status_code == 200
+    assert _shown(lot.expires_at.astimezone(NEW_YORK)) in page.content.decode()

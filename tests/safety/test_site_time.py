@@ -229,3 +229,32 @@ def test_edit_form_shows_stored_awareness_in_site_time(site, reporter, child):
 def test_service_data_defaults_still_work(reporter, child):
     event = record(reporter, child, **{k: v for k, v in ae_data().items() if k != "term"})
     assert abs(event.aware_at - timezone.now()) < dt.timedelta(minutes=1)
+
+
+@pytest.mark.parametrize(
+    ("language", "future", "gap", "site_time"),
+    [
+        ("ru", "находится в будущем", "не существует", "Время центра: America/New_York"),
+        ("uk", "у майбутньому", "не існує", "Час центру: America/New_York"),
+    ],
+)
+def test_time_messages_render_in_russian_and_ukrainian(language, future, gap, site_time):
+    site = _site(NEW_YORK, code=f"NYC-{language}")
+    user = make_user(Role.COORDINATOR, site, f"coord-{language}")
+    participant = screen(user, site)
+    client = client_for(user)
+    client.cookies["django_language"] = language
+    url = reverse("safety_event_create", args=[participant.study_code])
+    page = client.get(url).content.decode()
+    assert site_time in page
+    ahead = _local_minute(NEW_YORK, timezone.now() + dt.timedelta(hours=11))
+    response = client.post(url, _form(_site_yesterday(NEW_YORK), aware_at=ahead))
+    assert response.status_code == 200
+    assert future in response.content.decode()
+    response = client.post(url, _form(dt.date(2026, 2, 1), aware_at="2026-03-08T02:30"))
+    assert gap in response.content.decode()
+    event = record(user, participant, aware_at=timezone.now() - dt.timedelta(hours=1))
+    detail = client.get(reverse("safety_event_detail", args=[event.code]))
+    assert detail.status_code == 200
+    local = event.aware_at.astimezone(ZoneInfo(NEW_YORK))
+    assert f"{local:%Y-%m-%d %H:%M} {local.tzname()}" in detail.content.decode()

@@ -69,3 +69,16 @@ def test_timeline_states_the_site_time_it_is_computed_in(world):
     now = timezone.now().astimezone(ZoneInfo(NEW_YORK))
     assert NEW_YORK in text
     assert f"{now:%Y-%m-%d}" in text.split('data-testid="site-now"')[1][:200]
+
+
+@pytest.mark.parametrize(
+    ("language", "phrase"), [("ru", "по календарю центра"), ("uk", "за календарем центру")]
+)
+def test_timeline_and_visit_pages_render_in_russian_and_ukrainian(world, language, phrase):
+    client = client_for(world["coordinator"])
+    client.cookies["django_language"] = language
+    page = client.get(reverse("visit_timeline", args=[world["child"].study_code]))
+    assert page.status_code == 200
+    assert phrase in page.content.decode()
+    visit = Visit.objects.get(assignment=world["assignment"], code="D14")
+    assert client.get(reverse("visit_detail", args=[visit.pk])).status_code == 200
