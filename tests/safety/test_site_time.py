@@ -258,3 +258,22 @@ def test_time_messages_render_in_russian_and_ukrainian(language, future, gap, si
     assert detail.status_code == 200
     local = event.aware_at.astimezone(ZoneInfo(NEW_YORK))
     assert f"{local:%Y-%m-%d %H:%M} {local.tzname()}" in detail.content.decode()
+
+
+def test_submission_typed_in_the_minute_of_awareness_is_accepted(site, reporter, child):
+    from neuroregen.safety import services as s
+
+    aware = (timezone.now() - dt.timedelta(minutes=10)).replace(second=42)
+    event = record(
+        reporter,
+        child,
+        serious=True,
+        aware_at=aware,
+        serious_hospitalisation=True,
+        grade=3,
+        onset_date=aware.astimezone(ZoneInfo(site.time_zone)).date(),
+    )
+    clock = event.clocks.get(kind="sponsor_24h")
+    same_minute = aware.replace(second=0, microsecond=0)
+    clock = s.clock_submit(user=reporter, clock=clock, submitted_at=same_minute)
+    assert clock.submitted_at == same_minute

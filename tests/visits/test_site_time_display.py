@@ -82,3 +82,11 @@ def test_timeline_and_visit_pages_render_in_russian_and_ukrainian(world, languag
     assert phrase in page.content.decode()
     visit = Visit.objects.get(assignment=world["assignment"], code="D14")
     assert client.get(reverse("visit_detail", args=[visit.pk])).status_code == 200
+
+
+def test_participant_audit_trail_is_in_site_time(world):
+    monitor = make_user(Role.MONITOR, None, "monitor-ny")
+    page = client_for(monitor).get(reverse("participant_history", args=[world["child"].study_code]))
+    history = page.content.decode().split('data-testid="history"')[1]
+    latest = world["child"].history.first().history_date.astimezone(ZoneInfo(NEW_YORK))
+    assert f"{latest:%Y-%m-%d %H:%M} {latest.tzname()}" in history

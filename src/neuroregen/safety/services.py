@@ -502,7 +502,8 @@ def clock_submit(
         )
     if submitted_at > timezone.now():
         raise ValidationFailed(_("The submission time is in the future."), field="submitted_at")
-    if submitted_at < clock.started_at:
+    # Submission times are typed to the minute; awareness may carry seconds.
+    if submitted_at < clock.started_at.replace(second=0, microsecond=0):
         raise ValidationFailed(
             _("The report cannot have been submitted before the site became aware."),
             field="submitted_at",
