@@ -9,12 +9,11 @@ from django.utils.translation import gettext_lazy as _
 
 from neuroregen.biomarkers import choices as c
 from neuroregen.biomarkers.catalogue import ANALYTES
+from neuroregen.core.time_forms import SiteDateTimeField, SiteTimeFormMixin
 from neuroregen.participants.forms import BootstrapMixin
 
-DATETIME = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
 
-
-class MeasurementForm(BootstrapMixin, forms.Form):
+class MeasurementForm(SiteTimeFormMixin, BootstrapMixin, forms.Form):
     analyte = forms.ChoiceField(
         label=_("Analyte or measure"), choices=[(a.code, a.name) for a in ANALYTES.values()]
     )
@@ -29,14 +28,12 @@ class MeasurementForm(BootstrapMixin, forms.Form):
     )
     matrix = forms.ChoiceField(label=_("Specimen matrix"), choices=c.Matrix.choices, required=False)
     region = forms.CharField(label=_("Electrode region / tract"), max_length=30, required=False)
-    collected_at = forms.DateTimeField(
+    collected_at = SiteDateTimeField(
         label=_("Collected / recorded at"),
-        widget=DATETIME,
         input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M"],
     )
-    processed_at = forms.DateTimeField(
+    processed_at = SiteDateTimeField(
         label=_("Processed at"),
-        widget=DATETIME,
         required=False,
         input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M"],
     )
@@ -48,8 +45,9 @@ class MeasurementForm(BootstrapMixin, forms.Form):
     cv_percent = forms.CharField(label=_("CV (%)"), max_length=10, required=False)
     provenance = forms.CharField(label=_("Provenance"), max_length=300, required=False)
 
-    def __init__(self, *args: Any, visits: Any = (), **kwargs: Any) -> None:
+    def __init__(self, *args: Any, visits: Any = (), tz_name: str = "UTC", **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        self._use_site_zone(tz_name)
         self.fields["visit"].choices = [("", "—")] + [
             (v.pk, f"{v.code} ({v.target_date})") for v in visits
         ]

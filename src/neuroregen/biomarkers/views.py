@@ -55,7 +55,9 @@ def measurement_record(request: HttpRequest, study_code: str) -> HttpResponse:
         "matrix": "plasma",
         "visit": request.GET.get("visit"),
     }
-    form = forms.MeasurementForm(request.POST or None, initial=initial, visits=visits)
+    form = forms.MeasurementForm(
+        request.POST or None, initial=initial, visits=visits, tz_name=participant.site.time_zone
+    )
     if request.method == "POST" and form.is_valid():
         data = dict(form.cleaned_data)
         visit = next((v for v in visits if v.pk == data.pop("visit")), None)

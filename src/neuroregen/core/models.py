@@ -13,6 +13,7 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from neuroregen.core.roles import Role
+from neuroregen.core.time import validate_time_zone
 
 
 class User(AbstractUser):
@@ -38,7 +39,16 @@ class Site(models.Model):
     )
     name = models.CharField(_("name"), max_length=200)
     country = models.CharField(_("country"), max_length=2, help_text=_("ISO 3166-1 alpha-2."))
-    time_zone = models.CharField(_("time zone"), max_length=64, default="UTC")
+    time_zone = models.CharField(
+        _("time zone"),
+        max_length=64,
+        default="UTC",
+        validators=[validate_time_zone],
+        help_text=_(
+            "IANA name, e.g. Europe/Kyiv. People enter and read every time of this site's "
+            "records in this zone."
+        ),
+    )
     is_synthetic = models.BooleanField(
         _("synthetic"),
         default=False,

@@ -7,11 +7,13 @@ from typing import Any
 from django.contrib.contenttypes.models import ContentType
 from django.core import serializers
 from django.db import models, transaction
+from django.utils.translation import gettext as _
 
 from neuroregen.core.audit import stamp
 from neuroregen.core.errors import SignatureRejected, ValidationFailed
 from neuroregen.core.models import ElectronicSignature, Site, SiteMembership, User
 from neuroregen.core.roles import Role
+from neuroregen.core.time import is_time_zone
 
 
 @transaction.atomic
@@ -20,6 +22,15 @@ def site_create(
 ) -> Site:
     if Site.objects.filter(code=code).exists():
         raise ValidationFailed(f"A site with code {code} already exists.", field="code")
+    if not is_time_zone(time_zone):
+        raise ValidationFailed(
+            _(
+                "“%(value)s” is not an IANA time zone. Use a name such as Europe/Kyiv, "
+                "America/New_York or UTC."
+            )
+            % {"value": time_zone},
+            field="time_zone",
+        )
     return Site.objects.create(
         code=code,
         name=name,

@@ -21,6 +21,7 @@ from neuroregen.core.audit import stamp
 from neuroregen.core.errors import InvalidTransition, NotFound, ValidationFailed
 from neuroregen.core.permissions import require
 from neuroregen.core.roles import Capability
+from neuroregen.core.time import end_of_site_day, to_site
 from neuroregen.instruments import choices as c
 from neuroregen.instruments import definitions, entry, files, quality, scoring
 from neuroregen.instruments.errors import (
@@ -437,7 +438,12 @@ def link_create(
         token_hash=_hash(secret),
         language=language,
         created_by=user,
-        expires_at=now + dt.timedelta(days=valid_days),
+        # "Valid for N days" means to the end of day N on the site's calendar, whatever the
+        # hour the link was made.
+        expires_at=end_of_site_day(
+            to_site(now, participant.site).date() + dt.timedelta(days=valid_days),
+            participant.site,
+        ),
     )
     token = signing.dumps({"l": link.pk, "s": secret}, salt=LINK_SALT, compress=False)
     return link, token

@@ -7,11 +7,11 @@ from typing import Any, cast
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from neuroregen.core.time_forms import SiteDateTimeField, SiteTimeFormMixin
 from neuroregen.participants.forms import DATE, BootstrapMixin
 from neuroregen.products import choices as c
 from neuroregen.products.services import RELEASE_MEANING
 
-DATETIME = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
 PASSWORD = forms.PasswordInput(attrs={"autocomplete": "current-password"})
 
 
@@ -23,6 +23,14 @@ class StyledForm(BootstrapMixin, forms.Form):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self._style()
+
+
+class SiteTimeForm(SiteTimeFormMixin, StyledForm):
+    """A form whose times are typed as wall time at a site (``tz_name``, an IANA zone)."""
+
+    def __init__(self, *args: Any, tz_name: str, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._use_site_zone(tz_name)
 
 
 class LotFilterForm(StyledForm):
@@ -75,7 +83,7 @@ class SignatureForm(StyledForm):
     password = forms.CharField(label=_("Your password (re-enter to sign)"), widget=PASSWORD)
 
 
-class CustodyForm(StyledForm):
+class CustodyForm(SiteTimeForm):
     kind = forms.ChoiceField(
         label=_("Event"),
         choices=[
@@ -91,7 +99,7 @@ class CustodyForm(StyledForm):
         ],
     )
     container = forms.ChoiceField(label=_("Container (blank: whole lot)"), required=False)
-    occurred_at = forms.DateTimeField(label=_("When"), widget=DATETIME)
+    occurred_at = SiteDateTimeField(label=_("When"))
     from_party = forms.CharField(label=_("From"), max_length=120, required=False)
     to_party = forms.CharField(label=_("To"), max_length=120, required=False)
     place = forms.CharField(label=_("Place"), max_length=200, required=False)
@@ -114,12 +122,12 @@ class CustodyForm(StyledForm):
         ]
 
 
-class ShipmentForm(StyledForm):
+class ShipmentForm(SiteTimeForm):
     containers = forms.MultipleChoiceField(
         label=_("Containers"), widget=forms.CheckboxSelectMultiple
     )
     to_site = forms.ChoiceField(label=_("To site"))
-    occurred_at = forms.DateTimeField(label=_("Dispatched at"), widget=DATETIME)
+    occurred_at = SiteDateTimeField(label=_("Dispatched at"))
     courier = forms.CharField(label=_("Courier"), max_length=100)
     temperature_c = forms.DecimalField(
         label=_("Temperature at dispatch (°C)"), required=False, max_digits=6, decimal_places=1
@@ -132,8 +140,8 @@ class ShipmentForm(StyledForm):
         _choice_field(self, "to_site").choices = [(s.code, str(s)) for s in sites]
 
 
-class ReceiptForm(StyledForm):
-    occurred_at = forms.DateTimeField(label=_("Received at"), widget=DATETIME)
+class ReceiptForm(SiteTimeForm):
+    occurred_at = SiteDateTimeField(label=_("Received at"))
     received_by = forms.CharField(label=_("Received by"), max_length=120)
     temperature_c = forms.DecimalField(
         label=_("Temperature on arrival (°C)"), required=False, max_digits=6, decimal_places=1
@@ -150,7 +158,7 @@ class RecallForm(StyledForm):
     reason = forms.CharField(label=_("Reason for the recall"), max_length=300)
 
 
-class AdministrationForm(StyledForm):
+class AdministrationForm(SiteTimeForm):
     participant_code = forms.CharField(widget=forms.HiddenInput)
     container_code = forms.CharField(widget=forms.HiddenInput)
     weight_kg = forms.DecimalField(
@@ -161,8 +169,8 @@ class AdministrationForm(StyledForm):
         help_text=_("Leave blank if today's weight is already recorded."),
     )
     volume_ml = forms.DecimalField(label=_("Volume given (mL)"), max_digits=8, decimal_places=2)
-    started_at = forms.DateTimeField(label=_("Started at (site time)"), widget=DATETIME)
-    stopped_at = forms.DateTimeField(label=_("Stopped at (site time)"), widget=DATETIME)
+    started_at = SiteDateTimeField(label=_("Started at (site time)"))
+    stopped_at = SiteDateTimeField(label=_("Stopped at (site time)"))
     premedication = forms.CharField(label=_("Premedication"), max_length=300, required=False)
     reaction = forms.ChoiceField(
         label=_("Immediate reaction"), choices=c.Reaction.choices, initial=c.Reaction.NONE

@@ -9,9 +9,10 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from neuroregen.core.time_forms import SiteDateTimeField
 from neuroregen.participants.forms import DATE
 from neuroregen.products import choices as c
-from neuroregen.products.forms import DATETIME, StyledForm, _choice_field
+from neuroregen.products.forms import SiteTimeForm, StyledForm, _choice_field
 from neuroregen.products.models import HLA_LOCI
 from neuroregen.protocols.choices import ProductType
 
@@ -47,7 +48,7 @@ class EligibilityForm(StyledForm):
     reason = forms.CharField(label=_("Reason for change"), max_length=200)
 
 
-class SourceForm(StyledForm):
+class SourceForm(SiteTimeForm):
     origin = forms.ChoiceField(
         label=_("Origin"),
         choices=[
@@ -64,7 +65,7 @@ class SourceForm(StyledForm):
     )
     donor = forms.ChoiceField(label=_("Donor"), required=False)
     kind = forms.ChoiceField(label=_("Kind of material"), choices=c.SourceKind.choices)
-    collected_at = forms.DateTimeField(label=_("Collected at (site time)"), widget=DATETIME)
+    collected_at = SiteDateTimeField(label=_("Collected at (site time)"))
     quantity = forms.CharField(label=_("Quantity"), max_length=60, required=False)
     external_reference = forms.CharField(label=_("Bank unit number"), max_length=40, required=False)
     notes = forms.CharField(label=_("Notes"), max_length=300, required=False)
@@ -96,13 +97,13 @@ class LineForm(StyledForm):
     derived_on = forms.DateField(label=_("Derived on"), widget=DATE)
 
 
-class LotForm(StyledForm):
+class LotForm(SiteTimeForm):
     product_type = forms.ChoiceField(label=_("Product type"))
     ipsc_line = forms.ChoiceField(label=_("iPSC line"), required=False)
     arm = forms.ChoiceField(label=_("Allocated to arm (allogeneic)"), required=False)
     site = forms.ChoiceField(label=_("Manufacturing site (allogeneic)"), required=False)
     manufacture_started_on = forms.DateField(label=_("Manufacture started on"), widget=DATE)
-    expires_at = forms.DateTimeField(label=_("Expires at (site time)"), widget=DATETIME)
+    expires_at = SiteDateTimeField(label=_("Expires at (site time)"))
     concentration = forms.DecimalField(
         label=_("Concentration"), min_value=0, max_digits=24, decimal_places=4
     )

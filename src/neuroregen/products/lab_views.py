@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from decimal import Decimal
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -27,6 +26,7 @@ from neuroregen.core.models import Site
 from neuroregen.core.paging import page_of
 from neuroregen.core.permissions import has_capability, require, sites_with
 from neuroregen.core.roles import Capability
+from neuroregen.core.time import now_at
 from neuroregen.participants import selectors as participant_selectors
 from neuroregen.products import choices as c
 from neuroregen.products import lab_forms as f
@@ -183,19 +183,22 @@ def source_create(request: AuthenticatedHttpRequest) -> HttpResponse:
     participant, donor, site = (None, None, None)
     if request.method == "POST":
         participant, donor, site = _source_origin(request, donors)
-    tz = ZoneInfo(site.time_zone) if site else timezone.get_current_timezone()
-    with timezone.override(tz):
-        form = f.SourceForm(
-            request.POST or None,
-            donors=donors,
-            initial={
-                "origin": "participant",
-                "participant_code": request.GET.get("participant", ""),
-                "collected_at": timezone.localtime().replace(second=0, microsecond=0),
-            },
-        )
-        valid = request.method == "POST" and form.is_valid()
-    if valid:
+    # Collection time is wall time where the material was collected: the origin's site once
+    # known, else the user's only lab site.
+    lab_sites = list(_lab_sites(request.user)[:2])
+    site = site or (lab_sites[0] if len(lab_sites) == 1 else None)
+    tz_name = site.time_zone if site else timezone.get_current_timezone_name()
+    form = f.SourceForm(
+        request.POST or None,
+        donors=donors,
+        tz_name=tz_name,
+        initial={
+            "origin": "participant",
+            "participant_code": request.GET.get("participant", ""),
+            "collected_at": now_at(tz_name),
+        },
+    )
+    if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         if data["origin"] == "participant" and participant is None:
             form.add_error(
@@ -260,22 +263,21 @@ def lot_create(request: AuthenticatedHttpRequest, code: str) -> HttpResponse:
         .select_related("protocol")
         .order_by("protocol__code", "code")
     )
-    with timezone.override(ZoneInfo(source.site.time_zone)):
-        form = f.LotForm(
-            request.POST or None,
-            autologous=autologous,
-            lines=lines,
-            arms=arms,
-            sites=sites,
-            initial={
-                "ipsc_line": request.GET.get("line", ""),
-                "manufacture_started_on": timezone.localdate(),
-                "concentration_unit": c.ConcentrationUnit.CELLS_PER_ML,
-                "storage": c.StorageCondition.LN2_VAPOUR,
-            },
-        )
-        valid = request.method == "POST" and form.is_valid()
-    if valid:
+    form = f.LotForm(
+        request.POST or None,
+        autologous=autologous,
+        lines=lines,
+        arms=arms,
+        sites=sites,
+        tz_name=source.site.time_zone,
+        initial={
+            "ipsc_line": request.GET.get("line", ""),
+            "manufacture_started_on": now_at(source.site).date(),
+            "concentration_unit": c.ConcentrationUnit.CELLS_PER_ML,
+            "storage": c.StorageCondition.LN2_VAPOUR,
+        },
+    )
+    if request.method == "POST" and form.is_valid():
         data = dict(form.cleaned_data)
         data["ipsc_line"] = next((x for x in lines if x.code == data["ipsc_line"]), None)
         if not autologous:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from typing import Any, TypeVar
-from zoneinfo import ZoneInfo
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -22,6 +21,7 @@ from neuroregen.core.models import Site
 from neuroregen.core.permissions import has_capability, require
 from neuroregen.core.roles import Capability
 from neuroregen.core.services import signatures_for
+from neuroregen.core.time import format_at, now_at, to_site
 from neuroregen.participants import selectors as participant_selectors
 from neuroregen.participants.models import Participant
 from neuroregen.products import choices as c
@@ -36,10 +36,6 @@ def _apply(form: Any, error: DomainError) -> None:
         form.apply_domain_error(error)
     else:
         form.add_error(None, error.message)
-
-
-def _site_tz(site: Site) -> ZoneInfo:
-    return ZoneInfo(site.time_zone)
 
 
 # --- lots ----------------------------------------------------------------------------------
@@ -240,15 +236,14 @@ def custody_record(request: AuthenticatedHttpRequest, code: str) -> HttpResponse
     ):
         require(request.user, Capability.LAB_WRITE, lot.site)
     events = list(selectors.custody_timeline(user=request.user, lot=lot))
-    with timezone.override(_site_tz(lot.site)):
-        form = forms.CustodyForm(
-            request.POST or None,
-            containers=containers,
-            events=events,
-            initial={"occurred_at": timezone.localtime()},
-        )
-        valid = request.method == "POST" and form.is_valid()
-    if valid:
+    form = forms.CustodyForm(
+        request.POST or None,
+        containers=containers,
+        events=events,
+        tz_name=lot.site.time_zone,
+        initial={"occurred_at": now_at(lot.site)},
+    )
+    if request.method == "POST" and form.is_valid():
         data = dict(form.cleaned_data)
         data["container"] = next((x for x in containers if x.code == data["container"]), None)
         data["corrects"] = next((e for e in events if str(e.pk) == data["corrects"]), None)
@@ -280,15 +275,14 @@ def shipment_dispatch(request: AuthenticatedHttpRequest, code: str) -> HttpRespo
         if x.status == c.ContainerStatus.AVAILABLE
     ]
     sites = Site.objects.exclude(pk=lot.site_id)
-    with timezone.override(_site_tz(lot.site)):
-        form = forms.ShipmentForm(
-            request.POST or None,
-            containers=available,
-            sites=sites,
-            initial={"occurred_at": timezone.localtime()},
-        )
-        valid = request.method == "POST" and form.is_valid()
-    if valid:
+    form = forms.ShipmentForm(
+        request.POST or None,
+        containers=available,
+        sites=sites,
+        tz_name=lot.site.time_zone,
+        initial={"occurred_at": now_at(lot.site)},
+    )
+    if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
             services.shipment_dispatch(
@@ -319,12 +313,14 @@ def shipment_dispatch(request: AuthenticatedHttpRequest, code: str) -> HttpRespo
 def shipment_receive(request: AuthenticatedHttpRequest, code: str) -> HttpResponse:
     """Receipt at the clinic: the container is found by its code (scanned)."""
     container = _container_in_transit(request.user, code)
-    with timezone.override(ZoneInfo("UTC")):
-        form = forms.ReceiptForm(
-            request.POST or None, initial={"occurred_at": timezone.localtime()}
-        )
-        valid = request.method == "POST" and form.is_valid()
-    if valid:
+    # Received where it was sent: the receipt time is wall time at the destination site.
+    receiving = _destination_of(container) or container.site
+    form = forms.ReceiptForm(
+        request.POST or None,
+        tz_name=receiving.time_zone,
+        initial={"occurred_at": now_at(receiving)},
+    )
+    if request.method == "POST" and form.is_valid():
         try:
             services.shipment_receive(user=request.user, container=container, **form.cleaned_data)
         except DomainError as error:
@@ -343,6 +339,11 @@ def shipment_receive(request: AuthenticatedHttpRequest, code: str) -> HttpRespon
     )
 
 
+def _destination_of(container: Container) -> Site | None:
+    dispatch = container.custody_events.filter(kind=c.CustodyKind.SHIPMENT_DISPATCH).last()
+    return Site.objects.filter(code=getattr(dispatch, "to_party", "")).first()
+
+
 def _container_in_transit(user: Any, code: str) -> Any:
     """A container in transit may be received by staff of the site it was sent to."""
     container = (
@@ -352,8 +353,7 @@ def _container_in_transit(user: Any, code: str) -> Any:
     )
     if container is None:
         raise NotFound()
-    dispatch = container.custody_events.filter(kind=c.CustodyKind.SHIPMENT_DISPATCH).last()
-    destination = Site.objects.filter(code=getattr(dispatch, "to_party", "")).first()
+    destination = _destination_of(container)
     visible = Container.objects.for_user(user).filter(pk=container.pk).exists()
     if not visible and not (destination and has_capability(user, Capability.VIEW, destination)):
         raise NotFound()
@@ -401,7 +401,7 @@ def label(request: AuthenticatedHttpRequest, code: str) -> HttpResponse:
         lines = [
             (_("Product"), lot.get_product_type_display()),
             (_("Lot"), lot.code),
-            (_("Expires"), f"{timezone.localtime(lot.expires_at):%Y-%m-%d %H:%M %Z}"),
+            (_("Expires"), format_at(lot.expires_at, lot.site)),
             (_("Storage"), lot.get_storage_display()),
         ]
         if kind == "container":
@@ -412,7 +412,7 @@ def label(request: AuthenticatedHttpRequest, code: str) -> HttpResponse:
     elif kind == "source":
         lines = [
             (_("Material"), obj.get_kind_display()),
-            (_("Collected"), f"{timezone.localtime(obj.collected_at):%Y-%m-%d}"),
+            (_("Collected"), f"{to_site(obj.collected_at, obj.site):%Y-%m-%d}"),
         ]
         if obj.participant_id:
             lines.append((_("Participant"), obj.participant.study_code))
@@ -611,19 +611,19 @@ def _bedside_container(user: Any, code: str) -> Container:
 
 
 def _administration_form(participant: Participant, container: Any, data: Any) -> Any:
-    with timezone.override(_site_tz(participant.site)):
-        now = timezone.localtime().replace(second=0, microsecond=0)
-        form = forms.AdministrationForm(
-            data,
-            initial={
-                "participant_code": participant.study_code,
-                "container_code": container.code,
-                "started_at": now,
-                "stopped_at": now,
-            },
-        )
-        if data is not None:
-            form.is_valid()
+    now = now_at(participant.site)
+    form = forms.AdministrationForm(
+        data,
+        tz_name=participant.site.time_zone,
+        initial={
+            "participant_code": participant.study_code,
+            "container_code": container.code,
+            "started_at": now,
+            "stopped_at": now,
+        },
+    )
+    if data is not None:
+        form.is_valid()
     return form
 
 

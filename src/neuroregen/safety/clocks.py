@@ -18,8 +18,8 @@ IND safety report.
 from __future__ import annotations
 
 import datetime as dt
-from zoneinfo import ZoneInfo
 
+from neuroregen.core.time import end_of_site_day
 from neuroregen.safety.choices import ClockKind, ClockState, Expectedness, Relatedness
 from neuroregen.visits.timeline import local_date
 
@@ -67,7 +67,7 @@ def due_at(kind: str, aware_at: dt.datetime, tz_name: str) -> dt.datetime:
     if kind == ClockKind.INVESTIGATOR_TO_SPONSOR:
         return aware_at + dt.timedelta(hours=24)
     day = local_date(aware_at, tz_name) + dt.timedelta(days=CALENDAR_DAYS[ClockKind(kind)])
-    return dt.datetime.combine(day, dt.time.max, tzinfo=ZoneInfo(tz_name))
+    return end_of_site_day(day, tz_name)
 
 
 def clock_state(

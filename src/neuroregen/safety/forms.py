@@ -2,39 +2,29 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from neuroregen.core.time_forms import SiteDateTimeField, SiteTimeFormMixin
 from neuroregen.participants.forms import BootstrapMixin
 from neuroregen.safety import choices as c
 from neuroregen.safety.models import AdverseEvent
 from neuroregen.safety.services import EDITABLE_FIELDS
 
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
-MOMENT = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
 
 
-def at_site(value: dt.datetime | None, tz_name: str) -> dt.datetime | None:
-    """A wall-clock time typed at the site, as an aware moment in the site's time zone."""
-    if value is None:
-        return None
-    return value.replace(tzinfo=None).replace(tzinfo=ZoneInfo(tz_name))
-
-
-class AdverseEventForm(BootstrapMixin, forms.ModelForm):
+class AdverseEventForm(SiteTimeFormMixin, BootstrapMixin, forms.ModelForm):
     serious = forms.TypedChoiceField(
         label=_("Serious?"),
         choices=[("no", _("No")), ("yes", _("Yes — at least one criterion below"))],
         coerce=lambda v: v == "yes",
         help_text=_("Serious means any ICH E2A criterion applies; it does not depend on grade."),
     )
-    aware_at = forms.DateTimeField(
+    aware_at = SiteDateTimeField(
         label=_("Site became aware at (site local time)"),
-        widget=MOMENT,
         help_text=_("Starts the reporting clocks of a serious event."),
     )
 
@@ -50,14 +40,12 @@ class AdverseEventForm(BootstrapMixin, forms.ModelForm):
     def __init__(self, *args: Any, tz_name: str, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.tz_name = tz_name
+        self._use_site_zone(tz_name)
         self.fields["aesi_category"].help_text = _(
             "Leave empty to let the catalogue decide; choose one to set it yourself."
         )
         self.order_fields(["term", "soc", "onset_date", "resolution_date", "grade", "serious"])
         self._style()
-
-    def clean_aware_at(self) -> dt.datetime | None:
-        return at_site(self.cleaned_data.get("aware_at"), self.tz_name)
 
     def _post_clean(self) -> None:
         # The service validates the whole event with specific messages; the model's generic
@@ -102,17 +90,15 @@ class SignOffForm(BootstrapMixin, forms.Form):
         self._style()
 
 
-class ClockSubmitForm(BootstrapMixin, forms.Form):
-    submitted_at = forms.DateTimeField(label=_("Submitted at (site local time)"), widget=MOMENT)
+class ClockSubmitForm(SiteTimeFormMixin, BootstrapMixin, forms.Form):
+    submitted_at = SiteDateTimeField(label=_("Submitted at (site local time)"))
     reference = forms.CharField(label=_("Reference"), max_length=100, required=False)
 
     def __init__(self, *args: Any, tz_name: str = "UTC", **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.tz_name = tz_name
+        self._use_site_zone(tz_name)
         self._style()
-
-    def clean_submitted_at(self) -> dt.datetime | None:
-        return at_site(self.cleaned_data.get("submitted_at"), self.tz_name)
 
 
 class ReviewCloseForm(BootstrapMixin, forms.Form):

@@ -25,6 +25,7 @@ from neuroregen.core.models import User
 from neuroregen.core.permissions import require
 from neuroregen.core.roles import Capability
 from neuroregen.core.services import signature_create
+from neuroregen.core.time import format_at
 from neuroregen.participants.models import Participant
 from neuroregen.safety import choices as c
 from neuroregen.safety import validators
@@ -134,6 +135,20 @@ def _aware_on(aware_at: Any, participant: Participant) -> dt.date | None:
             _("The awareness time must include its time zone."), field="aware_at"
         )
     return timeline.local_date(aware_at, _tz(participant))
+
+
+def _awareness_errors(aware_at: Any, participant: Participant) -> dict[str, str]:
+    """An awareness moment after now is refused: compared as moments, not as site dates."""
+    now = timezone.now()
+    if not isinstance(aware_at, dt.datetime) or timezone.is_naive(aware_at) or aware_at <= now:
+        return {}
+    tz = _tz(participant)
+    return {
+        "aware_at": _(
+            "The awareness time %(aware)s is in the future (it is now %(now)s at the site)."
+        )
+        % {"aware": format_at(aware_at, tz), "now": format_at(now, tz)}
+    }
 
 
 def onset_context(participant: Participant, onset_date: dt.date) -> dict[str, Any]:
@@ -273,7 +288,7 @@ def clocks_sync(*, user: User, event: AdverseEvent) -> list[ReportingClock]:
                     event,
                     user=user,
                     kind=c.FollowUpKind.CLOCK,
-                    note=f"{clock.get_kind_display()} due {due.isoformat()}",
+                    note=f"{clock.get_kind_display()} due {format_at(due, tz)}",
                 )
                 result.append(clock)
             continue
@@ -282,7 +297,7 @@ def clocks_sync(*, user: User, event: AdverseEvent) -> list[ReportingClock]:
         ):
             note = (
                 f"{clock.get_kind_display()}: "
-                f"{'required' if want else 'no longer required'}; due {due.isoformat()}"
+                f"{'required' if want else 'no longer required'}; due {format_at(due, tz)}"
             )
             clock.required = want
             clock.started_at = event.aware_at
@@ -323,6 +338,7 @@ def adverse_event_record(
         validators.adverse_event_errors(
             values, today=_site_today(participant), aware_on=_aware_on(aware_at, participant)
         )
+        | _awareness_errors(aware_at, participant)
     )
     fields = {k: v for k, v in data.items() if k in EDITABLE_FIELDS and k != "aesi_category"}
     event = AdverseEvent(code=_new_code(), participant=participant, reported_by=user, **fields)
@@ -396,6 +412,7 @@ def adverse_event_update(
             today=_site_today(event.participant),
             aware_on=_aware_on(merged["aware_at"], event.participant),
         )
+        | _awareness_errors(merged["aware_at"], event.participant)
     )
     if not changed:
         return event
@@ -485,7 +502,8 @@ def clock_submit(
         )
     if submitted_at > timezone.now():
         raise ValidationFailed(_("The submission time is in the future."), field="submitted_at")
-    if submitted_at < clock.started_at:
+    # Submission times are typed to the minute; awareness may carry seconds.
+    if submitted_at < clock.started_at.replace(second=0, microsecond=0):
         raise ValidationFailed(
             _("The report cannot have been submitted before the site became aware."),
             field="submitted_at",
@@ -499,7 +517,8 @@ def clock_submit(
         clock.event,
         user=user,
         kind=c.FollowUpKind.CLOCK,
-        note=f"{clock.get_kind_display()} submitted {submitted_at.isoformat()} "
+        note=f"{clock.get_kind_display()} submitted "
+        f"{format_at(submitted_at, clock.event.participant.site)} "
         f"({clock.state_label}) {clock.reference}".strip(),
     )
     return clock

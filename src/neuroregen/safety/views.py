@@ -6,7 +6,6 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -14,6 +13,7 @@ from neuroregen.core.errors import DomainError, NotFound, ValidationFailed
 from neuroregen.core.paging import page_of
 from neuroregen.core.permissions import has_capability, require
 from neuroregen.core.roles import Capability
+from neuroregen.core.time import now_at
 from neuroregen.participants import selectors as participant_selectors
 from neuroregen.safety import choices as c
 from neuroregen.safety import forms, selectors, services
@@ -45,7 +45,7 @@ def adverse_event_create(request: HttpRequest, study_code: str) -> HttpResponse:
     form = forms.AdverseEventForm(
         request.POST or None,
         tz_name=tz,
-        initial={"aware_at": timezone.localtime(timezone.now(), forms.ZoneInfo(tz))},
+        initial={"aware_at": now_at(tz)},
     )
     if request.method == "POST" and form.is_valid():
         try:
@@ -90,11 +90,7 @@ def adverse_event_detail(request: HttpRequest, code: str) -> HttpResponse:
             "sign_form": forms.SignOffForm(),
             "submit_form": forms.ClockSubmitForm(
                 tz_name=site.time_zone,
-                initial={
-                    "submitted_at": timezone.localtime(
-                        timezone.now(), forms.ZoneInfo(site.time_zone)
-                    )
-                },
+                initial={"submitted_at": now_at(site)},
             ),
         },
     )
@@ -108,7 +104,7 @@ def adverse_event_edit(request: HttpRequest, code: str) -> HttpResponse:
     initial = {
         "row_version": event.row_version,
         "serious": "yes" if event.is_serious else "no",
-        "aware_at": timezone.localtime(event.aware_at, forms.ZoneInfo(site.time_zone)),
+        "aware_at": event.aware_at,
     }
     form = forms.AdverseEventEditForm(
         request.POST or None, instance=event, initial=initial, tz_name=site.time_zone

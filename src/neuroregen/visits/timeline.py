@@ -20,8 +20,9 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from zoneinfo import ZoneInfo
 
+from neuroregen.core.time import zone
 from neuroregen.visits.choices import PHASE_ORDER, Phase, VisitStatus
 
 __all__ = [
@@ -45,10 +46,8 @@ class NaiveDateTimeError(ValueError):
 
 
 def _zone(tz_name: str) -> ZoneInfo:
-    try:
-        return ZoneInfo(tz_name)
-    except (ZoneInfoNotFoundError, ValueError) as exc:
-        raise ValueError(f"unknown time zone {tz_name!r}") from exc
+    # One definition of a valid site zone for the whole system (``core.time``).
+    return zone(tz_name)
 
 
 def local_date(moment: dt.datetime | dt.date, tz_name: str) -> dt.date:

@@ -8,6 +8,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -30,6 +31,7 @@ def participant_timeline(request: HttpRequest, study_code: str) -> HttpResponse:
         "visits/timeline.html",
         {
             "p": participant,
+            "site_now": timezone.now(),
             "assignment": assignment,
             "assignments": assignment_list_for(user=request.user, participant=participant),
             "timeline": selectors.participant_timeline(
