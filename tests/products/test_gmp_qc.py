@@ -24,7 +24,7 @@ from neuroregen.products.models import LotRelease, OOSInvestigation, QCResult
 from neuroregen.products.qc import ReleaseNotIndependent
 from tests.helpers import PASSWORD
 from tests.products import builders as b
-from tests.security.battery import client_for
+from tests.security.battery import SiteIsolationBattery, client_for
 
 
 @pytest.fixture
@@ -128,6 +128,17 @@ def test_an_oos_not_invalidated_by_the_investigation_fails_the_lot(lab_a, child)
     with pytest.raises(ValidationFailed, match="stands"):
         _viability(lab_a, lot, 95, "another re-test")
     assert s.lot_qc_conclude(user=lab_a, lot=lot).status == "qc_failed"
+    with pytest.raises(QCIncomplete):
+        s.lot_release(user=b.qa(lot.site), lot=lot, password=PASSWORD)
+
+
+@pytest.mark.django_db
+def test_an_investigation_finished_after_the_lot_failed_never_reverses_it(lab_a, child):
+    lot, result = _oos_lot(lab_a, child)
+    assert s.lot_qc_conclude(user=lab_a, lot=lot).status == "qc_failed"
+    _conclude(lab_a, _open(lab_a, result), "lab_error")
+    lot.refresh_from_db()
+    assert lot.status == "qc_failed"
     with pytest.raises(QCIncomplete):
         s.lot_release(user=b.qa(lot.site), lot=lot, password=PASSWORD)
 
@@ -261,3 +272,43 @@ def test_oos_investigation_pages_open_and_conclude(lab_a, child):
     assert done.status_code == 302
     investigation.refresh_from_db()
     assert investigation.invalidates_result
+
+
+class TestOOSInvestigationIsolation(SiteIsolationBattery):
+    """An investigation is seen with its lot, and opened or concluded only at the lot's site."""
+
+    list_urls = ()
+
+    def make_object(self, user, site):
+        lab = b.lab(site)
+        lot = b.autologous_lot(lab, b.participant(site, user))
+        b.record_qc(lab, lot, viability={"value": Decimal(40)})
+        result = QCResult.objects.get(lot=lot, item__test_code="viability")
+        return _open(lab, result, reference=f"OOS-{site.code}-{lot.pk}")
+
+    def marker(self, obj):
+        return obj.reference
+
+    def participant_of(self, obj):
+        return obj.lot.participant
+
+    def read_urls(self, obj):
+        return [reverse("products:lot_detail", args=[obj.lot.code])]
+
+    def write_requests(self, obj):
+        today = timezone.localdate().isoformat()
+        return [
+            (
+                reverse("products:oos_conclude", args=[obj.pk]),
+                {
+                    "conclusion": "lab_error",
+                    "root_cause": "attack",
+                    "concluded_on": today,
+                    "password": PASSWORD,
+                },
+            ),
+            (
+                reverse("products:oos_open", args=[obj.qc_result_id]),
+                {"reference": "OOS-X", "description": "attack", "opened_on": today},
+            ),
+        ]

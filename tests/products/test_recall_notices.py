@@ -125,3 +125,17 @@ def test_recall_page_asks_for_the_signature(world):
     lot.refresh_from_db()
     assert lot.status == "recalled"
     assert RecallNotice.objects.count() == 3
+
+
+def test_a_notice_of_another_site_cannot_be_seen_or_acknowledged(world, investigator_a):
+    _recall(world)
+    other = RecallNotice.objects.get(participant=world["b"][0])
+    url = reverse("products:recall_notice_acknowledge", args=[other.pk])
+    client = client_for(investigator_a)
+    assert client.get(url).status_code == 404
+    assert client.post(url, {"action_taken": "attack"}).status_code == 404
+    monitor_client = client_for(make_user(Role.MONITOR, None))
+    assert monitor_client.post(url, {"action_taken": "attack"}).status_code == 403
+    other.refresh_from_db()
+    assert other.is_open
+    assert other.history.count() == 1

@@ -125,8 +125,8 @@ def oos_investigation_conclude(
     )
     if not investigation.is_open:
         raise InvalidTransition(_("This investigation is already concluded."))
-    if investigation.lot.status != c.LotStatus.QUARANTINE:
-        raise InvalidTransition(_("QC results are recorded while the lot is in quarantine."))
+    # Concluding is allowed after the lot's QC was concluded too: an investigation is completed
+    # even for a rejected lot, and a late "laboratory error" never reverses a failed lot.
     errors: dict[str, str] = {}
     if conclusion not in c.OOSConclusion.values:
         errors["conclusion"] = _("Choose the conclusion.")

@@ -122,7 +122,11 @@ def qc_record(request: AuthenticatedHttpRequest, code: str) -> HttpResponse:
                 messages.success(request, _("Result recorded: within specification."))
             else:
                 messages.warning(
-                    request, _("Result recorded: OUT OF SPECIFICATION. Record a deviation.")
+                    request,
+                    _(
+                        "Result recorded: OUT OF SPECIFICATION. Open an OOS investigation "
+                        "before any re-test, and record a deviation."
+                    ),
                 )
             return redirect("products:lot_detail", code=lot.code)
     return render(
