@@ -99,6 +99,7 @@ MIDDLEWARE = [
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
+    "neuroregen.core.upload_limits.UploadLimitMiddleware",
     "neuroregen.core.middleware.RejectNulMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -240,6 +241,17 @@ NEUROREGEN_CSP = {
 }
 # Largest file accepted by an upload (imports, attachments), in bytes.
 NEUROREGEN_MAX_UPLOAD_BYTES = int(os.environ.get("NEUROREGEN_MAX_UPLOAD_BYTES", str(50 * 2**20)))
+# Largest file answering a form's file field (an attachment), in bytes.
+NEUROREGEN_MAX_FIELD_FILE_BYTES = int(
+    os.environ.get("NEUROREGEN_MAX_FIELD_FILE_BYTES", str(10 * 2**20))
+)
+# Django's own request caps follow the documented limits instead of its defaults (2.5 MiB of
+# body, 1000 fields), which refused large imports with a bare "Bad Request". Bodies over the
+# upload limit are refused with our own message by core.upload_limits; files above
+# FILE_UPLOAD_MAX_MEMORY_SIZE are streamed to a temporary file rather than held in memory.
+DATA_UPLOAD_MAX_MEMORY_SIZE = NEUROREGEN_MAX_UPLOAD_BYTES + 256 * 2**10
+FILE_UPLOAD_MAX_MEMORY_SIZE = min(NEUROREGEN_MAX_FIELD_FILE_BYTES, 10 * 2**20)
+DATA_UPLOAD_MAX_NUMBER_FIELDS = 10000
 
 LANGUAGE_CODE = "en"
 LANGUAGES = [("en", _("English")), ("ru", _("Russian")), ("uk", _("Ukrainian"))]

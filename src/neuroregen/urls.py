@@ -28,3 +28,6 @@ urlpatterns = [
     path("api/", api.urls),
     path("admin/", admin.site.urls),
 ]
+
+# Over-limit bodies and too many fields: a page that says so, not a bare "Bad Request".
+handler400 = "neuroregen.core.upload_limits.bad_request"

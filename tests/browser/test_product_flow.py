@@ -60,7 +60,9 @@ def test_release_then_bedside_identity_check(
     for child in (right, wrong):
         pb.confirmed(investigator_a, child, protocol, arm=arm, override_reason="browser test")
     lab = make_user(Role.LAB, site_a, "lab-browser")
-    lot = b.autologous_lot(lab, right, status="qc_passed", product_type="ipsc_mix")
+    # Another lab member tested the lot: release is a second person's signed review.
+    tester = make_user(Role.LAB, site_a, "lab-tester")
+    lot = b.autologous_lot(tester, right, status="qc_passed", product_type="ipsc_mix")
     container = lot.containers.first()
 
     sign_in(page, lab.username)

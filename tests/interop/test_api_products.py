@@ -8,6 +8,7 @@ import itertools
 import pytest
 from django.utils import timezone
 
+from neuroregen.products import services as s
 from neuroregen.products.models import Administration, CustodyEvent
 from tests.api.battery import StaffApiBattery
 from tests.helpers import PASSWORD, enrolled
@@ -132,12 +133,32 @@ def test_lab_records_qc_over_api_and_the_lot_shows_its_standing(site_a, coordina
         "POST", url, {"test_code": "viability", "value": "90", "tested_on": today}
     )
     assert refused.status_code == 403
+    # No testing into compliance: a re-test needs an investigation of the OOS result first.
+    retest = client.send("POST", url, {"test_code": "viability", "value": "88", "tested_on": today})
+    assert retest.status_code == 422
+    assert retest.json()["field"] == "test_code"
+    assert "investigat" in retest.json()["message"]
+    investigation = s.oos_investigation_open(
+        user=lab,
+        result=lot.qc_results.get(in_spec=False),
+        reference="OOS-API-1",
+        opened_on=timezone.localdate(),
+        description="Count re-read",
+    )
+    s.oos_investigation_conclude(
+        user=lab,
+        investigation=investigation,
+        conclusion="lab_error",
+        root_cause="Dilution factor entered wrongly",
+        concluded_on=timezone.localdate(),
+        password=PASSWORD,
+    )
     b.record_qc(lab, lot)
     detail = client.get(f"/api/products/lots/{lot.code}").json()
     assert detail["qc"]["passed"] is True
     assert detail["qc"]["out_of_spec"] == []
     viability = next(line for line in detail["qc"]["lines"] if line["test"] == "viability")
-    # the re-test counts, not the first result
+    # the re-test counts: the first result was invalidated by the investigation
     assert float(viability["result"].split()[0]) == 88
     results = client.get(url).json()
     assert [r["test_code"] for r in results].count("viability") == 2

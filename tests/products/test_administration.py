@@ -134,7 +134,9 @@ def test_expired_lot_is_refused(lab_a, coordinator_a, ipsc_child, ipsc_lot):
 
 
 def test_recalled_lot_is_refused(lab_a, coordinator_a, ipsc_child, ipsc_lot):
-    s.lot_recall(user=lab_a, lot=ipsc_lot, reason="sterility failure in retained sample")
+    s.lot_recall(
+        user=lab_a, lot=ipsc_lot, reason="sterility failure in retained sample", password=PASSWORD
+    )
     with pytest.raises(ProductRefused, match="recalled"):
         give(coordinator_a, ipsc_child, ipsc_lot.containers.first())
 

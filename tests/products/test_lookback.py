@@ -11,7 +11,7 @@ from neuroregen.core.roles import Role
 from neuroregen.products import hla, selectors
 from neuroregen.products import services as s
 from neuroregen.products.errors import ProductRefused
-from tests.helpers import make_user
+from tests.helpers import PASSWORD, make_user
 from tests.products import builders as b
 from tests.products.test_administration import give, on_arm
 from tests.protocols import builders as pb
@@ -78,7 +78,9 @@ def test_lookback_from_source_and_donor(world, monitor):
 
 def test_recall_blocks_use_and_lists_contacts(world, coordinator_a, investigator_a):
     lot = world["lot"]
-    s.lot_recall(user=world["lab"], lot=lot, reason="donor later found HBV-positive")
+    s.lot_recall(
+        user=world["lab"], lot=lot, reason="donor later found HBV-positive", password=PASSWORD
+    )
     lot.refresh_from_db()
     assert lot.status == "recalled"
     assert "HBV" in lot.recall_reason
@@ -95,7 +97,7 @@ def test_recall_needs_quality_capability(world, coordinator_a):
     from neuroregen.core.errors import NotPermitted
 
     with pytest.raises(NotPermitted):
-        s.lot_recall(user=coordinator_a, lot=world["lot"], reason="x")
+        s.lot_recall(user=coordinator_a, lot=world["lot"], reason="x", password=PASSWORD)
 
 
 # --- HLA ----------------------------------------------------------------------------------------

@@ -6,6 +6,7 @@ from collections.abc import Callable
 
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
+from django.utils.translation import gettext as _
 
 from neuroregen.core.errors import DomainError
 
@@ -47,7 +48,7 @@ class RejectNulMiddleware:
             from neuroregen.core.errors import ValidationFailed
 
             return domain_error_response(
-                request, ValidationFailed("Text may not contain NUL (0x00) characters.")
+                request, ValidationFailed(_("Text may not contain NUL (0x00) characters."))
             )
         return self.get_response(request)
 
@@ -55,7 +56,12 @@ class RejectNulMiddleware:
     def _has_nul(request: HttpRequest) -> bool:
         if "\x00" in request.path or "%00" in request.META.get("QUERY_STRING", ""):
             return True
-        if request.method in ("POST", "PUT", "PATCH"):
-            body = request.body
-            return b"\x00" in body or b"%00" in body or b"\\u0000" in body
-        return False
+        if request.method not in ("POST", "PUT", "PATCH"):
+            return False
+        if request.method == "POST" and request.content_type == "multipart/form-data":
+            # Only the text fields: uploaded files are bytes (every PNG, JPEG and PDF holds NUL,
+            # UTF-16 text is half NUL) and are checked by the upload helpers. Parsing the form
+            # here streams large files to disk instead of reading the body into memory.
+            return any("\x00" in value for _key, values in request.POST.lists() for value in values)
+        body = request.body
+        return b"\x00" in body or b"%00" in body or b"\\u0000" in body

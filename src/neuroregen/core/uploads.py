@@ -80,7 +80,8 @@ def safe_filename(name: str, *, allowed_extensions: tuple[str, ...] = ()) -> str
     return cleaned
 
 
-def _human(size: int) -> str:
+def human_size(size: int) -> str:
+    """A byte count as people read it (10485760 → "10.0 MB")."""
     if size >= 2**20:
         return f"{size / 2**20:.1f} MB"
     if size >= 2**10:
@@ -97,7 +98,7 @@ def check_size(size: int, *, limit: int | None = None) -> None:
                 "The file is %(size)s; the largest file accepted is %(limit)s. Split it into "
                 "smaller files or ask an administrator to raise the limit."
             )
-            % {"size": _human(size), "limit": _human(limit)},
+            % {"size": human_size(size), "limit": human_size(limit)},
             field="file",
         )
     if size == 0:

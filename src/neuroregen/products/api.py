@@ -73,6 +73,7 @@ class QCStatusOut(Schema):
     passed: bool
     missing: list[str]
     out_of_spec: list[str]
+    pending_investigation: list[str] = []
     lines: list[QCLineOut]
 
 
@@ -266,6 +267,7 @@ def _qc_status(lot: Any) -> dict[str, Any]:
         "passed": verdict.passed,
         "missing": verdict.missing,
         "out_of_spec": verdict.out_of_spec,
+        "pending_investigation": verdict.pending_investigation,
         "lines": verdict.summary(),
     }
 

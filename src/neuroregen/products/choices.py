@@ -168,3 +168,10 @@ class HlaResolution(models.TextChoices):
 class AntibodyResult(models.TextChoices):
     NEGATIVE = "negative", _("Negative")
     POSITIVE = "positive", _("Positive")
+
+
+class OOSConclusion(models.TextChoices):
+    """How an out-of-specification investigation ended (21 CFR 211.192)."""
+
+    LAB_ERROR = "lab_error", _("Laboratory error confirmed: the result is invalidated")
+    CONFIRMED = "confirmed", _("No laboratory error: the result stands and the lot fails")

@@ -10,7 +10,7 @@ from django.utils.translation import gettext_lazy as _
 from neuroregen.core.time_forms import SiteDateTimeField, SiteTimeFormMixin
 from neuroregen.participants.forms import DATE, BootstrapMixin
 from neuroregen.products import choices as c
-from neuroregen.products.services import RELEASE_MEANING
+from neuroregen.products.services import RECALL_MEANING, RELEASE_MEANING
 
 PASSWORD = forms.PasswordInput(attrs={"autocomplete": "current-password"})
 
@@ -156,6 +156,10 @@ class AssessmentForm(StyledForm):
 
 class RecallForm(StyledForm):
     reason = forms.CharField(label=_("Reason for the recall"), max_length=300)
+    meaning = forms.CharField(
+        label=_("Meaning of the signature"), max_length=300, initial=RECALL_MEANING
+    )
+    password = forms.CharField(label=_("Your password (re-enter to sign)"), widget=PASSWORD)
 
 
 class AdministrationForm(SiteTimeForm):

@@ -362,7 +362,9 @@ class Container(AuditedModel):
 
 
 class QCResult(AppendOnlyModel):
-    """A QC test result against a lot; a re-test is a new row (the latest one counts)."""
+    """A QC test result against a lot; never overwritten: a re-test is a new row, and an
+    out-of-specification result counts until its investigation invalidates it (``products.qc``).
+    """
 
     lot = models.ForeignKey(Lot, on_delete=models.PROTECT, related_name="qc_results")
     site = models.ForeignKey(Site, on_delete=models.PROTECT, related_name="+")
@@ -386,6 +388,11 @@ class QCResult(AppendOnlyModel):
 
     def __str__(self) -> str:
         return f"{self.item.name}: {self.display_value()}"
+
+    @property
+    def investigation_or_none(self) -> Any:
+        """Its OOS investigation, if one was opened (templates cannot catch the missing one)."""
+        return getattr(self, "investigation", None)
 
     def display_value(self) -> str:
         if self.item.criterion == c.CriterionKind.PASS_FAIL:
@@ -635,3 +642,12 @@ class AntibodyScreen(AuditedModel):
 
     class Meta:
         ordering = ["sampled_on", "pk"]
+
+
+# Investigations and recalls live in their own module (this one is long enough); imported here
+# so Django registers them with the app.
+from neuroregen.products.gmp_models import (  # noqa: E402, F401
+    LotRecall,
+    OOSInvestigation,
+    RecallNotice,
+)

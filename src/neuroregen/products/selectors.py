@@ -157,16 +157,29 @@ def resolve_code(*, user: User, scanned: str) -> tuple[str, Any]:
 
 
 def lot_qc_verdict(lot: Lot) -> validators.QCVerdict:
-    """The lot's standing against its own specification (latest result per test)."""
-    latest: dict[int, QCResult] = {}
-    for result in lot.qc_results.select_related("item").order_by("recorded_at", "pk"):
-        latest[result.item_id] = result
-    return validators.qc_verdict(lot.qc_specification.items.all(), latest)
+    """The lot's standing against its own specification over every result and investigation."""
+    by_item: dict[int, list[QCResult]] = {}
+    for result in lot.qc_results.select_related("item", "investigation").order_by(
+        "recorded_at", "pk"
+    ):
+        result.oos_investigation = getattr(result, "investigation", None)  # type: ignore[attr-defined]
+        by_item.setdefault(result.item_id, []).append(result)
+    return validators.qc_verdict(lot.qc_specification.items.all(), by_item)
 
 
 def qc_results(*, user: User, lot: Lot) -> QuerySet[QCResult]:
-    return lot.qc_results.select_related("item", "recorded_by").order_by(
-        "item__position", "recorded_at"
+    """Every QC result of the lot (re-tests included), each with its investigation and
+    deviations, in specification order and then in the order they were recorded."""
+    return (
+        lot.qc_results.select_related(
+            "item",
+            "recorded_by",
+            "investigation",
+            "investigation__opened_by",
+            "investigation__concluded_by",
+        )
+        .prefetch_related("deviations")
+        .order_by("item__position", "recorded_at", "pk")
     )
 
 

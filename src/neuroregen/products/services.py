@@ -18,7 +18,6 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from neuroregen.core import codes
-from neuroregen.core.audit import stamp
 from neuroregen.core.errors import InvalidTransition, NotPermitted, ValidationFailed
 from neuroregen.core.models import Site, User
 from neuroregen.core.permissions import has_capability, require
@@ -28,7 +27,7 @@ from neuroregen.participants import choices as pc
 from neuroregen.participants import services as participant_services
 from neuroregen.participants.models import Anthropometry, Participant
 from neuroregen.products import choices as c
-from neuroregen.products import hla, validators
+from neuroregen.products import hla, lot_state, qc, validators
 from neuroregen.products.errors import (
     CustodyConflict,
     DoseOutOfRange,
@@ -79,9 +78,7 @@ def _new_code(model: type[models.Model], prefix: str) -> str:
 _fail = ValidationFailed.raise_for
 
 
-def _save(obj: models.Model, *, user: User, reason: str) -> None:
-    stamp(obj, user=user, reason=reason)
-    obj.save()
+_save = lot_state.save
 
 
 def _require_any(user: User, capabilities: Sequence[Capability], site: Site) -> None:
@@ -316,20 +313,8 @@ def active_specification(product_type: str) -> QCSpecification | None:
 # --- lots and containers -------------------------------------------------------------------
 
 
-def _transition(lot: Lot, to: str, *, user: User, reason: str) -> Lot:
-    if to not in c.LOT_TRANSITIONS[lot.status]:
-        raise InvalidTransition(
-            _("A lot cannot go from “%(old)s” to “%(new)s”.")
-            % {"old": lot.get_status_display(), "new": c.LotStatus(to).label}
-        )
-    lot.status = to
-    lot.status_changed_at = timezone.now()
-    _save(lot, user=user, reason=reason)
-    return lot
-
-
-def _locked(lot: Lot) -> Lot:
-    return Lot.objects.select_for_update(of=("self",)).get(pk=lot.pk)
+_transition = lot_state.transition
+_locked = lot_state.locked
 
 
 @transaction.atomic
@@ -477,7 +462,9 @@ def qc_result_record(
     passed: bool | None = None,
     comment: str = "",
 ) -> QCResult:
-    """Record a result (a re-test is a new result; the latest counts) while in quarantine."""
+    """Record a result while in quarantine. Results are never overwritten: a re-test is a new
+    result, allowed only after the earlier out-of-specification results were investigated
+    (see ``products.qc``)."""
     require(user, Capability.LAB_WRITE, lot.site)
     lot = _locked(lot)
     if lot.status != c.LotStatus.QUARANTINE:
@@ -488,6 +475,7 @@ def qc_result_record(
             _("This test is not part of the lot's specification."), field="test_code"
         )
     _not_future(tested_on, "tested_on")
+    qc.retest_allowed(lot, item)
     if item.criterion == c.CriterionKind.PASS_FAIL:
         if passed is None:
             raise ValidationFailed(_("Say whether the test passed."), field="passed")
@@ -567,14 +555,26 @@ def _qc_refusal(verdict: validators.QCVerdict) -> QCIncomplete:
         parts.append(_("missing: %s") % ", ".join(verdict.missing))
     if verdict.out_of_spec:
         parts.append(_("out of specification: %s") % ", ".join(verdict.out_of_spec))
+    if verdict.pending_investigation:
+        parts.append(
+            _("OOS investigation not concluded: %s") % ", ".join(verdict.pending_investigation)
+        )
     error = QCIncomplete(_("Release refused — %s.") % "; ".join(parts))
-    error.params = {"missing": verdict.missing, "out_of_spec": verdict.out_of_spec}
+    error.params = {
+        "missing": verdict.missing,
+        "out_of_spec": verdict.out_of_spec,
+        "pending_investigation": verdict.pending_investigation,
+    }
     return error
 
 
 @transaction.atomic
 def lot_qc_conclude(*, user: User, lot: Lot) -> Lot:
-    """End quarantine: QC passed when every required test is in specification, else failed."""
+    """End quarantine: QC passed when every required test is in specification, else failed.
+
+    An out-of-specification result fails the lot unless its investigation invalidated it; while
+    an investigation is open, QC cannot be concluded either way.
+    """
     require(user, Capability.LAB_WRITE, lot.site)
     lot = _locked(lot)
     if lot.status != c.LotStatus.QUARANTINE:
@@ -582,6 +582,11 @@ def lot_qc_conclude(*, user: User, lot: Lot) -> Lot:
     verdict = lot_qc_verdict(lot)
     if verdict.missing:
         raise QCIncomplete(_("QC cannot be concluded — missing: %s.") % ", ".join(verdict.missing))
+    if verdict.pending_investigation and not verdict.out_of_spec:
+        raise QCIncomplete(
+            _("QC cannot be concluded — an OOS investigation is still open: %s.")
+            % ", ".join(verdict.pending_investigation)
+        )
     if verdict.passed:
         return _transition(lot, c.LotStatus.QC_PASSED, user=user, reason="QC passed")
     return _transition(
@@ -596,8 +601,9 @@ def lot_release(
     """Signed release (21 CFR 1271.265, Part 11 e-signature).
 
     Refused while any required QC test is missing or out of specification, with an open
-    critical deviation, for an ineligible or undetermined donor, after expiry, or on a wrong
-    password (nothing is written).
+    critical deviation, for an ineligible or undetermined donor, after expiry, on a wrong
+    password (nothing is written), and for anyone who entered or edited the lot's QC results
+    (release is a second person's review).
     """
     require(user, Capability.RELEASE_LOT, lot.site)
     lot = _locked(lot)
@@ -618,6 +624,7 @@ def lot_release(
         raise QCIncomplete(_("Release refused — the donor has not been determined eligible."))
     if lot.is_expired():
         raise ProductRefused(_("Release refused — the lot has expired."))
+    qc.release_independence(user, lot)
     release = LotRelease(
         lot=lot,
         site=lot.site,
@@ -629,17 +636,6 @@ def lot_release(
     signature_create(user=user, password=password, meaning=meaning, record=release)
     _transition(lot, c.LotStatus.RELEASED, user=user, reason=f"released: {meaning}")
     return release
-
-
-@transaction.atomic
-def lot_recall(*, user: User, lot: Lot, reason: str) -> Lot:
-    """Recall a lot: no further use; the look-back lists who must be contacted."""
-    require(user, Capability.RELEASE_LOT, lot.site)
-    if not reason.strip():
-        raise ValidationFailed(_("Give the reason for the recall."), field="reason")
-    lot = _locked(lot)
-    lot.recall_reason = reason.strip()
-    return _transition(lot, c.LotStatus.RECALLED, user=user, reason=f"recalled: {reason.strip()}")
 
 
 # --- chain of custody ----------------------------------------------------------------------
@@ -1235,3 +1231,16 @@ def _flag_new_dsa(*, user: User, screen: AntibodyScreen, new: set[str]) -> None:
     except ImportError:  # the safety app is not installed
         return
     review_open_for_new_dsa(user=user, screen=screen, new_specificities=new)
+
+
+# Recall and OOS investigations live in their own modules; their services are also reachable
+# here, the products app's public write path.
+from neuroregen.products.qc import (  # noqa: E402, F401
+    oos_investigation_conclude,
+    oos_investigation_open,
+)
+from neuroregen.products.recall import (  # noqa: E402, F401
+    RECALL_MEANING,
+    lot_recall,
+    recall_notice_acknowledge,
+)

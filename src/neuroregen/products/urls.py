@@ -1,6 +1,6 @@
 from django.urls import path
 
-from neuroregen.products import lab_views, views
+from neuroregen.products import gmp_views, lab_views, views
 
 app_name = "products"
 
@@ -14,6 +14,13 @@ urlpatterns = [
     path("lots/<str:code>/deviation/", views.deviation_record, name="deviation_record"),
     path("lots/<str:code>/release/", views.lot_release, name="lot_release"),
     path("lots/<str:code>/recall/", views.lot_recall, name="lot_recall"),
+    path("qc-results/<int:pk>/investigate/", gmp_views.oos_open, name="oos_open"),
+    path("investigations/<int:pk>/conclude/", gmp_views.oos_conclude, name="oos_conclude"),
+    path(
+        "recall-notices/<int:pk>/acknowledge/",
+        gmp_views.recall_notice_acknowledge,
+        name="recall_notice_acknowledge",
+    ),
     path("lots/<str:code>/custody/", views.custody_record, name="custody_record"),
     path("lots/<str:code>/ship/", views.shipment_dispatch, name="shipment_dispatch"),
     path("containers/<str:code>/receive/", views.shipment_receive, name="shipment_receive"),

@@ -70,18 +70,34 @@ def spec_item_errors(data: dict[str, Any]) -> dict[str, str]:
 
 @dataclass(frozen=True)
 class QCLine:
-    """The standing of one required test of a lot: its latest result, if any."""
+    """The standing of one test of a lot over all its results (none is ever overwritten).
+
+    The result that counts is the latest one not invalidated by an investigation. An
+    out-of-specification result stands, and the test fails whatever any retest shows, unless an
+    investigation concludes that a laboratory error is confirmed; while its investigation is
+    open the test is *pending* and the lot can neither pass nor fail.
+    """
 
     test_code: str
     name: str
     criterion: str
     required: bool
-    result: str | None  # display value of the latest result
-    in_spec: bool | None  # None: no result yet
+    result: str | None  # display value of the result that counts
+    in_spec: bool | None  # None: no valid result yet
+    pending: tuple[str, ...] = ()  # OOS results whose investigation is open
+    standing: tuple[str, ...] = ()  # OOS results not invalidated (uninvestigated or confirmed)
 
     @property
     def missing(self) -> bool:
-        return self.result is None
+        return self.result is None and not self.pending and not self.standing
+
+    @property
+    def fails(self) -> bool:
+        return bool(self.standing)
+
+    @property
+    def awaiting_investigation(self) -> bool:
+        return bool(self.pending) and not self.fails
 
 
 @dataclass(frozen=True)
@@ -94,7 +110,11 @@ class QCVerdict:
 
     @property
     def out_of_spec(self) -> list[str]:
-        return [line.name for line in self.lines if line.required and line.in_spec is False]
+        return [line.name for line in self.lines if line.required and line.fails]
+
+    @property
+    def pending_investigation(self) -> list[str]:
+        return [line.name for line in self.lines if line.required and line.awaiting_investigation]
 
     @property
     def complete(self) -> bool:
@@ -102,7 +122,12 @@ class QCVerdict:
 
     @property
     def passed(self) -> bool:
-        return self.complete and not self.out_of_spec
+        return (
+            self.complete
+            and not self.out_of_spec
+            and not self.pending_investigation
+            and all(line.result is not None for line in self.lines if line.required)
+        )
 
     def summary(self) -> list[dict[str, Any]]:
         return [
@@ -112,24 +137,46 @@ class QCVerdict:
                 "criterion": line.criterion,
                 "result": line.result,
                 "in_spec": line.in_spec,
+                "oos_pending": list(line.pending),
+                "oos_standing": list(line.standing),
             }
             for line in self.lines
         ]
 
 
-def qc_verdict(items: Iterable[Any], latest: dict[int, Any]) -> QCVerdict:
-    """Combine specification items with the latest result per item (keyed by item id)."""
+def qc_verdict(items: Iterable[Any], results: dict[int, list[Any]]) -> QCVerdict:
+    """Combine specification items with every result per item (keyed by item id, oldest first).
+
+    A result may carry ``oos_investigation`` (or ``None``) with ``is_open`` and
+    ``invalidates_result``.
+    """
     lines = []
     for item in items:
-        result = latest.get(item.pk)
+        counting = None
+        pending: list[str] = []
+        standing: list[str] = []
+        for result in results.get(item.pk, []):
+            investigation = getattr(result, "oos_investigation", None)
+            if not result.in_spec:
+                if investigation is None:
+                    standing.append(result.display_value())
+                elif investigation.is_open:
+                    pending.append(result.display_value())
+                elif not investigation.invalidates_result:
+                    standing.append(result.display_value())
+                else:
+                    continue  # invalidated: a laboratory error, it never counts
+            counting = result
         lines.append(
             QCLine(
                 test_code=item.test_code,
                 name=item.name,
                 criterion=item.criterion_text(),
                 required=item.required,
-                result=None if result is None else result.display_value(),
-                in_spec=None if result is None else result.in_spec,
+                result=None if counting is None else counting.display_value(),
+                in_spec=None if counting is None else counting.in_spec,
+                pending=tuple(pending),
+                standing=tuple(standing),
             )
         )
     return QCVerdict(tuple(lines))

@@ -25,7 +25,7 @@ from neuroregen.core.time import format_at, now_at, to_site
 from neuroregen.participants import selectors as participant_selectors
 from neuroregen.participants.models import Participant
 from neuroregen.products import choices as c
-from neuroregen.products import forms, labels, selectors, services
+from neuroregen.products import forms, labels, qc, selectors, services
 from neuroregen.products.models import Container, CustodyEvent, Lot
 
 T = TypeVar("T")
@@ -69,6 +69,7 @@ def lot_detail(request: AuthenticatedHttpRequest, code: str) -> HttpResponse:
     lot = selectors.lot_get(user=request.user, code=code)
     user = request.user
     release = getattr(lot, "release", None)
+    recall = getattr(lot, "recall", None)
     holder = Lot.objects.for_user(user).filter(pk=lot.pk).exists()
     return render(
         request,
@@ -80,6 +81,7 @@ def lot_detail(request: AuthenticatedHttpRequest, code: str) -> HttpResponse:
             "deviations": lot.deviations.all(),
             "release": release,
             "release_signature": signatures_for(release).first() if release else None,
+            "recall_signature": signatures_for(recall).first() if recall else None,
             "containers": selectors.containers_of(user=user, lot=lot),
             "events": selectors.custody_timeline(user=user, lot=lot),
             "administrations": selectors.lookback_administrations(user=user, lot=lot),
@@ -116,7 +118,11 @@ def qc_record(request: AuthenticatedHttpRequest, code: str) -> HttpResponse:
                 messages.success(request, _("Result recorded: within specification."))
             else:
                 messages.warning(
-                    request, _("Result recorded: OUT OF SPECIFICATION. Record a deviation.")
+                    request,
+                    _(
+                        "Result recorded: OUT OF SPECIFICATION. Open an OOS investigation "
+                        "before any re-test, and record a deviation."
+                    ),
                 )
             return redirect("products:lot_detail", code=lot.code)
     return render(
@@ -190,6 +196,8 @@ def lot_release(request: AuthenticatedHttpRequest, code: str) -> HttpResponse:
             "lot": lot,
             "form": form,
             "verdict": selectors.lot_qc_verdict(lot),
+            "results": selectors.qc_results(user=request.user, lot=lot),
+            "independent": request.user.pk not in qc.qc_contributors(lot),
         },
     )
 

@@ -252,6 +252,18 @@ def _account(role: Role, site: Any, secret: str) -> User:
     return user
 
 
+def _reviewer(site: Any, secret: str) -> User:
+    """The site's QA reviewer, who signs releases of lots the lab account tested."""
+    username = f"synthetic-qa-{site.code.lower()}"
+    user = User.objects.filter(username=username).first() or User(
+        username=username, first_name="Synthetic", last_name=f"QA {site.code}"
+    )
+    user.set_password(secret)
+    user.save()
+    membership_grant(user=user, role=Role.LAB, site=site)
+    return user
+
+
 def _specs(lab: User) -> None:
     for product_type, items in SPECS.items():
         if QCSpecification.objects.filter(product_type=product_type, status="active").exists():
@@ -321,7 +333,8 @@ def _make_lot(
     _qc(lab, lot, min(start + dt.timedelta(days=21), today), **qc_overrides)
     lot = s.lot_qc_conclude(user=lab, lot=lot)
     if release and lot.status == c.LotStatus.QC_PASSED:
-        s.lot_release(user=lab, lot=lot, password=secret)
+        # Release is a second person's review: the site's QA account, not the tester.
+        s.lot_release(user=_reviewer(lot.site, secret), lot=lot, password=secret)
     lot.refresh_from_db()
     return lot
 
@@ -430,6 +443,7 @@ def populate(cohort: Any, rng: random.Random) -> dict[str, int]:
             user=labs[to_recall.site_id],
             lot=to_recall,
             reason="retained-sample sterility positive at day 14 (synthetic)",
+            password=secret,
         )
         counts["recalled"] += 1
 
