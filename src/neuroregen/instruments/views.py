@@ -22,6 +22,7 @@ from neuroregen.core.roles import Capability
 from neuroregen.core.scoping import is_family
 from neuroregen.instruments import choices as c
 from neuroregen.instruments import files, forms, selectors, services
+from neuroregen.instruments.error_summary import summary_rows
 from neuroregen.instruments.errors import (
     AnswersInvalid,
     DictionaryRejected,
@@ -152,7 +153,10 @@ def _entry_context(
         ]
         if response
         else [],
-        "live_url": request.path.rstrip("/") + "/live/",
+        "error_summary": summary_rows(meta, fields, errors) if meta.is_bound else [],
+        # Once complete, a change needs a reason: the whole form is saved then, not each item.
+        "item_url": "" if "reason" in meta.fields else request.path.rstrip("/") + "/item/",
+        "preview_url": request.path.rstrip("/") + "/preview/",
         "live": forms.needs_live(fields, survey=False),
         "file_rows": _file_rows(fields, response, errors),
         "can_audit": has_capability(request.user, Capability.VIEW_AUDIT, visit.participant.site),
