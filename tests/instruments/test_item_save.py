@@ -199,3 +199,39 @@ def test_entry_page_saves_per_item_and_draws_hidden_questions_hidden(child, coor
     # A question its branching hides is drawn hidden, so showing it needs no redraw.
     start = html.index('data-field="vineland3_motor"')
     assert "hidden" in html[html.rindex("<div", 0, start) : start + 60]
+
+
+@pytest.mark.parametrize(
+    ("language", "heading"),
+    [
+        ("en", "The form was not saved. Please correct:"),
+        ("ru", "Форма не сохранена. Исправьте, пожалуйста:"),
+        ("uk", "Форму не збережено. Виправте, будь ласка:"),
+    ],
+)
+def test_a_refused_save_lists_its_problems_at_the_top(child, coordinator_a, language, heading):
+    _participant, visits = child
+    client = client_for(coordinator_a)
+    url = reverse("instrument_response_entry", args=[visits["BL"].pk, "atec"])
+    page = client.post(
+        url,
+        {
+            "respondent": "clinician",
+            "language": "en",
+            "answered_on": timezone.localdate().isoformat(),
+            "atec_i_01": "9",
+            "atec_i_02": "1",
+            "action": "complete",
+        },
+        HTTP_ACCEPT_LANGUAGE=language,
+    )
+    html = page.content.decode()
+    assert page.status_code == 200
+    summary = html[html.index('data-testid="error-summary"') :]
+    assert heading in summary
+    assert 'href="#q-atec_i_01"' in summary
+    assert html.index('data-testid="error-summary"') < html.index('id="nr-fields"')
+    assert 'id="q-atec_i_01"' in html
+    assert 'value="1" autocomplete="off" checked' in html  # the other answer is kept
+    stored = Response.objects.filter(visit=visits["BL"], instrument__code="atec").first()
+    assert stored is None or "atec_i_02" not in stored.answers  # nothing was saved

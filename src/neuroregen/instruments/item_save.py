@@ -59,7 +59,9 @@ def _response_for_update(
     Two first answers may race to start the form; the unique constraint lets one win and the
     other then locks the row the winner created.
     """
-    if not Response.objects.filter(visit=visit, instrument=instrument).exists():
+    locked = Response.objects.select_for_update(of=("self",)).select_related("participant__site")
+    found = locked.filter(visit=visit, instrument=instrument).first()
+    if found is None:
         try:
             with transaction.atomic():
                 services.response_start(
@@ -71,11 +73,10 @@ def _response_for_update(
                 )
         except IntegrityError:
             pass
-    return (
-        Response.objects.select_for_update(of=("self",))
-        .select_related("instrument", "participant__site")
-        .get(visit=visit, instrument=instrument)
-    )
+        found = locked.get(visit=visit, instrument=instrument)
+    # The definition already read (fields and scores prefetched) serves the rules below too.
+    found.instrument = instrument
+    return found
 
 
 def _merge(
@@ -111,7 +112,7 @@ def response_item_save(
     """
     participant = visit.participant
     require(user, Capability.MANAGE_PARTICIPANT, participant.site)
-    prepared = PreparedInstrument(instrument)
+    prepared = PreparedInstrument(instrument)  # reads fields and scores once (prefetched)
     field = next((f for f in prepared.fields if f.field_name == field_name), None)
     if field is None or field.field_type in entry.NO_INPUT:
         raise AnswersInvalid(
@@ -124,6 +125,7 @@ def response_item_save(
     response = _response_for_update(
         user=user, visit=visit, instrument=instrument, respondent=respondent, language=language
     )
+    # The same test as the whole-form save: ever complete, by the audit trail.
     if response.history.filter(status=c.ResponseStatus.COMPLETE).exists():
         raise ReasonRequired(
             _("This form has been complete: change it with the whole form and give a reason."),
@@ -165,7 +167,8 @@ def response_item_save(
     response.scores = prepared.scores(response.answers, missing)
     response.respondent = response.respondent or respondent
     response.answered_on = on
-    response.entered_by = response.entered_by or user
+    if response.entered_by_id is None:
+        response.entered_by = user
     if response.status == c.ResponseStatus.NOT_DONE:
         response.status = c.ResponseStatus.IN_PROGRESS
         response.not_done_reason = ""

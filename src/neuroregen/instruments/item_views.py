@@ -9,6 +9,7 @@ questions the branching shows, so the page updates in place and is never drawn a
 from __future__ import annotations
 
 from django.contrib.auth.decorators import login_required
+from django.db.models import prefetch_related_objects
 from django.http import HttpRequest, JsonResponse
 from django.views.decorators.http import require_POST
 
@@ -35,6 +36,8 @@ def response_item(request: HttpRequest, visit_id: int, code: str) -> JsonRespons
     visit = visit_get(user=request.user, pk=visit_id)
     require(request.user, Capability.MANAGE_PARTICIPANT, visit.participant.site)
     instrument = selectors.instrument_get(code)
+    # Read once here; the cleaning, scoring and data-quality rules all use these.
+    prefetch_related_objects([instrument], "fields", "scores")
     name = request.POST.get("field", "")
     meta = forms.ResponseMetaForm(request.POST)
     if not meta.is_valid():

@@ -14,11 +14,6 @@ urlpatterns = [
         "visit/<int:visit_id>/<slug:code>/", views.response_entry, name="instrument_response_entry"
     ),
     path(
-        "visit/<int:visit_id>/<slug:code>/live/",
-        views.response_live,
-        name="instrument_response_live",
-    ),
-    path(
         "visit/<int:visit_id>/<slug:code>/item/",
         item_views.response_item,
         name="instrument_response_item",

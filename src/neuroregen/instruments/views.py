@@ -291,27 +291,6 @@ def response_file_download(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def response_live(request: HttpRequest, visit_id: int, code: str) -> HttpResponse:
-    """Re-render the fields with branching and calculations applied to what is on screen."""
-    visit = visit_get(user=request.user, pk=visit_id)
-    require(request.user, Capability.MANAGE_PARTICIPANT, visit.participant.site)
-    instrument = selectors.instrument_get(code)
-    fields = list(instrument.fields.all())
-    answers, missing = forms.answers_from_post(fields, request.POST, with_missing=True)
-    language = request.POST.get("language") or "en"
-    return render(
-        request,
-        "instruments/_fields.html",
-        {
-            "fields": forms.field_views(fields, answers, missing, {}, language),
-            "missing_codes": c.MissingCode.choices,
-            "staff": True,
-        },
-    )
-
-
-@login_required
-@require_POST
 def response_not_done(request: HttpRequest, visit_id: int, code: str) -> HttpResponse:
     visit = visit_get(user=request.user, pk=visit_id)
     require(request.user, Capability.MANAGE_PARTICIPANT, visit.participant.site)
