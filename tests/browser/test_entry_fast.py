@@ -96,3 +96,30 @@ def test_a_refused_save_shows_every_problem_at_the_top(page, coordinator_a, site
     assert page.evaluate("window.scrollY") == 0
     assert page.evaluate("document.activeElement.id") == "nr-error-summary"
     assert page.locator("#atec_i_01-2").is_checked()  # nothing typed is lost
+
+
+def _choose(page, name: str, value: str) -> None:
+    choice = page.locator(f"input[name={name}][value='{value}']")
+    page.click(f"label[for={choice.get_attribute('id')}]")
+
+
+def test_branching_shows_and_hides_a_question_in_place(page, coordinator_a, site_a):
+    _participant, visits = participant_with_visits(coordinator_a, site_a)
+    visit = visits["BL"]
+    _sign_in(page, coordinator_a)
+    page.goto(f"/instruments/visit/{visit.pk}/vineland3/")
+    motor = page.locator("#q-vineland3_motor")
+    assert motor.is_hidden()
+    _choose(page, "vineland3_motor_assessed", "1")
+    motor.wait_for(state="visible")
+    motor.locator("input[name=vineland3_motor]").fill("85")
+    motor.locator("input[name=vineland3_motor]").press("Tab")  # a text answer is saved on leaving
+    page.wait_for_selector(SAVED)
+    response = Response.objects.get(visit=visit, instrument__code="vineland3")
+    assert response.answers["vineland3_motor"] == "85"
+    _choose(page, "vineland3_motor_assessed", "0")
+    motor.wait_for(state="hidden")
+    page.wait_for_selector(SAVED)
+    response.refresh_from_db()
+    assert "vineland3_motor" not in response.answers
+    assert motor.locator("input[name=vineland3_motor]").input_value() == ""
