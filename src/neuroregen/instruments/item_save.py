@@ -35,6 +35,7 @@ from neuroregen.instruments.models import Instrument, Response
 from neuroregen.instruments.prepared import PreparedInstrument
 from neuroregen.participants import choices as pc
 from neuroregen.participants.services import ensure_data_entry_allowed
+from neuroregen.visits import timeline
 
 # The reason recorded with each item save of a form not yet complete (as the whole-form save).
 IN_PROGRESS_REASON = "entry in progress"
@@ -131,19 +132,13 @@ def response_item_save(
             _("This form has been complete: change it with the whole form and give a reason."),
             field="reason",
         )
-    today = services._site_today(participant)
+    today = timeline.today_at(participant.site.time_zone)  # the site's date, not the server's
     on = answered_on or response.answered_on or today
     if on > today:
         raise ValidationFailed(_("The answer date is in the future."), field="answered_on")
     ensure_data_entry_allowed(participant, pc.DataEntryKind.CONTACT, on=on)
 
-    answers, missing = _merge(
-        {k: v for k, v in response.answers.items() if k != field_name},
-        dict(response.missing),
-        field_name,
-        value,
-        missing_code,
-    )
+    answers, missing = _merge(response.answers, response.missing, field_name, value, missing_code)
     # Only the saved field is checked: the others were checked when they were stored.
     one_value = {field_name: answers[field_name]} if field_name in answers else {}
     one_code = {field_name: missing[field_name]} if field_name in missing else {}
