@@ -144,6 +144,9 @@ DATABASES = {
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # Wait for a competing writer instead of failing at once; the demo serves several tabs.
     DATABASES["default"].setdefault("OPTIONS", {})["timeout"] = 20
+    # Write-ahead log: a commit (every answer saved during data entry) syncs one file once
+    # instead of a rollback journal and the database, and readers never wait for a writer.
+    DATABASES["default"]["OPTIONS"]["init_command"] = "PRAGMA journal_mode=WAL"
 # Optional read replica for the heavy read-only evidence pages (see core/routers.py).
 if os.environ.get("NEUROREGEN_REPLICA_URL"):
     DATABASES["replica"] = dj_database_url.parse(

@@ -59,7 +59,20 @@ class TestResponseIsolation(SiteIsolationBattery):
                 reverse("instrument_link_create", args=[visit, "atec"]),
                 {"language": "en", "valid_days": 7},
             ),
-            (reverse("instrument_response_live", args=[visit, code]), {"abc2_irritability": "1"}),
+            (
+                reverse("instrument_response_item", args=[visit, code]),
+                {
+                    "field": "abc2_irritability",
+                    "abc2_irritability": "1",
+                    "respondent": "parent",
+                    "language": "en",
+                    "answered_on": "2024-01-01",
+                },
+            ),
+            (
+                reverse("instrument_response_preview", args=[visit, code]),
+                {"abc2_irritability": "1"},
+            ),
         ]
 
     def test_coordinator_enters_and_sees_scores(self, world, coordinator_a):
@@ -106,20 +119,21 @@ class TestResponseIsolation(SiteIsolationBattery):
         own.refresh_from_db()
         assert own.answers["abc2_irritability"] == "11"
 
-    def test_live_branching_and_calc(self, world, coordinator_a):
+    def test_preview_branching_and_calc(self, world, coordinator_a):
         from tests.security.battery import client_for
 
         client = client_for(coordinator_a)
         own = world["own"]
-        live = reverse("instrument_response_live", args=[own.visit_id, "vineland3"])
-        hidden = client.post(live, {"vineland3_motor_assessed": "0"}).content.decode()
-        shown = client.post(live, {"vineland3_motor_assessed": "1"}).content.decode()
-        assert 'data-field="vineland3_motor"' not in hidden
-        assert 'data-field="vineland3_motor"' in shown
-        atec = reverse("instrument_response_live", args=[own.visit_id, "atec"])
-        calc = client.post(atec, {"atec_i_01": "2", "atec_i_02": "1"}).content.decode()
-        assert 'data-testid="calc-atec_i_raw"' in calc
-        assert "<strong>3</strong>" in calc
+        preview = reverse("instrument_response_preview", args=[own.visit_id, "vineland3"])
+        hidden = client.post(preview, {"vineland3_motor_assessed": "0"}).json()
+        shown = client.post(preview, {"vineland3_motor_assessed": "1"}).json()
+        assert "vineland3_motor" not in hidden["shown"]
+        assert "vineland3_motor" in shown["shown"]
+        atec = reverse("instrument_response_preview", args=[own.visit_id, "atec"])
+        calc = client.post(atec, {"atec_i_01": "2", "atec_i_02": "1"}).json()
+        assert calc["calcs"]["atec_i_raw"] == "3"
+        own.refresh_from_db()
+        assert "atec" not in str(own.answers)  # a preview saves nothing
 
 
 class TestQueryIsolation(SiteIsolationBattery):

@@ -24,6 +24,7 @@ from neuroregen.core.roles import Capability
 from neuroregen.core.time import end_of_site_day, to_site
 from neuroregen.instruments import choices as c
 from neuroregen.instruments import definitions, entry, files, quality, scoring
+from neuroregen.instruments.cohort import CohortScores
 from neuroregen.instruments.errors import (
     AnswersInvalid,
     DictionaryRejected,
@@ -597,7 +598,7 @@ def quality_check_response(*, response: Response, user: Any | None) -> list[Quer
         status=response.status,
         scores=response.scores,
         score_defs=_score_defs(response.instrument),
-        cohort=_cohort_scores(response.instrument, response.pk),
+        cohort=CohortScores(response.instrument, response.pk),
         today=_site_today(response.participant),
         earliest=_birth_floor(response.participant),
     )

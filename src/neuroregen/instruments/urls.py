@@ -1,6 +1,6 @@
 from django.urls import path
 
-from neuroregen.instruments import views
+from neuroregen.instruments import item_views, views
 
 urlpatterns = [
     path("", views.instrument_list, name="instrument_list"),
@@ -14,9 +14,14 @@ urlpatterns = [
         "visit/<int:visit_id>/<slug:code>/", views.response_entry, name="instrument_response_entry"
     ),
     path(
-        "visit/<int:visit_id>/<slug:code>/live/",
-        views.response_live,
-        name="instrument_response_live",
+        "visit/<int:visit_id>/<slug:code>/item/",
+        item_views.response_item,
+        name="instrument_response_item",
+    ),
+    path(
+        "visit/<int:visit_id>/<slug:code>/preview/",
+        item_views.response_preview,
+        name="instrument_response_preview",
     ),
     path(
         "visit/<int:visit_id>/<slug:code>/not-done/",

@@ -22,6 +22,7 @@ from neuroregen.core.roles import Capability
 from neuroregen.core.scoping import is_family
 from neuroregen.instruments import choices as c
 from neuroregen.instruments import files, forms, selectors, services
+from neuroregen.instruments.error_summary import summary_rows
 from neuroregen.instruments.errors import (
     AnswersInvalid,
     DictionaryRejected,
@@ -152,7 +153,10 @@ def _entry_context(
         ]
         if response
         else [],
-        "live_url": request.path.rstrip("/") + "/live/",
+        "error_summary": summary_rows(meta, fields, errors) if meta.is_bound else [],
+        # Once complete, a change needs a reason: the whole form is saved then, not each item.
+        "item_url": "" if "reason" in meta.fields else request.path.rstrip("/") + "/item/",
+        "preview_url": request.path.rstrip("/") + "/preview/",
         "live": forms.needs_live(fields, survey=False),
         "file_rows": _file_rows(fields, response, errors),
         "can_audit": has_capability(request.user, Capability.VIEW_AUDIT, visit.participant.site),
@@ -283,27 +287,6 @@ def response_file_download(request: HttpRequest, pk: int) -> HttpResponse:
     download["Cache-Control"] = "private, no-store"
     download["Content-Security-Policy"] = "default-src 'none'; sandbox"
     return download
-
-
-@login_required
-@require_POST
-def response_live(request: HttpRequest, visit_id: int, code: str) -> HttpResponse:
-    """Re-render the fields with branching and calculations applied to what is on screen."""
-    visit = visit_get(user=request.user, pk=visit_id)
-    require(request.user, Capability.MANAGE_PARTICIPANT, visit.participant.site)
-    instrument = selectors.instrument_get(code)
-    fields = list(instrument.fields.all())
-    answers, missing = forms.answers_from_post(fields, request.POST, with_missing=True)
-    language = request.POST.get("language") or "en"
-    return render(
-        request,
-        "instruments/_fields.html",
-        {
-            "fields": forms.field_views(fields, answers, missing, {}, language),
-            "missing_codes": c.MissingCode.choices,
-            "staff": True,
-        },
-    )
 
 
 @login_required
