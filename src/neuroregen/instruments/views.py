@@ -14,6 +14,7 @@ from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from neuroregen.core import access
 from neuroregen.core.audit import history_rows
 from neuroregen.core.errors import DomainError, NotFound, ReasonRequired, ValidationFailed
 from neuroregen.core.paging import page_of
@@ -32,6 +33,7 @@ from neuroregen.visits.selectors import visit_get
 
 
 @login_required
+@access.staff()
 def instrument_list(request: HttpRequest) -> HttpResponse:
     return render(
         request,
@@ -45,6 +47,7 @@ def instrument_list(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
+@access.staff()
 def instrument_detail(request: HttpRequest, code: str) -> HttpResponse:
     instrument = selectors.instrument_get(code)
     return render(
@@ -59,6 +62,7 @@ def instrument_detail(request: HttpRequest, code: str) -> HttpResponse:
 
 
 @login_required
+@access.staff()
 def dictionary_export(request: HttpRequest, code: str) -> HttpResponse:
     instrument = selectors.instrument_get(code)
     response = HttpResponse(
@@ -69,6 +73,7 @@ def dictionary_export(request: HttpRequest, code: str) -> HttpResponse:
 
 
 @login_required
+@access.staff(Capability.MANAGE_INSTRUMENTS)
 def dictionary_import(request: HttpRequest) -> HttpResponse:
     require(request.user, Capability.MANAGE_INSTRUMENTS)
     form = forms.DictionaryUploadForm(request.POST or None, request.FILES or None)
@@ -99,6 +104,7 @@ def dictionary_import(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
+@access.staff()
 def visit_forms(request: HttpRequest, visit_id: int) -> HttpResponse:
     visit = visit_get(user=request.user, pk=visit_id)
     site = visit.participant.site
@@ -165,6 +171,7 @@ def _entry_context(
 
 
 @login_required
+@access.staff(Capability.MANAGE_PARTICIPANT)
 def response_entry(request: HttpRequest, visit_id: int, code: str) -> HttpResponse:
     visit = visit_get(user=request.user, pk=visit_id)
     require(request.user, Capability.MANAGE_PARTICIPANT, visit.participant.site)
@@ -265,6 +272,7 @@ def response_entry(request: HttpRequest, visit_id: int, code: str) -> HttpRespon
 
 
 @login_required
+@access.staff(Capability.VIEW_IDENTITY)
 def response_file_download(request: HttpRequest, pk: int) -> HttpResponse:
     """A stored file, only after a site-scoped lookup; always a download, never rendered.
 
@@ -287,6 +295,7 @@ def response_file_download(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
+@access.staff(Capability.MANAGE_PARTICIPANT)
 def response_live(request: HttpRequest, visit_id: int, code: str) -> HttpResponse:
     """Re-render the fields with branching and calculations applied to what is on screen."""
     visit = visit_get(user=request.user, pk=visit_id)
@@ -308,6 +317,7 @@ def response_live(request: HttpRequest, visit_id: int, code: str) -> HttpRespons
 
 @login_required
 @require_POST
+@access.staff(Capability.MANAGE_PARTICIPANT)
 def response_not_done(request: HttpRequest, visit_id: int, code: str) -> HttpResponse:
     visit = visit_get(user=request.user, pk=visit_id)
     require(request.user, Capability.MANAGE_PARTICIPANT, visit.participant.site)
@@ -328,6 +338,7 @@ def response_not_done(request: HttpRequest, visit_id: int, code: str) -> HttpRes
 
 @login_required
 @require_POST
+@access.staff(Capability.MANAGE_PARTICIPANT)
 def link_create(request: HttpRequest, visit_id: int, code: str) -> HttpResponse:
     visit = visit_get(user=request.user, pk=visit_id)
     require(request.user, Capability.MANAGE_PARTICIPANT, visit.participant.site)
@@ -349,6 +360,7 @@ def link_create(request: HttpRequest, visit_id: int, code: str) -> HttpResponse:
 
 
 @login_required
+@access.staff(Capability.VIEW_AUDIT)
 def response_history(request: HttpRequest, pk: int) -> HttpResponse:
     response = selectors.response_get(user=request.user, pk=pk)
     require(request.user, Capability.VIEW_AUDIT, response.participant.site)
@@ -365,6 +377,7 @@ def response_history(request: HttpRequest, pk: int) -> HttpResponse:
 # --- parent link (no account) -------------------------------------------------------------
 
 
+@access.public
 def survey(request: HttpRequest, token: str) -> HttpResponse:
     try:
         link = services.link_resolve(token)
@@ -422,6 +435,7 @@ def survey(request: HttpRequest, token: str) -> HttpResponse:
 
 
 @require_POST
+@access.public
 def survey_live(request: HttpRequest, token: str) -> HttpResponse:
     try:
         link = services.link_resolve(token)
@@ -442,6 +456,7 @@ def survey_live(request: HttpRequest, token: str) -> HttpResponse:
 
 
 @login_required
+@access.staff()
 def outstanding(request: HttpRequest) -> HttpResponse:
     site = request.GET.get("site", "")
     items, grid = selectors.outstanding_forms(user=request.user, site=site)
@@ -460,6 +475,7 @@ def outstanding(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
+@access.staff()
 def query_list(request: HttpRequest) -> HttpResponse:
     status = request.GET.get("status", "")
     site = request.GET.get("site", "")
@@ -479,6 +495,7 @@ def query_list(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
+@access.staff()
 def query_detail(request: HttpRequest, pk: int) -> HttpResponse:
     query = selectors.query_get(user=request.user, pk=pk)
     site = query.participant.site
@@ -516,6 +533,7 @@ def query_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
+@access.staff(Capability.MANAGE_PARTICIPANT)
 def quality_run(request: HttpRequest) -> HttpResponse:
     opened = services.quality_run_batch(user=request.user)
     messages.info(request, _("Checks run: %(n)s new queries.") % {"n": opened})

@@ -9,7 +9,9 @@ from ninja.pagination import paginate
 
 from neuroregen.api.pagination import BoundedPagination
 from neuroregen.api.schemas import READ_ERRORS, WRITE_ERRORS
+from neuroregen.core import access
 from neuroregen.core.http import AuthenticatedHttpRequest
+from neuroregen.core.roles import Capability
 from neuroregen.participants import selectors, services
 
 router = Router(tags=["participants"])
@@ -118,6 +120,7 @@ class WithdrawalIn(Schema):
 
 @router.get("/", response={200: list[ParticipantOut], **READ_ERRORS})
 @paginate(BoundedPagination)
+@access.staff()
 def list_participants(request: AuthenticatedHttpRequest, filters: Query[ParticipantFilters]) -> Any:
     return selectors.participant_list(
         user=request.user,
@@ -129,11 +132,13 @@ def list_participants(request: AuthenticatedHttpRequest, filters: Query[Particip
 
 
 @router.get("/{study_code}", response={200: ParticipantOut, **READ_ERRORS})
+@access.staff()
 def get_participant(request: AuthenticatedHttpRequest, study_code: str) -> Any:
     return selectors.participant_get(user=request.user, study_code=study_code)
 
 
 @router.post("/", response={201: ParticipantOut, **WRITE_ERRORS})
+@access.staff(Capability.MANAGE_PARTICIPANT)
 def screen_participant(request: AuthenticatedHttpRequest, payload: ScreenIn) -> Any:
     site = selectors.visible_sites(user=request.user).filter(code=payload.site).first()
     participant = services.participant_screen(
@@ -147,6 +152,7 @@ def screen_participant(request: AuthenticatedHttpRequest, payload: ScreenIn) -> 
 
 
 @router.patch("/{study_code}", response={200: ParticipantOut, **WRITE_ERRORS})
+@access.staff(Capability.MANAGE_PARTICIPANT)
 def update_participant(
     request: AuthenticatedHttpRequest, study_code: str, payload: ParticipantPatch
 ) -> Any:
@@ -161,12 +167,14 @@ def update_participant(
 
 
 @router.get("/{study_code}/consents", response={200: list[ConsentOut], **READ_ERRORS})
+@access.staff()
 def list_consents(request: AuthenticatedHttpRequest, study_code: str) -> Any:
     participant = selectors.participant_get(user=request.user, study_code=study_code)
     return participant.consents.select_related("document")
 
 
 @router.post("/{study_code}/consents", response={201: ConsentOut, **WRITE_ERRORS})
+@access.staff(Capability.RECORD_CONSENT)
 def record_consent(request: AuthenticatedHttpRequest, study_code: str, payload: ConsentIn) -> Any:
     participant = selectors.participant_get(user=request.user, study_code=study_code)
     consent = services.consent_record(
@@ -180,6 +188,7 @@ def record_consent(request: AuthenticatedHttpRequest, study_code: str, payload: 
 
 
 @router.post("/{study_code}/withdrawals", response={201: dict, **WRITE_ERRORS})
+@access.staff(Capability.RECORD_CONSENT)
 def withdraw(request: AuthenticatedHttpRequest, study_code: str, payload: WithdrawalIn) -> Any:
     participant = selectors.participant_get(user=request.user, study_code=study_code)
     withdrawal = services.consent_withdraw(
@@ -200,6 +209,7 @@ def withdraw(request: AuthenticatedHttpRequest, study_code: str, payload: Withdr
 
 
 @router.post("/{study_code}/enrol", response={200: ParticipantOut, **WRITE_ERRORS})
+@access.staff(Capability.MANAGE_PARTICIPANT)
 def enrol(request: AuthenticatedHttpRequest, study_code: str) -> Any:
     participant = selectors.participant_get(user=request.user, study_code=study_code)
     return services.participant_enrol(user=request.user, participant=participant)

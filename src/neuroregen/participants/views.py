@@ -13,6 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from neuroregen.core import access
 from neuroregen.core.audit import history_rows
 from neuroregen.core.errors import DomainError, ValidationFailed
 from neuroregen.core.http import AuthenticatedHttpRequest
@@ -24,6 +25,7 @@ from neuroregen.participants import forms, selectors, services
 
 
 @login_required
+@access.signed_in
 def dashboard(request: AuthenticatedHttpRequest) -> HttpResponse:
     if is_family(request.user) and not sites_with(request.user, Capability.VIEW).exists():
         return redirect("family_home")  # families have their own portal
@@ -39,6 +41,7 @@ def dashboard(request: AuthenticatedHttpRequest) -> HttpResponse:
 
 
 @login_required
+@access.staff()
 def participant_list(request: AuthenticatedHttpRequest) -> HttpResponse:
     sites = sites_with(request.user, Capability.VIEW)
     filters = forms.ParticipantFilterForm(request.GET or None, sites=sites)
@@ -66,6 +69,7 @@ def participant_list(request: AuthenticatedHttpRequest) -> HttpResponse:
 
 
 @login_required
+@access.staff(Capability.VIEW_IDENTITY)
 def participant_identity_search(request: AuthenticatedHttpRequest) -> HttpResponse:
     require(request.user, Capability.VIEW_IDENTITY)
     form = forms.IdentitySearchForm(request.GET or None)
@@ -78,6 +82,7 @@ def participant_identity_search(request: AuthenticatedHttpRequest) -> HttpRespon
 
 
 @login_required
+@access.staff(Capability.MANAGE_PARTICIPANT)
 def participant_create(request: AuthenticatedHttpRequest) -> HttpResponse:
     require(request.user, Capability.MANAGE_PARTICIPANT)
     sites = sites_with(request.user, Capability.MANAGE_PARTICIPANT)
@@ -110,6 +115,7 @@ def participant_create(request: AuthenticatedHttpRequest) -> HttpResponse:
 
 
 @login_required
+@access.staff()
 def participant_detail(request: AuthenticatedHttpRequest, study_code: str) -> HttpResponse:
     participant = selectors.participant_get(user=request.user, study_code=study_code)
     site = participant.site
@@ -137,6 +143,7 @@ def participant_detail(request: AuthenticatedHttpRequest, study_code: str) -> Ht
 
 
 @login_required
+@access.staff(Capability.MANAGE_PARTICIPANT)
 def participant_edit(request: AuthenticatedHttpRequest, study_code: str) -> HttpResponse:
     participant = selectors.participant_get(user=request.user, study_code=study_code)
     require(request.user, Capability.MANAGE_PARTICIPANT, participant.site)
@@ -176,6 +183,7 @@ def participant_edit(request: AuthenticatedHttpRequest, study_code: str) -> Http
 
 
 @login_required
+@access.staff(Capability.RECORD_CONSENT)
 def consent_record(request: AuthenticatedHttpRequest, study_code: str) -> HttpResponse:
     participant = selectors.participant_get(user=request.user, study_code=study_code)
     require(request.user, Capability.RECORD_CONSENT, participant.site)
@@ -202,6 +210,7 @@ def consent_record(request: AuthenticatedHttpRequest, study_code: str) -> HttpRe
 
 
 @login_required
+@access.staff(Capability.RECORD_CONSENT)
 def consent_withdraw(request: AuthenticatedHttpRequest, study_code: str) -> HttpResponse:
     participant = selectors.participant_get(user=request.user, study_code=study_code)
     require(request.user, Capability.RECORD_CONSENT, participant.site)
@@ -232,6 +241,7 @@ def consent_withdraw(request: AuthenticatedHttpRequest, study_code: str) -> Http
 
 @login_required
 @require_POST
+@access.staff(Capability.MANAGE_PARTICIPANT)
 def participant_enrol(request: AuthenticatedHttpRequest, study_code: str) -> HttpResponse:
     participant = selectors.participant_get(user=request.user, study_code=study_code)
     try:
@@ -244,6 +254,7 @@ def participant_enrol(request: AuthenticatedHttpRequest, study_code: str) -> Htt
 
 
 @login_required
+@access.staff(Capability.VIEW_AUDIT)
 def participant_history(request: AuthenticatedHttpRequest, study_code: str) -> HttpResponse:
     participant = selectors.participant_get(user=request.user, study_code=study_code)
     require(request.user, Capability.VIEW_AUDIT, participant.site)
@@ -296,6 +307,7 @@ def _service_form_page(
 
 
 @login_required
+@access.staff(Capability.MANAGE_PARTICIPANT)
 def anthropometry_record(request: AuthenticatedHttpRequest, study_code: str) -> HttpResponse:
     return _service_form_page(
         request,
@@ -312,6 +324,7 @@ def anthropometry_record(request: AuthenticatedHttpRequest, study_code: str) -> 
 
 
 @login_required
+@access.staff(Capability.MANAGE_PARTICIPANT)
 def comorbidity_record(request: AuthenticatedHttpRequest, study_code: str) -> HttpResponse:
     return _service_form_page(
         request,
@@ -327,6 +340,7 @@ def comorbidity_record(request: AuthenticatedHttpRequest, study_code: str) -> Ht
 
 
 @login_required
+@access.staff(Capability.MANAGE_PARTICIPANT)
 def participant_screen_fail(request: AuthenticatedHttpRequest, study_code: str) -> HttpResponse:
     return _service_form_page(
         request,
@@ -343,6 +357,7 @@ def participant_screen_fail(request: AuthenticatedHttpRequest, study_code: str) 
 
 
 @login_required
+@access.staff(Capability.MANAGE_PARTICIPANT, Capability.VIEW_IDENTITY)
 def identity_edit(request: AuthenticatedHttpRequest, study_code: str) -> HttpResponse:
     participant = selectors.participant_get(user=request.user, study_code=study_code)
     identity = selectors.identity_get(user=request.user, participant=participant)

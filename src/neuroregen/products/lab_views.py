@@ -21,6 +21,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
+from neuroregen.core import access
 from neuroregen.core.errors import DomainError, NotFound, ValidationFailed
 from neuroregen.core.http import AuthenticatedHttpRequest
 from neuroregen.core.models import Site
@@ -49,6 +50,7 @@ def _lab_sites(user: Any) -> Any:
 
 
 @login_required
+@access.staff()
 def lab_home(request: AuthenticatedHttpRequest) -> HttpResponse:
     """Donors, source material, iPSC lines and QC specifications the user may see."""
     user = request.user
@@ -89,6 +91,7 @@ def lab_home(request: AuthenticatedHttpRequest) -> HttpResponse:
 
 
 @login_required
+@access.staff(Capability.LAB_WRITE)
 def donor_create(request: AuthenticatedHttpRequest) -> HttpResponse:
     require(request.user, Capability.LAB_WRITE)
     sites = _lab_sites(request.user)
@@ -119,6 +122,7 @@ def donor_create(request: AuthenticatedHttpRequest) -> HttpResponse:
 
 
 @login_required
+@access.staff(Capability.LAB_WRITE)
 def donor_eligibility(request: AuthenticatedHttpRequest, code: str) -> HttpResponse:
     donor = selectors.donor_get(user=request.user, code=code)
     require(request.user, Capability.LAB_WRITE, donor.site)
@@ -173,6 +177,7 @@ def _source_origin(request: AuthenticatedHttpRequest, donors: Any) -> tuple[Any,
 
 
 @login_required
+@access.staff(Capability.LAB_WRITE)
 def source_create(request: AuthenticatedHttpRequest) -> HttpResponse:
     require(request.user, Capability.LAB_WRITE)
     donors = list(
@@ -225,6 +230,7 @@ def source_create(request: AuthenticatedHttpRequest) -> HttpResponse:
 
 
 @login_required
+@access.staff(Capability.LAB_WRITE)
 def line_create(request: AuthenticatedHttpRequest, code: str) -> HttpResponse:
     source = selectors.source_get(user=request.user, code=code)
     require(request.user, Capability.LAB_WRITE, source.site)
@@ -244,6 +250,7 @@ def line_create(request: AuthenticatedHttpRequest, code: str) -> HttpResponse:
 
 
 @login_required
+@access.staff(Capability.LAB_WRITE)
 def lot_create(request: AuthenticatedHttpRequest, code: str) -> HttpResponse:
     """Start a lot from a source (and one of its iPSC lines)."""
     source = selectors.source_get(user=request.user, code=code)
@@ -292,6 +299,7 @@ def lot_create(request: AuthenticatedHttpRequest, code: str) -> HttpResponse:
 
 
 @login_required
+@access.staff(Capability.LAB_WRITE)
 def lot_complete(request: AuthenticatedHttpRequest, code: str) -> HttpResponse:
     lot = selectors.lot_get(user=request.user, code=code)
     require(request.user, Capability.LAB_WRITE, lot.site)
@@ -310,6 +318,7 @@ def lot_complete(request: AuthenticatedHttpRequest, code: str) -> HttpResponse:
 
 
 @login_required
+@access.staff(Capability.LAB_WRITE)
 def lot_fill(request: AuthenticatedHttpRequest, code: str) -> HttpResponse:
     lot = selectors.lot_get(user=request.user, code=code)
     require(request.user, Capability.LAB_WRITE, lot.site)
@@ -372,6 +381,7 @@ def _spec_initial(request: AuthenticatedHttpRequest) -> tuple[dict[str, Any], li
 
 
 @login_required
+@access.staff(Capability.LAB_WRITE)
 def spec_create(request: AuthenticatedHttpRequest) -> HttpResponse:
     require(request.user, Capability.LAB_WRITE)
     head, rows = _spec_initial(request)
@@ -406,6 +416,7 @@ def spec_create(request: AuthenticatedHttpRequest) -> HttpResponse:
 
 
 @login_required
+@access.staff()
 def spec_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     require(request.user, Capability.VIEW)
     spec = selectors.specifications().filter(pk=pk).first()
@@ -459,6 +470,7 @@ def _hla_page(request: AuthenticatedHttpRequest, subject: dict[str, Any], title:
 
 
 @login_required
+@access.staff(Capability.LAB_WRITE)
 def participant_hla(request: AuthenticatedHttpRequest, study_code: str) -> HttpResponse:
     participant = participant_selectors.participant_get(user=request.user, study_code=study_code)
     require(request.user, Capability.LAB_WRITE, participant.site)
@@ -471,6 +483,7 @@ def participant_hla(request: AuthenticatedHttpRequest, study_code: str) -> HttpR
 
 
 @login_required
+@access.staff(Capability.LAB_WRITE)
 def donor_hla(request: AuthenticatedHttpRequest, code: str) -> HttpResponse:
     donor = selectors.donor_get(user=request.user, code=code)
     require(request.user, Capability.LAB_WRITE, donor.site)
@@ -481,6 +494,7 @@ def donor_hla(request: AuthenticatedHttpRequest, code: str) -> HttpResponse:
 
 
 @login_required
+@access.staff(Capability.LAB_WRITE)
 def antibody_screen(request: AuthenticatedHttpRequest, study_code: str) -> HttpResponse:
     participant = participant_selectors.participant_get(user=request.user, study_code=study_code)
     require(request.user, Capability.LAB_WRITE, participant.site)

@@ -16,6 +16,7 @@ from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from neuroregen.core import access
 from neuroregen.core.errors import DomainError, NotFound, ValidationFailed
 from neuroregen.core.http import AuthenticatedHttpRequest
 from neuroregen.core.models import Site
@@ -46,6 +47,7 @@ def _site_tz(site: Site) -> ZoneInfo:
 
 
 @login_required
+@access.staff()
 def lot_list(request: AuthenticatedHttpRequest) -> HttpResponse:
     filters = forms.LotFilterForm(request.GET or None)
     data = filters.cleaned_data if filters.is_valid() else {}
@@ -69,6 +71,7 @@ def lot_list(request: AuthenticatedHttpRequest) -> HttpResponse:
 
 
 @login_required
+@access.staff()
 def lot_detail(request: AuthenticatedHttpRequest, code: str) -> HttpResponse:
     lot = selectors.lot_get(user=request.user, code=code)
     user = request.user
@@ -101,6 +104,7 @@ def lot_detail(request: AuthenticatedHttpRequest, code: str) -> HttpResponse:
 
 
 @login_required
+@access.staff(Capability.LAB_WRITE)
 def qc_record(request: AuthenticatedHttpRequest, code: str) -> HttpResponse:
     lot = selectors.lot_get(user=request.user, code=code)
     require(request.user, Capability.LAB_WRITE, lot.site)
@@ -137,6 +141,7 @@ def qc_record(request: AuthenticatedHttpRequest, code: str) -> HttpResponse:
 
 @login_required
 @require_POST
+@access.staff(Capability.LAB_WRITE)
 def deviation_record(request: AuthenticatedHttpRequest, code: str) -> HttpResponse:
     lot = selectors.lot_get(user=request.user, code=code)
     require(request.user, Capability.LAB_WRITE, lot.site)
@@ -158,6 +163,7 @@ def deviation_record(request: AuthenticatedHttpRequest, code: str) -> HttpRespon
 
 @login_required
 @require_POST
+@access.staff(Capability.LAB_WRITE)
 def qc_conclude(request: AuthenticatedHttpRequest, code: str) -> HttpResponse:
     lot = selectors.lot_get(user=request.user, code=code)
     require(request.user, Capability.LAB_WRITE, lot.site)
@@ -173,6 +179,7 @@ def qc_conclude(request: AuthenticatedHttpRequest, code: str) -> HttpResponse:
 
 
 @login_required
+@access.staff(Capability.RELEASE_LOT)
 def lot_release(request: AuthenticatedHttpRequest, code: str) -> HttpResponse:
     lot = selectors.lot_get(user=request.user, code=code)
     require(request.user, Capability.RELEASE_LOT, lot.site)
@@ -199,6 +206,7 @@ def lot_release(request: AuthenticatedHttpRequest, code: str) -> HttpResponse:
 
 
 @login_required
+@access.staff(Capability.RELEASE_LOT)
 def lot_recall(request: AuthenticatedHttpRequest, code: str) -> HttpResponse:
     lot = selectors.lot_get(user=request.user, code=code)
     require(request.user, Capability.RELEASE_LOT, lot.site)
@@ -230,6 +238,7 @@ def lot_recall(request: AuthenticatedHttpRequest, code: str) -> HttpResponse:
 
 
 @login_required
+@access.staff(Capability.LAB_WRITE, Capability.ADMINISTER_PRODUCT, any_of=True)
 def custody_record(request: AuthenticatedHttpRequest, code: str) -> HttpResponse:
     lot = selectors.lot_get(user=request.user, code=code)
     containers = list(selectors.containers_of(user=request.user, lot=lot))
@@ -271,6 +280,7 @@ def custody_record(request: AuthenticatedHttpRequest, code: str) -> HttpResponse
 
 
 @login_required
+@access.staff(Capability.LAB_WRITE)
 def shipment_dispatch(request: AuthenticatedHttpRequest, code: str) -> HttpResponse:
     lot = selectors.lot_get(user=request.user, code=code)
     require(request.user, Capability.LAB_WRITE, lot.site)
@@ -316,6 +326,7 @@ def shipment_dispatch(request: AuthenticatedHttpRequest, code: str) -> HttpRespo
 
 
 @login_required
+@access.staff(Capability.LAB_WRITE, Capability.ADMINISTER_PRODUCT, any_of=True)
 def shipment_receive(request: AuthenticatedHttpRequest, code: str) -> HttpResponse:
     """Receipt at the clinic: the container is found by its code (scanned)."""
     container = _container_in_transit(request.user, code)
@@ -361,6 +372,7 @@ def _container_in_transit(user: Any, code: str) -> Any:
 
 
 @login_required
+@access.staff(Capability.RELEASE_LOT)
 def excursion_assess(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     event = CustodyEvent.objects.filter(pk=pk, is_excursion=True).select_related("lot").first()
     if event is None:
@@ -392,6 +404,7 @@ def excursion_assess(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse
 
 
 @login_required
+@access.staff()
 def label(request: AuthenticatedHttpRequest, code: str) -> HttpResponse:
     kind, obj = selectors.resolve_code(user=request.user, scanned=code)
     lines: list[tuple[str, str]] = []
@@ -441,6 +454,7 @@ def label(request: AuthenticatedHttpRequest, code: str) -> HttpResponse:
 
 
 @login_required
+@access.staff()
 def scan(request: AuthenticatedHttpRequest) -> HttpResponse:
     """Where a scanned code leads."""
     scanned = request.GET.get("code", "")
@@ -466,6 +480,7 @@ def scan(request: AuthenticatedHttpRequest) -> HttpResponse:
 
 
 @login_required
+@access.staff()
 def lookback(request: AuthenticatedHttpRequest, code: str) -> HttpResponse:
     """Look-back from a lot, a source material or a donor."""
     kind, obj = selectors.resolve_code(user=request.user, scanned=code)
@@ -492,6 +507,7 @@ def lookback(request: AuthenticatedHttpRequest, code: str) -> HttpResponse:
 
 
 @login_required
+@access.staff()
 def participant_products(request: AuthenticatedHttpRequest, study_code: str) -> HttpResponse:
     participant = participant_selectors.participant_get(user=request.user, study_code=study_code)
     return render(
@@ -513,6 +529,7 @@ def participant_products(request: AuthenticatedHttpRequest, study_code: str) -> 
 
 
 @login_required
+@access.staff()
 def administration_detail(request: AuthenticatedHttpRequest, code: str) -> HttpResponse:
     from neuroregen.products.models import Administration
 
@@ -550,6 +567,7 @@ def _bedside_state(request: AuthenticatedHttpRequest) -> tuple[dict[str, str], l
 
 
 @login_required
+@access.staff(Capability.ADMINISTER_PRODUCT)
 def bedside(request: AuthenticatedHttpRequest) -> HttpResponse:
     """Scan wristband, scan container, see every check, then record the administration."""
     require(request.user, Capability.ADMINISTER_PRODUCT)

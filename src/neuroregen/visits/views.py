@@ -11,6 +11,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from neuroregen.core import access
 from neuroregen.core.audit import history_rows
 from neuroregen.core.errors import DomainError, ValidationFailed
 from neuroregen.core.permissions import has_capability, require
@@ -21,6 +22,7 @@ from neuroregen.visits import forms, selectors, services, timeline
 
 
 @login_required
+@access.staff()
 def participant_timeline(request: HttpRequest, study_code: str) -> HttpResponse:
     participant = participant_get(user=request.user, study_code=study_code)
     assignment = current_assignment(participant)
@@ -47,6 +49,7 @@ def participant_timeline(request: HttpRequest, study_code: str) -> HttpResponse:
 
 @login_required
 @require_POST
+@access.staff(Capability.MANAGE_PARTICIPANT)
 def day_zero(request: HttpRequest, study_code: str) -> HttpResponse:
     participant = participant_get(user=request.user, study_code=study_code)
     require(request.user, Capability.MANAGE_PARTICIPANT, participant.site)
@@ -93,6 +96,7 @@ def _visit_page(request: HttpRequest, visit: Any, **forms_: Any) -> HttpResponse
 
 
 @login_required
+@access.staff()
 def visit_detail(request: HttpRequest, pk: int) -> HttpResponse:
     return _visit_page(request, selectors.visit_get(user=request.user, pk=pk))
 
@@ -118,6 +122,7 @@ def _visit_action(
 
 @login_required
 @require_POST
+@access.staff(Capability.MANAGE_PARTICIPANT)
 def visit_reschedule(request: HttpRequest, pk: int) -> HttpResponse:
     return _visit_action(
         request,
@@ -131,6 +136,7 @@ def visit_reschedule(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
+@access.staff(Capability.MANAGE_PARTICIPANT)
 def visit_done(request: HttpRequest, pk: int) -> HttpResponse:
     return _visit_action(
         request,
@@ -144,6 +150,7 @@ def visit_done(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
+@access.staff(Capability.MANAGE_PARTICIPANT)
 def visit_not_done(request: HttpRequest, pk: int) -> HttpResponse:
     return _visit_action(
         request,
@@ -156,6 +163,7 @@ def visit_not_done(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
+@access.staff()
 def site_calendar(request: HttpRequest) -> HttpResponse:
     require(request.user, Capability.VIEW)
     sites = selectors.calendar_sites(user=request.user)
@@ -176,6 +184,7 @@ def site_calendar(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
+@access.staff()
 def overdue_list(request: HttpRequest) -> HttpResponse:
     require(request.user, Capability.VIEW)
     sites = selectors.calendar_sites(user=request.user)
