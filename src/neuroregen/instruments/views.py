@@ -116,6 +116,7 @@ def visit_forms(request: HttpRequest, visit_id: int) -> HttpResponse:
             "rows": selectors.visit_forms(user=request.user, visit=visit),
             "can_enter": has_capability(request.user, Capability.MANAGE_PARTICIPANT, site),
             "can_lab": has_capability(request.user, Capability.LAB_WRITE, site),
+            "can_audit": has_capability(request.user, Capability.VIEW_AUDIT, site),
             "link_form": forms.LinkForm(initial={"language": visit.participant.preferred_language}),
         },
     )
