@@ -72,13 +72,21 @@ def participant_list(request: AuthenticatedHttpRequest) -> HttpResponse:
 @access.staff(Capability.VIEW_IDENTITY)
 def participant_identity_search(request: AuthenticatedHttpRequest) -> HttpResponse:
     require(request.user, Capability.VIEW_IDENTITY)
-    form = forms.IdentitySearchForm(request.GET or None)
+    # Names and birth dates are posted, never put in a URL, so they stay out of access logs,
+    # browser history and Referer headers; a search arriving in a URL is not run.
+    in_url = sorted(set(request.GET) & set(forms.IdentitySearchForm.base_fields))
+    form = forms.IdentitySearchForm(request.POST if request.method == "POST" else None)
     results = None
     if form.is_valid():
         results = list(
             selectors.participant_find_by_identity(user=request.user, **form.cleaned_data)
         )
-    return render(request, "participants/identity_search.html", {"form": form, "results": results})
+    return render(
+        request,
+        "participants/identity_search.html",
+        {"form": form, "results": results, "refused_in_url": bool(in_url)},
+        status=400 if in_url else 200,
+    )
 
 
 @login_required
