@@ -11,6 +11,7 @@ from neuroregen.api.pagination import BoundedPagination
 from neuroregen.api.schemas import READ_ERRORS, WRITE_ERRORS
 from neuroregen.core import access
 from neuroregen.core.http import AuthenticatedHttpRequest
+from neuroregen.core.research_dates import day_zero_of, sees_calendar_dates, study_day
 from neuroregen.core.roles import Capability
 from neuroregen.participants import selectors, services
 
@@ -21,8 +22,11 @@ class ParticipantOut(Schema):
     study_code: str
     site: str
     status: str
-    screened_on: dt.date
+    # Calendar dates are null for readers who see study days instead (statisticians).
+    screened_on: dt.date | None
     enrolled_on: dt.date | None
+    screened_study_day: int | None
+    enrolled_study_day: int | None
     age_months_at_screening: int
     sex: str
     country: str
@@ -42,8 +46,40 @@ class ParticipantOut(Schema):
         return obj.site.code
 
     @staticmethod
+    def resolve_screened_on(obj: Any, context: dict[str, Any]) -> dt.date | None:
+        return _calendar(obj, context, obj.screened_on)
+
+    @staticmethod
+    def resolve_enrolled_on(obj: Any, context: dict[str, Any]) -> dt.date | None:
+        return _calendar(obj, context, obj.enrolled_on)
+
+    @staticmethod
+    def resolve_asd_diagnosis_date(obj: Any, context: dict[str, Any]) -> dt.date | None:
+        return _calendar(obj, context, obj.asd_diagnosis_date)
+
+    @staticmethod
+    def resolve_screened_study_day(obj: Any) -> int | None:
+        return study_day(_day_zero(obj), obj.screened_on)
+
+    @staticmethod
+    def resolve_enrolled_study_day(obj: Any) -> int | None:
+        return study_day(_day_zero(obj), obj.enrolled_on)
+
+    @staticmethod
     def resolve_synthetic(obj: Any) -> bool:
         return obj.site.is_synthetic
+
+
+def _day_zero(participant: Any) -> dt.date | None:
+    if not hasattr(participant, "_nr_day_zero"):
+        participant._nr_day_zero = day_zero_of(participant)
+    return participant._nr_day_zero
+
+
+def _calendar(participant: Any, context: dict[str, Any], value: dt.date | None) -> dt.date | None:
+    request = (context or {}).get("request")
+    user = getattr(request, "user", None)
+    return value if sees_calendar_dates(user, participant.site_id) else None
 
 
 class ParticipantFilters(Schema):

@@ -19,6 +19,7 @@ from neuroregen.core.errors import DomainError, ValidationFailed
 from neuroregen.core.http import AuthenticatedHttpRequest
 from neuroregen.core.paging import page_of
 from neuroregen.core.permissions import has_capability, require, sites_with
+from neuroregen.core.research_dates import date_view
 from neuroregen.core.roles import Capability
 from neuroregen.core.scoping import is_family
 from neuroregen.participants import forms, selectors, services
@@ -135,6 +136,7 @@ def participant_detail(request: AuthenticatedHttpRequest, study_code: str) -> Ht
         "participants/detail.html",
         {
             "p": participant,
+            "dates": date_view(request.user, participant),
             "identity": identity,
             "consents": participant.consents.select_related("document", "recorded_by"),
             "withdrawals": participant.withdrawals.select_related("recorded_by"),

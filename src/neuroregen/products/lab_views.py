@@ -83,6 +83,7 @@ def lab_home(request: AuthenticatedHttpRequest) -> HttpResponse:
             ),
             "specifications": selectors.specifications(),
             "can_lab": has_capability(user, Capability.LAB_WRITE),
+            "can_see_donor": has_capability(user, Capability.VIEW_DONOR),
         },
     )
 

@@ -92,6 +92,7 @@ def lot_detail(request: AuthenticatedHttpRequest, code: str) -> HttpResponse:
             "administrations": selectors.lookback_administrations(user=user, lot=lot),
             "by_site": selectors.lookback_by_site(lot=lot) if holder else [],
             "can_lab": has_capability(user, Capability.LAB_WRITE, lot.site),
+            "can_see_donor": has_capability(user, Capability.VIEW_DONOR, lot.site),
             "can_release": has_capability(user, Capability.RELEASE_LOT, lot.site),
             "can_custody": any(
                 has_capability(user, cap, lot.site) for cap in services.CUSTODY_CAPABILITIES
@@ -519,7 +520,11 @@ def participant_products(request: AuthenticatedHttpRequest, study_code: str) -> 
                 user=request.user, participant=participant
             ),
             "lots": selectors.visible_lots(request.user).filter(participant=participant),
-            "compat": selectors.compatibility(user=request.user, participant=participant),
+            "compat": (
+                selectors.compatibility(user=request.user, participant=participant)
+                if has_capability(request.user, Capability.VIEW_DONOR, participant.site)
+                else None
+            ),
             "can_administer": has_capability(
                 request.user, Capability.ADMINISTER_PRODUCT, participant.site
             ),
