@@ -97,3 +97,14 @@ def test_administrator_may_still_export_true_dates(world, tmp_path):
         options=ExportOptions(shift_dates=False),
     )
     assert ExportRecord.objects.get().shift_dates is False
+
+
+@pytest.mark.parametrize(
+    ("language", "words"), [("ru", "день исследования"), ("uk", "день дослідження")]
+)
+def test_study_days_are_translated(world, language, words):
+    child = world["own_child"]
+    client = client_for(world["users"][Role.STATISTICIAN])
+    page = client.get(f"/participants/{child.study_code}/", HTTP_ACCEPT_LANGUAGE=language)
+    assert page.status_code == 200
+    assert f"{words} {world['study_day_screened']}" in page.content.decode()

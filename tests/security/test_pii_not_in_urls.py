@@ -133,3 +133,15 @@ def test_no_page_links_or_get_forms_carry_identity_fields(world):
                 if _identity_names(form):
                     offending.append((role, url, sorted(form)))
     assert not offending, offending
+
+
+@pytest.mark.parametrize(("language", "words"), [("ru", "Поиск по имени"), ("uk", "Пошук за ім")])
+def test_refusal_of_a_search_in_the_url_is_translated(world, language, words):
+    client = client_for(world["users"][Role.COORDINATOR])
+    response = client.get(
+        reverse("participant_identity_search"),
+        {"given_name": "A", "family_name": "B", "date_of_birth": "2019-01-01"},
+        HTTP_ACCEPT_LANGUAGE=language,
+    )
+    assert response.status_code == 400
+    assert words in response.content.decode()
