@@ -8,33 +8,20 @@ When a test here fails after a merge, it names the route and its view: add one o
 from __future__ import annotations
 
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
-from django.urls import URLPattern, URLResolver, get_resolver
 
 from neuroregen.api.api import api
 from neuroregen.core.access import Access, declared
+from neuroregen.core.access_table import END, START, page_routes, roles_markdown
 from neuroregen.core.middleware import AccessMiddleware
 
 HOW_TO_FIX = (
     "Declare who may open each of these routes with @access.public, @access.signed_in, "
     "@access.family or @access.staff(<capabilities>) from neuroregen.core.access:\n"
 )
-
-
-def page_routes() -> Iterator[tuple[str, str, Any, list[str]]]:
-    """(route, url name, view, namespaces) of every page the URL resolver knows."""
-
-    def walk(patterns: list[Any], prefix: str, namespaces: list[str]) -> Iterator[Any]:
-        for entry in patterns:
-            if isinstance(entry, URLResolver):
-                spaces = [*namespaces, entry.namespace] if entry.namespace else namespaces
-                yield from walk(entry.url_patterns, prefix + str(entry.pattern), spaces)
-            elif isinstance(entry, URLPattern):
-                yield prefix + str(entry.pattern), entry.name or "", entry.callback, namespaces
-
-    yield from walk(get_resolver().url_patterns, "/", [])
 
 
 def api_operations() -> Iterator[tuple[str, str, Any]]:
@@ -104,3 +91,13 @@ def test_an_undeclared_page_is_refused_even_to_an_administrator(rf, db):
 )
 def test_declarations_admit_roles_as_written(access, role, admitted):
     assert access.allows_role(role) is admitted
+
+
+def test_readme_roles_table_matches_the_declarations():
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text(encoding="utf-8")
+    assert START in readme, "README lacks the generated roles table"
+    shown = readme[readme.index(START) : readme.index(END) + len(END)]
+    assert shown == roles_markdown(), (
+        "README's roles table is out of date; replace it with the output of "
+        "`python -m neuroregen.core.access_table`."
+    )
