@@ -108,3 +108,16 @@ def test_study_days_are_translated(world, language, words):
     page = client.get(f"/participants/{child.study_code}/", HTTP_ACCEPT_LANGUAGE=language)
     assert page.status_code == 200
     assert f"{words} {world['study_day_screened']}" in page.content.decode()
+
+
+def test_statistician_timeline_shows_study_days_not_visit_dates(world):
+    from neuroregen.visits.models import Visit
+
+    child = world["own_child"]
+    dates = {v.target_date.isoformat() for v in Visit.objects.filter(participant=child)}
+    url = f"/visits/participant/{child.study_code}/"
+    text = client_for(world["users"][Role.STATISTICIAN]).get(url).content.decode()
+    assert "study day 0" in text
+    assert not [d for d in dates if d in text]
+    coordinator_text = client_for(world["users"][Role.COORDINATOR]).get(url).content.decode()
+    assert all(d in coordinator_text for d in dates)

@@ -56,10 +56,12 @@ class DateView:
         return _("study day %(day)s") % {"day": day}
 
 
-def date_view(user: Any, participant: Any) -> DateView:
+def date_view(user: Any, participant: Any, day_zero: dt.date | None = None) -> DateView:
+    """How ``user`` sees ``participant``'s dates; ``day_zero`` when the caller knows it (a
+    planned day 0 on the timeline), else the recorded one."""
     if has_capability(user, Capability.VIEW_CALENDAR_DATES, participant.site_id):
         return DateView(calendar=True)
-    return DateView(calendar=False, day_zero=day_zero_of(participant))
+    return DateView(calendar=False, day_zero=day_zero or day_zero_of(participant))
 
 
 def sees_calendar_dates(user: Any, site: Any | None = None) -> bool:

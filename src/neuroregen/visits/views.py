@@ -15,6 +15,7 @@ from neuroregen.core import access
 from neuroregen.core.audit import history_rows
 from neuroregen.core.errors import DomainError, ValidationFailed
 from neuroregen.core.permissions import has_capability, require
+from neuroregen.core.research_dates import date_view
 from neuroregen.core.roles import Capability
 from neuroregen.participants.selectors import participant_get
 from neuroregen.protocols.selectors import assignment_list_for, current_assignment
@@ -27,6 +28,9 @@ def participant_timeline(request: HttpRequest, study_code: str) -> HttpResponse:
     participant = participant_get(user=request.user, study_code=study_code)
     assignment = current_assignment(participant)
     site = participant.site
+    schedule = selectors.participant_timeline(
+        user=request.user, participant=participant, assignment=assignment
+    )
     return render(
         request,
         "visits/timeline.html",
@@ -34,9 +38,8 @@ def participant_timeline(request: HttpRequest, study_code: str) -> HttpResponse:
             "p": participant,
             "assignment": assignment,
             "assignments": assignment_list_for(user=request.user, participant=participant),
-            "timeline": selectors.participant_timeline(
-                user=request.user, participant=participant, assignment=assignment
-            ),
+            "timeline": schedule,
+            "dates": date_view(request.user, participant, day_zero=schedule.day_zero),
             "can_manage": has_capability(request.user, Capability.MANAGE_PARTICIPANT, site),
             "day_zero_form": forms.DayZeroForm(
                 initial={"day_zero": timeline.today_at(site.time_zone)}

@@ -3,6 +3,7 @@ from __future__ import annotations
 from typing import Any
 
 from django import template
+from django.utils import dateformat
 
 register = template.Library()
 
@@ -14,3 +15,11 @@ def research_date(value: Any, dates: Any) -> Any:
     if dates is None:
         return value
     return dates.show(value)
+
+
+@register.filter
+def research_ymd(value: Any, dates: Any) -> Any:
+    """As :func:`research_date`, with calendar dates written YYYY-MM-DD."""
+    if value is None or dates is None or not dates.calendar:
+        return research_date(value, dates)
+    return dateformat.format(value, "Y-m-d")
