@@ -18,7 +18,7 @@ when the route it points to would open.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import wraps
 from typing import Any, TypeVar
@@ -149,7 +149,3 @@ def enforce_operation(view_func: F) -> F:
         return view_func(request, *args, **kwargs)
 
     return guarded  # type: ignore[return-value]
-
-
-def roles_admitted(access: Access, roles: Iterable[Role] = tuple(Role)) -> list[Role]:
-    return [role for role in roles if access.allows_role(role)]

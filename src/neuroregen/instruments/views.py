@@ -20,7 +20,6 @@ from neuroregen.core.errors import DomainError, NotFound, ReasonRequired, Valida
 from neuroregen.core.paging import page_of
 from neuroregen.core.permissions import has_capability, require, sites_with
 from neuroregen.core.roles import Capability
-from neuroregen.core.scoping import is_family
 from neuroregen.instruments import choices as c
 from neuroregen.instruments import files, forms, selectors, services
 from neuroregen.instruments.errors import (
@@ -278,11 +277,10 @@ def response_file_download(request: HttpRequest, pk: int) -> HttpResponse:
     """A stored file, only after a site-scoped lookup; always a download, never rendered.
 
     A file's contents cannot be pseudonymised (a scanned letter carries a name), so only those
-    who may see identity at the child's site get it — and the family, for its own child.
+    who may see identity at the child's site get it.
     """
     stored = selectors.response_file_get(user=request.user, pk=pk)
-    if not is_family(request.user):
-        require(request.user, Capability.VIEW_IDENTITY, stored.response.participant.site_id)
+    require(request.user, Capability.VIEW_IDENTITY, stored.response.participant.site_id)
     try:
         data = files.path_of(stored.stored_as).read_bytes()
     except (OSError, ValidationFailed) as error:
