@@ -42,7 +42,7 @@ def test_every_page_says_synthetic(demo):
         assert "SYNTHETIC DATA" in client.get(url).content.decode(), url
     family = Client()
     family.login(username="demo-family", password="family-demo-2026!")
-    page = family.get("/participants/").content.decode()
+    page = family.get("/family/").content.decode()
     assert "SYNTHETIC DATA" in page
     child = FamilyLink.objects.get(user__username="demo-family").participant
     assert child.study_code in page

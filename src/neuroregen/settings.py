@@ -112,6 +112,7 @@ MIDDLEWARE = [
     "django_htmx.middleware.HtmxMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
     "axes.middleware.AxesMiddleware",
+    "neuroregen.core.middleware.AccessMiddleware",
     "neuroregen.core.middleware.DomainErrorMiddleware",
 ]
 

@@ -1,15 +1,21 @@
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
+from django.views.i18n import set_language
 
 from neuroregen.api import views as api_views
 from neuroregen.api.api import api
+from neuroregen.core import access
 from neuroregen.participants import views as participant_views
 
 urlpatterns = [
     path("", participant_views.dashboard, name="dashboard"),
-    path("login/", auth_views.LoginView.as_view(template_name="core/login.html"), name="login"),
-    path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path(
+        "login/",
+        access.public(auth_views.LoginView.as_view(template_name="core/login.html")),
+        name="login",
+    ),
+    path("logout/", access.public(auth_views.LogoutView.as_view()), name="logout"),
     path("participants/", include("neuroregen.participants.urls")),
     path("protocols/", include("neuroregen.protocols.urls")),
     path("visits/", include("neuroregen.visits.urls")),
@@ -21,7 +27,7 @@ urlpatterns = [
     path("reports/", include("neuroregen.reports.urls")),
     path("family/", include("neuroregen.reports.family_urls")),
     path("interop/", include("neuroregen.interop.urls")),
-    path("i18n/", include("django.conf.urls.i18n")),
+    path("i18n/setlang/", access.public(set_language), name="set_language"),
     path("account/tokens/", api_views.api_tokens, name="api_tokens"),
     path("account/", include("neuroregen.core.urls")),
     path("users/", include("neuroregen.accounts.urls")),

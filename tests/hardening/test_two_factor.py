@@ -57,7 +57,7 @@ def test_staff_with_authenticator_must_verify_before_any_page(role, site_a):
 def test_family_may_sign_in_with_password_only(site_a):
     family = make_user(Role.FAMILY, site_a)
     client = password_client(family)
-    assert client.get("/participants/").status_code == 200
+    assert client.get("/family/").status_code == 200
 
 
 def test_enrolment_shows_qr_confirms_with_code_and_gives_recovery_codes(coordinator_a):
@@ -174,4 +174,4 @@ def test_idle_staff_session_ends_but_family_session_does_not(settings, coordinat
     session = family.session
     session[LAST_SEEN_SESSION_KEY] = stale
     session.save()
-    assert family.get("/participants/").status_code == 200
+    assert family.get("/family/").status_code == 200

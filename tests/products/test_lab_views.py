@@ -159,6 +159,25 @@ class TestLabDonorPagesIsolation(SiteIsolationBattery):
     def read_urls(self, obj):
         return []
 
+    # Donors are third parties: only lab/QC and investigators of the owning site see them.
+    def test_coordinator_lists_only_own_site(self, world, site_a):
+        client = client_for(b.lab(site_a, "lab-lists"))
+        page = client.get(self.list_urls[0]).content.decode()
+        assert self.marker(world["own"]) in page
+        assert self.marker(world["other"]) not in page
+        coordinator_page = client_for(make_user(Role.COORDINATOR, site_a)).get(self.list_urls[0])
+        assert self.marker(world["own"]) not in coordinator_page.content.decode()
+
+    def test_monitor_reads_all_sites_and_writes_nothing(self, world, monitor):
+        client = client_for(monitor)
+        page = client.get(self.list_urls[0]).content.decode()
+        for obj in world.values():
+            assert self.marker(obj) not in page
+            before = self.state(obj)
+            for url, data in self.write_requests(obj):
+                assert client.post(url, data).status_code == 403, url
+            assert self.state(obj) == before
+
     def write_requests(self, obj):
         return [
             (

@@ -24,6 +24,8 @@ def _named():
 class TestFamilyReportPageIsolation(SiteIsolationBattery):
     """The page a family reads (staff of the site may open it to see what the family sees)."""
 
+    family_page = True
+
     def make_object(self, user, site):
         participant = child_with_data(user, site, identity_overrides=_named())
         return released_report(user, participant)

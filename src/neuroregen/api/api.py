@@ -81,6 +81,10 @@ def http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
 
 
 def _register_routers() -> None:
+    from neuroregen.core.access import enforce_operation
+
+    # Deny by default: every operation must declare who may call it (core.access).
+    api.add_decorator(enforce_operation)
     from neuroregen.biomarkers.api import router as biomarkers
     from neuroregen.evidence.api import router as evidence
     from neuroregen.instruments.api import router as instruments

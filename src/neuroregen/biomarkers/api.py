@@ -10,7 +10,9 @@ from ninja.pagination import paginate
 from neuroregen.api.pagination import BoundedPagination
 from neuroregen.api.schemas import READ_ERRORS, WRITE_ERRORS
 from neuroregen.biomarkers import selectors, services
+from neuroregen.core import access
 from neuroregen.core.http import AuthenticatedHttpRequest
+from neuroregen.core.roles import Capability
 from neuroregen.participants import selectors as participant_selectors
 from neuroregen.visits import selectors as visit_selectors
 
@@ -67,6 +69,7 @@ class MeasurementIn(Schema):
 
 @router.get("/", response={200: list[MeasurementOut], **READ_ERRORS})
 @paginate(BoundedPagination)
+@access.staff()
 def list_measurements(request: AuthenticatedHttpRequest, filters: Query[MeasurementFilters]) -> Any:
     return selectors.measurement_list(
         user=request.user, analyte=filters.analyte, site=filters.site, study_code=filters.study_code
@@ -74,11 +77,13 @@ def list_measurements(request: AuthenticatedHttpRequest, filters: Query[Measurem
 
 
 @router.get("/{measurement_id}", response={200: MeasurementOut, **READ_ERRORS})
+@access.staff()
 def get_measurement(request: AuthenticatedHttpRequest, measurement_id: int) -> Any:
     return selectors.measurement_get(user=request.user, pk=measurement_id)
 
 
 @router.post("/", response={201: MeasurementOut, **WRITE_ERRORS})
+@access.staff(Capability.LAB_WRITE)
 def record_measurement(request: AuthenticatedHttpRequest, payload: MeasurementIn) -> Any:
     participant = participant_selectors.participant_get(
         user=request.user, study_code=payload.study_code

@@ -10,6 +10,7 @@ from django.utils.translation import gettext as _
 
 from neuroregen.biomarkers import forms, selectors, services
 from neuroregen.biomarkers.catalogue import ANALYTES
+from neuroregen.core import access
 from neuroregen.core.errors import DomainError
 from neuroregen.core.paging import page_of
 from neuroregen.core.permissions import has_capability, require, sites_with
@@ -18,6 +19,7 @@ from neuroregen.participants.selectors import participant_get
 
 
 @login_required
+@access.staff()
 def measurement_list(request: HttpRequest) -> HttpResponse:
     analyte = request.GET.get("analyte", "")
     site = request.GET.get("site", "")
@@ -39,12 +41,14 @@ def measurement_list(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
+@access.staff()
 def measurement_detail(request: HttpRequest, pk: int) -> HttpResponse:
     measurement = selectors.measurement_get(user=request.user, pk=pk)
     return render(request, "biomarkers/detail.html", {"m": measurement})
 
 
 @login_required
+@access.staff(Capability.LAB_WRITE)
 def measurement_record(request: HttpRequest, study_code: str) -> HttpResponse:
     participant = participant_get(user=request.user, study_code=study_code)
     require(request.user, Capability.LAB_WRITE, participant.site)
@@ -83,6 +87,7 @@ def measurement_record(request: HttpRequest, study_code: str) -> HttpResponse:
 
 
 @login_required
+@access.staff(Capability.LAB_WRITE)
 def measurement_import(request: HttpRequest) -> HttpResponse:
     require(request.user, Capability.LAB_WRITE)
     form = forms.ImportForm(request.POST or None, request.FILES or None)

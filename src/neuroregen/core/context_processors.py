@@ -20,5 +20,12 @@ def neuroregen(request: HttpRequest) -> dict[str, Any]:
     synthetic = sites_with(user, Capability.VIEW).filter(is_synthetic=True).exists() or any(
         m.site is not None and m.site.is_synthetic for m in memberships
     )
+    from neuroregen.core.menu import menu_for
+
     roles = sorted({m.role for m in memberships})
-    return {"nr_synthetic": synthetic, "nr_roles": roles, "nr_family_only": roles == ["family"]}
+    return {
+        "nr_synthetic": synthetic,
+        "nr_roles": roles,
+        "nr_family_only": roles == ["family"],
+        "nr_menu": menu_for(user),
+    }

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
 
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
@@ -65,3 +66,42 @@ class RejectNulMiddleware:
             return any("\x00" in value for _key, values in request.POST.lists() for value in values)
         body = request.body
         return b"\x00" in body or b"%00" in body or b"\\u0000" in body
+
+
+class AccessMiddleware:
+    """Deny by default: a page opens only if its view declares who it is for (``core.access``)
+    and the signed-in user is among them. Anonymous visitors are sent to sign in.
+
+    Django's admin checks staff status itself and the API dispatches through
+    ``core.access.enforce_operation`` after token authentication, so both are left to those.
+    """
+
+    DELEGATED_NAMESPACES = frozenset({"admin", "api"})
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        return self.get_response(request)
+
+    def process_view(
+        self, request: HttpRequest, view_func: Callable[..., Any], args: Any, kwargs: Any
+    ) -> HttpResponse | None:
+        from django.contrib.auth.views import redirect_to_login
+
+        from neuroregen.core.access import declared
+        from neuroregen.core.errors import NotPermitted
+
+        match = request.resolver_match
+        if match is not None and self.DELEGATED_NAMESPACES & set(match.namespaces):
+            return None
+        access = declared(view_func)
+        if access is None:
+            return domain_error_response(
+                request, NotPermitted(route=request.path, reason="undeclared")
+            )
+        if access.allows(request.user):
+            return None
+        if access.needs_sign_in() and not request.user.is_authenticated:
+            return redirect_to_login(request.get_full_path())
+        return domain_error_response(request, NotPermitted())

@@ -36,6 +36,10 @@ class Capability(enum.StrEnum):
     REPORT_SAFETY = "report_safety"  # record adverse events, follow-ups, report submissions
     CONFIGURE_SAFETY = "configure_safety"  # biomarker signal rules and stopping rules
     EXPORT_IDENTITY = "export_identity"  # let names and birth dates leave in an export
+    # Calendar dates of a child's research events; without it (statisticians) dates show as
+    # study days, so screening date and age in months cannot be combined into a birth month.
+    VIEW_CALENDAR_DATES = "view_calendar_dates"
+    VIEW_DONOR = "view_donor"  # donor codes and HLA typing (third parties' genetic data)
 
 
 _C = Capability
@@ -54,6 +58,7 @@ CAPABILITIES: dict[str, frozenset[Capability]] = {
             _C.MANAGE_PROTOCOL,
             _C.CONFIGURE_SAFETY,
             _C.EXPORT_IDENTITY,
+            _C.VIEW_CALENDAR_DATES,
         }
     ),
     Role.INVESTIGATOR: frozenset(
@@ -68,6 +73,8 @@ CAPABILITIES: dict[str, frozenset[Capability]] = {
             _C.ADMINISTER_PRODUCT,
             _C.CLOSE_QUERY,
             _C.REPORT_SAFETY,
+            _C.VIEW_CALENDAR_DATES,
+            _C.VIEW_DONOR,
         }
     ),
     Role.COORDINATOR: frozenset(
@@ -78,11 +85,14 @@ CAPABILITIES: dict[str, frozenset[Capability]] = {
             _C.RECORD_CONSENT,
             _C.ADMINISTER_PRODUCT,
             _C.REPORT_SAFETY,
+            _C.VIEW_CALENDAR_DATES,
         }
     ),
-    Role.LAB: frozenset({_C.VIEW, _C.LAB_WRITE, _C.RELEASE_LOT}),
+    Role.LAB: frozenset(
+        {_C.VIEW, _C.LAB_WRITE, _C.RELEASE_LOT, _C.VIEW_CALENDAR_DATES, _C.VIEW_DONOR}
+    ),
     # Monitors verify and audit every site but change nothing; identity stays with the sites.
-    Role.MONITOR: frozenset({_C.VIEW, _C.VIEW_AUDIT}),
+    Role.MONITOR: frozenset({_C.VIEW, _C.VIEW_AUDIT, _C.VIEW_CALENDAR_DATES}),
     Role.STATISTICIAN: frozenset({_C.VIEW, _C.EXPORT_PSEUDONYMOUS}),
     Role.FAMILY: frozenset({_C.VIEW}),
 }

@@ -51,10 +51,11 @@ def is_family(user: Any) -> bool:
 class ScopedQuerySet(models.QuerySet):
     site_path: str = "site"
     participant_path: str | None = None
+    # What reading a row needs; narrower than VIEW for third parties' data (donors, HLA).
+    view_capability: Capability = Capability.VIEW
 
-    def for_user(
-        self, user: User | Any, capability: Capability = Capability.VIEW
-    ) -> ScopedQuerySet:
+    def for_user(self, user: User | Any, capability: Capability | None = None) -> ScopedQuerySet:
+        capability = capability or self.view_capability
         everywhere, site_ids = site_grant(user, capability)
         if everywhere:
             return self.all()
@@ -69,11 +70,21 @@ class ScopedQuerySet(models.QuerySet):
         return self.filter(condition)
 
 
-def scoped_manager(site_path: str, participant_path: str | None = None) -> models.Manager:
-    """A manager whose querysets know where the site (and the child) of a row is."""
+def scoped_manager(
+    site_path: str,
+    participant_path: str | None = None,
+    view_capability: Capability = Capability.VIEW,
+) -> models.Manager:
+    """A manager whose querysets know where the site (and the child) of a row is, and what
+    reading a row needs."""
     queryset_class = type(
         "ScopedQuerySet",
         (ScopedQuerySet,),
-        {"site_path": site_path, "participant_path": participant_path, "__module__": __name__},
+        {
+            "site_path": site_path,
+            "participant_path": participant_path,
+            "view_capability": view_capability,
+            "__module__": __name__,
+        },
     )
     return models.Manager.from_queryset(queryset_class)()

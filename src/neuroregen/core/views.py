@@ -16,7 +16,7 @@ from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django_otp import login as otp_login
 
-from neuroregen.core import twofactor
+from neuroregen.core import access, twofactor
 from neuroregen.core.errors import ValidationFailed
 from neuroregen.core.http import AuthenticatedHttpRequest
 from neuroregen.core.security import is_staff_account
@@ -37,6 +37,7 @@ def _safe_next(request: HttpRequest) -> str:
 
 
 @login_required
+@access.signed_in
 def two_factor_setup(request: AuthenticatedHttpRequest) -> HttpResponse:
     """Enrol an authenticator app: scan the QR code, type the current code, keep the recovery
     codes. Re-enrolling over an existing authenticator needs a verified session first."""
@@ -73,6 +74,7 @@ def two_factor_setup(request: AuthenticatedHttpRequest) -> HttpResponse:
 
 
 @login_required
+@access.signed_in
 def two_factor_verify(request: AuthenticatedHttpRequest) -> HttpResponse:
     """The second sign-in step: a code from the authenticator app, or one recovery code."""
     if not twofactor.has_confirmed_device(request.user):
@@ -97,6 +99,7 @@ def two_factor_verify(request: AuthenticatedHttpRequest) -> HttpResponse:
 
 
 @login_required
+@access.signed_in
 def two_factor_manage(request: AuthenticatedHttpRequest) -> HttpResponse:
     """Status, new recovery codes, and (families only) switching two-factor off."""
     enrolled = twofactor.has_confirmed_device(request.user)

@@ -13,6 +13,7 @@ from ninja import Field, Query, Router, Schema
 
 from neuroregen.api.access import require_staff_view
 from neuroregen.api.schemas import READ_ERRORS
+from neuroregen.core import access
 from neuroregen.core.errors import NotFound, ValidationFailed
 from neuroregen.core.http import AuthenticatedHttpRequest
 from neuroregen.core.permissions import sites_with
@@ -88,6 +89,7 @@ def _estimate(obj: Any, row: dict[str, Any]) -> dict[str, Any]:
 
 
 @router.get("/protocols", response={200: list[ProtocolOut], **READ_ERRORS})
+@access.staff()
 def list_protocols(request: AuthenticatedHttpRequest) -> Any:
     """Protocols with at least one participant in force at the sites the caller may see."""
     require_staff_view(request.user)
@@ -96,6 +98,7 @@ def list_protocols(request: AuthenticatedHttpRequest) -> Any:
 
 
 @router.get("/protocols/{protocol_id}", response={200: EvidenceOut, **READ_ERRORS})
+@access.staff()
 def program_evidence(
     request: AuthenticatedHttpRequest, protocol_id: int, query: Query[EvidenceQuery]
 ) -> Any:

@@ -11,6 +11,7 @@ from django.contrib.auth.decorators import login_required
 from django.http import HttpResponse, JsonResponse
 from django.shortcuts import render
 
+from neuroregen.core import access
 from neuroregen.core.errors import NotFound, NotPermitted
 from neuroregen.core.http import AuthenticatedHttpRequest
 from neuroregen.core.permissions import require
@@ -38,6 +39,7 @@ def _protocol(user: object, pk: int) -> Protocol:
 
 
 @login_required
+@access.staff()
 def evidence_index(request: AuthenticatedHttpRequest) -> HttpResponse:
     _require_staff_view(request.user)
     return render(
@@ -108,6 +110,7 @@ def _charts(ev: analysis.ProgramEvidence) -> list[dict[str, object]]:
 
 @login_required
 @reads_from_replica
+@access.staff()
 def program_evidence(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     program = _Program(request, pk)
     ev, charts = program.evidence()
@@ -142,6 +145,7 @@ _FRAME_FORMATS: dict[str, tuple[str, Callable[[pd.DataFrame], str | bytes]]] = {
 
 @login_required
 @reads_from_replica
+@access.staff(Capability.EXPORT_PSEUDONYMOUS)
 def program_export(request: AuthenticatedHttpRequest, pk: int, fmt: str) -> HttpResponse:
     """The analysis frame (CSV or Parquet) or every result object (JSON), pseudonymous."""
     require(request.user, Capability.EXPORT_PSEUDONYMOUS)
@@ -165,6 +169,7 @@ def program_export(request: AuthenticatedHttpRequest, pk: int, fmt: str) -> Http
 
 
 @login_required
+@access.staff()
 def child_progress(request: AuthenticatedHttpRequest, study_code: str) -> HttpResponse:
     # the reference SDs need the whole protocol's frames: kept until the data change
     frames, sds, protocol = evidence_cache.cached(

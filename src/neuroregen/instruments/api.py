@@ -8,7 +8,9 @@ from ninja.pagination import paginate
 
 from neuroregen.api.pagination import BoundedPagination
 from neuroregen.api.schemas import READ_ERRORS, WRITE_ERRORS
+from neuroregen.core import access
 from neuroregen.core.http import AuthenticatedHttpRequest
+from neuroregen.core.roles import Capability
 from neuroregen.instruments import selectors, services
 from neuroregen.instruments.models import Response
 
@@ -69,12 +71,14 @@ class ResponseIn(Schema):
 
 
 @router.get("/instruments", response={200: list[InstrumentOut], **READ_ERRORS})
+@access.staff()
 def list_instruments(request: AuthenticatedHttpRequest) -> Any:
     return list(selectors.instrument_list())
 
 
 @router.get("/responses", response={200: list[ResponseOut], **READ_ERRORS})
 @paginate(BoundedPagination)
+@access.staff()
 def list_responses(request: AuthenticatedHttpRequest, filters: Query[ResponseFilters]) -> Any:
     qs = (
         Response.objects.for_user(request.user)
@@ -91,11 +95,13 @@ def list_responses(request: AuthenticatedHttpRequest, filters: Query[ResponseFil
 
 
 @router.get("/responses/{response_id}", response={200: ResponseOut, **READ_ERRORS})
+@access.staff()
 def get_response(request: AuthenticatedHttpRequest, response_id: int) -> Any:
     return selectors.response_get(user=request.user, pk=response_id)
 
 
 @router.put("/responses/{response_id}", response={200: ResponseOut, **WRITE_ERRORS})
+@access.staff(Capability.MANAGE_PARTICIPANT)
 def save_response(request: AuthenticatedHttpRequest, response_id: int, payload: ResponseIn) -> Any:
     response = selectors.response_get(user=request.user, pk=response_id)
     return services.response_save(

@@ -14,12 +14,12 @@ from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from neuroregen.core import access
 from neuroregen.core.audit import history_rows
 from neuroregen.core.errors import DomainError, NotFound, ReasonRequired, ValidationFailed
 from neuroregen.core.paging import page_of
 from neuroregen.core.permissions import has_capability, require, sites_with
 from neuroregen.core.roles import Capability
-from neuroregen.core.scoping import is_family
 from neuroregen.instruments import choices as c
 from neuroregen.instruments import files, forms, selectors, services
 from neuroregen.instruments.error_summary import summary_rows
@@ -33,6 +33,7 @@ from neuroregen.visits.selectors import visit_get
 
 
 @login_required
+@access.staff()
 def instrument_list(request: HttpRequest) -> HttpResponse:
     return render(
         request,
@@ -46,6 +47,7 @@ def instrument_list(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
+@access.staff()
 def instrument_detail(request: HttpRequest, code: str) -> HttpResponse:
     instrument = selectors.instrument_get(code)
     return render(
@@ -60,6 +62,7 @@ def instrument_detail(request: HttpRequest, code: str) -> HttpResponse:
 
 
 @login_required
+@access.staff()
 def dictionary_export(request: HttpRequest, code: str) -> HttpResponse:
     instrument = selectors.instrument_get(code)
     response = HttpResponse(
@@ -70,6 +73,7 @@ def dictionary_export(request: HttpRequest, code: str) -> HttpResponse:
 
 
 @login_required
+@access.staff(Capability.MANAGE_INSTRUMENTS)
 def dictionary_import(request: HttpRequest) -> HttpResponse:
     require(request.user, Capability.MANAGE_INSTRUMENTS)
     form = forms.DictionaryUploadForm(request.POST or None, request.FILES or None)
@@ -100,6 +104,7 @@ def dictionary_import(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
+@access.staff()
 def visit_forms(request: HttpRequest, visit_id: int) -> HttpResponse:
     visit = visit_get(user=request.user, pk=visit_id)
     site = visit.participant.site
@@ -111,6 +116,7 @@ def visit_forms(request: HttpRequest, visit_id: int) -> HttpResponse:
             "rows": selectors.visit_forms(user=request.user, visit=visit),
             "can_enter": has_capability(request.user, Capability.MANAGE_PARTICIPANT, site),
             "can_lab": has_capability(request.user, Capability.LAB_WRITE, site),
+            "can_audit": has_capability(request.user, Capability.VIEW_AUDIT, site),
             "link_form": forms.LinkForm(initial={"language": visit.participant.preferred_language}),
         },
     )
@@ -169,6 +175,7 @@ def _entry_context(
 
 
 @login_required
+@access.staff(Capability.MANAGE_PARTICIPANT)
 def response_entry(request: HttpRequest, visit_id: int, code: str) -> HttpResponse:
     visit = visit_get(user=request.user, pk=visit_id)
     require(request.user, Capability.MANAGE_PARTICIPANT, visit.participant.site)
@@ -269,15 +276,15 @@ def response_entry(request: HttpRequest, visit_id: int, code: str) -> HttpRespon
 
 
 @login_required
+@access.staff(Capability.VIEW_IDENTITY)
 def response_file_download(request: HttpRequest, pk: int) -> HttpResponse:
     """A stored file, only after a site-scoped lookup; always a download, never rendered.
 
     A file's contents cannot be pseudonymised (a scanned letter carries a name), so only those
-    who may see identity at the child's site get it — and the family, for its own child.
+    who may see identity at the child's site get it.
     """
     stored = selectors.response_file_get(user=request.user, pk=pk)
-    if not is_family(request.user):
-        require(request.user, Capability.VIEW_IDENTITY, stored.response.participant.site_id)
+    require(request.user, Capability.VIEW_IDENTITY, stored.response.participant.site_id)
     try:
         data = files.path_of(stored.stored_as).read_bytes()
     except (OSError, ValidationFailed) as error:
@@ -291,6 +298,7 @@ def response_file_download(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
+@access.staff(Capability.MANAGE_PARTICIPANT)
 def response_not_done(request: HttpRequest, visit_id: int, code: str) -> HttpResponse:
     visit = visit_get(user=request.user, pk=visit_id)
     require(request.user, Capability.MANAGE_PARTICIPANT, visit.participant.site)
@@ -311,6 +319,7 @@ def response_not_done(request: HttpRequest, visit_id: int, code: str) -> HttpRes
 
 @login_required
 @require_POST
+@access.staff(Capability.MANAGE_PARTICIPANT)
 def link_create(request: HttpRequest, visit_id: int, code: str) -> HttpResponse:
     visit = visit_get(user=request.user, pk=visit_id)
     require(request.user, Capability.MANAGE_PARTICIPANT, visit.participant.site)
@@ -332,6 +341,7 @@ def link_create(request: HttpRequest, visit_id: int, code: str) -> HttpResponse:
 
 
 @login_required
+@access.staff(Capability.VIEW_AUDIT)
 def response_history(request: HttpRequest, pk: int) -> HttpResponse:
     response = selectors.response_get(user=request.user, pk=pk)
     require(request.user, Capability.VIEW_AUDIT, response.participant.site)
@@ -348,6 +358,7 @@ def response_history(request: HttpRequest, pk: int) -> HttpResponse:
 # --- parent link (no account) -------------------------------------------------------------
 
 
+@access.public
 def survey(request: HttpRequest, token: str) -> HttpResponse:
     try:
         link = services.link_resolve(token)
@@ -405,6 +416,7 @@ def survey(request: HttpRequest, token: str) -> HttpResponse:
 
 
 @require_POST
+@access.public
 def survey_live(request: HttpRequest, token: str) -> HttpResponse:
     try:
         link = services.link_resolve(token)
@@ -425,6 +437,7 @@ def survey_live(request: HttpRequest, token: str) -> HttpResponse:
 
 
 @login_required
+@access.staff()
 def outstanding(request: HttpRequest) -> HttpResponse:
     site = request.GET.get("site", "")
     items, grid = selectors.outstanding_forms(user=request.user, site=site)
@@ -443,6 +456,7 @@ def outstanding(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
+@access.staff()
 def query_list(request: HttpRequest) -> HttpResponse:
     status = request.GET.get("status", "")
     site = request.GET.get("site", "")
@@ -462,6 +476,7 @@ def query_list(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
+@access.staff()
 def query_detail(request: HttpRequest, pk: int) -> HttpResponse:
     query = selectors.query_get(user=request.user, pk=pk)
     site = query.participant.site
@@ -499,6 +514,7 @@ def query_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
+@access.staff(Capability.MANAGE_PARTICIPANT)
 def quality_run(request: HttpRequest) -> HttpResponse:
     opened = services.quality_run_batch(user=request.user)
     messages.info(request, _("Checks run: %(n)s new queries.") % {"n": opened})

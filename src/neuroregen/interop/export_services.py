@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import io
 import zipfile
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -19,6 +19,7 @@ from django.utils.translation import gettext as _
 
 from neuroregen.core.audit import stamp
 from neuroregen.core.errors import ValidationFailed
+from neuroregen.core.research_dates import sees_calendar_dates
 from neuroregen.interop.dataset import ExportOptions, collect
 from neuroregen.interop.exports import FORMATS
 from neuroregen.interop.models import ExportChannel, ExportRecord
@@ -65,6 +66,9 @@ def export_run(
             _("Say why identity must leave the system: the reason is kept in the audit trail."),
             field="reason",
         )
+    if not sees_calendar_dates(user):
+        # Readers who see study days, not calendar dates (statisticians), get shifted dates.
+        options = replace(options, shift_dates=True)
     dataset = collect(user=user, protocol=protocol, options=options)
     paths = FORMATS[fmt](dataset, out, flat=flat)
     record = ExportRecord(

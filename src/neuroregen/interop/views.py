@@ -17,6 +17,7 @@ from django.shortcuts import render
 from django.utils import timezone
 from django.utils.http import content_disposition_header
 
+from neuroregen.core import access
 from neuroregen.core.errors import NotPermitted, ValidationFailed
 from neuroregen.core.http import AuthenticatedHttpRequest
 from neuroregen.core.permissions import has_capability, require
@@ -37,6 +38,7 @@ def _may(request: AuthenticatedHttpRequest) -> dict[str, bool]:
 
 
 @login_required
+@access.staff(Capability.EXPORT_PSEUDONYMOUS, Capability.MANAGE_PARTICIPANT, any_of=True)
 def interop_index(request: AuthenticatedHttpRequest) -> HttpResponse:
     may = _may(request)
     if not (may["may_export"] or may["may_import"]):
@@ -45,6 +47,7 @@ def interop_index(request: AuthenticatedHttpRequest) -> HttpResponse:
 
 
 @login_required
+@access.staff(Capability.EXPORT_PSEUDONYMOUS)
 def export_page(request: AuthenticatedHttpRequest) -> HttpResponse:
     require(request.user, Capability.EXPORT_PSEUDONYMOUS)
     form = forms.ExportForm(request.POST or None)
@@ -87,6 +90,7 @@ def export_page(request: AuthenticatedHttpRequest) -> HttpResponse:
 
 
 @login_required
+@access.staff(Capability.MANAGE_PARTICIPANT)
 def import_page(request: AuthenticatedHttpRequest) -> HttpResponse:
     require(request.user, Capability.MANAGE_PARTICIPANT)
     form = forms.ImportForm(request.POST or None, request.FILES or None)

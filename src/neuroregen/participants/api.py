@@ -9,7 +9,10 @@ from ninja.pagination import paginate
 
 from neuroregen.api.pagination import BoundedPagination
 from neuroregen.api.schemas import READ_ERRORS, WRITE_ERRORS
+from neuroregen.core import access
 from neuroregen.core.http import AuthenticatedHttpRequest
+from neuroregen.core.research_dates import day_zero_of, sees_calendar_dates, study_day
+from neuroregen.core.roles import Capability
 from neuroregen.participants import selectors, services
 
 router = Router(tags=["participants"])
@@ -19,8 +22,11 @@ class ParticipantOut(Schema):
     study_code: str
     site: str
     status: str
-    screened_on: dt.date
+    # Calendar dates are null for readers who see study days instead (statisticians).
+    screened_on: dt.date | None
     enrolled_on: dt.date | None
+    screened_study_day: int | None
+    enrolled_study_day: int | None
     age_months_at_screening: int
     sex: str
     country: str
@@ -40,8 +46,40 @@ class ParticipantOut(Schema):
         return obj.site.code
 
     @staticmethod
+    def resolve_screened_on(obj: Any, context: dict[str, Any]) -> dt.date | None:
+        return _calendar(obj, context, obj.screened_on)
+
+    @staticmethod
+    def resolve_enrolled_on(obj: Any, context: dict[str, Any]) -> dt.date | None:
+        return _calendar(obj, context, obj.enrolled_on)
+
+    @staticmethod
+    def resolve_asd_diagnosis_date(obj: Any, context: dict[str, Any]) -> dt.date | None:
+        return _calendar(obj, context, obj.asd_diagnosis_date)
+
+    @staticmethod
+    def resolve_screened_study_day(obj: Any) -> int | None:
+        return study_day(_day_zero(obj), obj.screened_on)
+
+    @staticmethod
+    def resolve_enrolled_study_day(obj: Any) -> int | None:
+        return study_day(_day_zero(obj), obj.enrolled_on)
+
+    @staticmethod
     def resolve_synthetic(obj: Any) -> bool:
         return obj.site.is_synthetic
+
+
+def _day_zero(participant: Any) -> dt.date | None:
+    if not hasattr(participant, "_nr_day_zero"):
+        participant._nr_day_zero = day_zero_of(participant)
+    return participant._nr_day_zero
+
+
+def _calendar(participant: Any, context: dict[str, Any], value: dt.date | None) -> dt.date | None:
+    request = (context or {}).get("request")
+    user = getattr(request, "user", None)
+    return value if sees_calendar_dates(user, participant.site_id) else None
 
 
 class ParticipantFilters(Schema):
@@ -118,6 +156,7 @@ class WithdrawalIn(Schema):
 
 @router.get("/", response={200: list[ParticipantOut], **READ_ERRORS})
 @paginate(BoundedPagination)
+@access.staff()
 def list_participants(request: AuthenticatedHttpRequest, filters: Query[ParticipantFilters]) -> Any:
     return selectors.participant_list(
         user=request.user,
@@ -129,11 +168,13 @@ def list_participants(request: AuthenticatedHttpRequest, filters: Query[Particip
 
 
 @router.get("/{study_code}", response={200: ParticipantOut, **READ_ERRORS})
+@access.staff()
 def get_participant(request: AuthenticatedHttpRequest, study_code: str) -> Any:
     return selectors.participant_get(user=request.user, study_code=study_code)
 
 
 @router.post("/", response={201: ParticipantOut, **WRITE_ERRORS})
+@access.staff(Capability.MANAGE_PARTICIPANT)
 def screen_participant(request: AuthenticatedHttpRequest, payload: ScreenIn) -> Any:
     site = selectors.visible_sites(user=request.user).filter(code=payload.site).first()
     participant = services.participant_screen(
@@ -147,6 +188,7 @@ def screen_participant(request: AuthenticatedHttpRequest, payload: ScreenIn) -> 
 
 
 @router.patch("/{study_code}", response={200: ParticipantOut, **WRITE_ERRORS})
+@access.staff(Capability.MANAGE_PARTICIPANT)
 def update_participant(
     request: AuthenticatedHttpRequest, study_code: str, payload: ParticipantPatch
 ) -> Any:
@@ -161,12 +203,14 @@ def update_participant(
 
 
 @router.get("/{study_code}/consents", response={200: list[ConsentOut], **READ_ERRORS})
+@access.staff()
 def list_consents(request: AuthenticatedHttpRequest, study_code: str) -> Any:
     participant = selectors.participant_get(user=request.user, study_code=study_code)
     return participant.consents.select_related("document")
 
 
 @router.post("/{study_code}/consents", response={201: ConsentOut, **WRITE_ERRORS})
+@access.staff(Capability.RECORD_CONSENT)
 def record_consent(request: AuthenticatedHttpRequest, study_code: str, payload: ConsentIn) -> Any:
     participant = selectors.participant_get(user=request.user, study_code=study_code)
     consent = services.consent_record(
@@ -180,6 +224,7 @@ def record_consent(request: AuthenticatedHttpRequest, study_code: str, payload: 
 
 
 @router.post("/{study_code}/withdrawals", response={201: dict, **WRITE_ERRORS})
+@access.staff(Capability.RECORD_CONSENT)
 def withdraw(request: AuthenticatedHttpRequest, study_code: str, payload: WithdrawalIn) -> Any:
     participant = selectors.participant_get(user=request.user, study_code=study_code)
     withdrawal = services.consent_withdraw(
@@ -200,6 +245,7 @@ def withdraw(request: AuthenticatedHttpRequest, study_code: str, payload: Withdr
 
 
 @router.post("/{study_code}/enrol", response={200: ParticipantOut, **WRITE_ERRORS})
+@access.staff(Capability.MANAGE_PARTICIPANT)
 def enrol(request: AuthenticatedHttpRequest, study_code: str) -> Any:
     participant = selectors.participant_get(user=request.user, study_code=study_code)
     return services.participant_enrol(user=request.user, participant=participant)

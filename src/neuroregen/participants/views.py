@@ -13,17 +13,20 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from neuroregen.core import access
 from neuroregen.core.audit import history_rows
 from neuroregen.core.errors import DomainError, ValidationFailed
 from neuroregen.core.http import AuthenticatedHttpRequest
 from neuroregen.core.paging import page_of
 from neuroregen.core.permissions import has_capability, require, sites_with
+from neuroregen.core.research_dates import date_view
 from neuroregen.core.roles import Capability
 from neuroregen.core.scoping import is_family
 from neuroregen.participants import forms, selectors, services
 
 
 @login_required
+@access.signed_in
 def dashboard(request: AuthenticatedHttpRequest) -> HttpResponse:
     if is_family(request.user) and not sites_with(request.user, Capability.VIEW).exists():
         return redirect("family_home")  # families have their own portal
@@ -39,6 +42,7 @@ def dashboard(request: AuthenticatedHttpRequest) -> HttpResponse:
 
 
 @login_required
+@access.staff()
 def participant_list(request: AuthenticatedHttpRequest) -> HttpResponse:
     sites = sites_with(request.user, Capability.VIEW)
     filters = forms.ParticipantFilterForm(request.GET or None, sites=sites)
@@ -66,18 +70,28 @@ def participant_list(request: AuthenticatedHttpRequest) -> HttpResponse:
 
 
 @login_required
+@access.staff(Capability.VIEW_IDENTITY)
 def participant_identity_search(request: AuthenticatedHttpRequest) -> HttpResponse:
     require(request.user, Capability.VIEW_IDENTITY)
-    form = forms.IdentitySearchForm(request.GET or None)
+    # Names and birth dates are posted, never put in a URL, so they stay out of access logs,
+    # browser history and Referer headers; a search arriving in a URL is not run.
+    in_url = sorted(set(request.GET) & set(forms.IdentitySearchForm.base_fields))
+    form = forms.IdentitySearchForm(request.POST if request.method == "POST" else None)
     results = None
     if form.is_valid():
         results = list(
             selectors.participant_find_by_identity(user=request.user, **form.cleaned_data)
         )
-    return render(request, "participants/identity_search.html", {"form": form, "results": results})
+    return render(
+        request,
+        "participants/identity_search.html",
+        {"form": form, "results": results, "refused_in_url": bool(in_url)},
+        status=400 if in_url else 200,
+    )
 
 
 @login_required
+@access.staff(Capability.MANAGE_PARTICIPANT)
 def participant_create(request: AuthenticatedHttpRequest) -> HttpResponse:
     require(request.user, Capability.MANAGE_PARTICIPANT)
     sites = sites_with(request.user, Capability.MANAGE_PARTICIPANT)
@@ -110,6 +124,7 @@ def participant_create(request: AuthenticatedHttpRequest) -> HttpResponse:
 
 
 @login_required
+@access.staff()
 def participant_detail(request: AuthenticatedHttpRequest, study_code: str) -> HttpResponse:
     participant = selectors.participant_get(user=request.user, study_code=study_code)
     site = participant.site
@@ -121,6 +136,7 @@ def participant_detail(request: AuthenticatedHttpRequest, study_code: str) -> Ht
         "participants/detail.html",
         {
             "p": participant,
+            "dates": date_view(request.user, participant),
             "identity": identity,
             "consents": participant.consents.select_related("document", "recorded_by"),
             "withdrawals": participant.withdrawals.select_related("recorded_by"),
@@ -137,6 +153,7 @@ def participant_detail(request: AuthenticatedHttpRequest, study_code: str) -> Ht
 
 
 @login_required
+@access.staff(Capability.MANAGE_PARTICIPANT)
 def participant_edit(request: AuthenticatedHttpRequest, study_code: str) -> HttpResponse:
     participant = selectors.participant_get(user=request.user, study_code=study_code)
     require(request.user, Capability.MANAGE_PARTICIPANT, participant.site)
@@ -176,6 +193,7 @@ def participant_edit(request: AuthenticatedHttpRequest, study_code: str) -> Http
 
 
 @login_required
+@access.staff(Capability.RECORD_CONSENT)
 def consent_record(request: AuthenticatedHttpRequest, study_code: str) -> HttpResponse:
     participant = selectors.participant_get(user=request.user, study_code=study_code)
     require(request.user, Capability.RECORD_CONSENT, participant.site)
@@ -202,6 +220,7 @@ def consent_record(request: AuthenticatedHttpRequest, study_code: str) -> HttpRe
 
 
 @login_required
+@access.staff(Capability.RECORD_CONSENT)
 def consent_withdraw(request: AuthenticatedHttpRequest, study_code: str) -> HttpResponse:
     participant = selectors.participant_get(user=request.user, study_code=study_code)
     require(request.user, Capability.RECORD_CONSENT, participant.site)
@@ -232,6 +251,7 @@ def consent_withdraw(request: AuthenticatedHttpRequest, study_code: str) -> Http
 
 @login_required
 @require_POST
+@access.staff(Capability.MANAGE_PARTICIPANT)
 def participant_enrol(request: AuthenticatedHttpRequest, study_code: str) -> HttpResponse:
     participant = selectors.participant_get(user=request.user, study_code=study_code)
     try:
@@ -244,6 +264,7 @@ def participant_enrol(request: AuthenticatedHttpRequest, study_code: str) -> Htt
 
 
 @login_required
+@access.staff(Capability.VIEW_AUDIT)
 def participant_history(request: AuthenticatedHttpRequest, study_code: str) -> HttpResponse:
     participant = selectors.participant_get(user=request.user, study_code=study_code)
     require(request.user, Capability.VIEW_AUDIT, participant.site)
@@ -296,6 +317,7 @@ def _service_form_page(
 
 
 @login_required
+@access.staff(Capability.MANAGE_PARTICIPANT)
 def anthropometry_record(request: AuthenticatedHttpRequest, study_code: str) -> HttpResponse:
     return _service_form_page(
         request,
@@ -312,6 +334,7 @@ def anthropometry_record(request: AuthenticatedHttpRequest, study_code: str) -> 
 
 
 @login_required
+@access.staff(Capability.MANAGE_PARTICIPANT)
 def comorbidity_record(request: AuthenticatedHttpRequest, study_code: str) -> HttpResponse:
     return _service_form_page(
         request,
@@ -327,6 +350,7 @@ def comorbidity_record(request: AuthenticatedHttpRequest, study_code: str) -> Ht
 
 
 @login_required
+@access.staff(Capability.MANAGE_PARTICIPANT)
 def participant_screen_fail(request: AuthenticatedHttpRequest, study_code: str) -> HttpResponse:
     return _service_form_page(
         request,
@@ -343,6 +367,7 @@ def participant_screen_fail(request: AuthenticatedHttpRequest, study_code: str) 
 
 
 @login_required
+@access.staff(Capability.MANAGE_PARTICIPANT, Capability.VIEW_IDENTITY)
 def identity_edit(request: AuthenticatedHttpRequest, study_code: str) -> HttpResponse:
     participant = selectors.participant_get(user=request.user, study_code=study_code)
     identity = selectors.identity_get(user=request.user, participant=participant)

@@ -16,8 +16,10 @@ from pydantic import AwareDatetime
 from neuroregen.api.access import require_staff_view
 from neuroregen.api.pagination import BoundedPagination
 from neuroregen.api.schemas import READ_ERRORS, WRITE_ERRORS
+from neuroregen.core import access
 from neuroregen.core.errors import NotFound
 from neuroregen.core.http import AuthenticatedHttpRequest
+from neuroregen.core.roles import Capability
 from neuroregen.products import choices as c
 from neuroregen.products import selectors, services
 from neuroregen.products.models import Administration, CustodyEvent
@@ -281,6 +283,7 @@ def _lot_detail(user: Any, lot: Any) -> Any:
 
 @router.get("/lots", response={200: list[LotOut], **READ_ERRORS})
 @paginate(BoundedPagination)
+@access.staff()
 def list_lots(request: AuthenticatedHttpRequest, filters: Query[LotFilters]) -> Any:
     require_staff_view(request.user)
     qs = selectors.lot_list(
@@ -292,6 +295,7 @@ def list_lots(request: AuthenticatedHttpRequest, filters: Query[LotFilters]) -> 
 
 
 @router.get("/lots/{code}", response={200: LotDetailOut, **READ_ERRORS})
+@access.staff()
 def get_lot(request: AuthenticatedHttpRequest, code: str) -> Any:
     require_staff_view(request.user)
     lot = selectors.lot_get(user=request.user, code=code)
@@ -299,6 +303,7 @@ def get_lot(request: AuthenticatedHttpRequest, code: str) -> Any:
 
 
 @router.get("/lots/{code}/qc-results", response={200: list[QCResultOut], **READ_ERRORS})
+@access.staff()
 def list_qc_results(request: AuthenticatedHttpRequest, code: str) -> Any:
     """Every QC result of the lot, re-tests included (the latest result of a test counts)."""
     require_staff_view(request.user)
@@ -307,6 +312,7 @@ def list_qc_results(request: AuthenticatedHttpRequest, code: str) -> Any:
 
 
 @router.post("/lots/{code}/qc-results", response={201: QCResultOut, **WRITE_ERRORS})
+@access.staff(Capability.LAB_WRITE)
 def record_qc_result(request: AuthenticatedHttpRequest, code: str, payload: QCResultIn) -> Any:
     """Record a QC result while the lot is in quarantine (lab role at the holding site)."""
     require_staff_view(request.user)
@@ -324,6 +330,7 @@ def record_qc_result(request: AuthenticatedHttpRequest, code: str, payload: QCRe
 
 
 @router.get("/lots/{code}/custody", response={200: list[CustodyEventOut], **READ_ERRORS})
+@access.staff()
 def list_lot_custody(request: AuthenticatedHttpRequest, code: str) -> Any:
     """The lot's chain of custody in time order (a receiving site sees its own containers)."""
     require_staff_view(request.user)
@@ -332,6 +339,7 @@ def list_lot_custody(request: AuthenticatedHttpRequest, code: str) -> Any:
 
 
 @router.post("/lots/{code}/custody", response={201: CustodyEventOut, **WRITE_ERRORS})
+@access.staff(Capability.LAB_WRITE, Capability.ADMINISTER_PRODUCT, any_of=True)
 def record_custody(request: AuthenticatedHttpRequest, code: str, payload: CustodyIn) -> Any:
     """Append a hand-off, storage move, temperature reading or correction. Shipments and
     excursion assessments have their own steps in the pages."""
@@ -375,6 +383,7 @@ def record_custody(request: AuthenticatedHttpRequest, code: str, payload: Custod
 
 
 @router.get("/containers/{code}/custody", response={200: list[CustodyEventOut], **READ_ERRORS})
+@access.staff()
 def list_container_custody(request: AuthenticatedHttpRequest, code: str) -> Any:
     """A container's chain of custody: its own events and those of its lot as a whole."""
     require_staff_view(request.user)
@@ -393,6 +402,7 @@ def list_container_custody(request: AuthenticatedHttpRequest, code: str) -> Any:
     ),
 )
 @paginate(BoundedPagination)
+@access.staff()
 def list_administrations(
     request: AuthenticatedHttpRequest, filters: Query[AdministrationFilters]
 ) -> Any:
@@ -420,6 +430,7 @@ def list_administrations(
         "Read-only: giving a dose stays in the bedside page, which needs the identity scan."
     ),
 )
+@access.staff()
 def get_administration(request: AuthenticatedHttpRequest, code: str) -> Any:
     require_staff_view(request.user)
     found = (

@@ -20,6 +20,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
+from neuroregen.core import access
 from neuroregen.core.errors import DomainError, NotFound, ValidationFailed
 from neuroregen.core.http import AuthenticatedHttpRequest
 from neuroregen.core.models import Site
@@ -49,6 +50,7 @@ def _lab_sites(user: Any) -> Any:
 
 
 @login_required
+@access.staff()
 def lab_home(request: AuthenticatedHttpRequest) -> HttpResponse:
     """Donors, source material, iPSC lines and QC specifications the user may see."""
     user = request.user
@@ -81,6 +83,7 @@ def lab_home(request: AuthenticatedHttpRequest) -> HttpResponse:
             ),
             "specifications": selectors.specifications(),
             "can_lab": has_capability(user, Capability.LAB_WRITE),
+            "can_see_donor": has_capability(user, Capability.VIEW_DONOR),
         },
     )
 
@@ -89,6 +92,7 @@ def lab_home(request: AuthenticatedHttpRequest) -> HttpResponse:
 
 
 @login_required
+@access.staff(Capability.LAB_WRITE)
 def donor_create(request: AuthenticatedHttpRequest) -> HttpResponse:
     require(request.user, Capability.LAB_WRITE)
     sites = _lab_sites(request.user)
@@ -119,6 +123,7 @@ def donor_create(request: AuthenticatedHttpRequest) -> HttpResponse:
 
 
 @login_required
+@access.staff(Capability.LAB_WRITE)
 def donor_eligibility(request: AuthenticatedHttpRequest, code: str) -> HttpResponse:
     donor = selectors.donor_get(user=request.user, code=code)
     require(request.user, Capability.LAB_WRITE, donor.site)
@@ -173,6 +178,7 @@ def _source_origin(request: AuthenticatedHttpRequest, donors: Any) -> tuple[Any,
 
 
 @login_required
+@access.staff(Capability.LAB_WRITE)
 def source_create(request: AuthenticatedHttpRequest) -> HttpResponse:
     require(request.user, Capability.LAB_WRITE)
     donors = list(
@@ -228,6 +234,7 @@ def source_create(request: AuthenticatedHttpRequest) -> HttpResponse:
 
 
 @login_required
+@access.staff(Capability.LAB_WRITE)
 def line_create(request: AuthenticatedHttpRequest, code: str) -> HttpResponse:
     source = selectors.source_get(user=request.user, code=code)
     require(request.user, Capability.LAB_WRITE, source.site)
@@ -247,6 +254,7 @@ def line_create(request: AuthenticatedHttpRequest, code: str) -> HttpResponse:
 
 
 @login_required
+@access.staff(Capability.LAB_WRITE)
 def lot_create(request: AuthenticatedHttpRequest, code: str) -> HttpResponse:
     """Start a lot from a source (and one of its iPSC lines)."""
     source = selectors.source_get(user=request.user, code=code)
@@ -294,6 +302,7 @@ def lot_create(request: AuthenticatedHttpRequest, code: str) -> HttpResponse:
 
 
 @login_required
+@access.staff(Capability.LAB_WRITE)
 def lot_complete(request: AuthenticatedHttpRequest, code: str) -> HttpResponse:
     lot = selectors.lot_get(user=request.user, code=code)
     require(request.user, Capability.LAB_WRITE, lot.site)
@@ -312,6 +321,7 @@ def lot_complete(request: AuthenticatedHttpRequest, code: str) -> HttpResponse:
 
 
 @login_required
+@access.staff(Capability.LAB_WRITE)
 def lot_fill(request: AuthenticatedHttpRequest, code: str) -> HttpResponse:
     lot = selectors.lot_get(user=request.user, code=code)
     require(request.user, Capability.LAB_WRITE, lot.site)
@@ -374,6 +384,7 @@ def _spec_initial(request: AuthenticatedHttpRequest) -> tuple[dict[str, Any], li
 
 
 @login_required
+@access.staff(Capability.LAB_WRITE)
 def spec_create(request: AuthenticatedHttpRequest) -> HttpResponse:
     require(request.user, Capability.LAB_WRITE)
     head, rows = _spec_initial(request)
@@ -408,6 +419,7 @@ def spec_create(request: AuthenticatedHttpRequest) -> HttpResponse:
 
 
 @login_required
+@access.staff()
 def spec_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     require(request.user, Capability.VIEW)
     spec = selectors.specifications().filter(pk=pk).first()
@@ -461,6 +473,7 @@ def _hla_page(request: AuthenticatedHttpRequest, subject: dict[str, Any], title:
 
 
 @login_required
+@access.staff(Capability.LAB_WRITE)
 def participant_hla(request: AuthenticatedHttpRequest, study_code: str) -> HttpResponse:
     participant = participant_selectors.participant_get(user=request.user, study_code=study_code)
     require(request.user, Capability.LAB_WRITE, participant.site)
@@ -473,6 +486,7 @@ def participant_hla(request: AuthenticatedHttpRequest, study_code: str) -> HttpR
 
 
 @login_required
+@access.staff(Capability.LAB_WRITE)
 def donor_hla(request: AuthenticatedHttpRequest, code: str) -> HttpResponse:
     donor = selectors.donor_get(user=request.user, code=code)
     require(request.user, Capability.LAB_WRITE, donor.site)
@@ -483,6 +497,7 @@ def donor_hla(request: AuthenticatedHttpRequest, code: str) -> HttpResponse:
 
 
 @login_required
+@access.staff(Capability.LAB_WRITE)
 def antibody_screen(request: AuthenticatedHttpRequest, study_code: str) -> HttpResponse:
     participant = participant_selectors.participant_get(user=request.user, study_code=study_code)
     require(request.user, Capability.LAB_WRITE, participant.site)

@@ -35,6 +35,7 @@ from django.utils.translation import gettext_lazy as _
 
 from neuroregen.core.audit import AppendOnlyModel, AuditedModel
 from neuroregen.core.models import Site
+from neuroregen.core.roles import Capability
 from neuroregen.core.scoping import scoped_manager
 from neuroregen.participants.models import Participant
 from neuroregen.products import choices as c
@@ -74,7 +75,8 @@ class Donor(AuditedModel):
         help_text=_("Infectious-disease testing, medical history review, by whom."),
     )
 
-    objects = scoped_manager(site_path="site")
+    # Donor codes and HLA typing are third parties' genetic data: lab/QC and investigators.
+    objects = scoped_manager(site_path="site", view_capability=Capability.VIEW_DONOR)
 
     class Meta:
         ordering = ["code"]
@@ -590,7 +592,9 @@ class HLATyping(AuditedModel):
     dqb1_1 = models.CharField("DQB1", max_length=16, blank=True)
     dqb1_2 = models.CharField("DQB1", max_length=16, blank=True)
 
-    objects = scoped_manager(site_path="site", participant_path="participant")
+    objects = scoped_manager(
+        site_path="site", participant_path="participant", view_capability=Capability.VIEW_DONOR
+    )
 
     class Meta:
         ordering = ["-typed_on", "-pk"]

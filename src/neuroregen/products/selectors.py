@@ -334,11 +334,15 @@ class DonorMatch:
 def compatibility(*, user: User, participant: Participant) -> dict[str, Any]:
     """HLA typing, match grade to every donor received, and the antibody history."""
     typing = HLATyping.objects.for_user(user).filter(participant=participant).first()
-    donors = Donor.objects.filter(
-        source_materials__lots__administrations__in=participant_administrations(
-            user=user, participant=participant
+    donors = (
+        Donor.objects.for_user(user)
+        .filter(
+            source_materials__lots__administrations__in=participant_administrations(
+                user=user, participant=participant
+            )
         )
-    ).distinct()
+        .distinct()
+    )
     matches = []
     for donor in donors:
         donor_typing = donor.hla_typings.first()

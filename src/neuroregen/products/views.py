@@ -15,6 +15,7 @@ from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from neuroregen.core import access
 from neuroregen.core.errors import DomainError, NotFound, ValidationFailed
 from neuroregen.core.http import AuthenticatedHttpRequest
 from neuroregen.core.models import Site
@@ -42,6 +43,7 @@ def _apply(form: Any, error: DomainError) -> None:
 
 
 @login_required
+@access.staff()
 def lot_list(request: AuthenticatedHttpRequest) -> HttpResponse:
     filters = forms.LotFilterForm(request.GET or None)
     data = filters.cleaned_data if filters.is_valid() else {}
@@ -65,6 +67,7 @@ def lot_list(request: AuthenticatedHttpRequest) -> HttpResponse:
 
 
 @login_required
+@access.staff()
 def lot_detail(request: AuthenticatedHttpRequest, code: str) -> HttpResponse:
     lot = selectors.lot_get(user=request.user, code=code)
     user = request.user
@@ -87,6 +90,7 @@ def lot_detail(request: AuthenticatedHttpRequest, code: str) -> HttpResponse:
             "administrations": selectors.lookback_administrations(user=user, lot=lot),
             "by_site": selectors.lookback_by_site(lot=lot) if holder else [],
             "can_lab": has_capability(user, Capability.LAB_WRITE, lot.site),
+            "can_see_donor": has_capability(user, Capability.VIEW_DONOR, lot.site),
             "can_release": has_capability(user, Capability.RELEASE_LOT, lot.site),
             "can_custody": any(
                 has_capability(user, cap, lot.site) for cap in services.CUSTODY_CAPABILITIES
@@ -99,6 +103,7 @@ def lot_detail(request: AuthenticatedHttpRequest, code: str) -> HttpResponse:
 
 
 @login_required
+@access.staff(Capability.LAB_WRITE)
 def qc_record(request: AuthenticatedHttpRequest, code: str) -> HttpResponse:
     lot = selectors.lot_get(user=request.user, code=code)
     require(request.user, Capability.LAB_WRITE, lot.site)
@@ -139,6 +144,7 @@ def qc_record(request: AuthenticatedHttpRequest, code: str) -> HttpResponse:
 
 @login_required
 @require_POST
+@access.staff(Capability.LAB_WRITE)
 def deviation_record(request: AuthenticatedHttpRequest, code: str) -> HttpResponse:
     lot = selectors.lot_get(user=request.user, code=code)
     require(request.user, Capability.LAB_WRITE, lot.site)
@@ -160,6 +166,7 @@ def deviation_record(request: AuthenticatedHttpRequest, code: str) -> HttpRespon
 
 @login_required
 @require_POST
+@access.staff(Capability.LAB_WRITE)
 def qc_conclude(request: AuthenticatedHttpRequest, code: str) -> HttpResponse:
     lot = selectors.lot_get(user=request.user, code=code)
     require(request.user, Capability.LAB_WRITE, lot.site)
@@ -175,6 +182,7 @@ def qc_conclude(request: AuthenticatedHttpRequest, code: str) -> HttpResponse:
 
 
 @login_required
+@access.staff(Capability.RELEASE_LOT)
 def lot_release(request: AuthenticatedHttpRequest, code: str) -> HttpResponse:
     lot = selectors.lot_get(user=request.user, code=code)
     require(request.user, Capability.RELEASE_LOT, lot.site)
@@ -203,6 +211,7 @@ def lot_release(request: AuthenticatedHttpRequest, code: str) -> HttpResponse:
 
 
 @login_required
+@access.staff(Capability.RELEASE_LOT)
 def lot_recall(request: AuthenticatedHttpRequest, code: str) -> HttpResponse:
     lot = selectors.lot_get(user=request.user, code=code)
     require(request.user, Capability.RELEASE_LOT, lot.site)
@@ -234,6 +243,7 @@ def lot_recall(request: AuthenticatedHttpRequest, code: str) -> HttpResponse:
 
 
 @login_required
+@access.staff(Capability.LAB_WRITE, Capability.ADMINISTER_PRODUCT, any_of=True)
 def custody_record(request: AuthenticatedHttpRequest, code: str) -> HttpResponse:
     lot = selectors.lot_get(user=request.user, code=code)
     containers = list(selectors.containers_of(user=request.user, lot=lot))
@@ -274,6 +284,7 @@ def custody_record(request: AuthenticatedHttpRequest, code: str) -> HttpResponse
 
 
 @login_required
+@access.staff(Capability.LAB_WRITE)
 def shipment_dispatch(request: AuthenticatedHttpRequest, code: str) -> HttpResponse:
     lot = selectors.lot_get(user=request.user, code=code)
     require(request.user, Capability.LAB_WRITE, lot.site)
@@ -318,6 +329,7 @@ def shipment_dispatch(request: AuthenticatedHttpRequest, code: str) -> HttpRespo
 
 
 @login_required
+@access.staff(Capability.LAB_WRITE, Capability.ADMINISTER_PRODUCT, any_of=True)
 def shipment_receive(request: AuthenticatedHttpRequest, code: str) -> HttpResponse:
     """Receipt at the clinic: the container is found by its code (scanned)."""
     container = _container_in_transit(request.user, code)
@@ -369,6 +381,7 @@ def _container_in_transit(user: Any, code: str) -> Any:
 
 
 @login_required
+@access.staff(Capability.RELEASE_LOT)
 def excursion_assess(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     event = CustodyEvent.objects.filter(pk=pk, is_excursion=True).select_related("lot").first()
     if event is None:
@@ -400,6 +413,7 @@ def excursion_assess(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse
 
 
 @login_required
+@access.staff()
 def label(request: AuthenticatedHttpRequest, code: str) -> HttpResponse:
     kind, obj = selectors.resolve_code(user=request.user, scanned=code)
     lines: list[tuple[str, str]] = []
@@ -449,6 +463,7 @@ def label(request: AuthenticatedHttpRequest, code: str) -> HttpResponse:
 
 
 @login_required
+@access.staff()
 def scan(request: AuthenticatedHttpRequest) -> HttpResponse:
     """Where a scanned code leads."""
     scanned = request.GET.get("code", "")
@@ -474,6 +489,7 @@ def scan(request: AuthenticatedHttpRequest) -> HttpResponse:
 
 
 @login_required
+@access.staff()
 def lookback(request: AuthenticatedHttpRequest, code: str) -> HttpResponse:
     """Look-back from a lot, a source material or a donor."""
     kind, obj = selectors.resolve_code(user=request.user, scanned=code)
@@ -500,6 +516,7 @@ def lookback(request: AuthenticatedHttpRequest, code: str) -> HttpResponse:
 
 
 @login_required
+@access.staff()
 def participant_products(request: AuthenticatedHttpRequest, study_code: str) -> HttpResponse:
     participant = participant_selectors.participant_get(user=request.user, study_code=study_code)
     return render(
@@ -511,7 +528,11 @@ def participant_products(request: AuthenticatedHttpRequest, study_code: str) -> 
                 user=request.user, participant=participant
             ),
             "lots": selectors.visible_lots(request.user).filter(participant=participant),
-            "compat": selectors.compatibility(user=request.user, participant=participant),
+            "compat": (
+                selectors.compatibility(user=request.user, participant=participant)
+                if has_capability(request.user, Capability.VIEW_DONOR, participant.site)
+                else None
+            ),
             "can_administer": has_capability(
                 request.user, Capability.ADMINISTER_PRODUCT, participant.site
             ),
@@ -521,6 +542,7 @@ def participant_products(request: AuthenticatedHttpRequest, study_code: str) -> 
 
 
 @login_required
+@access.staff()
 def administration_detail(request: AuthenticatedHttpRequest, code: str) -> HttpResponse:
     from neuroregen.products.models import Administration
 
@@ -558,6 +580,7 @@ def _bedside_state(request: AuthenticatedHttpRequest) -> tuple[dict[str, str], l
 
 
 @login_required
+@access.staff(Capability.ADMINISTER_PRODUCT)
 def bedside(request: AuthenticatedHttpRequest) -> HttpResponse:
     """Scan wristband, scan container, see every check, then record the administration."""
     require(request.user, Capability.ADMINISTER_PRODUCT)

@@ -12,6 +12,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from neuroregen.core import access
 from neuroregen.core.audit import history_rows
 from neuroregen.core.errors import DomainError, ValidationFailed
 from neuroregen.core.permissions import has_capability, require
@@ -31,6 +32,7 @@ def _form_error(form: Any, error: DomainError) -> None:
 
 
 @login_required
+@access.staff()
 def protocol_list(request: HttpRequest) -> HttpResponse:
     require(request.user, Capability.VIEW)
     return render(
@@ -44,6 +46,7 @@ def protocol_list(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
+@access.staff()
 def protocol_detail(request: HttpRequest, pk: int) -> HttpResponse:
     require(request.user, Capability.VIEW)
     protocol = selectors.protocol_get(pk=pk)
@@ -80,6 +83,7 @@ def protocol_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
+@access.staff()
 def protocol_export(request: HttpRequest, pk: int) -> HttpResponse:
     require(request.user, Capability.VIEW)
     protocol = selectors.protocol_get(pk=pk)
@@ -91,6 +95,7 @@ def protocol_export(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
+@access.staff(Capability.MANAGE_PROTOCOL)
 def protocol_import(request: HttpRequest) -> HttpResponse:
     require(request.user, Capability.MANAGE_PROTOCOL)
     form = forms.ProtocolImportForm(request.POST or None, request.FILES or None)
@@ -116,6 +121,7 @@ def protocol_import(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
+@access.staff(Capability.MANAGE_PROTOCOL)
 def protocol_edit(request: HttpRequest, pk: int) -> HttpResponse:
     require(request.user, Capability.MANAGE_PROTOCOL)
     protocol = selectors.protocol_get(pk=pk)
@@ -147,6 +153,7 @@ def protocol_edit(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
+@access.staff(Capability.MANAGE_PROTOCOL)
 def protocol_activate(request: HttpRequest, pk: int) -> HttpResponse:
     require(request.user, Capability.MANAGE_PROTOCOL)
     protocol = selectors.protocol_get(pk=pk)
@@ -161,6 +168,7 @@ def protocol_activate(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
+@access.staff(Capability.MANAGE_PROTOCOL)
 def protocol_amend(request: HttpRequest, pk: int) -> HttpResponse:
     require(request.user, Capability.MANAGE_PROTOCOL)
     protocol = selectors.protocol_get(pk=pk)
@@ -187,6 +195,7 @@ def protocol_amend(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
+@access.staff(Capability.MANAGE_PROTOCOL)
 def protocol_close(request: HttpRequest, pk: int) -> HttpResponse:
     require(request.user, Capability.MANAGE_PROTOCOL)
     protocol = selectors.protocol_get(pk=pk)
@@ -214,6 +223,7 @@ def protocol_close(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
+@access.staff(Capability.MANAGE_PARTICIPANT)
 def assignment_start(request: HttpRequest, study_code: str) -> HttpResponse:
     """Evaluate a protocol for the participant and record the recommendation."""
     participant = participant_get(user=request.user, study_code=study_code)
@@ -244,6 +254,7 @@ def assignment_start(request: HttpRequest, study_code: str) -> HttpResponse:
 
 
 @login_required
+@access.staff()
 def assignment_detail(request: HttpRequest, pk: int) -> HttpResponse:
     assignment = selectors.assignment_get(user=request.user, pk=pk)
     site = assignment.participant.site
@@ -293,6 +304,7 @@ def assignment_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
+@access.staff(Capability.SIGN_CLINICAL)
 def assignment_decline(request: HttpRequest, pk: int) -> HttpResponse:
     assignment = selectors.assignment_get(user=request.user, pk=pk)
     require(request.user, Capability.SIGN_CLINICAL, assignment.participant.site)
@@ -310,6 +322,7 @@ def assignment_decline(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
+@access.staff(Capability.VIEW_AUDIT)
 def assignment_history(request: HttpRequest, pk: int) -> HttpResponse:
     assignment = selectors.assignment_get(user=request.user, pk=pk)
     require(request.user, Capability.VIEW_AUDIT, assignment.participant.site)

@@ -16,6 +16,7 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from neuroregen.core import access
 from neuroregen.core.audit import history_rows
 from neuroregen.core.errors import DomainError, NotPermitted
 from neuroregen.core.http import AuthenticatedHttpRequest
@@ -66,6 +67,7 @@ def _family_context(report: FamilyReport) -> dict[str, Any]:
 
 
 @login_required
+@access.staff()
 def report_index(request: AuthenticatedHttpRequest) -> HttpResponse:
     _require_staff(request.user)
     status = request.GET.get("status", "")
@@ -83,6 +85,7 @@ def report_index(request: AuthenticatedHttpRequest) -> HttpResponse:
 
 
 @login_required
+@access.staff()
 def child_reports(request: AuthenticatedHttpRequest, study_code: str) -> HttpResponse:
     _require_staff(request.user)
     participant = participant_get(user=request.user, study_code=study_code)
@@ -114,6 +117,7 @@ def child_reports(request: AuthenticatedHttpRequest, study_code: str) -> HttpRes
 
 
 @login_required
+@access.staff(Capability.MANAGE_PARTICIPANT)
 def family_invite(request: AuthenticatedHttpRequest, study_code: str) -> HttpResponse:
     _require_staff(request.user)
     participant = participant_get(user=request.user, study_code=study_code)
@@ -143,6 +147,7 @@ def family_invite(request: AuthenticatedHttpRequest, study_code: str) -> HttpRes
 
 
 @login_required
+@access.staff()
 def report_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     _require_staff(request.user)
     report = selectors.report_get(user=request.user, pk=pk)
@@ -194,6 +199,7 @@ def _post_action(
 
 @login_required
 @require_POST
+@access.staff(Capability.MANAGE_PARTICIPANT)
 def report_edit(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     return _post_action(
         request,
@@ -212,6 +218,7 @@ def report_edit(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
+@access.staff(Capability.MANAGE_PARTICIPANT)
 def report_refresh(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     return _post_action(
         request,
@@ -226,6 +233,7 @@ def report_refresh(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
+@access.staff(Capability.MANAGE_PARTICIPANT)
 def report_release(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     return _post_action(
         request,
@@ -240,6 +248,7 @@ def report_release(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
+@access.staff(Capability.MANAGE_PARTICIPANT)
 def report_correct(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     return _post_action(
         request,
@@ -254,6 +263,7 @@ def report_correct(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
+@access.staff(Capability.MANAGE_PARTICIPANT)
 def report_discard(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     return _post_action(
         request,
@@ -281,6 +291,7 @@ def _protocol_or_none(user: Any, pk: int | None) -> Any:
 
 
 @login_required
+@access.staff()
 def program_index(request: AuthenticatedHttpRequest) -> HttpResponse:
     _require_staff(request.user)
     if request.method == "POST":
@@ -307,6 +318,7 @@ def program_index(request: AuthenticatedHttpRequest) -> HttpResponse:
 
 
 @login_required
+@access.staff()
 def program_page(request: AuthenticatedHttpRequest, kind: str, pk: int = 0) -> HttpResponse:
     """The program or DSMB report as a web page (the PDF is built from the same template)."""
     _require_staff(request.user)
@@ -320,6 +332,7 @@ def program_page(request: AuthenticatedHttpRequest, kind: str, pk: int = 0) -> H
 
 
 @login_required
+@access.staff()
 def report_job(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     _require_staff(request.user)
     job = selectors.job_get(user=request.user, pk=pk)
@@ -328,6 +341,7 @@ def report_job(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
+@access.staff()
 def report_job_download(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     _require_staff(request.user)
     job = selectors.job_get(user=request.user, pk=pk)
@@ -342,6 +356,7 @@ def report_job_download(request: AuthenticatedHttpRequest, pk: int) -> HttpRespo
 
 
 @login_required
+@access.family
 def family_home(request: AuthenticatedHttpRequest) -> HttpResponse:
     if not is_family(request.user):
         raise NotPermitted()
@@ -375,6 +390,7 @@ def family_home(request: AuthenticatedHttpRequest) -> HttpResponse:
 
 @login_required
 @require_POST
+@access.family
 def family_link_respond(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     """The signed-in family accepts or declines a request to link another child."""
     accept = request.POST.get("action") == "accept"
@@ -387,6 +403,7 @@ def family_link_respond(request: AuthenticatedHttpRequest, pk: int) -> HttpRespo
 
 
 @login_required
+@access.staff(family=True)
 def family_report(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     report = selectors.report_get(user=request.user, pk=pk)
     if not report.is_released:
@@ -400,6 +417,7 @@ def family_report(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
+@access.staff(family=True)
 def family_report_pdf(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     report = selectors.report_get(user=request.user, pk=pk)
     if not report.is_released and not selectors.is_staff_viewer(request.user):
@@ -415,6 +433,7 @@ def family_report_pdf(request: AuthenticatedHttpRequest, pk: int) -> HttpRespons
 
 @login_required
 @require_POST
+@access.family
 def family_language(request: AuthenticatedHttpRequest) -> HttpResponse:
     if not is_family(request.user):
         raise NotPermitted()
@@ -424,6 +443,7 @@ def family_language(request: AuthenticatedHttpRequest) -> HttpResponse:
     return redirect("family_home")
 
 
+@access.public
 def family_invitation(request: HttpRequest, token: str) -> HttpResponse:
     """The one-time link: the guardian sets a password and is signed in."""
     services.invitation_resolve(token)  # refuses a used, revoked or expired link at once

@@ -16,7 +16,9 @@ from pydantic import AwareDatetime
 from neuroregen.api.access import require_staff_view
 from neuroregen.api.pagination import BoundedPagination
 from neuroregen.api.schemas import READ_ERRORS, WRITE_ERRORS
+from neuroregen.core import access
 from neuroregen.core.http import AuthenticatedHttpRequest
+from neuroregen.core.roles import Capability
 from neuroregen.participants import selectors as participant_selectors
 from neuroregen.safety import choices as c
 from neuroregen.safety import selectors, services
@@ -205,6 +207,7 @@ def _event(user: Any, code: str) -> Any:
 
 @router.get("/events", response={200: list[AdverseEventOut], **READ_ERRORS})
 @paginate(BoundedPagination)
+@access.staff()
 def list_events(request: AuthenticatedHttpRequest, filters: Query[AdverseEventFilters]) -> Any:
     require_staff_view(request.user)
     flag = {True: "yes", False: "no", None: ""}
@@ -229,12 +232,14 @@ def list_events(request: AuthenticatedHttpRequest, filters: Query[AdverseEventFi
 
 
 @router.get("/events/{code}", response={200: AdverseEventDetailOut, **READ_ERRORS})
+@access.staff()
 def get_event(request: AuthenticatedHttpRequest, code: str) -> Any:
     require_staff_view(request.user)
     return _event(request.user, code)
 
 
 @router.post("/events", response={201: AdverseEventDetailOut, **WRITE_ERRORS})
+@access.staff(Capability.REPORT_SAFETY)
 def report_event(request: AuthenticatedHttpRequest, payload: AdverseEventIn) -> Any:
     require_staff_view(request.user)
     participant = participant_selectors.participant_get(
@@ -252,6 +257,7 @@ def report_event(request: AuthenticatedHttpRequest, payload: AdverseEventIn) -> 
 
 
 @router.post("/events/{code}/follow-ups", response={201: FollowUpOut, **WRITE_ERRORS})
+@access.staff(Capability.REPORT_SAFETY)
 def add_follow_up(request: AuthenticatedHttpRequest, code: str, payload: FollowUpIn) -> Any:
     require_staff_view(request.user)
     event = _event(request.user, code)
@@ -262,6 +268,7 @@ def add_follow_up(request: AuthenticatedHttpRequest, code: str, payload: FollowU
 
 @router.get("/clocks", response={200: list[ClockRowOut], **READ_ERRORS})
 @paginate(BoundedPagination)
+@access.staff()
 def list_clocks(request: AuthenticatedHttpRequest, filters: Query[ClockFilters]) -> Any:
     """Reporting clocks of serious events: open ones (overdue, due) first, most urgent first."""
     require_staff_view(request.user)

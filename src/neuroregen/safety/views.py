@@ -9,6 +9,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from neuroregen.core import access
 from neuroregen.core.errors import DomainError, NotFound, ValidationFailed
 from neuroregen.core.paging import page_of
 from neuroregen.core.permissions import has_capability, require
@@ -20,6 +21,7 @@ from neuroregen.safety import forms, selectors, services
 
 
 @login_required
+@access.staff()
 def adverse_event_list(request: HttpRequest) -> HttpResponse:
     filters = forms.AdverseEventFilterForm(request.GET or None)
     data = filters.cleaned_data if filters.is_valid() else {}
@@ -38,6 +40,7 @@ def adverse_event_list(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
+@access.staff(Capability.REPORT_SAFETY)
 def adverse_event_create(request: HttpRequest, study_code: str) -> HttpResponse:
     participant = participant_selectors.participant_get(user=request.user, study_code=study_code)
     require(request.user, Capability.REPORT_SAFETY, participant.site)
@@ -72,6 +75,7 @@ def adverse_event_create(request: HttpRequest, study_code: str) -> HttpResponse:
 
 
 @login_required
+@access.staff()
 def adverse_event_detail(request: HttpRequest, code: str) -> HttpResponse:
     event = selectors.adverse_event_get(user=request.user, code=code)
     site = event.participant.site
@@ -97,6 +101,7 @@ def adverse_event_detail(request: HttpRequest, code: str) -> HttpResponse:
 
 
 @login_required
+@access.staff(Capability.REPORT_SAFETY)
 def adverse_event_edit(request: HttpRequest, code: str) -> HttpResponse:
     event = selectors.adverse_event_get(user=request.user, code=code)
     site = event.participant.site
@@ -135,6 +140,7 @@ def adverse_event_edit(request: HttpRequest, code: str) -> HttpResponse:
 
 @login_required
 @require_POST
+@access.staff(Capability.REPORT_SAFETY)
 def adverse_event_follow_up(request: HttpRequest, code: str) -> HttpResponse:
     event = selectors.adverse_event_get(user=request.user, code=code)
     require(request.user, Capability.REPORT_SAFETY, event.participant.site)
@@ -152,6 +158,7 @@ def adverse_event_follow_up(request: HttpRequest, code: str) -> HttpResponse:
 
 @login_required
 @require_POST
+@access.staff(Capability.SIGN_CLINICAL)
 def adverse_event_sign_off(request: HttpRequest, code: str) -> HttpResponse:
     event = selectors.adverse_event_get(user=request.user, code=code)
     require(request.user, Capability.SIGN_CLINICAL, event.participant.site)
@@ -167,6 +174,7 @@ def adverse_event_sign_off(request: HttpRequest, code: str) -> HttpResponse:
 
 
 @login_required
+@access.staff()
 def clock_dashboard(request: HttpRequest) -> HttpResponse:
     show_all = request.GET.get("all") == "1"
     rows = selectors.clock_rows(user=request.user, include_closed=show_all)
@@ -186,6 +194,7 @@ def clock_dashboard(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_POST
+@access.staff(Capability.REPORT_SAFETY)
 def clock_submit(request: HttpRequest, pk: int) -> HttpResponse:
     clock = selectors.clock_get(user=request.user, pk=pk)
     site = clock.event.participant.site
@@ -209,6 +218,7 @@ def clock_submit(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
+@access.staff()
 def dsmb(request: HttpRequest) -> HttpResponse:
     require(request.user, Capability.VIEW)
     grouping = request.GET.get("by", c.DsmbGrouping.ARM)
@@ -226,6 +236,7 @@ def dsmb(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
+@access.staff()
 def review_list(request: HttpRequest) -> HttpResponse:
     status = request.GET.get("status", c.ReviewStatus.OPEN)
     return render(
@@ -241,6 +252,7 @@ def review_list(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_POST
+@access.staff(Capability.SIGN_CLINICAL)
 def review_close(request: HttpRequest, pk: int) -> HttpResponse:
     task = selectors.review_task_get(user=request.user, pk=pk)
     require(request.user, Capability.SIGN_CLINICAL, task.participant.site)

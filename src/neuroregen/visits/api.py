@@ -8,7 +8,9 @@ from ninja.pagination import paginate
 
 from neuroregen.api.pagination import BoundedPagination
 from neuroregen.api.schemas import READ_ERRORS, WRITE_ERRORS
+from neuroregen.core import access
 from neuroregen.core.http import AuthenticatedHttpRequest
+from neuroregen.core.roles import Capability
 from neuroregen.visits import selectors, services
 from neuroregen.visits.models import Visit
 
@@ -58,6 +60,7 @@ class DoneIn(Schema):
 
 @router.get("/", response={200: list[VisitOut], **READ_ERRORS})
 @paginate(BoundedPagination)
+@access.staff()
 def list_visits(request: AuthenticatedHttpRequest, filters: Query[VisitFilters]) -> Any:
     qs = (
         Visit.objects.for_user(request.user)
@@ -75,11 +78,13 @@ def list_visits(request: AuthenticatedHttpRequest, filters: Query[VisitFilters])
 
 
 @router.get("/{visit_id}", response={200: VisitOut, **READ_ERRORS})
+@access.staff()
 def get_visit(request: AuthenticatedHttpRequest, visit_id: int) -> Any:
     return selectors.visit_get(user=request.user, pk=visit_id)
 
 
 @router.post("/{visit_id}/done", response={200: VisitOut, **WRITE_ERRORS})
+@access.staff(Capability.MANAGE_PARTICIPANT)
 def record_done(request: AuthenticatedHttpRequest, visit_id: int, payload: DoneIn) -> Any:
     visit = selectors.visit_get(user=request.user, pk=visit_id)
     return services.visit_record_done(

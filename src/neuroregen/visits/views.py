@@ -12,9 +12,11 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from neuroregen.core import access
 from neuroregen.core.audit import history_rows
 from neuroregen.core.errors import DomainError, ValidationFailed
 from neuroregen.core.permissions import has_capability, require
+from neuroregen.core.research_dates import date_view
 from neuroregen.core.roles import Capability
 from neuroregen.participants.selectors import participant_get
 from neuroregen.protocols.selectors import assignment_list_for, current_assignment
@@ -22,10 +24,14 @@ from neuroregen.visits import forms, selectors, services, timeline
 
 
 @login_required
+@access.staff()
 def participant_timeline(request: HttpRequest, study_code: str) -> HttpResponse:
     participant = participant_get(user=request.user, study_code=study_code)
     assignment = current_assignment(participant)
     site = participant.site
+    schedule = selectors.participant_timeline(
+        user=request.user, participant=participant, assignment=assignment
+    )
     return render(
         request,
         "visits/timeline.html",
@@ -34,9 +40,8 @@ def participant_timeline(request: HttpRequest, study_code: str) -> HttpResponse:
             "site_now": timezone.now(),
             "assignment": assignment,
             "assignments": assignment_list_for(user=request.user, participant=participant),
-            "timeline": selectors.participant_timeline(
-                user=request.user, participant=participant, assignment=assignment
-            ),
+            "timeline": schedule,
+            "dates": date_view(request.user, participant, day_zero=schedule.day_zero),
             "can_manage": has_capability(request.user, Capability.MANAGE_PARTICIPANT, site),
             "day_zero_form": forms.DayZeroForm(
                 initial={"day_zero": timeline.today_at(site.time_zone)}
@@ -49,6 +54,7 @@ def participant_timeline(request: HttpRequest, study_code: str) -> HttpResponse:
 
 @login_required
 @require_POST
+@access.staff(Capability.MANAGE_PARTICIPANT)
 def day_zero(request: HttpRequest, study_code: str) -> HttpResponse:
     participant = participant_get(user=request.user, study_code=study_code)
     require(request.user, Capability.MANAGE_PARTICIPANT, participant.site)
@@ -95,6 +101,7 @@ def _visit_page(request: HttpRequest, visit: Any, **forms_: Any) -> HttpResponse
 
 
 @login_required
+@access.staff()
 def visit_detail(request: HttpRequest, pk: int) -> HttpResponse:
     return _visit_page(request, selectors.visit_get(user=request.user, pk=pk))
 
@@ -120,6 +127,7 @@ def _visit_action(
 
 @login_required
 @require_POST
+@access.staff(Capability.MANAGE_PARTICIPANT)
 def visit_reschedule(request: HttpRequest, pk: int) -> HttpResponse:
     return _visit_action(
         request,
@@ -133,6 +141,7 @@ def visit_reschedule(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
+@access.staff(Capability.MANAGE_PARTICIPANT)
 def visit_done(request: HttpRequest, pk: int) -> HttpResponse:
     return _visit_action(
         request,
@@ -146,6 +155,7 @@ def visit_done(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
+@access.staff(Capability.MANAGE_PARTICIPANT)
 def visit_not_done(request: HttpRequest, pk: int) -> HttpResponse:
     return _visit_action(
         request,
@@ -158,6 +168,7 @@ def visit_not_done(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
+@access.staff()
 def site_calendar(request: HttpRequest) -> HttpResponse:
     require(request.user, Capability.VIEW)
     sites = selectors.calendar_sites(user=request.user)
@@ -178,6 +189,7 @@ def site_calendar(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
+@access.staff()
 def overdue_list(request: HttpRequest) -> HttpResponse:
     require(request.user, Capability.VIEW)
     sites = selectors.calendar_sites(user=request.user)

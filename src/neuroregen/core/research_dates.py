@@ -1,0 +1,68 @@
+"""Dates of a child's research events as the reader may see them.
+
+Readers without ``VIEW_CALENDAR_DATES`` (statisticians) see study days relative to day 0 (the
+first administration) instead of calendar dates: a screening date beside the age in months
+would give away the birth month. Day 0 lives with the assignment (protocols, a higher layer),
+which registers how to find it through :func:`set_day_zero_provider`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from django.utils.translation import gettext as _
+
+from neuroregen.core.permissions import has_capability
+from neuroregen.core.roles import Capability
+
+_day_zero_provider: Callable[[Any], dt.date | None] | None = None
+
+
+def set_day_zero_provider(provider: Callable[[Any], dt.date | None]) -> None:
+    global _day_zero_provider
+    _day_zero_provider = provider
+
+
+def day_zero_of(participant: Any) -> dt.date | None:
+    return _day_zero_provider(participant) if _day_zero_provider is not None else None
+
+
+def study_day(day_zero: dt.date | None, on: dt.date | dt.datetime | None) -> int | None:
+    if day_zero is None or on is None:
+        return None
+    if isinstance(on, dt.datetime):
+        on = on.date()
+    return (on - day_zero).days
+
+
+@dataclass(frozen=True)
+class DateView:
+    """How one reader sees the dates of one child."""
+
+    calendar: bool
+    day_zero: dt.date | None = None
+
+    def show(self, value: dt.date | dt.datetime | None) -> Any:
+        if value is None:
+            return "—"
+        if self.calendar:
+            return value
+        day = study_day(self.day_zero, value)
+        if day is None:
+            return _("study day not yet known")
+        return _("study day %(day)s") % {"day": day}
+
+
+def date_view(user: Any, participant: Any, day_zero: dt.date | None = None) -> DateView:
+    """How ``user`` sees ``participant``'s dates; ``day_zero`` when the caller knows it (a
+    planned day 0 on the timeline), else the recorded one."""
+    if has_capability(user, Capability.VIEW_CALENDAR_DATES, participant.site_id):
+        return DateView(calendar=True)
+    return DateView(calendar=False, day_zero=day_zero or day_zero_of(participant))
+
+
+def sees_calendar_dates(user: Any, site: Any | None = None) -> bool:
+    return has_capability(user, Capability.VIEW_CALENDAR_DATES, site)
