@@ -17,8 +17,10 @@ from django.views.decorators.http import require_POST
 
 from neuroregen.accounts import forms, selectors, services
 from neuroregen.accounts.models import AccountEvent
+from neuroregen.core import access
 from neuroregen.core.errors import DomainError
 from neuroregen.core.http import AuthenticatedHttpRequest
+from neuroregen.core.roles import Capability
 from neuroregen.core.twofactor import has_confirmed_device
 
 
@@ -29,12 +31,14 @@ def _add_errors(form: Any, error: DomainError) -> None:
 
 
 @login_required
+@access.staff(Capability.MANAGE_SITE)
 def user_list(request: AuthenticatedHttpRequest) -> HttpResponse:
     users = selectors.manageable_users(user=request.user)
     return render(request, "accounts/list.html", {"users": users})
 
 
 @login_required
+@access.staff(Capability.MANAGE_SITE)
 def user_invite(request: AuthenticatedHttpRequest) -> HttpResponse:
     selectors.admin_scope(request.user)
     form = forms.InviteForm(request.POST or None)
@@ -75,12 +79,14 @@ def _detail(
 
 
 @login_required
+@access.staff(Capability.MANAGE_SITE)
 def user_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     return _detail(request, selectors.managed_user(user=request.user, pk=pk))
 
 
 @login_required
 @require_POST
+@access.staff(Capability.MANAGE_SITE)
 def user_role(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     target = selectors.managed_user(user=request.user, pk=pk)
     form = forms.RoleForm(request.POST, target=target)
@@ -109,6 +115,7 @@ def _reason_action(
 ) -> Callable[[AuthenticatedHttpRequest, int], HttpResponse]:
     @login_required
     @require_POST
+    @access.staff(Capability.MANAGE_SITE)
     def view(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
         target = selectors.managed_user(user=request.user, pk=pk)
         # The tests and scripts may post a bare "reason"; the page posts the prefixed field.
@@ -142,6 +149,7 @@ user_unlock = _reason_action(
 )
 
 
+@access.public
 def welcome(request: HttpRequest, uidb64: str, token: str) -> HttpResponse:
     """The staff welcome link: the new account's holder sets a password, then signs in."""
     services.welcome_resolve(uidb64, token)  # refuses a used or expired link at once

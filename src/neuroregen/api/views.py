@@ -19,6 +19,7 @@ from neuroregen.api.services import (
     api_token_revoke,
     two_factor_missing,
 )
+from neuroregen.core import access
 from neuroregen.core.errors import DomainError, NotFound
 from neuroregen.core.http import AuthenticatedHttpRequest
 
@@ -31,6 +32,7 @@ def _add_errors(form: TokenForm, errors: Mapping[Any, str]) -> None:
 
 
 @login_required
+@access.staff()
 def api_tokens(request: AuthenticatedHttpRequest) -> HttpResponse:
     new_token = None
     form = TokenForm()

@@ -13,6 +13,7 @@ from django.db.models import prefetch_related_objects
 from django.http import HttpRequest, JsonResponse
 from django.views.decorators.http import require_POST
 
+from neuroregen.core import access
 from neuroregen.core.errors import DomainError
 from neuroregen.core.permissions import require
 from neuroregen.core.roles import Capability
@@ -32,6 +33,7 @@ def _refused(error: DomainError, name: str) -> JsonResponse:
 
 @login_required
 @require_POST
+@access.staff(Capability.MANAGE_PARTICIPANT)
 def response_item(request: HttpRequest, visit_id: int, code: str) -> JsonResponse:
     visit = visit_get(user=request.user, pk=visit_id)
     require(request.user, Capability.MANAGE_PARTICIPANT, visit.participant.site)
@@ -76,6 +78,7 @@ def response_item(request: HttpRequest, visit_id: int, code: str) -> JsonRespons
 
 @login_required
 @require_POST
+@access.staff(Capability.MANAGE_PARTICIPANT)
 def response_preview(request: HttpRequest, visit_id: int, code: str) -> JsonResponse:
     """Calculated values and shown questions for the answers on screen; nothing is saved.
 

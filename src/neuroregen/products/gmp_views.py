@@ -12,6 +12,7 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from neuroregen.core import access
 from neuroregen.core.errors import DomainError, NotFound, ValidationFailed
 from neuroregen.core.http import AuthenticatedHttpRequest
 from neuroregen.core.permissions import require
@@ -46,6 +47,7 @@ def _page(request: Any, form: Any, *, lot: Any, title: str, intro: str = "") -> 
 
 
 @login_required
+@access.staff(Capability.LAB_WRITE)
 def oos_open(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     result = _result(request.user, pk)
     lot = selectors.lot_get(user=request.user, code=result.lot.code)
@@ -75,6 +77,7 @@ def oos_open(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
+@access.staff(Capability.LAB_WRITE)
 def oos_conclude(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     investigation = (
         OOSInvestigation.objects.for_user(request.user)
@@ -115,6 +118,7 @@ def oos_conclude(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
+@access.staff(Capability.SIGN_CLINICAL)
 def recall_notice_acknowledge(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     notice = (
         RecallNotice.objects.for_user(request.user)
