@@ -10,8 +10,10 @@ from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import translation
+from django.utils.html import format_html
 from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
 from neuroregen.core.audit import history_rows
@@ -21,10 +23,11 @@ from neuroregen.core.permissions import has_capability, require, sites_with
 from neuroregen.core.roles import Capability
 from neuroregen.core.scoping import is_family
 from neuroregen.instruments import choices as c
-from neuroregen.instruments import files, forms, selectors, services
+from neuroregen.instruments import completeness, files, forms, selectors, services
 from neuroregen.instruments.errors import (
     AnswersInvalid,
     DictionaryRejected,
+    FormIncomplete,
     LinkUnusable,
     ResponseConflict,
 )
@@ -95,6 +98,50 @@ def dictionary_import(request: HttpRequest) -> HttpResponse:
     return render(request, "instruments/import.html", {"form": form, "problems": problems})
 
 
+# --- completeness: error summary and progress ---------------------------------------------
+
+
+def _summary(
+    fields: list[Any], refused: AnswersInvalid | None, language: str, *, staff: bool
+) -> dict[str, Any]:
+    """The error summary at the top of a refused form: every error, linked to its question."""
+    if refused is None:
+        return {"summary": [], "summary_title": ""}
+    if isinstance(refused, FormIncomplete):
+        n = len(refused.missing_items)
+        if staff:
+            title = ngettext(
+                "The form cannot be saved as complete: %(n)s required question needs an "
+                "answer or a missing-data code.",
+                "The form cannot be saved as complete: %(n)s required questions need an "
+                "answer or a missing-data code.",
+                n,
+            ) % {"n": n}
+        else:
+            title = ngettext(
+                "The questionnaire cannot be submitted yet: %(n)s question still needs an answer.",
+                "The questionnaire cannot be submitted yet: %(n)s questions still need an answer.",
+                n,
+            ) % {"n": n}
+    else:
+        title = str(refused.message)
+    return {
+        "summary": forms.error_summary(fields, refused.errors, language),
+        "summary_title": title,
+    }
+
+
+def _progress(fields: list[Any], answers: dict, missing: dict) -> dict[str, Any]:
+    """ "N of M answered" with the numbers marked up for the live counter (progress.js)."""
+    answered, total = completeness.answered_count(fields, answers, missing)
+    return {
+        "answered": answered,
+        "total": total,
+        "answered_html": format_html("<span data-progress-answered>{}</span>", answered),
+        "total_html": format_html("<span data-progress-total>{}</span>", total),
+    }
+
+
 # --- visit data entry ----------------------------------------------------------------------
 
 
@@ -135,10 +182,16 @@ def _entry_context(
     errors: dict,
     meta: Any,
     conflict: ResponseConflict | None = None,
+    refused: AnswersInvalid | None = None,
 ) -> dict[str, Any]:
     fields = list(instrument.fields.all())
     language = meta.data.get("language") if meta.is_bound else meta.initial.get("language", "en")
+    site = visit.participant.site
     return {
+        **_summary(fields, refused, language or "en", staff=True),
+        **_progress(fields, answers, missing),
+        "can_verify": bool(response and response.pk)
+        and has_capability(request.user, Capability.VERIFY_FORM, site),
         "visit": visit,
         "instrument": instrument,
         "response": response,
@@ -189,6 +242,7 @@ def response_entry(request: HttpRequest, visit_id: int, code: str) -> HttpRespon
     missing = dict(response.missing) if response else {}
     errors: dict[str, str] = {}
     conflict = None
+    refused: AnswersInvalid | None = None
     if request.method == "POST":
         answers, missing = forms.answers_from_post(fields, request.POST, with_missing=True)
         # Files are checked before anything is saved, so a refused file changes nothing.
@@ -212,6 +266,7 @@ def response_entry(request: HttpRequest, visit_id: int, code: str) -> HttpRespon
                     answers=answers,
                     missing=missing,
                     complete=request.POST.get("action") == "complete",
+                    verify=request.POST.get("action") == "verify",
                     respondent=meta.cleaned_data["respondent"],
                     language=meta.cleaned_data["language"],
                     answered_on=meta.cleaned_data["answered_on"],
@@ -237,6 +292,7 @@ def response_entry(request: HttpRequest, visit_id: int, code: str) -> HttpRespon
                 meta.is_valid()
             except AnswersInvalid as error:
                 errors = error.errors
+                refused = error
             except ReasonRequired as error:
                 meta.add_error("reason" if "reason" in meta.fields else None, error.message)
             except ValidationFailed as error:
@@ -259,6 +315,7 @@ def response_entry(request: HttpRequest, visit_id: int, code: str) -> HttpRespon
         errors=errors,
         meta=meta,
         conflict=conflict,
+        refused=refused,
     )
     status = 409 if conflict else 200
     return render(request, "instruments/entry.html", context, status=status)
@@ -379,6 +436,7 @@ def survey(request: HttpRequest, token: str) -> HttpResponse:
     fields = list(instrument.fields.all())
     answers = dict(response.answers)
     errors: dict[str, str] = {}
+    refused: AnswersInvalid | None = None
     with translation.override(link.language):
         if request.method == "POST":
             answers, _missing = forms.answers_from_post(fields, request.POST, with_missing=False)
@@ -387,6 +445,7 @@ def survey(request: HttpRequest, token: str) -> HttpResponse:
                 services.link_save(token=token, answers=answers, submit=submit)
             except AnswersInvalid as error:
                 errors = error.errors
+                refused = error
             except LinkUnusable as error:
                 return render(
                     request, "instruments/survey_closed.html", {"error": error}, status=error.status
@@ -413,8 +472,8 @@ def survey(request: HttpRequest, token: str) -> HttpResponse:
                 "fallback": fallback,
                 "fields": forms.field_views(fields, answers, {}, errors, language),
                 "staff": False,
-                "answered": sum(1 for f in fields if f.field_name in answers),
-                "total": sum(1 for f in fields if f.field_type not in ("calc", "descriptive")),
+                **_progress(fields, answers, {}),
+                **_summary(fields, refused, language, staff=False),
                 "live_url": f"/instruments/s/{token}/live/",
                 "live": forms.needs_live(fields, survey=True),
             },
