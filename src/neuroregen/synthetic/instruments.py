@@ -4,8 +4,8 @@ Values are plausible, not informative: ATEC totals start around 60–90 and drif
 over follow-up whatever the arm (natural history, DOMAIN.md §4), CGI-I mostly "minimally
 improved" or "no change", IL-6/TNF-α log-normal with some results below the LLOQ. Some forms
 are marked not done with a reason, some items carry a missing-data code (a complete form
-leaves no required item blank), and parent-reported forms are recorded as answered by a parent. Everything goes through the
-services.
+leaves no required item blank), and parent-reported forms are recorded as answered by a
+parent. Everything goes through the services.
 """
 
 from __future__ import annotations
