@@ -155,6 +155,7 @@ def _apply(
     errors = {**completeness.range_errors(fields, stored, score_defs), **errors}
     computed = entry.compute_calcs(fields, stored, codes)
     lacking = completeness.missing_required(fields, computed, codes) if finished else []
+    lacking = [f for f in lacking if f.field_name not in errors]  # answered, but not validly
     if lacking or errors:
         order = {f.field_name: i for i, f in enumerate(fields)}
         merged = {
