@@ -71,6 +71,14 @@ def test_counter_follows_answers_and_browser_checks_before_submit(
     page.wait_for_url("**/")
     page.goto(f"/instruments/visit/{visits['BL'].pk}/cgi_s/")
     assert _progress(page) == ("0", "1")
+    # Saving an empty form as complete is refused with a summary that is read out first and
+    # whose link takes the user to the question.
+    page.locator("button[value=complete]").click()
+    summary = page.get_by_test_id("error-summary")
+    summary.wait_for()
+    assert page.evaluate("document.activeElement.dataset.testid") == "error-summary"
+    summary.locator("a[href='#q-cgi_s']").click()
+    assert page.evaluate("document.activeElement.name") == "cgi_s"
     page.locator("label[for=cgi_s-3]").click()
     assert _progress(page) == ("1", "1")
     context.close()

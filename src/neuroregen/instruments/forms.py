@@ -203,17 +203,3 @@ class QueryActionForm(BootstrapMixin, forms.Form):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self._style()
-
-
-def error_summary(fields: list[Any], errors: dict[str, str], language: str) -> list[dict[str, str]]:
-    """Every error of a refused form in form order, each with the anchor of its question
-    (``q-<field>``), for the summary at the top of the form."""
-    by_name = {f.field_name: f for f in fields}
-    order = {name: i for i, name in enumerate(by_name)}
-    items = []
-    for name in sorted(errors, key=lambda n: order.get(n, len(order))):
-        field = by_name.get(name)
-        label = field.label_in(language) if field is not None else name
-        number = f"{field.question_number} " if field is not None and field.question_number else ""
-        items.append({"anchor": f"q-{name}", "label": f"{number}{label}", "message": errors[name]})
-    return items

@@ -10,10 +10,8 @@ from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import translation
-from django.utils.html import format_html
 from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
 from neuroregen.core.audit import history_rows
@@ -23,14 +21,14 @@ from neuroregen.core.permissions import has_capability, require, sites_with
 from neuroregen.core.roles import Capability
 from neuroregen.core.scoping import is_family
 from neuroregen.instruments import choices as c
-from neuroregen.instruments import completeness, files, forms, selectors, services
+from neuroregen.instruments import files, forms, selectors, services
 from neuroregen.instruments.errors import (
     AnswersInvalid,
     DictionaryRejected,
-    FormIncomplete,
     LinkUnusable,
     ResponseConflict,
 )
+from neuroregen.instruments.form_feedback import error_summary, progress
 from neuroregen.visits.selectors import visit_get
 
 
@@ -98,50 +96,6 @@ def dictionary_import(request: HttpRequest) -> HttpResponse:
     return render(request, "instruments/import.html", {"form": form, "problems": problems})
 
 
-# --- completeness: error summary and progress ---------------------------------------------
-
-
-def _summary(
-    fields: list[Any], refused: AnswersInvalid | None, language: str, *, staff: bool
-) -> dict[str, Any]:
-    """The error summary at the top of a refused form: every error, linked to its question."""
-    if refused is None:
-        return {"summary": [], "summary_title": ""}
-    if isinstance(refused, FormIncomplete):
-        n = len(refused.missing_items)
-        if staff:
-            title = ngettext(
-                "The form cannot be saved as complete: %(n)s required question needs an "
-                "answer or a missing-data code.",
-                "The form cannot be saved as complete: %(n)s required questions need an "
-                "answer or a missing-data code.",
-                n,
-            ) % {"n": n}
-        else:
-            title = ngettext(
-                "The questionnaire cannot be submitted yet: %(n)s question still needs an answer.",
-                "The questionnaire cannot be submitted yet: %(n)s questions still need an answer.",
-                n,
-            ) % {"n": n}
-    else:
-        title = str(refused.message)
-    return {
-        "summary": forms.error_summary(fields, refused.errors, language),
-        "summary_title": title,
-    }
-
-
-def _progress(fields: list[Any], answers: dict, missing: dict) -> dict[str, Any]:
-    """ "N of M answered" with the numbers marked up for the live counter (progress.js)."""
-    answered, total = completeness.answered_count(fields, answers, missing)
-    return {
-        "answered": answered,
-        "total": total,
-        "answered_html": format_html("<span data-progress-answered>{}</span>", answered),
-        "total_html": format_html("<span data-progress-total>{}</span>", total),
-    }
-
-
 # --- visit data entry ----------------------------------------------------------------------
 
 
@@ -188,8 +142,8 @@ def _entry_context(
     language = meta.data.get("language") if meta.is_bound else meta.initial.get("language", "en")
     site = visit.participant.site
     return {
-        **_summary(fields, refused, language or "en", staff=True),
-        **_progress(fields, answers, missing),
+        **error_summary(fields, refused, language or "en", staff=True),
+        **progress(fields, answers, missing),
         "can_verify": bool(response and response.pk)
         and has_capability(request.user, Capability.VERIFY_FORM, site),
         "visit": visit,
@@ -472,8 +426,8 @@ def survey(request: HttpRequest, token: str) -> HttpResponse:
                 "fallback": fallback,
                 "fields": forms.field_views(fields, answers, {}, errors, language),
                 "staff": False,
-                **_progress(fields, answers, {}),
-                **_summary(fields, refused, language, staff=False),
+                **progress(fields, answers, {}),
+                **error_summary(fields, refused, language, staff=False),
                 "live_url": f"/instruments/s/{token}/live/",
                 "live": forms.needs_live(fields, survey=True),
             },
