@@ -142,3 +142,22 @@ def test_progress_counts_answered_items_only(visits, coordinator_a):
     # The counter updates as the parent answers: a static script, no inline script (CSP).
     assert re.search(r'<script[^>]*src="[^"]*progress[^"]*\.js"', html)
     assert not re.search(r"<script(?![^>]*src=)[^>]*>\s*\S", html)
+
+
+@pytest.mark.parametrize(
+    ("language", "expected"),
+    [
+        ("en", "cannot be submitted yet: 33 questions"),
+        ("ru", "Анкету пока нельзя отправить: 33 вопроса"),
+        ("uk", "Анкету ще не можна надіслати: 33 питання"),
+    ],
+)
+def test_refused_submit_is_summarised_in_the_familys_language(
+    visits, coordinator_a, language, expected
+):
+    _link_row, token = services.link_create(
+        user=coordinator_a, visit=visits["BL"], instrument="cshq", language=language
+    )
+    html = Client().post(f"/instruments/s/{token}/", {"action": "submit"}).content.decode()
+    assert expected in html
+    assert html.count('href="#q-cshq_') == 33
