@@ -125,10 +125,16 @@ def test_parent_page_needs_no_account_and_refuses_reuse(link):
 
 
 def test_submit_needs_required_answers(coordinator_a, site_a):
+    from neuroregen.instruments.builtin_cshq import CSHQ_ITEMS, cshq_item_name
+
     _participant, visits = participant_with_visits(coordinator_a, site_a)
     _record, token = services.link_create(user=coordinator_a, visit=visits["BL"], instrument="cshq")
-    # CSHQ total is not marked required; an empty submit is accepted but opens no query for it.
-    services.link_save(token=token, answers={"cshq_total": "45"}, submit=True)
+    answers = {cshq_item_name(n): "2" for n in range(1, len(CSHQ_ITEMS) + 1)}
+    last = answers.pop(cshq_item_name(len(CSHQ_ITEMS)))
+    with pytest.raises(AnswersInvalid) as caught:
+        services.link_save(token=token, answers=answers, submit=True)
+    assert caught.value.errors == {cshq_item_name(33): "Please answer this question."}
+    services.link_save(token=token, answers={**answers, cshq_item_name(33): last}, submit=True)
     with pytest.raises(LinkUnusable):
         services.link_save(token=token, answers={}, submit=True)
     assert AnswersInvalid.code == "answers_invalid"

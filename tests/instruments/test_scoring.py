@@ -113,7 +113,6 @@ def test_score_entry_instruments_carry_ranges_directions_and_no_item_text():
             "abc2_inappropriate_speech": (0, 12),
         },
         "cars2": {"cars2_total": (15, 60)},
-        "cshq": {"cshq_total": (33, 99)},
     }
     for code, scores in expected.items():
         instrument = Instrument.objects.get(code=code)
@@ -124,7 +123,8 @@ def test_score_entry_instruments_carry_ranges_directions_and_no_item_text():
     assert vineland["vineland3_abc"].direction == "higher_better"
     assert float(vineland["vineland3_abc"].reliability) == 0.83
     assert not vineland["vineland3_abc"].reliability_provisional
-    cshq = Instrument.objects.get(code="cshq").scores.get()
+    cshq = Instrument.objects.get(code="cshq").scores.get(code="cshq_total")
+    assert (int(cshq.minimum), int(cshq.maximum)) == (33, 99)
     assert float(cshq.reliability) == 0.62
     assert "0.62–0.79" in cshq.reliability_source
     cgi_i = Instrument.objects.get(code="cgi_i")
@@ -212,3 +212,27 @@ def test_atec_subscale_iii_is_reverse_scored_and_ranges_are_pinned():
         "atec_iv": (0, 75),
         "atec_total": (0, 179),
     }
+
+
+@pytest.mark.django_db
+def test_cshq_subscales_follow_owens_2000_and_are_never_partial():
+    from neuroregen.instruments.builtin_cshq import CSHQ_SUBSCALES, cshq_item_name
+    from neuroregen.instruments.prepared import score_dicts
+
+    cshq = Instrument.objects.get(code="cshq")
+    assert cshq.items_shipped
+    assert cshq.offered_to_families
+    sizes = {code: len(items) for code, _label, items in CSHQ_SUBSCALES}
+    assert sum(sizes.values()) == 35  # items 5 and 8 count in two subscales
+    assert len({n for _c, _l, items in CSHQ_SUBSCALES for n in items}) == 33
+    assert all(f.is_required for f in cshq.fields.all())
+    defs = score_dicts(list(cshq.scores.all()))
+    answers = {cshq_item_name(n): "2" for n in range(1, 34)}
+    scored = score_response(defs, answers)
+    assert scored["cshq_total"] == {"value": 66, "status": "complete", "answered": 33, "items": 33}
+    assert scored["cshq_sleep_anxiety"]["value"] == 8
+    del answers[cshq_item_name(19)]  # one breathing item unanswered: no pro-rating
+    scored = score_response(defs, answers)
+    assert scored["cshq_total"]["value"] is None
+    assert scored["cshq_sleep_disordered_breathing"]["value"] is None
+    assert scored["cshq_parasomnias"]["value"] == 14

@@ -13,7 +13,6 @@ from neuroregen.biomarkers import services as biomarker_services
 from neuroregen.core.roles import Role
 from neuroregen.instruments import services as instrument_services
 from neuroregen.instruments.builtin import ATEC_ITEMS, atec_item_name
-from neuroregen.instruments.models import Response
 from tests.helpers import make_user
 from tests.instruments.builders import participant_with_visits
 
@@ -71,8 +70,8 @@ def bare_world(site_a: Any, site_b: Any, coordinator_a: Any, coordinator_b: Any)
 
 
 def fill_forms(world: World) -> World:
-    """ATEC (one declined item, one blank), CGI-S, CARS-2 (one left in progress), a CSHQ not
-    done, and an IL-6 value for each child."""
+    """ATEC (one declined item, one unknown: a complete form leaves none blank), CGI-S, CARS-2
+    (one left in progress), a CSHQ not done, and an IL-6 value for each child."""
     for index, (participant, visits) in enumerate(
         zip(world.participants, world.visits, strict=True)
     ):
@@ -82,7 +81,8 @@ def fill_forms(world: World) -> World:
         if index == 1:
             atec.pop("atec_i_03")
             missing["atec_i_03"] = "DECL"
-            atec["atec_iv_25"] = ""
+            atec.pop("atec_iv_25")
+            missing["atec_iv_25"] = "UNK"
         fill(user, visits["BL"], "atec", atec, missing)
         fill(user, visits["BL"], "cgi_s", {"cgi_s": str(3 + index)})
         fill(
@@ -114,16 +114,21 @@ def fill_forms(world: World) -> World:
 
 
 def leave_out_form_used(world: World) -> None:
-    """Complete the first child's CARS-2 without the required "form used": a data-quality
-    finding (``required_missing`` on ``cars2_form``) for an import to reproduce."""
-    cars = Response.objects.get(participant=world.participants[0], instrument__code="cars2")
-    instrument_services.response_save(
-        user=world.coordinator_a,
-        response=cars,
-        answers={"cars2_total": "31"},
-        complete=True,
-        expected_version=cars.row_version,
-        reason="form used not recorded",
+    """Complete the first child's Vineland-3 with a Motor score although the Motor domain was
+    not administered: a data-quality finding (``branching`` on ``vineland3_motor``) for an
+    import to reproduce. (A complete form can no longer lack a required answer.)"""
+    fill(
+        world.coordinator_a,
+        world.visits[0]["BL"],
+        "vineland3",
+        {
+            "vineland3_com": "80",
+            "vineland3_dls": "82",
+            "vineland3_soc": "78",
+            "vineland3_motor_assessed": "0",
+            "vineland3_motor": "90",
+            "vineland3_abc": "79",
+        },
     )
 
 

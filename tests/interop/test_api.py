@@ -138,7 +138,7 @@ def test_response_save_over_api_uses_the_form_rules(coordinator_a, site_a):
         "PUT",
         url,
         {
-            "answers": {"atec_i_01": "9"},
+            "answers": {**response.answers, "atec_i_01": "9"},
             "complete": True,
             "row_version": response.row_version,
             "reason": "typo",
@@ -146,6 +146,15 @@ def test_response_save_over_api_uses_the_form_rules(coordinator_a, site_a):
     )
     assert wrong.status_code == 422
     assert wrong.json()["code"] == "answers_invalid"
+    assert set(wrong.json()["errors"]) == {"atec_i_01"}
+    emptied = client.send(
+        "PUT",
+        url,
+        {"answers": {}, "row_version": response.row_version, "reason": "cleared"},
+    )
+    assert emptied.status_code == 422  # a complete form keeps every required answer
+    assert emptied.json()["code"] == "form_incomplete"
+    assert len(emptied.json()["missing_items"]) == 77
     stale = client.send(
         "PUT",
         url,

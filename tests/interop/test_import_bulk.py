@@ -43,7 +43,7 @@ def test_imported_forms_have_one_history_row_and_the_queries_entry_opens(
     text = records.export_records(collect(user=world.admin, protocol=PROTOCOL))
     entered = responses_snapshot()
     opened = _queries()
-    assert [q[3:5] for q in opened] == [("required_missing", "cars2_form")]
+    assert [q[3:5] for q in opened] == [("branching", "vineland3_motor")]
     transaction.savepoint_rollback(empty)
     assert not Response.objects.exists()
     assert not Query.objects.exists()

@@ -96,7 +96,7 @@ def test_copy_writes_the_rows_history_and_queries_bulk_create_writes(
         "entry in progress (imported from f.csv)",
     }
     assert {row["history_user_id"] for row in written[True]["history"]} == {world.admin.pk}
-    assert [q["rule"] for q in written[True]["queries"]] == ["required_missing"]
+    assert [q["rule"] for q in written[True]["queries"]] == ["branching"]
     again = services.redcap_import(user=world.admin, protocol=PROTOCOL, text=text)
     assert (again.created, again.updated) == (len(written[True]["responses"]), 0)
 

@@ -284,7 +284,8 @@ class TestImportIsolation(SiteIsolationBattery):
     def write_requests(self, obj):
         event = f"bl_arm_{collect_arm_number(obj)}"
         code = obj.participant.study_code
-        text = f"record_id,redcap_event_name,cgi_s,cgi_s_complete\n{code},{event},6,2\n"
+        # status 1: complete (2 would mark it verified, which a coordinator may not do)
+        text = f"record_id,redcap_event_name,cgi_s,cgi_s_complete\n{code},{event},6,1\n"
         upload = io.BytesIO(text.encode())
         upload.name = "attack.csv"
         return [(IMPORT, {"protocol": PROTOCOL, "file": upload})]

@@ -36,7 +36,7 @@ def test_longitudinal_export_shape(world):
     bl = next(
         r for r in rows if r["record_id"] == first and r["redcap_event_name"].startswith("bl_")
     )
-    assert bl["atec_complete"] == "2"
+    assert bl["atec_complete"] == "1"  # complete, not yet verified (REDCap "Unverified")
     assert bl["cgi_s"] == "3"
     assert bl["cshq_complete"] == ""  # not done: no data, nothing to say in REDCap
     second = next(
@@ -46,7 +46,7 @@ def test_longitudinal_export_shape(world):
         and r["redcap_event_name"].startswith("bl_")
     )
     assert second["atec_i_03"] == "DECL"
-    assert second["atec_iv_25"] == ""
+    assert second["atec_iv_25"] == "UNK"
     scr = next(
         r
         for r in rows

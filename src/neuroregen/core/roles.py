@@ -33,6 +33,7 @@ class Capability(enum.StrEnum):
     RELEASE_LOT = "release_lot"  # signed release of a product lot for clinical use
     MANAGE_INSTRUMENTS = "manage_instruments"  # import/replace instrument definitions
     CLOSE_QUERY = "close_query"  # close a data-quality query after review
+    VERIFY_FORM = "verify_form"  # mark a complete form verified after review against source
     REPORT_SAFETY = "report_safety"  # record adverse events, follow-ups, report submissions
     CONFIGURE_SAFETY = "configure_safety"  # biomarker signal rules and stopping rules
     EXPORT_IDENTITY = "export_identity"  # let names and birth dates leave in an export
@@ -55,6 +56,7 @@ CAPABILITIES: dict[str, frozenset[Capability]] = {
             _C.MANAGE_SITE,
             _C.MANAGE_INSTRUMENTS,
             _C.CLOSE_QUERY,
+            _C.VERIFY_FORM,
             _C.MANAGE_PROTOCOL,
             _C.CONFIGURE_SAFETY,
             _C.EXPORT_IDENTITY,
@@ -72,6 +74,7 @@ CAPABILITIES: dict[str, frozenset[Capability]] = {
             _C.EXPORT_PSEUDONYMOUS,
             _C.ADMINISTER_PRODUCT,
             _C.CLOSE_QUERY,
+            _C.VERIFY_FORM,
             _C.REPORT_SAFETY,
             _C.VIEW_CALENDAR_DATES,
             _C.VIEW_DONOR,
@@ -106,6 +109,7 @@ WRITE_CAPABILITIES = frozenset(
         _C.MANAGE_SITE,
         _C.MANAGE_INSTRUMENTS,
         _C.CLOSE_QUERY,
+        _C.VERIFY_FORM,
         _C.ADMINISTER_PRODUCT,
         _C.RELEASE_LOT,
         _C.MANAGE_PROTOCOL,

@@ -29,6 +29,7 @@ from neuroregen.core.errors import NotFound
 from neuroregen.core.models import User
 from neuroregen.evidence import frames as fr
 from neuroregen.evidence.analysis import reference_sds
+from neuroregen.instruments.choices import ResponseStatus
 from neuroregen.participants.choices import WithdrawalScope
 from neuroregen.participants.models import Participant, ParticipantComorbidity, Withdrawal
 from neuroregen.protocols.choices import AssignmentStatus
@@ -591,7 +592,9 @@ def evidence_frames(
             if key not in domain_of or m["protocol_id"] is not None:
                 domain_of[key] = m["domain"]
     long = _score_rows(
-        Response.objects.for_user(user).filter(participant_id__in=pid_subquery, status="complete"),
+        Response.objects.for_user(user).filter(
+            participant_id__in=pid_subquery, status__in=ResponseStatus.finished()
+        ),
         scores,
         code_of,
         zero_of,

@@ -7,7 +7,7 @@ from ninja import Query, Router, Schema
 from ninja.pagination import paginate
 
 from neuroregen.api.pagination import BoundedPagination
-from neuroregen.api.schemas import READ_ERRORS, WRITE_ERRORS
+from neuroregen.api.schemas import READ_ERRORS, WRITE_ERRORS, ErrorOut
 from neuroregen.core import access
 from neuroregen.core.http import AuthenticatedHttpRequest
 from neuroregen.core.roles import Capability
@@ -26,6 +26,9 @@ class InstrumentOut(Schema):
 
 
 class ResponseOut(Schema):
+    """``status``: in_progress (REDCap 0 Incomplete), complete (1 Unverified: every required
+    item answered or coded), verified (2 Complete), not_done."""
+
     id: int
     study_code: str
     visit_id: int
@@ -65,9 +68,18 @@ class ResponseIn(Schema):
     answers: dict[str, Any]
     missing: dict[str, str] = {}
     complete: bool = False
+    verify: bool = False  # mark verified (investigators, administrators): needs a complete form
     answered_on: dt.date | None = None
     row_version: int
     reason: str = ""
+
+
+class AnswersErrorOut(ErrorOut):
+    """A refused save: ``errors`` maps each field to its problem; ``missing_items`` lists the
+    required items a complete or verified form still lacks (code ``form_incomplete``)."""
+
+    errors: dict[str, str] | None = None
+    missing_items: list[str] | None = None
 
 
 @router.get("/instruments", response={200: list[InstrumentOut], **READ_ERRORS})
@@ -100,7 +112,10 @@ def get_response(request: AuthenticatedHttpRequest, response_id: int) -> Any:
     return selectors.response_get(user=request.user, pk=response_id)
 
 
-@router.put("/responses/{response_id}", response={200: ResponseOut, **WRITE_ERRORS})
+@router.put(
+    "/responses/{response_id}",
+    response={200: ResponseOut, **WRITE_ERRORS, 422: AnswersErrorOut},
+)
 @access.staff(Capability.MANAGE_PARTICIPANT)
 def save_response(request: AuthenticatedHttpRequest, response_id: int, payload: ResponseIn) -> Any:
     response = selectors.response_get(user=request.user, pk=response_id)
@@ -110,6 +125,7 @@ def save_response(request: AuthenticatedHttpRequest, response_id: int, payload: 
         answers=payload.answers,
         missing=payload.missing,
         complete=payload.complete,
+        verify=payload.verify,
         answered_on=payload.answered_on,
         expected_version=payload.row_version,
         reason=payload.reason,

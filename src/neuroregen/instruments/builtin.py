@@ -10,8 +10,14 @@ form loads its wording with ``neuroregen dictionary translation-import atec ru F
 (see ``neuroregen.instruments.translations``); until then families see the English form with a
 notice saying so.
 
-Copyrighted instruments (ABC-2, CARS-2, SRS-2, Vineland-3) and research-use CSHQ are score-entry
-forms: totals only, never item text. CGI-S/CGI-I (Guy 1976, ECDEU) are public domain.
+CSHQ is shipped item by item too (33 scored items, Owens 2000; the author makes the form freely
+available): families answer the items and the subscales and total are computed, never asked for.
+Copyrighted instruments (ABC-2, CARS-2, SRS-2, Vineland-3) are score-entry forms for staff:
+totals only, never item text, never sent to families. CGI-S/CGI-I (Guy 1976, ECDEU) are public
+domain.
+
+Every item and entered score is required: a form is complete only when each is answered or
+carries a missing-data code (``neuroregen.instruments.completeness``).
 """
 
 from __future__ import annotations
@@ -19,6 +25,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from neuroregen.instruments.builtin_cshq import CSHQ_SOURCE, cshq_rows, cshq_scores
 from neuroregen.instruments.redcap import DictionaryRow
 
 ATEC_SOURCE = (
@@ -187,6 +194,7 @@ def _atec() -> BuiltinInstrument:
                     field_type="radio",
                     field_label=text,
                     choices=ATEC_CHOICES[key],
+                    required="y",
                     matrix_group=f"atec_{key}",
                     question_number=f"{key.upper()}.{number}",
                 )
@@ -350,6 +358,7 @@ def _entry(
         validation_max=str(high),
         field_note=note,
         branching_logic=branching,
+        required="y",
     )
 
 
@@ -464,6 +473,7 @@ def _score_entry_forms() -> list[BuiltinInstrument]:
                     form_name="vineland3",
                     field_type="yesno",
                     field_label="Was the Motor Skills domain administered?",
+                    required="y",
                 ),
                 _entry(
                     "vineland3",
@@ -498,49 +508,37 @@ def _score_entry_forms() -> list[BuiltinInstrument]:
             ],
             respondents=["parent", "clinician"],
         ),
-        BuiltinInstrument(
-            code="cshq",
-            title="Children's Sleep Habits Questionnaire (CSHQ) — total",
-            version="Owens 2000",
-            licence="research_use",
-            source="Owens JA, Spirito A, McGuinn M. Sleep 2000;23(8):1043–51. Research use; "
-            "NeuroRegen records the total only.",
-            description="33 scored items, total 33–99; > 41 suggests a sleep problem; higher is "
-            "worse.",
-            rows=[
-                _entry(
-                    "cshq",
-                    "cshq_total",
-                    "CSHQ total score",
-                    33,
-                    99,
-                    note="> 41 suggests a clinically significant sleep problem",
-                )
-            ],
-            scores=[
-                _score(
-                    "cshq_total",
-                    "CSHQ total",
-                    33,
-                    99,
-                    "higher_worse",
-                    0,
-                    reliability="0.620",
-                    reliability_kind="test_retest",
-                    reliability_provisional=False,
-                    reliability_source="Test–retest 0.62–0.79 (Owens 2000); the lower "
-                    "bound is used so reliable change is not overstated.",
-                )
-            ],
-            respondents=["parent"],
-            parent_completable=True,
-        ),
     ]
     return forms
 
 
+def _cshq() -> BuiltinInstrument:
+    return BuiltinInstrument(
+        code="cshq",
+        title="Children's Sleep Habits Questionnaire (CSHQ)",
+        version="Owens 2000",
+        licence="free",
+        source=CSHQ_SOURCE,
+        description="33 scored items about a recent typical week, 8 subscales; total 33–99; "
+        "> 41 suggests a sleep problem; higher is worse. Subscales and total are computed.",
+        rows=cshq_rows(),
+        scores=cshq_scores(),
+        respondents=["parent"],
+        parent_completable=True,
+        missing_rule="Owens 2000 gives no missing-item rule: a subscale or the total is scored "
+        "only when every one of its items is answered. An item carrying a missing-data code "
+        "counts as missing.",
+        languages_missing={
+            "ru": "A published Russian CSHQ has not yet been checked word for word; not shipped. "
+            "Load it with `neuroregen dictionary translation-import`.",
+            "uk": "A published Ukrainian CSHQ has not yet been checked word for word; not "
+            "shipped. Load it with `neuroregen dictionary translation-import`.",
+        },
+    )
+
+
 def builtin_instruments() -> list[BuiltinInstrument]:
-    return [_atec(), *_cgi(), *_score_entry_forms()]
+    return [_atec(), *_cgi(), *_score_entry_forms(), _cshq()]
 
 
 BUILTIN_CODES = frozenset({"atec", "cgi_s", "cgi_i", "abc2", "cars2", "srs2", "vineland3", "cshq"})

@@ -45,9 +45,27 @@ class Respondent(models.TextChoices):
 
 
 class ResponseStatus(models.TextChoices):
-    IN_PROGRESS = "in_progress", _("In progress (partly answered)")
-    COMPLETE = "complete", _("Complete")
+    """A form's completeness, REDCap's ``[form]_complete`` in our words (stored codes stable):
+
+    ============  =================  =========================================================
+    ours          REDCap             meaning
+    ============  =================  =========================================================
+    in_progress   0 Incomplete       items may be blank
+    complete      1 Unverified       every required item answered or missing-data coded
+    verified      2 Complete         complete, and checked by an investigator or data manager
+    not_done      (no data)          the form was not done; the reason is kept
+    ============  =================  =========================================================
+    """
+
+    IN_PROGRESS = "in_progress", _("Incomplete")
+    COMPLETE = "complete", _("Complete (not yet verified)")
+    VERIFIED = "verified", _("Verified")
     NOT_DONE = "not_done", _("Not done")
+
+    @classmethod
+    def finished(cls) -> tuple[str, str]:
+        """The statuses of a form whose item set is complete (counted in analyses)."""
+        return (cls.COMPLETE.value, cls.VERIFIED.value)
 
 
 class ResponseSource(models.TextChoices):
@@ -61,6 +79,7 @@ class FormState(models.TextChoices):
     """A form's state at a visit, for expected-versus-received."""
 
     ENTERED = "entered", _("Entered")
+    VERIFIED = "verified", _("Verified")
     PARTIAL = "partial", _("Partly entered")
     MISSING = "missing", _("Missing")
     NOT_DONE = "not_done", _("Not done")

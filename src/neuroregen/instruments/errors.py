@@ -30,6 +30,9 @@ class AnswersInvalid(ValidationFailed):
         self.errors = errors
         super().__init__(message)
 
+    def as_dict(self) -> dict[str, Any]:
+        return {**super().as_dict(), "errors": {k: str(v) for k, v in self.errors.items()}}
+
 
 class ResponseConflict(Conflict):
     """Someone else saved the form since it was opened. ``changes`` says what they changed."""
@@ -60,3 +63,26 @@ class LinkNotFound(LinkUnusable):
     code = "link_not_found"
     status = 404
     default_message = _("This questionnaire link is not valid.")
+
+
+class FormIncomplete(AnswersInvalid):
+    """A form cannot be complete (or verified) while required items are unanswered.
+
+    ``missing_items`` lists every such item in form order; ``errors`` holds a message for each,
+    together with any answers that are not valid, so a page can show them all at once.
+    """
+
+    code = "form_incomplete"
+    default_message = _(
+        "The form cannot be complete: answer every required question or give it a "
+        "missing-data code."
+    )
+
+    def __init__(
+        self, missing_items: list[str], errors: dict[str, str], message: Any = None
+    ) -> None:
+        self.missing_items = missing_items
+        super().__init__(errors, message)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {**super().as_dict(), "missing_items": list(self.missing_items)}

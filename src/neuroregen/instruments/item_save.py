@@ -29,7 +29,7 @@ from neuroregen.core.errors import ReasonRequired, ValidationFailed
 from neuroregen.core.permissions import require
 from neuroregen.core.roles import Capability
 from neuroregen.instruments import choices as c
-from neuroregen.instruments import entry, services
+from neuroregen.instruments import completeness, entry, services
 from neuroregen.instruments.errors import AnswersInvalid
 from neuroregen.instruments.models import Instrument, Response
 from neuroregen.instruments.prepared import PreparedInstrument
@@ -143,6 +143,11 @@ def response_item_save(
     one_value = {field_name: answers[field_name]} if field_name in answers else {}
     one_code = {field_name: missing[field_name]} if field_name in missing else {}
     cleaned, codes, errors = prepared.clean(one_value, one_code)
+    # The same range rules as the whole-form save, so no answer outside its range is kept.
+    errors = {
+        **completeness.range_errors(prepared.fields, cleaned, instrument.scores.all()),
+        **errors,
+    }
     if errors:
         raise AnswersInvalid(errors)
     answers, missing = _merge(

@@ -64,6 +64,12 @@ class Instrument(models.Model):
     def items_shipped(self) -> bool:
         return self.licence in (c.Licence.FREE, c.Licence.PUBLIC_DOMAIN, c.Licence.LOCAL)
 
+    @property
+    def offered_to_families(self) -> bool:
+        """Families answer items, never totals: a form whose licence withholds the item text
+        is staff-only, whatever ``parent_completable`` says."""
+        return self.parent_completable and self.items_shipped
+
 
 class Field(models.Model):
     """One field of an instrument: a REDCap data-dictionary row, every cell kept as text."""
@@ -255,6 +261,11 @@ class Response(AuditedModel):
     @property
     def is_locked_for_family(self) -> bool:
         return self.status != c.ResponseStatus.IN_PROGRESS
+
+    @property
+    def is_finished(self) -> bool:
+        """Complete or verified: every required item answered or coded."""
+        return self.status in c.ResponseStatus.finished()
 
 
 class ResponseFile(AuditedModel):

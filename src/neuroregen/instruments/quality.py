@@ -150,7 +150,7 @@ class ResponseRules:
                             )
                         )
             elif (
-                status == ResponseStatus.COMPLETE
+                status in ResponseStatus.finished()
                 and field.is_required
                 and shown
                 and name not in missing

@@ -53,7 +53,7 @@ def needs_reason(response: Response | None) -> bool:
     return bool(
         response
         and response.pk
-        and response.history.filter(status=c.ResponseStatus.COMPLETE).exists()
+        and response.history.filter(status__in=c.ResponseStatus.finished()).exists()
     )
 
 
@@ -100,7 +100,7 @@ def visit_forms(*, user: Any, visit: Any) -> list[FormRow]:
                     if response and response.not_done_reason
                     else visit.not_done_reason
                 ),
-                parent_completable=bool(instrument and instrument.parent_completable),
+                parent_completable=bool(instrument and instrument.offered_to_families),
             )
         )
     for code, response in responses.items():  # entered although not scheduled
@@ -143,6 +143,8 @@ def visit_forms(*, user: Any, visit: Any) -> list[FormRow]:
 def _state(response: Response | None, visit: Any) -> str:
     if response is None:
         return c.FormState.NOT_DONE if visit.not_done_reason else c.FormState.MISSING
+    if response.status == c.ResponseStatus.VERIFIED:
+        return c.FormState.VERIFIED
     if response.status == c.ResponseStatus.COMPLETE:
         return c.FormState.ENTERED
     if response.status == c.ResponseStatus.NOT_DONE:

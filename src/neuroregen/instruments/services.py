@@ -23,11 +23,12 @@ from neuroregen.core.permissions import require
 from neuroregen.core.roles import Capability
 from neuroregen.core.time import end_of_site_day, to_site
 from neuroregen.instruments import choices as c
-from neuroregen.instruments import definitions, entry, files, quality, scoring
+from neuroregen.instruments import completeness, definitions, entry, files, quality, scoring
 from neuroregen.instruments.cohort import CohortScores
 from neuroregen.instruments.errors import (
     AnswersInvalid,
     DictionaryRejected,
+    FormIncomplete,
     LinkNotFound,
     LinkUnusable,
     ResponseConflict,
@@ -44,6 +45,7 @@ from neuroregen.instruments.models import (
 )
 from neuroregen.instruments.prepared import score_dicts
 from neuroregen.instruments.redcap import Problem, read_dictionary, write_dictionary
+from neuroregen.instruments.verification import response_verify as response_verify
 from neuroregen.participants import choices as pc
 from neuroregen.participants.services import ensure_data_entry_allowed
 
@@ -150,16 +152,36 @@ def _score_defs(instrument: Instrument) -> list[Score]:
 
 
 def _apply(
-    response: Response, fields: list[Field], answers: dict[str, Any], missing: dict[str, str]
+    response: Response,
+    fields: list[Field],
+    answers: dict[str, Any],
+    missing: dict[str, str],
+    *,
+    finished: bool = False,
+    codes_allowed: bool = True,
 ) -> None:
+    """Clean, range-check and store the answers, computing calcs and scores. A ``finished``
+    form (complete or verified) must also have every required item answered or coded; every
+    problem is reported at once (:class:`FormIncomplete` / :class:`AnswersInvalid`)."""
+    score_defs = _score_defs(response.instrument)
     stored, codes, errors = entry.clean_answers(fields, answers, missing)
-    if errors:
-        raise AnswersInvalid(errors)
-    response.answers = entry.compute_calcs(fields, stored, codes)
+    errors = {**completeness.range_errors(fields, stored, score_defs), **errors}
+    computed = entry.compute_calcs(fields, stored, codes)
+    lacking = completeness.missing_required(fields, computed, codes) if finished else []
+    lacking = [f for f in lacking if f.field_name not in errors]  # answered, but not validly
+    if lacking or errors:
+        order = {f.field_name: i for i, f in enumerate(fields)}
+        merged = {
+            **completeness.missing_messages(lacking, codes_allowed=codes_allowed),
+            **errors,
+        }
+        ordered = dict(sorted(merged.items(), key=lambda kv: order.get(kv[0], len(order))))
+        if lacking:
+            raise FormIncomplete([f.field_name for f in lacking], ordered)
+        raise AnswersInvalid(ordered)
+    response.answers = computed
     response.missing = codes
-    response.scores = scoring.score_response(
-        score_dicts(_score_defs(response.instrument)), response.answers, codes
-    )
+    response.scores = scoring.score_response(score_dicts(score_defs), response.answers, codes)
 
 
 @transaction.atomic
@@ -240,6 +262,7 @@ def response_save(
     answers: dict[str, Any],
     missing: dict[str, str] | None = None,
     complete: bool = False,
+    verify: bool = False,
     respondent: str | None = None,
     language: str | None = None,
     answered_on: dt.date | None = None,
@@ -251,8 +274,15 @@ def response_save(
     While a form is being entered for the first time no reason is asked; once it has been
     complete, every change needs one. A stale ``expected_version`` raises
     :class:`ResponseConflict` listing what the other person changed; nothing is saved.
+
+    ``complete`` asks for status complete, ``verify`` for verified (a permitted role only).
+    A complete or verified form stays so when saved without either, so it must keep every
+    required item answered or coded; a verified form whose answers change goes back to
+    complete, to be verified again.
     """
     require(user, Capability.MANAGE_PARTICIPANT, response.participant.site)
+    if verify:
+        require(user, Capability.VERIFY_FORM, response.participant.site)
     response = (
         Response.objects.select_for_update(of=("self",))
         .select_related("instrument", "participant__site")
@@ -262,7 +292,7 @@ def response_save(
         raise ResponseConflict(_changes_since(response, expected_version), response.row_version)
     on = answered_on or response.answered_on or _site_today(response.participant)
     ensure_data_entry_allowed(response.participant, pc.DataEntryKind.CONTACT, on=on)
-    was_complete = response.history.filter(status=c.ResponseStatus.COMPLETE).exists()
+    was_complete = response.history.filter(status__in=c.ResponseStatus.finished()).exists()
     if was_complete and not (reason or "").strip():
         from neuroregen.core.errors import ReasonRequired
 
@@ -270,7 +300,9 @@ def response_save(
     if on > _site_today(response.participant):
         raise ValidationFailed(_("The answer date is in the future."), field="answered_on")
     fields = list(response.instrument.fields.all())
-    _apply(response, fields, answers, missing or {})
+    before = (response.status, response.answers, response.missing)
+    finished = verify or complete or response.status in c.ResponseStatus.finished()
+    _apply(response, fields, answers, missing or {}, finished=finished)
     if respondent is not None:
         if respondent not in c.Respondent.values:
             raise ValidationFailed(_("Unknown respondent."), field="respondent")
@@ -279,7 +311,11 @@ def response_save(
         response.language = language
     response.answered_on = on
     response.not_done_reason = ""
-    if complete:
+    unchanged = before[1:] == (response.answers, response.missing)
+    if verify or (before[0] == c.ResponseStatus.VERIFIED and unchanged):
+        response.status = c.ResponseStatus.VERIFIED
+        response.completed_at = response.completed_at or timezone.now()
+    elif finished:
         response.status = c.ResponseStatus.COMPLETE
         response.completed_at = response.completed_at or timezone.now()
     elif response.status == c.ResponseStatus.NOT_DONE:
@@ -288,7 +324,11 @@ def response_save(
     stamp(
         response,
         user=user,
-        reason=reason if was_complete else ("first entry" if complete else "entry in progress"),
+        reason=reason
+        if was_complete
+        else (
+            "first entry" if response.status in c.ResponseStatus.finished() else "entry in progress"
+        ),
     )
     response.save()
     quality_check_response(response=response, user=user)
@@ -305,7 +345,7 @@ def response_mark_not_done(
         raise ValidationFailed(_("Say why the form was not done."), field="reason")
     response = response_start(user=user, visit=visit, instrument=instrument)
     response = Response.objects.select_for_update(of=("self",)).get(pk=response.pk)
-    if response.status == c.ResponseStatus.COMPLETE:
+    if response.status in c.ResponseStatus.finished():
         raise InvalidTransition(_("This form has been completed; edit it instead."))
     response.status = c.ResponseStatus.NOT_DONE
     response.not_done_reason = reason.strip()
@@ -361,7 +401,7 @@ def _file_row(
     ).first()
     row = existing or ResponseFile(response=locked, field_name=field_name)
     if existing is not None:
-        was_complete = locked.history.filter(status=c.ResponseStatus.COMPLETE).exists()
+        was_complete = locked.history.filter(status__in=c.ResponseStatus.finished()).exists()
         if was_complete and not (reason or "").strip():
             from neuroregen.core.errors import ReasonRequired
 
@@ -406,7 +446,7 @@ def link_create(
     require(user, Capability.MANAGE_PARTICIPANT, participant.site)
     if isinstance(instrument, str):
         instrument = instrument_get(instrument)
-    if not instrument.parent_completable:
+    if not instrument.offered_to_families:
         raise ValidationFailed(
             _("%(title)s is not completed by families.") % {"title": instrument.title}
         )
@@ -489,20 +529,8 @@ def link_save(*, token: str, answers: dict[str, Any], submit: bool) -> Response:
     today = _site_today(participant)
     ensure_data_entry_allowed(participant, pc.DataEntryKind.CONTACT, on=today)
     fields = list(response.instrument.fields.all())
-    _apply(response, fields, answers, {})
+    _apply(response, fields, answers, {}, finished=submit, codes_allowed=False)
     if submit:
-        shown = entry.shown_fields(fields, response.answers)
-        unanswered = [
-            f
-            for f in shown
-            if f.is_required
-            and f.field_type not in entry.NO_INPUT
-            and f.field_name not in response.answers
-        ]
-        if unanswered:
-            raise AnswersInvalid(
-                {f.field_name: _("Please answer this question.") for f in unanswered}
-            )
         response.status = c.ResponseStatus.COMPLETE
         response.completed_at = timezone.now()
         link.used_at = response.completed_at
@@ -547,7 +575,7 @@ def _birth_floor(participant: Any) -> dt.date:
 def _cohort_scores(instrument: Instrument, exclude_pk: int | None) -> dict[str, list[float]]:
     values: dict[str, list[float]] = defaultdict(list)
     rows = (
-        Response.objects.filter(instrument=instrument, status=c.ResponseStatus.COMPLETE)
+        Response.objects.filter(instrument=instrument, status__in=c.ResponseStatus.finished())
         .exclude(pk=exclude_pk)
         .values_list("scores", flat=True)
     )

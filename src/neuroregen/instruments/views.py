@@ -29,6 +29,7 @@ from neuroregen.instruments.errors import (
     LinkUnusable,
     ResponseConflict,
 )
+from neuroregen.instruments.form_feedback import error_summary, progress
 from neuroregen.visits.selectors import visit_get
 
 
@@ -142,10 +143,16 @@ def _entry_context(
     errors: dict,
     meta: Any,
     conflict: ResponseConflict | None = None,
+    refused: AnswersInvalid | None = None,
 ) -> dict[str, Any]:
     fields = list(instrument.fields.all())
     language = meta.data.get("language") if meta.is_bound else meta.initial.get("language", "en")
+    site = visit.participant.site
     return {
+        **error_summary(fields, refused, language or "en", staff=True),
+        **progress(fields, answers, missing),
+        "can_verify": bool(response and response.pk)
+        and has_capability(request.user, Capability.VERIFY_FORM, site),
         "visit": visit,
         "instrument": instrument,
         "response": response,
@@ -200,6 +207,7 @@ def response_entry(request: HttpRequest, visit_id: int, code: str) -> HttpRespon
     missing = dict(response.missing) if response else {}
     errors: dict[str, str] = {}
     conflict = None
+    refused: AnswersInvalid | None = None
     if request.method == "POST":
         answers, missing = forms.answers_from_post(fields, request.POST, with_missing=True)
         # Files are checked before anything is saved, so a refused file changes nothing.
@@ -223,6 +231,7 @@ def response_entry(request: HttpRequest, visit_id: int, code: str) -> HttpRespon
                     answers=answers,
                     missing=missing,
                     complete=request.POST.get("action") == "complete",
+                    verify=request.POST.get("action") == "verify",
                     respondent=meta.cleaned_data["respondent"],
                     language=meta.cleaned_data["language"],
                     answered_on=meta.cleaned_data["answered_on"],
@@ -248,6 +257,7 @@ def response_entry(request: HttpRequest, visit_id: int, code: str) -> HttpRespon
                 meta.is_valid()
             except AnswersInvalid as error:
                 errors = error.errors
+                refused = error
             except ReasonRequired as error:
                 meta.add_error("reason" if "reason" in meta.fields else None, error.message)
             except ValidationFailed as error:
@@ -270,6 +280,7 @@ def response_entry(request: HttpRequest, visit_id: int, code: str) -> HttpRespon
         errors=errors,
         meta=meta,
         conflict=conflict,
+        refused=refused,
     )
     status = 409 if conflict else 200
     return render(request, "instruments/entry.html", context, status=status)
@@ -373,6 +384,7 @@ def survey(request: HttpRequest, token: str) -> HttpResponse:
     fields = list(instrument.fields.all())
     answers = dict(response.answers)
     errors: dict[str, str] = {}
+    refused: AnswersInvalid | None = None
     with translation.override(link.language):
         if request.method == "POST":
             answers, _missing = forms.answers_from_post(fields, request.POST, with_missing=False)
@@ -381,6 +393,7 @@ def survey(request: HttpRequest, token: str) -> HttpResponse:
                 services.link_save(token=token, answers=answers, submit=submit)
             except AnswersInvalid as error:
                 errors = error.errors
+                refused = error
             except LinkUnusable as error:
                 return render(
                     request, "instruments/survey_closed.html", {"error": error}, status=error.status
@@ -407,8 +420,8 @@ def survey(request: HttpRequest, token: str) -> HttpResponse:
                 "fallback": fallback,
                 "fields": forms.field_views(fields, answers, {}, errors, language),
                 "staff": False,
-                "answered": sum(1 for f in fields if f.field_name in answers),
-                "total": sum(1 for f in fields if f.field_type not in ("calc", "descriptive")),
+                **progress(fields, answers, {}),
+                **error_summary(fields, refused, language, staff=False),
                 "live_url": f"/instruments/s/{token}/live/",
                 "live": forms.needs_live(fields, survey=True),
             },

@@ -36,7 +36,11 @@ SYSTEM = "urn:neuroregen"
 UCUM = "http://unitsofmeasure.org"
 SYNTHETIC = {"system": f"{SYSTEM}:data", "code": "synthetic", "display": "Synthetic data"}
 GENDER = {"M": "male", "F": "female", "U": "unknown"}
-QR_STATUS = {ResponseStatus.COMPLETE: "completed", ResponseStatus.IN_PROGRESS: "in-progress"}
+QR_STATUS = {
+    ResponseStatus.COMPLETE: "completed",
+    ResponseStatus.VERIFIED: "completed",
+    ResponseStatus.IN_PROGRESS: "in-progress",
+}
 TERMINOLOGY = "http://terminology.hl7.org/CodeSystem"
 MEDDRA = "http://terminology.hl7.org/CodeSystem/mdr"
 PRODUCT_CATEGORY = {ProductType.MSC_EXOSOMES: "biologicalAgent", ProductType.PLACEBO: "fluid"}
@@ -159,7 +163,7 @@ def _score_observations(dataset: Dataset, participant: Any, response: Any) -> li
         resource = {
             "resourceType": "Observation",
             "id": f"score-{response.pk}-{code}".replace("_", "-"),
-            "status": "final" if response.status == ResponseStatus.COMPLETE else "preliminary",
+            "status": "final" if response.status in ResponseStatus.finished() else "preliminary",
             "category": [
                 {
                     "coding": [

@@ -79,7 +79,7 @@ def atec_rows(dataset: Dataset) -> str:
     for p in dataset.participants:
         for visit in dataset.visits.get(p.pk, []):
             for r in dataset.responses.get(visit.pk, []):
-                if r.instrument.code != "atec" or r.status != ResponseStatus.COMPLETE:
+                if r.instrument.code != "atec" or r.status not in ResponseStatus.finished():
                     continue
                 on = r.answered_on or visit.done_on
                 if on is None:

@@ -30,6 +30,7 @@ from neuroregen.interop import new_form_queries
 from neuroregen.interop.records import Problem
 
 COMPLETE = ResponseStatus.COMPLETE.value
+VERIFIED = ResponseStatus.VERIFIED.value
 # made once: json.dumps with options makes an encoder per call
 _JSON = json.JSONEncoder(separators=(",", ":"))
 IN_PROGRESS = ResponseStatus.IN_PROGRESS.value
@@ -67,7 +68,7 @@ class NewForm:
             "participant_id": item.participant.pk,
             "visit_id": item.visit.pk,
             "instrument_id": prepared.instrument.pk,
-            "status": COMPLETE if item.complete else IN_PROGRESS,
+            "status": VERIFIED if item.verified else COMPLETE if item.complete else IN_PROGRESS,
             "not_done_reason": "",
             "respondent": Respondent.CLINICIAN.value,
             "language": item.participant.preferred_language,
@@ -192,8 +193,8 @@ def _history_from_responses(user: Any, forms: list[NewForm], ids: list[int], now
             sources.append("%s")
             params.append(now)
         elif attname == "history_change_reason":
-            sources.append(f"CASE WHEN {quote(stored['status'])} = %s THEN %s ELSE %s END")
-            params += [COMPLETE, reasons.get(True, ""), reasons.get(False, "")]
+            sources.append(f"CASE WHEN {quote(stored['status'])} IN (%s, %s) THEN %s ELSE %s END")
+            params += [COMPLETE, VERIFIED, reasons.get(True, ""), reasons.get(False, "")]
         elif attname == "history_type":
             sources.append("%s")
             params.append("+")

@@ -10,8 +10,10 @@ Layout, as REDCap exports it:
   the child's schedule (1 = first visit by target day);
 - checkbox fields become one ``field___code`` column per choice (``1``/``0``) plus one per
   missing-data code; other fields hold their value or a missing-data code (``NASK`` …);
-- ``<form>_complete`` is ``2`` for complete, ``0`` for in progress; forms recorded as *not
-  done* carry no data and are not written (REDCap has no place for the reason);
+- ``<form>_complete`` is REDCap's form status: ``0`` Incomplete (ours: in progress), ``1``
+  Unverified (ours: complete, every required item answered or coded), ``2`` Complete (ours:
+  verified); forms recorded as *not done* carry no data and are not written (REDCap has no
+  place for the reason);
 - descriptive and file fields have no column; calculated fields are written but recomputed,
   never read, on import.
 """
@@ -37,7 +39,11 @@ EVENT = "redcap_event_name"
 REPEAT_INSTRUMENT = "redcap_repeat_instrument"
 REPEAT_INSTANCE = "redcap_repeat_instance"
 EVENT_NAME = re.compile(r"^(?P<visit>[a-z0-9][a-z0-9_\-]*)_arm_(?P<arm>\d+)$")
-COMPLETE = {ResponseStatus.COMPLETE: "2", ResponseStatus.IN_PROGRESS: "0"}
+COMPLETE = {
+    ResponseStatus.IN_PROGRESS: "0",
+    ResponseStatus.COMPLETE: "1",
+    ResponseStatus.VERIFIED: "2",
+}
 MISSING_CODES = tuple(MissingCode.values)
 
 

@@ -23,6 +23,7 @@ from neuroregen.core.errors import DomainError
 from neuroregen.core.permissions import has_capability
 from neuroregen.core.roles import Capability
 from neuroregen.core.uploads import decode_text
+from neuroregen.instruments import completeness
 from neuroregen.instruments import services as instrument_services
 from neuroregen.instruments.choices import ResponseStatus
 from neuroregen.instruments.errors import AnswersInvalid
@@ -57,6 +58,7 @@ class Planned:
     stored: dict[str, Any]  # cleaned answers
     codes: dict[str, str]  # cleaned missing-data codes
     prepared: PreparedInstrument
+    verified: bool = False  # ``<form>_complete`` 2: complete and verified
 
 
 @dataclass
@@ -167,6 +169,10 @@ def plan_import(
                 )
                 continue
             stored, cleaned, errors = kit.clean(answers, missing)
+            errors = {**completeness.range_errors(kit.fields, stored, kit.score_defs), **errors}
+            if complete in ("1", "2"):
+                found_here = _completion_problems(user, participant, kit, stored, cleaned, complete)
+                errors = {**found_here, **errors}  # an invalid answer keeps its own message
             for name, message in sorted(errors.items()):
                 problems.append(Problem(row.where, name, message))
             key = (visit.pk, instrument.pk)
@@ -187,13 +193,39 @@ def plan_import(
                         instrument,
                         answers,
                         missing,
-                        complete == "2",
+                        complete in ("1", "2"),
                         stored,
                         cleaned,
                         kit,
+                        verified=complete == "2",
                     )
                 )
     return planned, problems
+
+
+def _completion_problems(
+    user: Any,
+    participant: Participant,
+    kit: PreparedInstrument,
+    stored: dict[str, Any],
+    codes: dict[str, str],
+    complete: str,
+) -> dict[str, str]:
+    """Why a form marked complete (1) or verified (2) cannot be: required items neither
+    answered nor coded, and verification by someone who may not verify."""
+    problems: dict[str, str] = {}
+    lacking = completeness.missing_required(kit.fields, kit.stored_answers(stored, codes), codes)
+    for f in lacking:
+        problems[f.field_name] = (
+            f"required item left blank in a form marked complete ({complete}); answer it, give "
+            "a missing-data code (NASK, DECL, UNK, NA) or mark the form 0 (incomplete)"
+        )
+    if complete == "2" and not has_capability(user, Capability.VERIFY_FORM, participant.site):
+        problems[f"{kit.instrument.code}_complete"] = (
+            "2 marks the form verified, which only an investigator or data manager may do; "
+            "use 1 for complete"
+        )
+    return problems
 
 
 @dataclass(frozen=True, slots=True)
@@ -344,10 +376,12 @@ def _same(stored: Stored, item: Planned) -> bool:
     answers = item.prepared.stored_answers(item.stored, codes)
     if answers != stored.answers or codes != stored.missing:
         return False
+    if item.verified:
+        return stored.status == ResponseStatus.VERIFIED
     if item.complete:
-        return stored.status == ResponseStatus.COMPLETE
+        return stored.status in ResponseStatus.finished()
     # A completed form is never turned back to "in progress" by saving, so this is no change.
-    return stored.status in (ResponseStatus.IN_PROGRESS, ResponseStatus.COMPLETE)
+    return stored.status in (ResponseStatus.IN_PROGRESS, *ResponseStatus.finished())
 
 
 def records_import(
@@ -430,6 +464,7 @@ def _write(user: Any, item: Planned, reason: str, result: ImportResult, existing
         answers=item.answers,
         missing=item.missing,
         complete=item.complete,
+        verify=item.verified,
         answered_on=existing.answered_on or item.visit.done_on,
         expected_version=existing.row_version,
         reason=reason,

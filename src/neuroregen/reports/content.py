@@ -124,7 +124,9 @@ def _measure(m: analysis.ChildMeasure) -> dict[str, Any]:
 def _assessments(user: Any, participant: Participant, until: dt.date) -> list[dict[str, Any]]:
     rows = (
         Response.objects.for_user(user)
-        .filter(participant=participant, status=ResponseStatus.COMPLETE, answered_on__lte=until)
+        .filter(
+            participant=participant, status__in=ResponseStatus.finished(), answered_on__lte=until
+        )
         .select_related("instrument", "visit")
         .order_by("answered_on", "instrument__code")
     )

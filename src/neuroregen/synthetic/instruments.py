@@ -3,9 +3,9 @@
 Values are plausible, not informative: ATEC totals start around 60–90 and drift down slowly
 over follow-up whatever the arm (natural history, DOMAIN.md §4), CGI-I mostly "minimally
 improved" or "no change", IL-6/TNF-α log-normal with some results below the LLOQ. Some forms
-are marked not done with a reason, some items are left missing or carry a missing-data code,
-and parent-reported forms are recorded as answered by a parent. Everything goes through the
-services.
+are marked not done with a reason, some items carry a missing-data code (a complete form
+leaves no required item blank), and parent-reported forms are recorded as answered by a
+parent. Everything goes through the services.
 """
 
 from __future__ import annotations
@@ -26,6 +26,7 @@ from neuroregen.core.services import membership_grant
 from neuroregen.instruments import choices as c
 from neuroregen.instruments import services
 from neuroregen.instruments.builtin import ATEC_ITEMS, atec_item_name
+from neuroregen.instruments.builtin_cshq import CSHQ_ITEMS, cshq_item_name
 
 ANALYTE_MODEL = {  # median (pg/mL), log-SD, LLOQ, ULOQ, kit
     "il6": (2.4, 0.7, 0.7, 300, "High-sensitivity IL-6 ELISA (synthetic kit)"),
@@ -95,7 +96,13 @@ def _entered(rng: random.Random, code: str, severity: float) -> dict[str, str]:
         )
         return values
     if code == "cshq":
-        return {"cshq_total": clip(rng.gauss(50, 8), 33, 99)}
+        # item scores 1–3 (choice codes are scores, reverse-scored items included); a
+        # severity around 0.4 gives totals around 50, above the cut-off of 41
+        chance = 0.15 + 0.3 * severity
+        return {
+            cshq_item_name(number): str(1 + sum(rng.random() < chance for _ in range(2)))
+            for number in range(1, len(CSHQ_ITEMS) + 1)
+        }
     return {}
 
 
@@ -189,7 +196,9 @@ def _one_form(rng: random.Random, user: Any, visit: Any, code: str, level: float
     for name in list(answers):
         roll = rng.random()
         if roll < 0.015:
-            del answers[name]  # left blank
+            # not known to the family: a complete form codes it rather than leave it blank
+            answers.pop(name)
+            missing[name] = c.MissingCode.UNKNOWN
         elif roll < 0.025:
             answers.pop(name)
             missing[name] = rng.choice(c.MissingCode.values)

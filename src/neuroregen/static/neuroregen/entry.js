@@ -129,6 +129,7 @@
         value.textContent = text === "" || text === null ? "—" : String(text);
       }
     });
+    document.dispatchEvent(new CustomEvent("nr:layout"));
   }
 
   function settled() {
