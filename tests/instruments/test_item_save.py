@@ -235,3 +235,17 @@ def test_a_refused_save_lists_its_problems_at_the_top(child, coordinator_a, lang
     assert 'value="1" autocomplete="off" checked' in html  # the other answer is kept
     stored = Response.objects.filter(visit=visits["BL"], instrument__code="atec").first()
     assert stored is None or "atec_i_02" not in stored.answers  # nothing was saved
+
+
+def test_an_answer_outside_its_range_is_refused_item_by_item(child, coordinator_a):
+    """The per-item save keeps the whole-form range rule: a CARS-2 total of 99 (range 15–60) is
+    refused with the range named, and nothing is stored."""
+    _participant, visits = child
+    client = client_for(coordinator_a)
+    refused = _item(client, visits["BL"], "cars2", "cars2_total", "99")
+    assert refused.status_code == 422
+    assert "15" in refused.json()["errors"]["cars2_total"]
+    assert "60" in refused.json()["errors"]["cars2_total"]
+    stored = Response.objects.filter(visit=visits["BL"], instrument__code="cars2").first()
+    assert stored is None or "cars2_total" not in stored.answers
+    assert _item(client, visits["BL"], "cars2", "cars2_total", "40").status_code == 200
