@@ -288,6 +288,14 @@ def test_program_page_claims_panel_checks_stated_figures(
     assert marker in html
     assert figure in _text(page)
     assert n >= 1
+    for language, heading in (("ru", "Могли ли заявленные"), ("uk", "Чи могли заявлені")):
+        client = client_for(investigator_a)
+        client.cookies["django_language"] = language
+        text = _text(client.get(reverse("evidence_program", args=[active_protocol().pk])))
+        assert heading in text
+        assert "Could the stated percentages" not in text
+        assert "children is possible" not in text
+        assert "no whole number of" not in text
 
 
 @pytest.mark.django_db

@@ -154,17 +154,11 @@ class FlowTotalsForm(forms.Form):
         ]
 
 
-class _RowFormSet(forms.BaseFormSet):
-    def filled(self) -> list[Any]:
-        return [form for form in self.forms if not form.is_blank()]
+def filled_rows(formset: forms.BaseFormSet) -> list[Any]:
+    """The rows of a validated formset that hold anything."""
+    return [form for form in formset.forms if not form.is_blank()]
 
 
-PercentageFormSet = forms.formset_factory(
-    PercentageRowForm, formset=_RowFormSet, extra=6, max_num=60, absolute_max=60
-)
-MeanFormSet = forms.formset_factory(
-    MeanRowForm, formset=_RowFormSet, extra=3, max_num=30, absolute_max=30
-)
-ArmFormSet = forms.formset_factory(
-    ArmRowForm, formset=_RowFormSet, extra=4, max_num=12, absolute_max=12
-)
+PercentageFormSet = forms.formset_factory(PercentageRowForm, extra=6, max_num=60, absolute_max=60)
+MeanFormSet = forms.formset_factory(MeanRowForm, extra=3, max_num=30, absolute_max=30)
+ArmFormSet = forms.formset_factory(ArmRowForm, extra=4, max_num=12, absolute_max=12)

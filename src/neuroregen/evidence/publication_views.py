@@ -23,6 +23,7 @@ from neuroregen.evidence.publication_forms import (
     FlowTotalsForm,
     MeanFormSet,
     PercentageFormSet,
+    filled_rows,
 )
 from neuroregen.evidence.registry_flow import registry_arm_counts
 from neuroregen.stats import flow_checks as fc
@@ -181,17 +182,17 @@ def check_publication(request: AuthenticatedHttpRequest) -> HttpResponse:
         "rules": [pub.RULE_LABELS[r] for r in rc.RULES],
     }
     forms_valid = all(f.is_valid() for f in (percentages, means, arms, totals))
-    if data is not None and forms_valid and _duplicate_arm_names(arms.filled()):
+    if data is not None and forms_valid and _duplicate_arm_names(filled_rows(arms)):
         forms_valid = False
     context["has_errors"] = data is not None and not forms_valid
     if data is not None and forms_valid:
-        filled = percentages.filled() + means.filled() + arms.filled()
+        filled = filled_rows(percentages) + filled_rows(means) + filled_rows(arms)
         if not filled:
             context["nothing"] = True
         else:
             context["checked"] = True
-            context["pct"] = _percentage_results(percentages.filled())
-            context["means_checked"] = _mean_results(means.filled())
-            context["flow"] = _flow_results(request.user, arms.filled(), totals, protocols)
+            context["pct"] = _percentage_results(filled_rows(percentages))
+            context["means_checked"] = _mean_results(filled_rows(means))
+            context["flow"] = _flow_results(request.user, filled_rows(arms), totals, protocols)
     status = 200 if data is None or forms_valid else 422
     return render(request, "evidence/check_publication.html", context, status=status)
