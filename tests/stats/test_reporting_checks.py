@@ -10,7 +10,8 @@ Sources of reference values
   GRIM-inconsistent.
 * Hennigan B et al. Heart (BMJ), abstract: "104 patients … 79 (76%) males … Of 98 patients
   with stress perfusion MRI data, 17 (17%) had abnormal perfusion".
-* Harstad E et al. JAMA Pediatr 2023: 79 of 213 children (37.1 %) no longer met ASD criteria.
+* Harstad E et al. JAMA Pediatr 2023: 79 of 213 children no longer met ASD criteria
+  (checked here as the one-decimal percentage 37.1 %).
 * Everything else is checked against a brute-force enumeration over k = 0..n written here
   with decimal.Decimal quantize (an implementation independent of the module's Fractions).
 """
