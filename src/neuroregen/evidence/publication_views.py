@@ -12,9 +12,10 @@ from django.http import HttpResponse
 from django.shortcuts import render
 from django.utils.translation import gettext as _
 
+from neuroregen.core import access
 from neuroregen.core.errors import NotPermitted
 from neuroregen.core.http import AuthenticatedHttpRequest
-from neuroregen.core.roles import Role
+from neuroregen.core.roles import Capability, Role
 from neuroregen.core.scoping import memberships_of
 from neuroregen.evidence import publication as pub
 from neuroregen.evidence import selectors
@@ -166,6 +167,8 @@ def _duplicate_arm_names(rows: list[Any]) -> bool:
 
 
 @login_required
+# Exactly the evidence readers: administrators, investigators, monitors, statisticians.
+@access.staff(Capability.EXPORT_PSEUDONYMOUS, Capability.VIEW_AUDIT, any_of=True)
 def check_publication(request: AuthenticatedHttpRequest) -> HttpResponse:
     require_evidence_reader(request.user)
     protocols = selectors.protocols_for(user=request.user)
