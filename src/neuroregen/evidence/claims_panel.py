@@ -12,6 +12,7 @@ a responder at every late-phase visit (participants × visits).
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Any
 
 import pandas as pd
@@ -107,7 +108,11 @@ def program_claims(
     late = _late(outcomes, measure, choice.uses_cgi)
     if not late["_n"]:
         return [], ["no late-phase (6–12 months) data: the claims cannot be evaluated yet"]
-    common = {"synthetic": synthetic, "caregiver_rated": caregiver, "confidence": confidence}
+    common: dict[str, Any] = {
+        "synthetic": synthetic,
+        "caregiver_rated": caregiver,
+        "confidence": confidence,
+    }
     controlled = control_outcomes is not None
     control_late = _late(control_outcomes, measure, choice.uses_cgi) if controlled else None
     if controlled and not control_late["_n"]:  # type: ignore[index]
@@ -122,25 +127,28 @@ def program_claims(
         control = control_sustained if claim is CLAIM_SUSTAINED_6_12_MONTHS else control_late
         if treated is None or (controlled and control is None):
             continue
-        if controlled:
-            v = _try(
-                lambda c=claim, t=treated, k=control: evaluate_claim_controlled(
-                    c,
-                    definition,
-                    treated=_args(c, t),
-                    control=_args(c, k),
-                    control_arm=control_arm,
-                    **common,
-                ),
-                notes,
-                claim.text,
-            )
-        else:
-            v = _try(
-                lambda c=claim, t=treated: evaluate_claim(c, definition, **_args(c, t), **common),
-                notes,
-                claim.text,
-            )
+        judge = partial(_judge, claim, definition, treated, control, control_arm, common)
+        v = _try(judge, notes, claim.text)
         if v is not None:
             verdicts.append(v)
     return verdicts, notes
+
+
+def _judge(
+    claim: Claim,
+    definition: Any,
+    treated: dict[str, Any],
+    control: dict[str, Any] | None,
+    control_arm: str,
+    common: dict[str, Any],
+) -> ClaimVerdict:
+    if control is None:
+        return evaluate_claim(claim, definition, **_args(claim, treated), **common)
+    return evaluate_claim_controlled(
+        claim,
+        definition,
+        treated=_args(claim, treated),
+        control=_args(claim, control),
+        control_arm=control_arm,
+        **common,
+    )
