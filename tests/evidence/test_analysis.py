@@ -154,7 +154,7 @@ def test_products_side_by_side_show_route_ae_difference(frames) -> None:
 def test_claims_panel(ev) -> None:
     verdicts = {v.claim.text: v for v in ev.claims}
     assert len(verdicts) == 3
-    majority = verdicts["≥ 60 % of patients improve"]
+    majority = verdicts["60–80 % of patients improve"]
     assert majority.verdict is Verdict.NOT_SUPPORTED  # planted 35 %
     assert SYNTHETIC in majority.caveats
     younger = verdicts["the effect is larger in younger children"]
@@ -353,3 +353,28 @@ def test_reliable_change_definition_without_a_reliability_leaves_durability_unes
     assert "not estimable" in ev.durability_note
     assert "reliability" in ev.durability_note
     assert ev.rows  # the rest of the page is there
+
+
+def test_control_arm_is_never_pooled_or_evaluated_as_treatment(frames) -> None:
+    # issue 17, obs. 1: with a concurrent control arm, "all arms" must not count its children
+    # among the patients, and the control arm on its own is only the comparator
+    treated = frames.participants.loc[frames.participants["arm"] == "msc-iv", "study_code"]
+    ev = an.analyse_program(
+        frames, definition_key="cgi_i_2", include_models=False, control_arms=("ipsc-it",)
+    )
+    assert ev.n_participants == treated.nunique()
+    assert ev.controlled is not None
+    assert ev.controlled.control_arms == ("ipsc-it",)
+    assert all(c.controlled for c in ev.claims)
+    assert all(c.comparison is None or "ipsc-it" in c.comparison.comparator for c in ev.claims)
+    control = an.analyse_program(
+        frames,
+        arm="ipsc-it",
+        definition_key="cgi_i_2",
+        include_models=False,
+        control_arms=("ipsc-it",),
+    )
+    assert control.role == "control"
+    assert control.claims == []
+    assert all(r.responder_vs_benchmark is None and r.vs_benchmark is None for r in control.rows)
+    assert "concurrent_control" in control.as_json()

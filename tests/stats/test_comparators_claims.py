@@ -138,11 +138,22 @@ def test_rate_comparison_rescales_benchmark_interval_to_our_level() -> None:
     assert cmp.ci_low == pytest.approx(expected, abs=1e-12)
 
 
-def test_rate_comparison_flags_definition_mismatch_and_missing_interval() -> None:
+def test_rate_comparison_refuses_a_benchmark_with_another_definition() -> None:
+    # "any ATEC decrease" (79 %) must not be set against CGI-I "much improved" placebo (19 %)
+    anyd = ResponderDefinition.any_improvement("ATEC total", Direction.HIGHER_IS_WORSE)
+    rate = responder_rate_from_counts(31, 39, definition=anyd)
+    with pytest.raises(ValueError, match=r"^no matching benchmark for this definition"):
+        compare_rate_with_benchmark(rate, PLACEBO_CGI_I_RESPONDERS)
     atec = ResponderDefinition.percent_improvement("ATEC total", Direction.HIGHER_IS_WORSE)
     rate = responder_rate_from_counts(20, 40, definition=atec)
-    cmp = compare_rate_with_benchmark(rate, PLACEBO_CGI_I_RESPONDERS)
-    assert any("definitions differ" in c for c in cmp.caveats)
+    with pytest.raises(ValueError, match="no matching benchmark"):
+        compare_rate_with_benchmark(rate, REHAB_CGI_EFFECTIVE_RATE_CONTROL)
+
+
+def test_rate_comparison_flags_missing_benchmark_interval() -> None:
+    theirs = REHAB_CGI_EFFECTIVE_RATE_CONTROL.responder_definition
+    base = responder_rate_from_counts(20, 40, definition=CGI)
+    rate = dataclasses.replace(base, details={**base.details, "definition": theirs})
     cmp2 = compare_rate_with_benchmark(rate, REHAB_CGI_EFFECTIVE_RATE_CONTROL)
     assert NO_BENCHMARK_INTERVAL in cmp2.caveats
     lo, hi = proportion_confint(20, 40, method="wilson")
@@ -187,11 +198,12 @@ def _cgi(responders: int, n: int) -> list[int]:
 
 def test_clear_majority_is_supported_only_with_interval_and_benchmark() -> None:
     v = evaluate_claim(
-        CLAIM_MAJORITY_IMPROVE, CGI, cgi_i=_cgi(90, 100), synthetic=True, caregiver_rated=False
+        CLAIM_MAJORITY_IMPROVE, CGI, cgi_i=_cgi(700, 1000), synthetic=True, caregiver_rated=False
     )
-    lo, hi = proportion_confint(90, 100, method="wilson")
+    lo, hi = proportion_confint(700, 1000, method="wilson")
     assert (v.observed.ci_low, v.observed.ci_high) == pytest.approx((lo, hi), abs=1e-12)
     assert lo >= 0.60
+    assert hi <= 0.80
     assert v.comparison is not None
     assert v.comparison.ci_low > 0
     assert v.verdict is Verdict.SUPPORTED
@@ -231,7 +243,7 @@ def test_below_placebo_rate_is_not_supported() -> None:
 
 def test_claim_without_numeric_benchmark_is_never_supported() -> None:
     claim = dataclasses.replace(CLAIM_MAJORITY_IMPROVE, benchmark=None)
-    v = evaluate_claim(claim, CGI, cgi_i=_cgi(95, 100), synthetic=False, caregiver_rated=False)
+    v = evaluate_claim(claim, CGI, cgi_i=_cgi(700, 1000), synthetic=False, caregiver_rated=False)
     assert v.verdict is Verdict.INCONCLUSIVE
     assert v.comparison is None
 
@@ -338,7 +350,59 @@ def test_supported_requires_whole_interval_and_beating_benchmark(
     assert lo <= v.observed.estimate <= hi
     if v.verdict is Verdict.SUPPORTED:
         assert lo >= 0.60
+        assert hi <= 0.80
         assert v.comparison is not None
         assert v.comparison.ci_low > 0
-    if hi < 0.60:
+    if hi < 0.60 or lo > 0.80:
         assert v.verdict is Verdict.NOT_SUPPORTED
+
+
+# ---------------------------------------------------------------- issue 17, obs. 2 and 8
+def test_range_claim_keeps_both_bounds() -> None:
+    assert CLAIM_MAJORITY_IMPROVE.kind is ClaimKind.RATE_BETWEEN
+    assert (CLAIM_MAJORITY_IMPROVE.lower, CLAIM_MAJORITY_IMPROVE.upper) == (0.60, 0.80)
+    assert "60–80" in CLAIM_MAJORITY_IMPROVE.text
+    # 93 % of 1000 improve: far above "60–80 %", so the claim as made is not what was seen
+    v = evaluate_claim(
+        CLAIM_MAJORITY_IMPROVE, CGI, cgi_i=_cgi(930, 1000), synthetic=False, caregiver_rated=False
+    )
+    assert v.verdict is Verdict.NOT_SUPPORTED
+    assert v.as_row()["claim_upper"] == 0.80
+
+
+def test_interval_wider_than_the_range_says_so() -> None:
+    v = evaluate_claim(
+        CLAIM_MAJORITY_IMPROVE, CGI, cgi_i=_cgi(9, 13), synthetic=False, caregiver_rated=False
+    )
+    assert v.verdict is Verdict.INCONCLUSIVE
+    assert any("wider than the claimed range" in r for r in v.reasons)
+
+
+def test_mismatched_benchmark_gives_no_verdict_against_it() -> None:
+    anyd = ResponderDefinition.any_improvement("ATEC total", Direction.HIGHER_IS_WORSE)
+    base = np.full(100, 60.0)
+    follow = np.r_[np.full(79, 50.0), np.full(21, 65.0)]
+    v = evaluate_claim(
+        CLAIM_MAJORITY_IMPROVE,
+        anyd,
+        baseline=base,
+        follow_up=follow,
+        synthetic=False,
+        caregiver_rated=True,
+    )
+    assert v.comparison is None
+    assert v.benchmark is None
+    assert v.verdict is Verdict.INCONCLUSIVE
+    assert not any("exceeds the benchmark" in r for r in v.reasons)
+    assert any(r.startswith("no matching benchmark for this definition") for r in v.reasons)
+
+
+def test_supported_verdict_sentence_says_uncontrolled_data_cannot_show_efficacy() -> None:
+    v = evaluate_claim(
+        CLAIM_MAJORITY_IMPROVE, CGI, cgi_i=_cgi(700, 1000), synthetic=False, caregiver_rated=False
+    )
+    assert v.verdict is Verdict.SUPPORTED
+    assert "cannot show" in v.headline
+    assert "uncontrolled" in v.headline
+    assert v.headline in v.as_text()
+    assert v.as_row()["headline"] == v.headline

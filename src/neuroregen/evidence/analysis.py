@@ -21,21 +21,24 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from neuroregen.evidence.claims_panel import CONTROL_ARM_NOTE, program_claims
+from neuroregen.evidence.controlled import (
+    ROLE_CONTROL,
+    ROLE_UNCONTROLLED,
+    ControlledEvidence,
+    analyse_controlled,
+    arm_role,
+)
 from neuroregen.evidence.frames import FOLLOW_UP_PHASES, EvidenceFrames
 from neuroregen.stats._common import InsufficientDataError
+from neuroregen.stats.benchmark_match import match_rate_benchmark
 from neuroregen.stats.censored import (
     LLOQ_HANDLING,
     Handling,
     geometric_mean_lloq,
     geometric_mean_ratio_lloq,
 )
-from neuroregen.stats.claims import (
-    CLAIM_LARGER_IN_YOUNGER,
-    CLAIM_MAJORITY_IMPROVE,
-    CLAIM_SUSTAINED_6_12_MONTHS,
-    ClaimVerdict,
-    evaluate_claim,
-)
+from neuroregen.stats.claims import ClaimVerdict
 from neuroregen.stats.comparators import (
     NATURAL_HISTORY_VINELAND_CHANGE,
     PLACEBO_CGI_I_RESPONDERS,
@@ -248,11 +251,16 @@ class ProgramEvidence:
     claims: list[ClaimVerdict] = field(default_factory=list)
     claim_notes: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    #: uncontrolled / treated / control: how the selected arm stands to a concurrent control
+    role: str = ROLE_UNCONTROLLED
+    controlled: ControlledEvidence | None = None
 
     def all_estimates(self) -> list[Estimate]:
         """Every Estimate on the page, for export and for the "every number has an interval"
         check."""
         out: list[Estimate] = []
+        if self.controlled is not None:
+            out += self.controlled.estimates()
         for r in self.rows:
             out += r.estimates()
         for t in self.trajectories:
@@ -295,6 +303,11 @@ class ProgramEvidence:
                 for s in self.subgroups
             ],
             "claims": [_clean(c.as_row()) for c in self.claims],
+            "claim_notes": self.claim_notes,
+            "role": self.role,
+            "concurrent_control": (
+                self.controlled.as_json(_clean) if self.controlled is not None else None
+            ),
             "notes": self.notes,
         }
 
@@ -402,6 +415,7 @@ def _score_row(
     key: str,
     synthetic: bool,
     confidence: float,
+    benchmarks: bool = True,
 ) -> PhaseRow:
     notes: list[str] = []
     ctx = _context(meta.caregiver_rated, synthetic)
@@ -425,7 +439,8 @@ def _score_row(
         change = change.with_caveats(*ctx)
     if effect is not None:
         effect = effect.with_caveats(*ctx)
-    bench = _benchmark_for(meta)
+    # published benchmarks stand in only where there is no concurrent control
+    bench = _benchmark_for(meta) if benchmarks else None
     vs = None
     if bench is not None:
         observed = change if bench.kind is BenchmarkKind.MEAN_CHANGE else effect
@@ -443,8 +458,11 @@ def _score_row(
                 notes,
                 "responder rate",
             )
-            if responder is not None:
+            match = match_rate_benchmark(PLACEBO_CGI_I_RESPONDERS, definition.describe())
+            if responder is not None and benchmarks and match.matches:
                 resp_vs = compare_rate_with_benchmark(responder, PLACEBO_CGI_I_RESPONDERS)
+            elif responder is not None and benchmarks:
+                notes.append(match.reason)
     rc = None
     if meta.reliability is not None:
         rc = _try(
@@ -480,7 +498,13 @@ def _score_row(
 
 
 def _cgi_row(
-    arm: str, phase: str, data: pd.DataFrame, key: str, synthetic: bool, confidence: float
+    arm: str,
+    phase: str,
+    data: pd.DataFrame,
+    key: str,
+    synthetic: bool,
+    confidence: float,
+    benchmarks: bool = True,
 ) -> PhaseRow:
     notes: list[str] = []
     definition = responder_definition(key)
@@ -494,7 +518,14 @@ def _cgi_row(
         notes,
         "responder rate",
     )
-    vs = compare_rate_with_benchmark(responder, PLACEBO_CGI_I_RESPONDERS) if responder else None
+    bench = PLACEBO_CGI_I_RESPONDERS if benchmarks else None
+    vs = None
+    if responder is not None and bench is not None:
+        match = match_rate_benchmark(bench, definition.describe())
+        if match.matches:
+            vs = compare_rate_with_benchmark(responder, bench)
+        else:
+            notes.append(match.reason)
     return PhaseRow(
         arm,
         CGI_I_MEASURE,
@@ -503,7 +534,7 @@ def _cgi_row(
         Direction.HIGHER_IS_WORSE.value,
         responder=responder,
         responder_vs_benchmark=vs,
-        benchmark=PLACEBO_CGI_I_RESPONDERS,
+        benchmark=bench,
         notes=(*notes, "CGI-I rates change itself: no baseline, no change score"),
     )
 
@@ -766,18 +797,35 @@ def analyse_program(
     lloq_handling: Handling = "half_lloq",
     confidence: float = 0.95,
     include_models: bool = True,
+    control_arms: Sequence[str] = (),
 ) -> ProgramEvidence:
-    """Every analysis of the program evidence page for one arm (or all arms when None)."""
+    """Every analysis of the program evidence page for one arm (or all arms when None).
+
+    With ``control_arms`` (the protocol's concurrent controls, ``Arm.is_control``) present in
+    the data, the page leads with treated − control (``evidence.controlled``); "all arms"
+    then means all *treated* arms (control children are never pooled into "patients"), the
+    published benchmarks are not used, and a control arm chosen on its own is shown as the
+    comparator, with no claims.
+    """
     if definition_key not in RESPONDER_CHOICES:
         raise ValueError(f"unknown responder definition {definition_key!r}")
-    pick = (lambda df: df[df["arm"] == arm]) if arm else (lambda df: df)
+    arms_present = list(arms_of(frames))
+    role = arm_role(arm, arms_present, control_arms)
+    controls = [a for a in control_arms if a in arms_present]
+    treated_arms = [a for a in arms_present if a not in controls]
+
+    def pick(df: pd.DataFrame) -> pd.DataFrame:
+        if arm:
+            return df[df["arm"] == arm]
+        return df[~df["arm"].isin(controls)] if controls else df
+
     participants, aes = pick(frames.participants), pick(frames.adverse_events)
     # only the columns the analyses read: the frames repeat some twenty participant columns
     # on every row, which each split and filter below would otherwise copy
     outcomes = pick(frames.outcomes)[list(_OUTCOME_COLUMNS)]
     bio = pick(frames.biomarkers)[list(_BIOMARKER_COLUMNS)]
     synthetic = bool(participants["synthetic"].astype(bool).any()) if len(participants) else False
-    label = arm or "all arms"
+    label = arm or ("all treated arms" if controls else "all arms")
     choice = RESPONDER_CHOICES[definition_key]
     metas = measures(outcomes)
     scored = [m for m in metas if m.measure != CGI_I_MEASURE]
@@ -793,7 +841,9 @@ def analyse_program(
         if primary_meta is not None and (definition_key != "reliable" or primary_meta.reliability)
         else choice.label
     )
+    benchmarks = role == ROLE_UNCONTROLLED
     ev = ProgramEvidence(
+        role=role,
         arm=label,
         definition_key=definition_key,
         definition_text=definition_text,
@@ -816,7 +866,9 @@ def analyse_program(
             if data.empty:
                 continue
             ev.rows.append(
-                _score_row(label, meta, phase, data, definition_key, synthetic, confidence)
+                _score_row(
+                    label, meta, phase, data, definition_key, synthetic, confidence, benchmarks
+                )
             )
         if include_models:
             ev.trajectories.append(
@@ -826,7 +878,9 @@ def analyse_program(
         for phase in present:
             data = phase_values(of(CGI_I_MEASURE), CGI_I_MEASURE, phase)
             if not data.empty:
-                ev.rows.append(_cgi_row(label, phase, data, definition_key, synthetic, confidence))
+                ev.rows.append(
+                    _cgi_row(label, phase, data, definition_key, synthetic, confidence, benchmarks)
+                )
     ev.biomarkers = _biomarkers(label, bio, lloq_handling, synthetic, confidence)
 
     # durability of response on the chosen definition
@@ -889,13 +943,32 @@ def analyse_program(
             if res is not None:
                 ev.subgroups.append(res)
         ev.products = _products(merged, sub_frame, aes, ev.subgroup_measure, ctx, confidence)
-    ev.claims, ev.claim_notes = _claims(
+    if controls:
+        both = frames.outcomes[[*_OUTCOME_COLUMNS, "arm"]]
+        ev.controlled = analyse_controlled(
+            both,
+            treated_arms=[arm] if arm and role != ROLE_CONTROL else treated_arms,
+            control_arms=controls,
+            definition_key=definition_key,
+            synthetic=synthetic,
+            confidence=confidence,
+            include_models=include_models,
+        )
+    if role == ROLE_CONTROL:
+        ev.claims, ev.claim_notes = [], [CONTROL_ARM_NOTE]
+        return ev
+    control_rows = None
+    if controls:
+        control_rows = frames.outcomes[frames.outcomes["arm"].isin(controls)]
+    ev.claims, ev.claim_notes = program_claims(
         of(CGI_I_MEASURE if choice.uses_cgi else primary),
         definition_key,
         primary,
         primary_meta,
         synthetic,
         confidence,
+        control_outcomes=control_rows,
+        control_arm=", ".join(controls),
     )
     return ev
 
@@ -968,82 +1041,6 @@ def _products(
 
 
 _NO_VALUES = np.empty(0)
-
-
-def _claims(
-    outcomes: pd.DataFrame,
-    key: str,
-    primary: str,
-    meta: MeasureMeta | None,
-    synthetic: bool,
-    confidence: float,
-) -> tuple[list[ClaimVerdict], list[str]]:
-    notes: list[str] = []
-    choice = RESPONDER_CHOICES[key]
-    if not choice.uses_cgi and meta is None:
-        return [], ["no outcome measure to evaluate the claims on"]
-    definition = (
-        responder_definition(key)
-        if choice.uses_cgi
-        else _try(lambda: responder_definition(key, meta), notes, "definition")
-    )
-    if definition is None:
-        return [], notes
-    measure = CGI_I_MEASURE if choice.uses_cgi else primary
-    caregiver = bool((outcomes.loc[outcomes["measure"] == measure, "respondent"] == "parent").any())
-    verdicts: list[ClaimVerdict] = []
-    late = phase_values(outcomes, measure, "late")
-    if late.empty:
-        return [], ["no late-phase (6–12 months) data: the claims cannot be evaluated yet"]
-
-    def data_args(frame: pd.DataFrame) -> dict[str, Any]:
-        if choice.uses_cgi:
-            return {"cgi_i": frame["value"].to_numpy(float)}
-        return {
-            "baseline": frame["baseline_value"].to_numpy(float),
-            "follow_up": frame["value"].to_numpy(float),
-        }
-
-    common = {"synthetic": synthetic, "caregiver_rated": caregiver, "confidence": confidence}
-    v = _try(
-        lambda: evaluate_claim(CLAIM_MAJORITY_IMPROVE, definition, **data_args(late), **common),
-        notes,
-        CLAIM_MAJORITY_IMPROVE.text,
-    )
-    if v is not None:
-        verdicts.append(v)
-    # sustained: responder at every late-phase visit (participants × visits)
-    rows = outcomes[(outcomes["measure"] == measure) & (outcomes["phase"] == "late")]
-    wide = rows.pivot_table(
-        index="study_code", columns="visit_code", values="value", aggfunc="last"
-    )
-    if not wide.empty:
-        if choice.uses_cgi:
-            args: dict[str, Any] = {"cgi_i": wide.to_numpy(float)}
-        else:
-            base = rows.groupby("study_code")["baseline_value"].first().reindex(wide.index)
-            args = {"baseline": base.to_numpy(float), "follow_up": wide.to_numpy(float)}
-        v = _try(
-            lambda: evaluate_claim(CLAIM_SUSTAINED_6_12_MONTHS, definition, **args, **common),
-            notes,
-            CLAIM_SUSTAINED_6_12_MONTHS.text,
-        )
-        if v is not None:
-            verdicts.append(v)
-    v = _try(
-        lambda: evaluate_claim(
-            CLAIM_LARGER_IN_YOUNGER,
-            definition,
-            **data_args(late),
-            ages=late["age_months"].to_numpy(float),
-            **common,
-        ),
-        notes,
-        CLAIM_LARGER_IN_YOUNGER.text,
-    )
-    if v is not None:
-        verdicts.append(v)
-    return verdicts, notes
 
 
 # --- per-child -----------------------------------------------------------------------------

@@ -63,6 +63,14 @@ class EvidenceOut(Schema):
     reliable_change: list[dict[str, Any]]
     subgroup_tests: list[dict[str, Any]]
     claims: list[dict[str, Any]]
+    claim_notes: list[str]
+    role: str = Field(
+        description="uncontrolled, treated, or control (the arm is the concurrent comparator)."
+    )
+    concurrent_control: dict[str, Any] | None = Field(
+        description="Treated − control estimates (ANCOVA, responder RD/RR, arm × phase mixed "
+        "model), each naming the control arm as comparator; null without a control arm."
+    )
     notes: list[str]
 
 

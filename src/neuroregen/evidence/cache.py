@@ -99,9 +99,14 @@ def cached_analysis(
 ) -> Any:
     """``analyse_program`` for one protocol, arm and responder definition, shared by the page
     and the API; ``frames`` is called only when the result is not cached."""
-    from neuroregen.evidence import analysis
+    from neuroregen.evidence import analysis, selectors
 
     return cached(
         scope_key(user, protocol_pk, "analysis", arm, definition_key),
-        lambda: analysis.analyse_program(frames(), arm=arm or None, definition_key=definition_key),
+        lambda: analysis.analyse_program(
+            frames(),
+            arm=arm or None,
+            definition_key=definition_key,
+            control_arms=selectors.control_arm_codes(protocol_pk),
+        ),
     )

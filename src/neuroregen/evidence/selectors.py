@@ -33,7 +33,7 @@ from neuroregen.instruments.choices import ResponseStatus
 from neuroregen.participants.choices import WithdrawalScope
 from neuroregen.participants.models import Participant, ParticipantComorbidity, Withdrawal
 from neuroregen.protocols.choices import AssignmentStatus
-from neuroregen.protocols.models import Assignment, Protocol
+from neuroregen.protocols.models import Arm, Assignment, Protocol
 from neuroregen.visits import timeline
 
 __all__ = ["child_frames", "evidence_frames", "phase_spans", "protocols_for"]
@@ -57,6 +57,16 @@ def protocols_for(*, user: User) -> list[Protocol]:
         .values("protocol_id")
     )
     return list(Protocol.objects.filter(pk__in=ids).order_by("code", "version"))
+
+
+def control_arm_codes(protocol_pk: int) -> tuple[str, ...]:
+    """Codes of the protocol's concurrent control arms (placebo, vehicle, sham, waitlist …),
+    which the evidence page uses as comparator instead of published benchmarks."""
+    return tuple(
+        Arm.objects.filter(protocol_id=protocol_pk, is_control=True)
+        .order_by("code")
+        .values_list("code", flat=True)
+    )
 
 
 def _assignments(user: User, protocol: Protocol | None, study_code: str | None) -> QuerySet:

@@ -7,15 +7,24 @@ module states them as :class:`Claim` objects and evaluates them, with a stated
 
 Verdict rule (deliberately strict; a claim is never "supported" by a point estimate):
 
-* **supported** — the *whole* confidence interval of the observed figure satisfies the claim
-  **and** the whole interval of its difference from the benchmark lies above zero
-  (the children did better than the benchmark population, allowing for both uncertainties);
-* **not supported** — the whole interval lies outside what the claim says, or the whole
-  interval of the difference from the benchmark lies below zero;
-* **inconclusive** — anything else, including every claim without a numeric benchmark.
+* a claim keeps both bounds of what was said: "improvement in 60–80 % of patients" is the
+  range 60–80 %, never "≥ 60 %";
+* the observed figure is **inside** the claim when its whole confidence interval satisfies it
+  (for a range: lower bound ≥ the range's lower end and upper bound ≤ its upper end); it is
+  **outside** when the whole interval misses it (all below, or all above the range). An
+  interval wider than the range can never be inside: the sample is too small to confirm a
+  range that narrow, and the reasons say so;
+* **supported** — inside the claim **and** the whole interval of the comparison lies above
+  zero. The comparison is, in order of preference, the concurrent control arm of the same
+  protocol (:mod:`neuroregen.stats.claims_controlled`) or, only when there is none, a
+  published benchmark that counts the *same* responder definition
+  (:mod:`neuroregen.stats.benchmark_match`);
+* **not supported** — outside the claim, or the whole comparison interval lies below zero;
+* **inconclusive** — anything else, including a claim with no concurrent control and no
+  matching benchmark ("no matching benchmark for this definition").
 
-Even "supported" is a statement about the observed figure, not about cause: single-arm data
-carry the UNCONTROLLED caveat, and the caveats travel with every verdict.
+The verdict sentence itself (:attr:`ClaimVerdict.headline`) says when the data are
+uncontrolled that they cannot show efficacy; it is never left to a caveat.
 """
 
 from __future__ import annotations
@@ -30,6 +39,7 @@ import numpy as np
 import numpy.typing as npt
 
 from neuroregen.stats._common import FloatArray, InsufficientDataError, as_float_array
+from neuroregen.stats.benchmark_match import match_rate_benchmark
 from neuroregen.stats.comparators import (
     NATURAL_HISTORY_ATEC_AGE,
     PLACEBO_CGI_I_RESPONDERS,
@@ -106,9 +116,10 @@ class Claim:
 
 
 CLAIM_MAJORITY_IMPROVE = Claim(
-    text="≥ 60 % of patients improve",
-    kind=ClaimKind.RATE_AT_LEAST,
+    text="60–80 % of patients improve",
+    kind=ClaimKind.RATE_BETWEEN,
     lower=0.60,
+    upper=0.80,
     benchmark=PLACEBO_CGI_I_RESPONDERS,
 )
 CLAIM_SUSTAINED_6_12_MONTHS = Claim(
@@ -148,6 +159,11 @@ class ClaimVerdict:
         Why, in words.
     caveats : tuple of str
         Limits on interpretation.
+    comparator : str
+        What the observed figure was compared with: a concurrent control arm, a matching
+        benchmark, or nothing ("").
+    controlled : bool
+        True when the comparison is a concurrent control arm.
     """
 
     claim: Claim
@@ -158,12 +174,38 @@ class ClaimVerdict:
     verdict: Verdict
     reasons: tuple[str, ...]
     caveats: tuple[str, ...]
+    comparator: str = ""
+    controlled: bool = False
+
+    @property
+    def headline(self) -> str:
+        """The verdict as one sentence, saying what it rests on.
+
+        Uncontrolled data are said, in the sentence itself, to be unable to show efficacy.
+        """
+        word = self.verdict.value
+        if self.controlled:
+            return f"{word.capitalize()}, compared with the {self.comparator}."
+        if self.verdict is Verdict.SUPPORTED:
+            return (
+                "Supported as an observed figure only: without a concurrent control these "
+                "uncontrolled data cannot show that the therapy caused the improvement."
+            )
+        return (
+            f"{word.capitalize()}; uncontrolled data (no concurrent control) cannot show "
+            "efficacy either way."
+        )
 
     def as_row(self) -> dict[str, Any]:
         """A flat dict for tables."""
         return {
             "claim": self.claim.text,
+            "claim_lower": self.claim.lower,
+            "claim_upper": self.claim.upper,
             "verdict": self.verdict.value,
+            "headline": self.headline,
+            "comparator": self.comparator,
+            "controlled": self.controlled,
             "definition": self.definition,
             "observed": self.observed.estimate,
             "observed_ci_low": self.observed.ci_low,
@@ -182,7 +224,7 @@ class ClaimVerdict:
     def as_text(self) -> str:
         """Readable paragraph: claim, verdict, figure with interval, benchmark, reasons, caveats."""
         parts = [
-            f"Claim “{self.claim.text}”: {self.verdict.value.upper()}.",
+            f"Claim “{self.claim.text}”: {self.verdict.value.upper()}. {self.headline}",
             f"Responder: {self.definition}.",
             f"Observed: {self.observed.quantity} {_fmt(self.observed.estimate)} "
             f"({self.observed.interval_text()}), n={self.observed.n}.",
@@ -219,6 +261,7 @@ class ClaimVerdict:
             f'<div class="nr-claim verdict-{e(self.verdict.name.lower())}">'
             f'<p class="claim">Claim “{e(self.claim.text)}”: '
             f'<strong class="verdict">{e(self.verdict.value)}</strong></p>'
+            f'<p class="headline">{e(self.headline)}</p>'
             f'<p class="definition">Responder: {e(self.definition)}</p>'
             f'<p class="observed">Observed: {e(self.observed.quantity)} '
             f"<strong>{e(_fmt(self.observed.estimate))}</strong> "
@@ -276,7 +319,12 @@ def _context_caveats(*, synthetic: bool, caregiver_rated: bool) -> tuple[str, ..
 
 
 def _rate_verdict(
-    claim: Claim, observed: Estimate, comparison: Estimate | None
+    claim: Claim,
+    observed: Estimate,
+    comparison: Estimate | None,
+    *,
+    versus: str = "the benchmark",
+    no_comparison: str = "no numeric benchmark: the claim cannot be supported",
 ) -> tuple[Verdict, list[str]]:
     lo, hi = observed.ci_low, observed.ci_high
     level = f"{round(observed.confidence * 100)}% interval"
@@ -296,18 +344,22 @@ def _rate_verdict(
         reasons.append(f"the whole {level} ({span}) lies outside the claim ({target})")
     else:
         reasons.append(f"the {level} ({span}) is only partly {target}")
+        if claim.kind is ClaimKind.RATE_BETWEEN and hi - lo > claim.upper - claim.lower:
+            reasons.append(
+                "the interval is wider than the claimed range: too few children to confirm it"
+            )
     beats = worse = False
     if comparison is None:
-        reasons.append("no numeric benchmark: the claim cannot be supported")
+        reasons.append(no_comparison)
     else:
         beats = comparison.ci_low > 0
         worse = comparison.ci_high < 0
         if beats:
-            reasons.append("the rate exceeds the benchmark beyond its uncertainty")
+            reasons.append(f"the rate exceeds {versus} beyond its uncertainty")
         elif worse:
-            reasons.append("the rate is below the benchmark beyond its uncertainty")
+            reasons.append(f"the rate is below {versus} beyond its uncertainty")
         else:
-            reasons.append("the rate cannot be distinguished from the benchmark")
+            reasons.append(f"the rate cannot be distinguished from {versus}")
     if inside and beats:
         return Verdict.SUPPORTED, reasons
     if outside or worse:
@@ -412,9 +464,16 @@ def evaluate_claim(
     )
     comparison = None
     bench = claim.benchmark
+    no_comparison = "no numeric benchmark: the claim cannot be supported"
     if bench is not None and bench.kind is BenchmarkKind.PROPORTION:
-        comparison = compare_rate_with_benchmark(observed, bench)
-    verdict, reasons = _rate_verdict(claim, observed, comparison)
+        match = match_rate_benchmark(bench, text)
+        if match.matches:
+            comparison = compare_rate_with_benchmark(observed, bench)
+        else:
+            # a benchmark counting other responders is not shown as a comparator at all
+            no_comparison = f"{match.reason}: the claim cannot be supported"
+            bench = None
+    verdict, reasons = _rate_verdict(claim, observed, comparison, no_comparison=no_comparison)
     caveats = comparison.caveats if comparison is not None else observed.caveats
     return ClaimVerdict(
         claim=claim,
@@ -425,6 +484,7 @@ def evaluate_claim(
         verdict=verdict,
         reasons=tuple(reasons),
         caveats=tuple(dict.fromkeys(caveats)),
+        comparator=bench.description if bench is not None and comparison is not None else "",
     )
 
 

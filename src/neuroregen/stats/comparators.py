@@ -19,6 +19,7 @@ from typing import Any
 from scipy import stats
 
 from neuroregen.stats._common import mover_difference, wilson_interval, z_quantile
+from neuroregen.stats.benchmark_match import MismatchedBenchmarkError, match_rate_benchmark
 from neuroregen.stats.results import Direction, Estimate, _fmt
 
 __all__ = [
@@ -86,7 +87,10 @@ class Benchmark:
     confidence : float
         Level of the published interval.
     responder_definition : str or None
-        For responder proportions, the definition used by the source.
+        For responder proportions, the definition used by the source (a rate is compared
+        with it only when ours is the same, :mod:`neuroregen.stats.benchmark_match`).
+    rater : str or None
+        Who rated the outcome in the source ("clinician", "caregiver"), when known.
     """
 
     key: str
@@ -103,6 +107,7 @@ class Benchmark:
     note: str
     confidence: float = 0.95
     responder_definition: str | None = None
+    rater: str | None = None
 
     @property
     def has_interval(self) -> bool:
@@ -133,6 +138,7 @@ class Benchmark:
             "instrument": self.instrument,
             "population": self.population,
             "responder_definition": self.responder_definition,
+            "rater": self.rater,
             "citation": self.citation,
             "note": self.note,
         }
@@ -201,6 +207,7 @@ PLACEBO_CGI_I_RESPONDERS = Benchmark(
     citation=_SIAFIS,
     note=_SIAFIS_NOTE,
     responder_definition="CGI-I ≤ 2 (much or very much improved)",
+    rater="clinician",
 )
 PLACEBO_SMC_CORE = Benchmark(
     key="placebo_smc_core",
@@ -457,8 +464,11 @@ def compare_rate_with_benchmark(observed: Estimate, benchmark: Benchmark) -> Est
     normal p-value — a score-type test of "our rate equals the benchmark" that counts the
     benchmark's own standard error.
 
-    Caveats: the observed caveats, the external-benchmark caveat, a warning when the
-    responder definitions differ, and one when the benchmark has no interval.
+    Caveats: the observed caveats, the external-benchmark caveat, and one when the benchmark
+    has no interval. A benchmark counting a different responder definition is refused
+    (:class:`~neuroregen.stats.benchmark_match.MismatchedBenchmarkError`, a ValueError whose
+    message begins "no matching benchmark for this definition"): such a difference measures
+    the definitions, not the children.
 
     References
     ----------
@@ -475,6 +485,10 @@ def compare_rate_with_benchmark(observed: Estimate, benchmark: Benchmark) -> Est
     """
     if benchmark.kind is not BenchmarkKind.PROPORTION:
         raise ValueError(f"benchmark {benchmark.key} is not a proportion")
+    definition = observed.details.get("definition")
+    match = match_rate_benchmark(benchmark, definition)
+    if not match.matches:
+        raise MismatchedBenchmarkError(match.reason)
     conf = observed.confidence
     p, n = observed.estimate, observed.n
     b = benchmark.value
@@ -489,12 +503,8 @@ def compare_rate_with_benchmark(observed: Estimate, benchmark: Benchmark) -> Est
     z = (p - b) / se0
     pval = float(2.0 * stats.norm.sf(abs(z)))
     caveats: list[str] = [*observed.caveats, EXTERNAL]
-    definition = observed.details.get("definition")
-    if benchmark.responder_definition and definition != benchmark.responder_definition:
-        caveats.append(
-            f"responder definitions differ (ours: {definition}; benchmark: "
-            f"{benchmark.responder_definition}): the comparison is only indicative"
-        )
+    if match.mapping:
+        caveats.append(f"definitions mapped: {match.mapping}")
     if not benchmark.has_interval:
         caveats.append(NO_BENCHMARK_INTERVAL)
     return Estimate(
