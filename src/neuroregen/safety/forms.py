@@ -13,6 +13,7 @@ from neuroregen.participants.forms import BootstrapMixin
 from neuroregen.safety import choices as c
 from neuroregen.safety.models import AdverseEvent
 from neuroregen.safety.services import EDITABLE_FIELDS
+from neuroregen.safety.validators import NARRATIVE_MAX_LENGTH
 
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 MOMENT = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
@@ -85,7 +86,11 @@ class AdverseEventEditForm(AdverseEventForm):
 
 
 class FollowUpForm(BootstrapMixin, forms.Form):
-    note = forms.CharField(label=_("Follow-up note"), widget=forms.Textarea(attrs={"rows": 2}))
+    note = forms.CharField(
+        label=_("Follow-up note"),
+        max_length=NARRATIVE_MAX_LENGTH,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
