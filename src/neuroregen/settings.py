@@ -140,8 +140,13 @@ DATABASES = {
     )
 }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
-    # Wait for a competing writer instead of failing at once; the demo serves several tabs.
-    DATABASES["default"].setdefault("OPTIONS", {})["timeout"] = 20
+    # Writers take SQLite's file lock when their transaction begins (IMMEDIATE) and wait up
+    # to `timeout` seconds for it. With the default (deferred) mode a transaction that read
+    # first fails at once with "database is locked" when another writer got in between, and
+    # the busy timeout never applies; serialised, a stale save is the usual 409 conflict.
+    DATABASES["default"].setdefault("OPTIONS", {}).update(
+        {"timeout": 20, "transaction_mode": "IMMEDIATE"}
+    )
 # Optional read replica for the heavy read-only evidence pages (see core/routers.py).
 if os.environ.get("NEUROREGEN_REPLICA_URL"):
     DATABASES["replica"] = dj_database_url.parse(
