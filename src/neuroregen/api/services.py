@@ -7,6 +7,7 @@ import secrets
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from neuroregen.api.models import ApiToken
 from neuroregen.core.errors import NotFound, ValidationFailed
@@ -20,6 +21,13 @@ def api_token_create(*, user: User, name: str) -> tuple[ApiToken, str]:
     """Create a token; returns the row and the plaintext token (shown once, never stored)."""
     if not name.strip():
         raise ValidationFailed("Name the token so you can recognise and revoke it.", field="name")
+    limit = ApiToken._meta.get_field("name").max_length
+    if len(name.strip()) > limit:
+        # PostgreSQL refuses the longer value with a DataError (a 500); SQLite stores it
+        raise ValidationFailed(
+            _("The token name is too long: at most %(limit)d characters.") % {"limit": limit},
+            field="name",
+        )
     prefix = secrets.token_hex(5)
     secret = secrets.token_urlsafe(32)
     token = ApiToken.objects.create(
