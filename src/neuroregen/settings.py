@@ -143,8 +143,13 @@ DATABASES = {
     )
 }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
-    # Wait for a competing writer instead of failing at once; the demo serves several tabs.
-    DATABASES["default"].setdefault("OPTIONS", {})["timeout"] = 20
+    # Writers take SQLite's file lock when their transaction begins (IMMEDIATE) and wait up
+    # to `timeout` seconds for it. With the default (deferred) mode a transaction that read
+    # first fails at once with "database is locked" when another writer got in between, and
+    # the busy timeout never applies; serialised, a stale save is the usual 409 conflict.
+    DATABASES["default"].setdefault("OPTIONS", {}).update(
+        {"timeout": 20, "transaction_mode": "IMMEDIATE"}
+    )
     # Write-ahead log: a commit (every answer saved during data entry) syncs one file once
     # instead of a rollback journal and the database, and readers never wait for a writer.
     DATABASES["default"]["OPTIONS"]["init_command"] = "PRAGMA journal_mode=WAL"

@@ -40,8 +40,14 @@ def api_token_problems(
     """Every problem with a token request (field → message); None skips a field the form
     could not parse, so the page can still list the others."""
     errors: dict[str, str] = {}
+    limit = ApiToken._meta.get_field("name").max_length
     if name is not None and not name.strip():
         errors["name"] = _("Name the token so you can recognise and revoke it.")
+    elif name is not None and len(name.strip()) > limit:
+        # PostgreSQL refuses the longer value with a DataError (a 500); SQLite stores it
+        errors["name"] = _("The token name is too long: at most %(limit)d characters.") % {
+            "limit": limit
+        }
     if access is not None and access not in TokenAccess.values:
         errors["access"] = _("Choose read only or read and write.")
     if apps is not None and not apps:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
+from collections.abc import Iterator
 from typing import Any
 
 from django.db import transaction
@@ -19,6 +20,7 @@ from neuroregen.core.audit import stamp
 from neuroregen.core.errors import DomainError, ValidationFailed
 from neuroregen.core.permissions import has_capability, require
 from neuroregen.core.roles import Capability
+from neuroregen.core.validation import full_clean_or_fail
 from neuroregen.participants import choices as pc
 from neuroregen.participants.models import Participant
 from neuroregen.participants.services import ensure_data_entry_allowed
@@ -79,7 +81,7 @@ def _create(
     measurement = Measurement(
         participant=participant, visit=visit, source=source, entered_by=user, **values
     )
-    measurement.full_clean()
+    full_clean_or_fail(measurement)
     stamp(measurement, user=user, reason="recorded" if source != c.Source.IMPORT else "imported")
     measurement.save()
     # Safety signal rules (e.g. IL-6 rising soon after a dose) see every stored value, in the
@@ -156,6 +158,33 @@ def _aware(raw: str, tz: Any) -> dt.datetime | str | None:
     return parsed
 
 
+def _unreadable(exc: csv.Error) -> str:
+    if "field larger than field limit" in str(exc):
+        return _(
+            "a field is longer than %(limit)s characters: check the quoting "
+            "(an unclosed quote swallows the rest of the file)"
+        ) % {"limit": csv.field_size_limit()}
+    return _("the line is not readable CSV (%(error)s)") % {"error": exc}
+
+
+def _rows(reader: csv.DictReader, problems: list[tuple[int, str, str]]) -> Iterator[dict]:
+    """The reader's rows; an unreadable line is a problem and ends the reading.
+
+    After such an error the reader's position inside the file is not trustworthy, so the
+    rest of the file is not judged; the file is rejected anyway.
+    """
+    while True:
+        try:
+            row = next(reader)
+        except StopIteration:
+            return
+        except csv.Error as exc:
+            # line_num counts the lines read completely; the failing one is the next
+            problems.append((reader.line_num + 1, "", _unreadable(exc)))
+            return
+        yield row
+
+
 @transaction.atomic
 def measurements_import(*, user: Any, text: str) -> list[Measurement]:
     """Import a CSV of results. The whole file is checked first; any bad row rejects it all.
@@ -170,7 +199,10 @@ def measurements_import(*, user: Any, text: str) -> list[Measurement]:
     require(user, Capability.LAB_WRITE)
     problems: list[tuple[int, str, str]] = []
     reader = csv.DictReader(io.StringIO(text.removeprefix("\ufeff"), newline=""))
-    header = [h.strip() for h in (reader.fieldnames or [])]
+    try:
+        header = [h.strip() for h in (reader.fieldnames or [])]
+    except csv.Error as exc:
+        raise ImportRejected([(1, "", _unreadable(exc))]) from exc
     missing_columns = [col for col in REQUIRED_COLUMNS if col not in header]
     unknown = [col for col in header if col not in IMPORT_COLUMNS]
     if missing_columns or unknown:
@@ -185,7 +217,7 @@ def measurements_import(*, user: Any, text: str) -> list[Measurement]:
     planned: list[tuple[Any, Any, dict[str, Any]]] = []
     now = timezone.now()
     line = 1
-    for raw_row in reader:
+    for raw_row in _rows(reader, problems):
         line = reader.line_num
         row = {k.strip(): (v or "").strip() for k, v in raw_row.items() if k}
         if not any(row.values()):

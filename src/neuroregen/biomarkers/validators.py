@@ -47,11 +47,34 @@ def limit_flag(
     return c.LimitFlag.WITHIN
 
 
+# Longest text each column may hold (the stored fields' lengths; "value" is kept as reported).
+TEXT_LIMITS = {
+    "value": 40,
+    "unit": 12,
+    "region": 30,
+    "assay": 200,
+    "kit": 200,
+    "lot": 60,
+    "provenance": 300,
+}
+
+
+def text_length_errors(data: dict[str, Any]) -> dict[str, str]:
+    errors: dict[str, str] = {}
+    for name, limit in TEXT_LIMITS.items():
+        length = len(str(data.get(name) or "").strip())
+        if length > limit:
+            errors[name] = _(
+                "Ensure this value has at most %(limit)d characters (it has %(length)d)."
+            ) % {"limit": limit, "length": length}
+    return errors
+
+
 def clean_measurement(
     data: dict[str, Any], *, now: dt.datetime
 ) -> tuple[dict[str, Any], dict[str, str]]:
     """Validate and convert one measurement. Returns (values to store, problems by field)."""
-    errors: dict[str, str] = {}
+    errors: dict[str, str] = text_length_errors(data)
     out: dict[str, Any] = {}
     code = (data.get("analyte") or "").strip()
     analyte = ANALYTES.get(code)

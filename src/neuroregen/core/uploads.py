@@ -144,7 +144,17 @@ def decode_text(data: bytes, *, encoding: str | None = None) -> DecodedText:
             ) from exc
     for bom, codec in _BOMS:
         if data.startswith(bom):
-            text = data.decode(codec)
+            try:
+                text = data.decode(codec)
+            except UnicodeDecodeError as exc:
+                raise ValidationFailed(
+                    _(
+                        "The file starts as %(encoding)s text but breaks off at byte %(byte)s "
+                        "(it may be truncated). Save it again as UTF-8 and upload it again."
+                    )
+                    % {"encoding": codec.upper().removesuffix("-SIG"), "byte": exc.start},
+                    field="file",
+                ) from exc
             return DecodedText(text.lstrip("\ufeff"), codec)
     try:
         return DecodedText(data.decode("utf-8"), "utf-8")

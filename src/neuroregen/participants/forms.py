@@ -5,12 +5,22 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from neuroregen.core.errors import ValidationFailed
 from neuroregen.core.models import Site
 from neuroregen.participants import choices as c
-from neuroregen.participants.models import ConsentDocument, Participant
+from neuroregen.participants import validators
+from neuroregen.participants.models import (
+    HEIGHT_CM_MAX,
+    HEIGHT_CM_MIN,
+    WEIGHT_KG_MAX,
+    WEIGHT_KG_MIN,
+    ConsentDocument,
+    Participant,
+)
 
 DATE = forms.DateInput(attrs={"type": "date"})
 
@@ -52,6 +62,9 @@ class ResearchFieldsForm(BootstrapMixin, forms.ModelForm):
         super().__init__(*args, **kwargs)
         self._style()
 
+    def clean_country(self) -> str:
+        return (self.cleaned_data.get("country") or "").strip().upper()
+
 
 class ParticipantCreateForm(ResearchFieldsForm):
     site: forms.ModelChoiceField = forms.ModelChoiceField(
@@ -83,6 +96,22 @@ class ParticipantCreateForm(ResearchFieldsForm):
         self.fields["site"].queryset = sites  # type: ignore[attr-defined]
         self.order_fields(self.field_order)
         self._style()
+
+    def clean(self) -> dict[str, Any]:
+        # The service's rules run here too, so the first submit shows every group's errors
+        # (fields that already failed are not judged again).
+        data = super().clean()
+        today = timezone.localdate()
+        screened_on = data.get("screened_on") or today
+        found = validators.identity_errors({**data, "screened_on": screened_on}, today=today)
+        birth = data.get("date_of_birth") if "date_of_birth" not in found else None
+        found |= validators.research_errors(
+            {**data, "screened_on": screened_on}, today=today, birth=birth
+        )
+        for field, message in found.items():
+            if field in self.fields and field not in self.errors:
+                self.add_error(field, message)
+        return data
 
     def identity(self) -> dict[str, Any]:
         keys = (
@@ -161,11 +190,31 @@ class IdentitySearchForm(BootstrapMixin, forms.Form):
         self._style()
 
 
+def weight_field(**kwargs: Any) -> forms.DecimalField:
+    """A child's weight in kg, within the range the anthropometry record accepts."""
+    return forms.DecimalField(
+        max_digits=5,
+        decimal_places=2,
+        validators=[
+            MinValueValidator(WEIGHT_KG_MIN, _("Weight must be at least %(limit_value)s kg.")),
+            MaxValueValidator(WEIGHT_KG_MAX, _("Weight must be at most %(limit_value)s kg.")),
+        ],
+        **kwargs,
+    )
+
+
 class AnthropometryForm(BootstrapMixin, forms.Form):
     measured_on = forms.DateField(label=_("Measured on"), widget=DATE)
-    weight_kg = forms.DecimalField(label=_("Weight (kg)"), max_digits=5, decimal_places=2)
+    weight_kg = weight_field(label=_("Weight (kg)"))
     height_cm = forms.DecimalField(
-        label=_("Height (cm)"), max_digits=5, decimal_places=1, required=False
+        label=_("Height (cm)"),
+        max_digits=5,
+        decimal_places=1,
+        required=False,
+        validators=[
+            MinValueValidator(HEIGHT_CM_MIN, _("Height must be at least %(limit_value)s cm.")),
+            MaxValueValidator(HEIGHT_CM_MAX, _("Height must be at most %(limit_value)s cm.")),
+        ],
     )
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:

@@ -15,10 +15,15 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from neuroregen.core.audit import AuditedModel
+from neuroregen.core.countries import validate_country_code
 from neuroregen.core.crypto import EncryptedTextField
 from neuroregen.core.models import Site
 from neuroregen.core.scoping import scoped_manager
 from neuroregen.participants import choices as c
+
+# Plausible ranges for a child's measurements; forms and the bedside weight share them.
+WEIGHT_KG_MIN, WEIGHT_KG_MAX = 5, 150
+HEIGHT_CM_MIN, HEIGHT_CM_MAX = 50, 220
 
 
 class Participant(AuditedModel):
@@ -44,7 +49,12 @@ class Participant(AuditedModel):
         _("age at screening (months)"), validators=[MaxValueValidator(216)]
     )
     sex = models.CharField(_("sex"), max_length=1, choices=c.Sex.choices)
-    country = models.CharField(_("country"), max_length=2, help_text=_("ISO 3166-1 alpha-2."))
+    country = models.CharField(
+        _("country"),
+        max_length=2,
+        help_text=_("ISO 3166-1 alpha-2."),
+        validators=[validate_country_code],
+    )
     preferred_language = models.CharField(
         _("preferred language"), max_length=2, choices=c.Language.choices, default=c.Language.EN
     )
@@ -189,7 +199,7 @@ class Anthropometry(AuditedModel):
         _("weight (kg)"),
         max_digits=5,
         decimal_places=2,
-        validators=[MinValueValidator(5), MaxValueValidator(150)],
+        validators=[MinValueValidator(WEIGHT_KG_MIN), MaxValueValidator(WEIGHT_KG_MAX)],
     )
     height_cm = models.DecimalField(
         _("height (cm)"),
@@ -197,7 +207,7 @@ class Anthropometry(AuditedModel):
         decimal_places=1,
         null=True,
         blank=True,
-        validators=[MinValueValidator(50), MaxValueValidator(220)],
+        validators=[MinValueValidator(HEIGHT_CM_MIN), MaxValueValidator(HEIGHT_CM_MAX)],
     )
 
     objects = scoped_manager(site_path="participant__site", participant_path="participant")

@@ -23,6 +23,7 @@ from neuroregen.core.errors import (
 from neuroregen.core.models import Site, User
 from neuroregen.core.permissions import require
 from neuroregen.core.roles import Capability
+from neuroregen.core.validation import full_clean_or_fail
 from neuroregen.participants import choices as c
 from neuroregen.participants import validators
 from neuroregen.participants.models import (
@@ -90,12 +91,22 @@ def participant_screen(
     require(user, Capability.MANAGE_PARTICIPANT, site)
     screened_on = screened_on or today
     birth = identity.get("date_of_birth")
-    _fail(validators.identity_errors({**identity, "screened_on": screened_on}, today=today))
-    _fail(
-        validators.research_errors(
-            {**research, "screened_on": screened_on}, today=today, birth=birth
-        )
+    research = _normalised(research)
+    # Every rule of every group is checked before anything is refused, so one submit shows
+    # all that is wrong.
+    errors = validators.identity_errors({**identity, "screened_on": screened_on}, today=today)
+    errors |= validators.research_errors(
+        {**research, "screened_on": screened_on}, today=today, birth=birth
     )
+    participant = Participant(
+        site=site,
+        screened_on=screened_on,
+        age_months_at_screening=(
+            validators.age_in_months(birth, screened_on) if "date_of_birth" not in errors else 0
+        ),
+        **{k: v for k, v in research.items() if k in RESEARCH_FIELDS},
+    )
+    full_clean_or_fail(participant, exclude=["study_code"], errors=errors)
     assert birth is not None  # noqa: S101 - guaranteed by identity_errors
     index = identity_blind_index(identity["given_name"], identity["family_name"], birth)
     if ParticipantIdentity.objects.filter(site=site, blind_index=index).exists():
@@ -103,14 +114,7 @@ def participant_screen(
             _("A child with this name and date of birth is already registered at this site."),
             field="given_name",
         )
-    participant = Participant(
-        site=site,
-        study_code=_new_study_code(),
-        screened_on=screened_on,
-        age_months_at_screening=validators.age_in_months(birth, screened_on),
-        **{k: v for k, v in research.items() if k in RESEARCH_FIELDS},
-    )
-    participant.full_clean(exclude=["study_code"])
+    participant.study_code = _new_study_code()
     stamp(participant, user=user, reason="screening registration")
     participant.save()
     record = ParticipantIdentity(
@@ -130,6 +134,13 @@ def participant_screen(
             field="given_name",
         ) from exc
     return participant
+
+
+def _normalised(research: dict[str, Any]) -> dict[str, Any]:
+    """Research values as stored: the country code in upper case without spaces."""
+    if isinstance(research.get("country"), str):
+        return {**research, "country": research["country"].strip().upper()}
+    return research
 
 
 def _check_version(obj: Any, expected_version: int | None) -> None:
@@ -162,12 +173,13 @@ def participant_update(
         raise ValidationFailed(
             _("These fields cannot be edited here: %s") % ", ".join(sorted(unknown))
         )
+    changes = _normalised(changes)
     birth = participant.identity.birth_date if hasattr(participant, "identity") else None
     merged = {f: getattr(participant, f) for f in RESEARCH_FIELDS} | changes
-    _fail(validators.research_errors(merged, today=timezone.localdate(), birth=birth))
+    errors = validators.research_errors(merged, today=timezone.localdate(), birth=birth)
     for field, value in changes.items():
         setattr(participant, field, value)
-    participant.full_clean()
+    full_clean_or_fail(participant, errors=errors)
     stamp(participant, user=user, reason=reason)
     participant.save()
     return participant
@@ -240,7 +252,7 @@ def comorbidity_record(
     item = ParticipantComorbidity(
         participant=participant, condition=condition, seizure_control=seizure_control, notes=notes
     )
-    item.full_clean()
+    full_clean_or_fail(item)
     stamp(item, user=user, reason="recorded")
     item.save()
     return item
@@ -257,12 +269,15 @@ def anthropometry_record(
 ) -> Anthropometry:
     require(user, Capability.MANAGE_PARTICIPANT, participant.site)
     ensure_data_entry_allowed(participant, c.DataEntryKind.CONTACT, on=measured_on)
-    if measured_on > timezone.localdate():
-        raise ValidationFailed(_("The measurement date is in the future."), field="measured_on")
+    errors = validators.measurement_date_errors(
+        measured_on=measured_on,
+        birth=participant.identity.birth_date,
+        today=timezone.localdate(),
+    )
     item = Anthropometry(
         participant=participant, measured_on=measured_on, weight_kg=weight_kg, height_cm=height_cm
     )
-    item.full_clean()
+    full_clean_or_fail(item, errors=errors)
     stamp(item, user=user, reason="recorded")
     item.save()
     return item
@@ -306,6 +321,7 @@ def consent_record(
             retired_on=document.retired_on,
         )
     )
+    _refuse_repeated_consent(participant, document, signed_by_relationship)
     consent = Consent(
         participant=participant,
         document=document,
@@ -323,6 +339,38 @@ def consent_record(
         stamp(participant, user=user, reason=f"guardian consent {document} recorded")
         participant.save()
     return consent
+
+
+def _refuse_repeated_consent(
+    participant: Participant, document: ConsentDocument, signed_by: str
+) -> None:
+    """One signature per document version and signer role, unless withdrawn since.
+
+    The version is the document's kind and version in any language: a guardian who signed the
+    Russian v2.0 has signed v2.0. The caller holds the participant's row lock, so two
+    concurrent submissions of the same signature cannot both pass.
+    """
+    role = signed_by.strip().casefold()
+    earlier = [
+        consent
+        for consent in participant.consents.select_related("document").filter(
+            document__kind=document.kind, document__version=document.version
+        )
+        if consent.signed_by_relationship.strip().casefold() == role
+    ]
+    if not earlier:
+        return
+    last_signed = max(consent.signed_on for consent in earlier)
+    if participant.withdrawals.filter(effective_on__gte=last_signed).exists():
+        return
+    raise ValidationFailed(
+        _(
+            "This consent is already recorded: %(document)s signed by %(signer)s on %(day)s. "
+            "A version is signed once per signer unless consent was withdrawn since."
+        )
+        % {"document": document, "signer": signed_by.strip(), "day": last_signed},
+        field="signed_by_relationship",
+    )
 
 
 def assent_required(participant: Participant, on: dt.date) -> bool:

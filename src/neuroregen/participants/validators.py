@@ -10,6 +10,15 @@ from django.utils.translation import gettext as _
 from neuroregen.participants import choices as c
 
 MAX_AGE_YEARS_AT_SCREENING = 18
+# Longest accepted identity values (the forms use the same limits); see identity_errors.
+IDENTITY_MAX_LENGTHS = {
+    "given_name": 100,
+    "family_name": 100,
+    "guardian_name": 200,
+    "guardian_relationship": 40,
+    "guardian_phone": 40,
+    "guardian_email": 254,
+}
 
 
 def age_in_months(birth: dt.date, on: dt.date) -> int:
@@ -36,6 +45,12 @@ def identity_errors(data: dict[str, Any], *, today: dt.date) -> dict[str, str]:
     for field in ("given_name", "family_name", "guardian_name"):
         if not (data.get(field) or "").strip():
             errors[field] = _("This field is required.")
+    for field, limit in IDENTITY_MAX_LENGTHS.items():
+        length = len(str(data.get(field) or "").strip())
+        if length > limit:
+            errors[field] = _(
+                "Ensure this value has at most %(limit)d characters (it has %(length)d)."
+            ) % {"limit": limit, "length": length}
     return errors
 
 
@@ -61,6 +76,19 @@ def research_errors(
     if finding == c.GeneticFinding.CNV and not (data.get("genetic_details") or "").strip():
         errors["genetic_details"] = _("Describe the copy-number variant.")
     return errors
+
+
+def measurement_date_errors(
+    *, measured_on: dt.date, birth: dt.date, today: dt.date
+) -> dict[str, str]:
+    if measured_on > today:
+        return {"measured_on": _("The measurement date is in the future.")}
+    if measured_on < birth:
+        return {
+            "measured_on": _("The measurement date %(day)s is before the child's birth.")
+            % {"day": measured_on}
+        }
+    return {}
 
 
 def consent_date_errors(

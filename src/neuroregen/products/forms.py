@@ -8,7 +8,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from neuroregen.core.time_forms import SiteDateTimeField, SiteTimeFormMixin
-from neuroregen.participants.forms import DATE, BootstrapMixin
+from neuroregen.participants.forms import DATE, BootstrapMixin, weight_field
 from neuroregen.products import choices as c
 from neuroregen.products.services import RECALL_MEANING, RELEASE_MEANING
 
@@ -165,10 +165,8 @@ class RecallForm(StyledForm):
 class AdministrationForm(SiteTimeForm):
     participant_code = forms.CharField(widget=forms.HiddenInput)
     container_code = forms.CharField(widget=forms.HiddenInput)
-    weight_kg = forms.DecimalField(
+    weight_kg = weight_field(
         label=_("Weight today (kg)"),
-        max_digits=5,
-        decimal_places=2,
         required=False,
         help_text=_("Leave blank if today's weight is already recorded."),
     )

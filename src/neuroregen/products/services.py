@@ -23,6 +23,7 @@ from neuroregen.core.models import Site, User
 from neuroregen.core.permissions import has_capability, require
 from neuroregen.core.roles import Capability
 from neuroregen.core.services import signature_create
+from neuroregen.core.validation import full_clean_or_fail
 from neuroregen.participants import choices as pc
 from neuroregen.participants import services as participant_services
 from neuroregen.participants.models import Anthropometry, Participant
@@ -1217,7 +1218,7 @@ def antibody_screen_record(
         donor_specific=", ".join(sorted(dsa)),
         new_dsa=bool(new),
     )
-    screen.full_clean()
+    full_clean_or_fail(screen)
     _save(screen, user=user, reason="recorded")
     if new:
         _flag_new_dsa(user=user, screen=screen, new=new)

@@ -7,7 +7,9 @@ the acting user and reason into the audit trail.
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import json
+import re
 from decimal import Decimal
 from typing import Any
 
@@ -69,12 +71,38 @@ def _raise_for(report: SpecReport) -> None:
     raise error
 
 
-def _parse(data: dict[str, Any] | str) -> dict[str, Any]:
+# A protocol document is a few levels deep (protocol → arms/rules → conditions); anything
+# deeper is not a protocol, and very deep nesting exhausts the parser's recursion.
+MAX_JSON_DEPTH = 64
+_JSON_STRINGS = re.compile(r'"(?:[^"\\]|\\.)*"')
+_NOT_BRACKETS = re.compile(r"[^\[\]{}]")
+
+
+def json_depth(text: str) -> int:
+    """How deeply the arrays and objects of ``text`` nest (brackets inside strings ignored)."""
+    brackets = _NOT_BRACKETS.sub("", _JSON_STRINGS.sub("", text))
+    steps = (1 if ch in "[{" else -1 for ch in brackets)
+    return max(itertools.accumulate(steps, initial=0))
+
+
+def _parse(data: dict[str, Any] | str | bytes) -> dict[str, Any]:
     if isinstance(data, str | bytes):
+        if isinstance(data, bytes):
+            try:
+                data = data.decode("utf-8-sig")
+            except UnicodeDecodeError as exc:
+                raise ProtocolInvalid(_("The file is not UTF-8 text.")) from exc
+        if json_depth(data) > MAX_JSON_DEPTH:
+            raise ProtocolInvalid(
+                _("The document is nested more than %(depth)d levels deep; it is not a protocol.")
+                % {"depth": MAX_JSON_DEPTH}
+            )
         try:
             parsed = json.loads(data)
         except json.JSONDecodeError as exc:
             raise ProtocolInvalid(_("The file is not valid JSON: %s") % exc) from exc
+        except RecursionError as exc:  # the depth check above should make this unreachable
+            raise ProtocolInvalid(_("The document is nested too deeply.")) from exc
         if not isinstance(parsed, dict):
             raise ProtocolInvalid(_("The protocol document must be a JSON object."))
         return parsed

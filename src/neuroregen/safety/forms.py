@@ -12,6 +12,7 @@ from neuroregen.participants.forms import BootstrapMixin
 from neuroregen.safety import choices as c
 from neuroregen.safety.models import AdverseEvent
 from neuroregen.safety.services import EDITABLE_FIELDS
+from neuroregen.safety.validators import NARRATIVE_MAX_LENGTH
 
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
@@ -73,7 +74,11 @@ class AdverseEventEditForm(AdverseEventForm):
 
 
 class FollowUpForm(BootstrapMixin, forms.Form):
-    note = forms.CharField(label=_("Follow-up note"), widget=forms.Textarea(attrs={"rows": 2}))
+    note = forms.CharField(
+        label=_("Follow-up note"),
+        max_length=NARRATIVE_MAX_LENGTH,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

@@ -16,7 +16,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.conf import settings
-from django.core.validators import MaxValueValidator, MinValueValidator
+from django.core.validators import MaxLengthValidator, MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -27,6 +27,7 @@ from neuroregen.core.scoping import scoped_manager
 from neuroregen.participants.models import Participant
 from neuroregen.safety import choices as c
 from neuroregen.safety.clocks import clock_state
+from neuroregen.safety.validators import NARRATIVE_MAX_LENGTH
 
 SERIOUS_ANY = (
     models.Q(serious_death=True)
@@ -62,7 +63,12 @@ class AdverseEvent(AuditedModel):
         choices=c.SystemOrganClass.choices,
         default=c.SystemOrganClass.OTHER,
     )
-    description = models.TextField(_("description"), blank=True)
+    description = models.TextField(
+        _("description"),
+        blank=True,
+        max_length=NARRATIVE_MAX_LENGTH,
+        validators=[MaxLengthValidator(NARRATIVE_MAX_LENGTH)],
+    )
     onset_date = models.DateField(_("onset date"))
     resolution_date = models.DateField(_("resolution date"), null=True, blank=True)
     grade = models.PositiveSmallIntegerField(
@@ -214,7 +220,12 @@ class AdverseEventFollowUp(AppendOnlyModel):
 
     event = models.ForeignKey(AdverseEvent, on_delete=models.PROTECT, related_name="follow_ups")
     kind = models.CharField(_("kind"), max_length=12, choices=c.FollowUpKind.choices)
-    note = models.TextField(_("note"), blank=True)
+    note = models.TextField(
+        _("note"),
+        blank=True,
+        max_length=NARRATIVE_MAX_LENGTH,
+        validators=[MaxLengthValidator(NARRATIVE_MAX_LENGTH)],
+    )
     changes = models.JSONField(_("changes"), default=dict, blank=True)
     recorded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"

@@ -101,6 +101,11 @@ def _site_today(participant: Participant) -> dt.date:
     return timeline.today_at(_tz(participant))
 
 
+def _birth(participant: Participant) -> dt.date | None:
+    identity = getattr(participant, "identity", None)
+    return identity.birth_date if identity is not None else None
+
+
 def _check_version(obj: Any, expected_version: int | None) -> None:
     if expected_version is not None and obj.row_version != expected_version:
         raise Conflict(
@@ -336,7 +341,10 @@ def adverse_event_record(
     _fail(_choice_errors(values))
     _fail(
         validators.adverse_event_errors(
-            values, today=_site_today(participant), aware_on=_aware_on(aware_at, participant)
+            values,
+            today=_site_today(participant),
+            aware_on=_aware_on(aware_at, participant),
+            birth=_birth(participant),
         )
         | _awareness_errors(aware_at, participant)
     )
@@ -411,6 +419,7 @@ def adverse_event_update(
             merged,
             today=_site_today(event.participant),
             aware_on=_aware_on(merged["aware_at"], event.participant),
+            birth=_birth(event.participant),
         )
         | _awareness_errors(merged["aware_at"], event.participant)
     )
@@ -445,6 +454,7 @@ def adverse_event_follow_up(*, user: User, event: AdverseEvent, note: str) -> Ad
     require(user, Capability.REPORT_SAFETY, event.participant.site)
     if not (note or "").strip():
         raise ValidationFailed(_("Write the follow-up note."), field="note")
+    _fail(validators.text_length_errors({"note": note.strip()}, ("note",)))
     return _follow_up(event, user=user, kind=c.FollowUpKind.NOTE, note=note.strip())
 
 

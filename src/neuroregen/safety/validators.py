@@ -15,6 +15,23 @@ from django.utils.translation import gettext as _
 
 from neuroregen.safety import choices as c
 
+# Longest narrative an event or a follow-up note may carry; longer text is pasted by mistake
+# (a whole record or file) and would swamp the DSMB tables and the exports.
+NARRATIVE_MAX_LENGTH = 10_000
+
+
+def text_length_errors(data: dict[str, Any], fields: tuple[str, ...]) -> dict[str, str]:
+    """A message for each of ``fields`` whose text is longer than the narrative limit."""
+    errors: dict[str, str] = {}
+    for field in fields:
+        length = len(str(data.get(field) or ""))
+        if length > NARRATIVE_MAX_LENGTH:
+            errors[field] = _(
+                "The text is too long: at most %(limit)d characters are allowed "
+                "(this has %(length)d)."
+            ) % {"limit": NARRATIVE_MAX_LENGTH, "length": length}
+    return errors
+
 
 def criteria_ticked(data: dict[str, Any]) -> list[str]:
     """The seriousness criteria ticked in ``data`` (by criterion code)."""
@@ -22,15 +39,19 @@ def criteria_ticked(data: dict[str, Any]) -> list[str]:
 
 
 def adverse_event_errors(
-    data: dict[str, Any], *, today: dt.date, aware_on: dt.date | None = None
+    data: dict[str, Any],
+    *,
+    today: dt.date,
+    aware_on: dt.date | None = None,
+    birth: dt.date | None = None,
 ) -> dict[str, str]:
     """Every inconsistency in an adverse event's values.
 
     ``data`` holds the model's field values plus ``serious`` (what the reporter says:
     True, False or None when not stated). ``aware_on`` is the site-local date the site
-    became aware of the event.
+    became aware of the event; ``birth`` the child's date of birth, when known.
     """
-    errors: dict[str, str] = {}
+    errors: dict[str, str] = text_length_errors(data, ("description",))
     if not (data.get("term") or "").strip():
         errors["term"] = _("Name the event (the reported term).")
     onset = data.get("onset_date")
@@ -42,6 +63,10 @@ def adverse_event_errors(
         errors["onset_date"] = _("The onset date is required.")
     elif onset > today:
         errors["onset_date"] = _("The onset date %(day)s is in the future.") % {"day": onset}
+    elif birth is not None and onset < birth:
+        errors["onset_date"] = _(
+            "The onset date %(day)s is before the child's birth (%(birth)s)."
+        ) % {"day": onset, "birth": birth}
     if resolution is not None:
         if onset is not None and resolution < onset:
             errors["resolution_date"] = _(
