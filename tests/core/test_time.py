@@ -16,6 +16,7 @@ from neuroregen.core.models import Site
 from neuroregen.core.services import site_create
 from neuroregen.core.time import (
     AmbiguousLocalTime,
+    ImplausibleLocalTime,
     NonexistentLocalTime,
     format_at,
     make_aware_at,
@@ -173,3 +174,11 @@ def test_site_admin_form_refuses_an_unknown_zone(db):
     assert "IANA" in form.errors["time_zone"][0]
     ok = form_class({"code": "NEW-2", "name": "New", "country": "US", "time_zone": "Etc/GMT+12"})
     assert ok.is_valid(), ok.errors
+
+
+@pytest.mark.parametrize("year", [1, 1899, 2201, 9999])
+def test_a_moment_in_an_implausible_year_is_a_message_not_an_overflow(year):
+    """Year 1 at a site east of UTC cannot be converted to UTC (OverflowError → a 500 on the
+    custody form); every implausible year is refused with its own message instead."""
+    with pytest.raises(ImplausibleLocalTime, match=str(year)):
+        make_aware_at(dt.datetime(year, 1, 1, 0, 0), "Asia/Tokyo")  # noqa: DTZ001 - a typed wall time

@@ -133,6 +133,17 @@ class NonexistentLocalTime(LocalTimeError):
     code = "nonexistent_time"
 
 
+class ImplausibleLocalTime(LocalTimeError):
+    """The wall time is outside the years a clinical record can hold (a typing slip such as
+    year 1, which cannot even be converted to UTC near the start of the calendar)."""
+
+    code = "implausible_time"
+
+
+#: Years a typed moment may fall in; anything outside is a typing mistake, not a record.
+PLAUSIBLE_YEARS = range(1900, 2201)
+
+
 class AmbiguousLocalTime(LocalTimeError):
     """The wall time happened twice (clocks went back): ``choices`` holds both moments."""
 
@@ -161,6 +172,11 @@ def make_aware_at(value: dt.datetime, tz_name: str, *, fold: int | None = None) 
     >>> make_aware_at(dt.datetime(2026, 1, 5, 11, 40), "America/New_York").isoformat()
     '2026-01-05T16:40:00+00:00'
     """
+    if value.year not in PLAUSIBLE_YEARS:
+        raise ImplausibleLocalTime(
+            _("%(year)s is not a plausible year for this record (%(low)s–%(high)s).")
+            % {"year": value.year, "low": PLAUSIBLE_YEARS[0], "high": PLAUSIBLE_YEARS[-1]}
+        )
     if value.tzinfo is not None and value.utcoffset() is not None:
         return value
     tz = zone(tz_name)
