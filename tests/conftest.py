@@ -4,6 +4,8 @@ import os
 import shutil
 
 import pytest
+from django.conf import settings
+from django.utils import translation
 
 from neuroregen.core.roles import Role
 from neuroregen.core.services import site_create
@@ -21,6 +23,15 @@ def _fast_password_hashing(settings):
     # Argon2 is deliberately slow; tests sign in and e-sign hundreds of times. The production
     # hasher list is asserted in tests/core/test_login.py.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(autouse=True)
+def _language_of_the_test_only():
+    # A request through the test client activates its language for the whole thread (the
+    # LocaleMiddleware never deactivates); a page rendered in uk must not turn the next test's
+    # messages Ukrainian.
+    yield
+    translation.activate(settings.LANGUAGE_CODE)
 
 
 @pytest.fixture

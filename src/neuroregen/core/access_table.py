@@ -31,6 +31,7 @@ _CHANGES = {
     Capability.MANAGE_PROTOCOL: "protocols",
     Capability.MANAGE_INSTRUMENTS: "instrument definitions",
     Capability.CLOSE_QUERY: "closing data queries",
+    Capability.VERIFY_FORM: "verifying complete forms",
     Capability.REPORT_SAFETY: "adverse events",
     Capability.CONFIGURE_SAFETY: "safety rules",
     Capability.LAB_WRITE: "products and QC",

@@ -5,6 +5,8 @@ Responses are untouched: earlier CSHQ forms keep the total they were entered wit
 answers and stored scores.
 """
 
+import importlib
+
 from django.db import migrations
 
 
@@ -17,6 +19,12 @@ def forwards(apps, schema_editor):
         apps.get_model("instruments", "Score"),
         apps.get_model("instruments", "DomainMapping"),
     )
+    # The re-installed definitions bypass simple-history like the first install did: give
+    # each new row its history baseline, as 0004 did for the rows that existed then.
+    baseline = importlib.import_module(
+        "neuroregen.instruments.migrations.0004_definition_history"
+    ).baseline
+    baseline(apps, schema_editor)
 
 
 class Migration(migrations.Migration):
