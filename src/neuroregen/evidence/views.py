@@ -19,6 +19,7 @@ from neuroregen.core.routers import reads_from_replica
 from neuroregen.core.scoping import site_grant
 from neuroregen.evidence import analysis, plots, selectors
 from neuroregen.evidence import cache as evidence_cache
+from neuroregen.evidence import child as child_analysis
 from neuroregen.evidence.frames import EvidenceFrames
 from neuroregen.protocols.models import Protocol
 
@@ -166,12 +167,12 @@ def program_export(request: AuthenticatedHttpRequest, pk: int, fmt: str) -> Http
 
 @login_required
 def child_progress(request: AuthenticatedHttpRequest, study_code: str) -> HttpResponse:
-    # the reference SDs need the whole protocol's frames: kept until the data change
+    # one reference SD per protocol and measure, whoever looks: kept until the data change
     frames, sds, protocol = evidence_cache.cached(
         evidence_cache.scope_key(request.user, "child", study_code),
         lambda: selectors.child_frames(user=request.user, study_code=study_code),
     )
-    child = analysis.analyse_child(frames, study_code, sds)
+    child = child_analysis.analyse_child(frames, study_code, sds)
     last_day = max(
         [float(m.series["study_day"].max()) for m in child.measures if not m.series.empty] or [0.0]
     )
