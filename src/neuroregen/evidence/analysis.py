@@ -27,6 +27,7 @@ import pandas as pd
 from django.utils.translation import gettext as _
 
 from neuroregen.evidence.frames import FOLLOW_UP_PHASES, EvidenceFrames
+from neuroregen.evidence.framing import in_change_sign
 from neuroregen.evidence.phase_summary import DEFAULT_PLAN, AnalysisPlan, phase_values
 from neuroregen.stats._common import InsufficientDataError
 from neuroregen.stats.censored import (
@@ -250,6 +251,7 @@ class ProgramEvidence:
     subgroup_measure: str = ""
     subgroup_phase: str = ""
     subgroup_n: int = 0
+    subgroup_direction: str = ""
     phase_rules: dict[str, str] = field(default_factory=dict)
     products: list[ProductRow] = field(default_factory=list)
     claims: list[ClaimVerdict] = field(default_factory=list)
@@ -433,7 +435,14 @@ def _score_row(
     if bench is not None:
         observed = change if bench.kind is BenchmarkKind.MEAN_CHANGE else effect
         if observed is not None:
-            vs = _try(lambda: compare_change_with_benchmark(observed, bench), notes, "benchmark")
+            # in the sign of the change (observed − benchmark), not as "extra improvement"
+            vs = _try(
+                lambda: in_change_sign(
+                    compare_change_with_benchmark(observed, bench), meta.direction, bench
+                ),
+                notes,
+                "benchmark",
+            )
     responder = resp_vs = None
     choice = RESPONDER_CHOICES[key]
     if not choice.uses_cgi:
@@ -918,6 +927,7 @@ def _subgroups_and_products(
     n = int(merged["study_code"].nunique())
     ev.subgroup_phase = phase
     ev.subgroup_n = n
+    ev.subgroup_direction = meta.direction.value
     ev.subgroup_measure = _("change in %(measure)s (%(phase)s − baseline, %(rule)s)") % {
         "measure": meta.label,
         "phase": phase,

@@ -17,11 +17,12 @@ from neuroregen.core.permissions import require
 from neuroregen.core.roles import Capability
 from neuroregen.core.routers import reads_from_replica
 from neuroregen.core.scoping import site_grant
-from neuroregen.evidence import analysis, plots, selectors
+from neuroregen.evidence import analysis, framing, plots, selectors
 from neuroregen.evidence import cache as evidence_cache
 from neuroregen.evidence import child as child_analysis
 from neuroregen.evidence.frames import EvidenceFrames
 from neuroregen.protocols.models import Protocol
+from neuroregen.stats.comparators import PLACEBO_CGI_I_RESPONDERS
 
 
 def _require_staff_view(user: object) -> None:
@@ -124,6 +125,11 @@ def program_evidence(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse
             "definition": program.key,
             "choices": analysis.RESPONDER_CHOICES.values(),
             "measures_with_rows": sorted({r.measure_label for r in ev.rows}),
+            "sections": framing.measure_sections(ev),
+            "subgroup_min": analysis.SUBGROUP_MIN_CHILDREN,
+            "placebo_responders": PLACEBO_CGI_I_RESPONDERS
+            if any(r.responder_vs_benchmark is not None for r in ev.rows)
+            else None,
         },
     )
 
