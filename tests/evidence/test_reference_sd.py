@@ -115,3 +115,31 @@ def test_reference_sd_frozen_at_data_lock_stays_when_data_change(
     assert measure.reference_sd == pytest.approx(frozen[CSHQ].sd)
     assert "frozen on" in measure.sd_source
     assert ReferenceSd.objects.filter(protocol=programme["protocol"]).count() == len(records)
+
+
+@pytest.mark.django_db
+def test_freeze_command_prints_each_measure(programme):
+    from io import StringIO
+
+    from django.core.management import CommandError, call_command
+
+    admin = make_user(Role.ADMINISTRATOR, None)
+    out = StringIO()
+    protocol = programme["protocol"]
+    call_command(
+        "freeze_reference_sds",
+        protocol.code,
+        "--version",
+        protocol.version,
+        "--user",
+        admin.username,
+        "--reason",
+        "data lock",
+        stdout=out,
+    )
+    assert f"{CSHQ}: SD" in out.getvalue()
+    assert ReferenceSd.objects.get(protocol=protocol, measure=CSHQ).frozen_by == admin
+    with pytest.raises(CommandError, match="no protocol"):
+        call_command(
+            "freeze_reference_sds", "NOPE", "--version", "1", "--user", "x", "--reason", "r"
+        )

@@ -21,6 +21,8 @@ import numpy as np
 import pandas as pd
 from django.utils.translation import gettext as _
 
+from neuroregen.protocols.analysis_plan import DEFAULT_TARGETS
+
 __all__ = [
     "DEFAULT_PLAN",
     "DEFAULT_TARGETS",
@@ -32,9 +34,6 @@ __all__ = [
 
 MEASURE_COLUMNS = ["study_code", "baseline_value", "value", "age_months", "study_day"]
 RULES = ("nearest_target", "last_in_window", "mean_of_visits")
-#: Target study day of each follow-up phase when the protocol names none (the schedule's
-#: D28, M3, M9 and M24: the middle of the early, late and long-term phases).
-DEFAULT_TARGETS: dict[str, int] = {"early": 28, "mid": 90, "late": 270, "long_term": 730}
 DEFAULT_PRIMARY_MEASURE = "atec.atec_total"
 
 
