@@ -33,6 +33,7 @@ def test_subgroups_use_the_primary_phase_not_the_latest_phase_with_data(frames) 
     assert ev.subgroup_phase == "late"
     assert ev.subgroup_n > 50
     assert len(ev.subgroups) == len(an.SUBGROUP_VARIABLES)
+    assert all(s.overall.n == ev.subgroup_n for s in ev.subgroups)
     assert "late − baseline" in ev.subgroup_measure
     assert "visit nearest to study day 270" in ev.subgroup_measure
     with_outcome = [p for p in ev.products if p.outcome is not None]
