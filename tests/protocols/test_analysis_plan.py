@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from html import unescape
+
 import pytest
 
 from neuroregen.evidence.phase_summary import plan_of
@@ -69,3 +71,27 @@ def test_every_plan_problem_is_listed_and_nothing_is_written():
     assert "phase_summary_rule must be one of" in messages
     assert "late target day 30 lies outside the phase (study days 150 to 400)" in messages
     assert "mid target day must be a whole study day" in messages
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("language", "rule"),
+    [
+        ("en", "visit nearest to the phase's target day"),
+        ("ru", "визит, ближайший к целевому дню фазы"),
+        ("uk", "візит, найближчий до цільового дня фази"),
+    ],
+)
+def test_protocol_page_states_the_plan(monitor, language, rule):
+    from django.urls import reverse
+
+    from tests.security.battery import client_for
+
+    protocol = services.protocol_import(user=admin_user(), data=document())
+    page = client_for(monitor).get(
+        reverse("protocol_detail", args=[protocol.pk]), HTTP_ACCEPT_LANGUAGE=language
+    )
+    html = unescape(page.content.decode())
+    plan = html[html.index('data-testid="analysis-plan"') :].split("</p>")[0]
+    assert rule in plan
+    assert "28 / 90 / 270 / 730" in plan
