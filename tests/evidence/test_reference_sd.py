@@ -129,7 +129,6 @@ def test_freeze_command_prints_each_measure(programme):
     call_command(
         "freeze_reference_sds",
         protocol.code,
-        "--version",
         protocol.version,
         "--user",
         admin.username,
@@ -140,6 +139,4 @@ def test_freeze_command_prints_each_measure(programme):
     assert f"{CSHQ}: SD" in out.getvalue()
     assert ReferenceSd.objects.get(protocol=protocol, measure=CSHQ).frozen_by == admin
     with pytest.raises(CommandError, match="no protocol"):
-        call_command(
-            "freeze_reference_sds", "NOPE", "--version", "1", "--user", "x", "--reason", "r"
-        )
+        call_command("freeze_reference_sds", "NOPE", "1", "--user", "x", "--reason", "r")

@@ -1,6 +1,6 @@
 """Freeze the reference SD of every measure of a protocol at data lock.
 
-    neuroregen freeze_reference_sds NR-CELL-01 --version 1.0 --user admin --reason "data lock"
+    neuroregen freeze_reference_sds NR-CELL-01 1.0 --user admin --reason "data lock"
 
 Reliable change then uses these numbers for every viewer and every family report until they are
 frozen again (each change kept in the record's history with its reason).
@@ -23,7 +23,7 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("code", help="protocol code, e.g. NR-CELL-01")
-        parser.add_argument("--version", dest="protocol_version", required=True)
+        parser.add_argument("protocol_version", help="protocol version, e.g. 1.0")
         parser.add_argument("--user", required=True, help="username of the acting administrator")
         parser.add_argument("--reason", required=True)
 
