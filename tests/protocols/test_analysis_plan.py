@@ -5,6 +5,7 @@ from __future__ import annotations
 from html import unescape
 
 import pytest
+from django.utils import translation
 
 from neuroregen.evidence.phase_summary import plan_of
 from neuroregen.protocols import services
@@ -88,9 +89,11 @@ def test_protocol_page_states_the_plan(monitor, language, rule):
     from tests.security.battery import client_for
 
     protocol = services.protocol_import(user=admin_user(), data=document())
-    page = client_for(monitor).get(
-        reverse("protocol_detail", args=[protocol.pk]), HTTP_ACCEPT_LANGUAGE=language
-    )
+    # the request activates its language in this thread: put the former one back afterwards
+    with translation.override(language):
+        page = client_for(monitor).get(
+            reverse("protocol_detail", args=[protocol.pk]), HTTP_ACCEPT_LANGUAGE=language
+        )
     html = unescape(page.content.decode())
     plan = html[html.index('data-testid="analysis-plan"') :].split("</p>")[0]
     assert rule in plan
