@@ -93,8 +93,14 @@ def child(
     return participant
 
 
-def _enter(user: Any, visit: Visit, instrument: str, answers: dict[str, Any]) -> None:
-    respondent = "clinician"
+def _enter(
+    user: Any,
+    visit: Visit,
+    instrument: str,
+    answers: dict[str, Any],
+    *,
+    respondent: str = "clinician",
+) -> None:
     response = instrument_services.response_start(
         user=user, visit=visit, instrument=instrument, respondent=respondent
     )

@@ -9,6 +9,7 @@ import pandas as pd
 import pytest
 
 from neuroregen.evidence import analysis as an
+from neuroregen.evidence.child import analyse_child
 from neuroregen.evidence.frames import SyntheticEffects, synthetic_frames
 from neuroregen.stats.claims import Verdict
 from neuroregen.stats.proportions import ResponderDefinition, responder_rate
@@ -175,9 +176,26 @@ def test_json_export_is_plain_data(ev) -> None:
     assert all("ci_low" in e for e in data["estimates"])
 
 
+def _reference(frames):
+    """Reference SDs as the programme computes them: published norm, else all-sites baseline."""
+    from neuroregen.evidence.reference_sd import ReferenceValue, baseline_sds
+    from neuroregen.stats.reliable_change import PUBLISHED_RELIABILITY
+
+    sds = baseline_sds(frames.outcomes)
+    labels = frames.outcomes.drop_duplicates("measure").set_index("measure")["measure_label"]
+    out = {}
+    for measure, label in labels.items():
+        norm = PUBLISHED_RELIABILITY.get(label)
+        if norm is not None and norm.sd is not None:
+            out[measure] = ReferenceValue(norm.sd, "published normative SD")
+        elif measure in sds.index:
+            out[measure] = ReferenceValue(float(sds.loc[measure, "sd"]), "baseline SD, all sites")
+    return out
+
+
 def test_child_reliable_change_per_follow_up(frames) -> None:
     code = frames.participants["study_code"].iloc[0]
-    child = an.analyse_child(frames, code, an.reference_sds(frames.outcomes))
+    child = analyse_child(frames, code, _reference(frames))
     atec = next(m for m in child.measures if m.measure == "atec.atec_total")
     assert atec.verdicts is not None
     assert len(atec.verdict_list) == (atec.series["phase"] != "baseline").sum()
@@ -186,7 +204,7 @@ def test_child_reliable_change_per_follow_up(frames) -> None:
     assert vin.reference_sd == 15.0  # published normative SD wins
     cgi = next(m for m in child.measures if m.measure == an.CGI_I_MEASURE)
     assert cgi.verdicts is None
-    no_sd = an.analyse_child(frames, code, {})
+    no_sd = analyse_child(frames, code, {})
     assert next(m for m in no_sd.measures if m.measure == "atec.atec_total").verdicts is None
     assert np.all(atec.series["study_day"].diff().dropna() >= 0)
 

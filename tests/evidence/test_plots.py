@@ -9,7 +9,9 @@ import pytest
 
 from neuroregen.evidence import analysis as an
 from neuroregen.evidence import plots
+from neuroregen.evidence.child import analyse_child
 from neuroregen.evidence.frames import synthetic_frames
+from tests.evidence.test_analysis import _reference
 
 
 @pytest.fixture(scope="module")
@@ -42,7 +44,7 @@ def test_svg_renders_offline_with_dejavu(ev_and_frames) -> None:
     svg = plots.to_svg(plots.forest_chart(ev.subgroups[0], True))
     assert svg.startswith("<svg")
     assert "DejaVu Sans" in svg
-    child = an.analyse_child(f, f.participants["study_code"].iloc[0], an.reference_sds(f.outcomes))
+    child = analyse_child(f, f.participants["study_code"].iloc[0], _reference(f))
     spans = pd.DataFrame(
         [
             {"phase": "baseline", "start": -30.0, "end": 0.0},

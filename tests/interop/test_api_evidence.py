@@ -72,6 +72,14 @@ def test_statistician_gets_the_same_result_objects_as_the_page_export(two_sites,
 
 
 @pytest.mark.django_db
+def test_phase_rule_and_subgroup_outcome_are_in_the_api(two_sites, monitor):
+    data = ApiClient(monitor).get(_url(two_sites)).json()
+    assert data["phase_summary_rules"]["late"] == "visit nearest to study day 270"
+    assert data["subgroup_outcome"]["phase"] == "late"
+    assert data["subgroup_outcome"]["n_children"] == 3
+
+
+@pytest.mark.django_db
 def test_arm_and_definition_are_checked(two_sites, monitor):
     client = ApiClient(monitor)
     arms = client.get(_url(two_sites)).json()["arms"]

@@ -204,3 +204,19 @@ class TestResultContent:
     def test_missing_column_is_an_error(self) -> None:
         with pytest.raises(ValueError, match="column"):
             phase_mixed_model(simulate(10, seed=9), time="months")
+
+
+def test_n_counts_children_and_observations_are_given_separately() -> None:
+    """n of a phase estimate is children; a child seen twice in a phase is one child."""
+    df = simulate(20, seed=3)
+    # every child seen twice in the late phase: 20 children, 40 late observations
+    again = df[df["phase"] == "late"].assign(time=lambda d: d["time"] + 3.0)
+    res = phase_mixed_model(pd.concat([df, again], ignore_index=True), time="time")
+    late = next(e for e in res.contrasts if e.details["phase"] == "late")
+    assert late.n == 20
+    assert late.details["observations"] == 40
+    assert late.details["participants"] == 20
+    emm = next(e for e in res.marginal_means if e.details["phase"] == "late")
+    assert (emm.n, emm.details["observations"]) == (20, 40)
+    assert res.n_participants == 20
+    assert res.n_observations == 100

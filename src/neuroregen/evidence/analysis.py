@@ -4,7 +4,11 @@ Nothing here computes a statistic. This module decides *which* rows go into whic
 ``neuroregen.stats`` function (per arm, measure and phase), and collects the result objects so
 pages, exports and tests read the same numbers. Data shaping done here, stated once:
 
-* the follow-up value of a phase is each child's **last** assessment in that phase;
+* the follow-up value of a phase is taken from each child's assessments in that phase by the
+  protocol's phase summary rule (``phase_summary``: nearest to the phase's target day by
+  default), stated on the page;
+* subgroups and the table by lot, dose and route use the protocol's primary outcome and primary
+  phase;
 * the baseline is each child's last baseline-phase value (``frames.attach_baseline``);
 * durations for durability run from the first follow-up meeting the responder definition to
   the first later follow-up that does not (in months of 30.4375 days);
@@ -20,6 +24,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+from django.utils.translation import gettext as _
 
 from neuroregen.evidence.claims_panel import CONTROL_ARM_NOTE, program_claims
 from neuroregen.evidence.controlled import (
@@ -30,6 +35,8 @@ from neuroregen.evidence.controlled import (
     arm_role,
 )
 from neuroregen.evidence.frames import FOLLOW_UP_PHASES, EvidenceFrames
+from neuroregen.evidence.framing import in_change_sign
+from neuroregen.evidence.phase_summary import DEFAULT_PLAN, AnalysisPlan, phase_values
 from neuroregen.stats._common import InsufficientDataError
 from neuroregen.stats.benchmark_match import match_rate_benchmark
 from neuroregen.stats.censored import (
@@ -62,10 +69,8 @@ from neuroregen.stats.within import hedges_g_av, mean_change
 __all__ = [
     "CGI_I_MEASURE",
     "RESPONDER_CHOICES",
-    "ChildEvidence",
     "PhaseRow",
     "ProgramEvidence",
-    "analyse_child",
     "analyse_program",
     "responder_definition",
 ]
@@ -247,6 +252,10 @@ class ProgramEvidence:
     durability_note: str = ""
     subgroups: list[SubgroupResult] = field(default_factory=list)
     subgroup_measure: str = ""
+    subgroup_phase: str = ""
+    subgroup_n: int = 0
+    subgroup_direction: str = ""
+    phase_rules: dict[str, str] = field(default_factory=dict)
     products: list[ProductRow] = field(default_factory=list)
     claims: list[ClaimVerdict] = field(default_factory=list)
     claim_notes: list[str] = field(default_factory=list)
@@ -286,6 +295,12 @@ class ProgramEvidence:
             "synthetic": self.synthetic,
             "n_participants": self.n_participants,
             "lloq_handling": self.lloq_handling,
+            "phase_summary_rules": dict(self.phase_rules),
+            "subgroup_outcome": {
+                "quantity": self.subgroup_measure,
+                "phase": self.subgroup_phase,
+                "n_children": self.subgroup_n,
+            },
             "estimates": [_clean(e.as_row()) for e in self.all_estimates()],
             "reliable_change": [
                 {"arm": r.arm, "phase": r.phase, **_clean(r.reliable.as_row())}
@@ -354,16 +369,6 @@ def measures(outcomes: pd.DataFrame) -> list[MeasureMeta]:
             )
         )
     return out
-
-
-def phase_values(outcomes: pd.DataFrame, measure: str, phase: str) -> pd.DataFrame:
-    """One row per child: baseline and the last value of ``measure`` in ``phase``."""
-    keep = (
-        (outcomes["measure"] == measure) & (outcomes["phase"] == phase) & outcomes["value"].notna()
-    )
-    # only the five columns are carried through the sort (the frame has about thirty)
-    rows = outcomes.loc[keep, ["study_code", "baseline_value", "value", "age_months", "study_day"]]
-    return _last_of_each(rows.sort_values("study_day"), ["study_code"])
 
 
 def _last_of_each(rows: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
@@ -445,7 +450,14 @@ def _score_row(
     if bench is not None:
         observed = change if bench.kind is BenchmarkKind.MEAN_CHANGE else effect
         if observed is not None:
-            vs = _try(lambda: compare_change_with_benchmark(observed, bench), notes, "benchmark")
+            # in the sign of the change (observed − benchmark), not as "extra improvement"
+            vs = _try(
+                lambda: in_change_sign(
+                    compare_change_with_benchmark(observed, bench), meta.direction, bench
+                ),
+                notes,
+                "benchmark",
+            )
     responder = resp_vs = None
     choice = RESPONDER_CHOICES[key]
     if not choice.uses_cgi:
@@ -718,8 +730,10 @@ def response_durations(status: pd.DataFrame) -> pd.DataFrame:
     )
 
 
-def _per_child_outcome(outcomes: pd.DataFrame, primary: str, phase: str) -> pd.DataFrame:
-    data = phase_values(outcomes, primary, phase)
+def _per_child_outcome(
+    outcomes: pd.DataFrame, primary: str, phase: str, plan: AnalysisPlan = DEFAULT_PLAN
+) -> pd.DataFrame:
+    data = phase_values(outcomes, primary, phase, plan)
     return data.assign(change=data["value"] - data["baseline_value"])
 
 
@@ -798,6 +812,7 @@ def analyse_program(
     confidence: float = 0.95,
     include_models: bool = True,
     control_arms: Sequence[str] = (),
+    plan: AnalysisPlan = DEFAULT_PLAN,
 ) -> ProgramEvidence:
     """Every analysis of the program evidence page for one arm (or all arms when None).
 
@@ -806,6 +821,10 @@ def analyse_program(
     then means all *treated* arms (control children are never pooled into "patients"), the
     published benchmarks are not used, and a control arm chosen on its own is shown as the
     comparator, with no claims.
+
+    ``plan`` is the protocol's analysis plan (``phase_summary.plan_of``): the primary outcome
+    and phase of the subgroup and lot/dose analyses, and the rule that picks one value per
+    child and phase.
     """
     if definition_key not in RESPONDER_CHOICES:
         raise ValueError(f"unknown responder definition {definition_key!r}")
@@ -829,9 +848,14 @@ def analyse_program(
     choice = RESPONDER_CHOICES[definition_key]
     metas = measures(outcomes)
     scored = [m for m in metas if m.measure != CGI_I_MEASURE]
-    primary = primary_measure or next(
-        (m.measure for m in scored if m.measure == "atec.atec_total"),
-        scored[0].measure if scored else CGI_I_MEASURE,
+    planned = plan.primary_measure if any(m.measure == plan.primary_measure for m in scored) else ""
+    primary = (
+        primary_measure
+        or planned
+        or next(
+            (m.measure for m in scored if m.measure == "atec.atec_total"),
+            scored[0].measure if scored else CGI_I_MEASURE,
+        )
     )
     primary_meta = next((m for m in metas if m.measure == primary), None)
     definition_text = (
@@ -851,6 +875,7 @@ def analyse_program(
         n_participants=int(participants["study_code"].nunique()),
         lloq_handling=LLOQ_HANDLING[lloq_handling],
         notes=list(frames.notes),
+        phase_rules={p: plan.describe(p) for p in FOLLOW_UP_PHASES},
     )
     present = [p for p in FOLLOW_UP_PHASES if (outcomes["phase"] == p).any()]
     # each measure's rows once, in frame order (filters below then touch only those rows and
@@ -862,7 +887,7 @@ def analyse_program(
 
     for meta in scored:
         for phase in present:
-            data = phase_values(of(meta.measure), meta.measure, phase)
+            data = phase_values(of(meta.measure), meta.measure, phase, plan)
             if data.empty:
                 continue
             ev.rows.append(
@@ -876,7 +901,7 @@ def analyse_program(
             )
     if choice.uses_cgi:
         for phase in present:
-            data = phase_values(of(CGI_I_MEASURE), CGI_I_MEASURE, phase)
+            data = phase_values(of(CGI_I_MEASURE), CGI_I_MEASURE, phase, plan)
             if not data.empty:
                 ev.rows.append(
                     _cgi_row(label, phase, data, definition_key, synthetic, confidence, benchmarks)
@@ -915,34 +940,14 @@ def analyse_program(
             "no child met the responder definition at a follow-up visit"
         )
 
-    # subgroups: change in the primary measure at the latest phase with data
-    last_phase = next((p for p in reversed(present)), None)
+    # subgroups and the table by lot, dose and route: change in the protocol's primary outcome
+    # at its primary phase (not the latest phase with any data, which can hold two children)
     sub_frame = _subgroup_frame(participants)
     pooled = _pooled_lots_note(participants)
     if pooled:
         ev.notes.append(pooled)
-    if last_phase and primary != CGI_I_MEASURE and primary_meta is not None:
-        change = _per_child_outcome(of(primary), primary, last_phase)
-        merged = change.merge(sub_frame, on="study_code", suffixes=("", "_p"))
-        ev.subgroup_measure = f"change in {primary_meta.label} ({last_phase} − baseline)"
-        ctx = _context(primary_meta.caregiver_rated, synthetic)
-        for column, words in SUBGROUP_VARIABLES:
-            res = _try(
-                lambda c=column, w=words: subgroup_analysis(
-                    merged.assign(**{c: merged[c].astype("string").astype(object)}),
-                    outcome="change",
-                    subgroup=c,
-                    quantity=ev.subgroup_measure,
-                    variable_label=w,
-                    confidence=confidence,
-                    caveats=ctx,
-                ),
-                ev.notes,
-                f"subgroups by {words}",
-            )
-            if res is not None:
-                ev.subgroups.append(res)
-        ev.products = _products(merged, sub_frame, aes, ev.subgroup_measure, ctx, confidence)
+    if primary != CGI_I_MEASURE and primary_meta is not None:
+        _subgroups_and_products(ev, of(primary), primary_meta, sub_frame, aes, plan, confidence)
     if controls:
         both = frames.outcomes[[*_OUTCOME_COLUMNS, "arm"]]
         ev.controlled = analyse_controlled(
@@ -953,6 +958,7 @@ def analyse_program(
             synthetic=synthetic,
             confidence=confidence,
             include_models=include_models,
+            plan=plan,
         )
     if role == ROLE_CONTROL:
         ev.claims, ev.claim_notes = [], [CONTROL_ARM_NOTE]
@@ -969,8 +975,64 @@ def analyse_program(
         confidence,
         control_outcomes=control_rows,
         control_arm=", ".join(controls),
+        plan=plan,
     )
     return ev
+
+
+#: Fewer children with the outcome than this give subgroup estimates that are all interval.
+SUBGROUP_MIN_CHILDREN = 10
+
+
+def _subgroups_and_products(
+    ev: ProgramEvidence,
+    outcomes: pd.DataFrame,
+    meta: MeasureMeta,
+    sub_frame: pd.DataFrame,
+    aes: pd.DataFrame,
+    plan: AnalysisPlan,
+    confidence: float,
+) -> None:
+    """Subgroups and the table by lot, dose and route, on the primary outcome and phase."""
+    phase = plan.primary_phase
+    change = _per_child_outcome(outcomes, meta.measure, phase, plan)
+    merged = change.merge(sub_frame, on="study_code", suffixes=("", "_p"))
+    n = int(merged["study_code"].nunique())
+    ev.subgroup_phase = phase
+    ev.subgroup_n = n
+    ev.subgroup_direction = meta.direction.value
+    ev.subgroup_measure = _("change in %(measure)s (%(phase)s − baseline, %(rule)s)") % {
+        "measure": meta.label,
+        "phase": phase,
+        "rule": plan.describe(phase),
+    }
+    ctx = _context(meta.caregiver_rated, ev.synthetic)
+    if n < SUBGROUP_MIN_CHILDREN:
+        ev.notes.append(
+            _(
+                "Subgroups: too few children with the primary outcome at the primary phase "
+                "(n = %(n)s children; at least %(min)s needed)."
+            )
+            % {"n": n, "min": SUBGROUP_MIN_CHILDREN}
+        )
+    else:
+        for column, words in SUBGROUP_VARIABLES:
+            res = _try(
+                lambda c=column, w=words: subgroup_analysis(
+                    merged.assign(**{c: merged[c].astype("string").astype(object)}),
+                    outcome="change",
+                    subgroup=c,
+                    quantity=ev.subgroup_measure,
+                    variable_label=w,
+                    confidence=confidence,
+                    caveats=ctx,
+                ),
+                ev.notes,
+                _("subgroups by %(variable)s (n = %(n)s children)") % {"variable": words, "n": n},
+            )
+            if res is not None:
+                ev.subgroups.append(res)
+    ev.products = _products(merged, sub_frame, aes, ev.subgroup_measure, ctx, confidence)
 
 
 def _products(
@@ -1041,114 +1103,6 @@ def _products(
 
 
 _NO_VALUES = np.empty(0)
-
-
-# --- per-child -----------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class ChildMeasure:
-    measure: str
-    label: str
-    direction: str
-    series: pd.DataFrame  # study_day, phase, visit_code, value
-    verdicts: ReliableChangeResult | None
-    reference_sd: float | None
-    sd_source: str
-    note: str = ""
-
-    @property
-    def verdict_list(self) -> list[dict[str, Any]]:
-        """Reliable-change category and RC at each follow-up visit."""
-        if self.verdicts is None:
-            return []
-        return [
-            {"visit": v, "category": c, "rc": float(r)}
-            for v, c, r in zip(
-                self.verdicts.participants, self.verdicts.category, self.verdicts.rc, strict=True
-            )
-        ]
-
-
-@dataclass
-class ChildEvidence:
-    study_code: str
-    synthetic: bool
-    measures: list[ChildMeasure]
-    biomarkers: pd.DataFrame
-    administrations: pd.DataFrame
-    adverse_events: pd.DataFrame
-    notes: list[str] = field(default_factory=list)
-
-
-def reference_sds(outcomes: pd.DataFrame, *, minimum: int = 10) -> dict[str, float]:
-    """Baseline SD of each measure across the children the user may see (≥ ``minimum``)."""
-    base = outcomes[(outcomes["phase"] == "baseline") & outcomes["value"].notna()]
-    last = base.sort_values("study_day").groupby(["measure", "study_code"]).tail(1)
-    counts = last.groupby("measure")["value"].count()
-    sds = last.groupby("measure")["value"].std(ddof=1)
-    return {str(k): float(v) for k, v in sds.items() if counts[k] >= minimum and v > 0}
-
-
-def analyse_child(
-    frames: EvidenceFrames, study_code: str, reference_sd: dict[str, float] | None = None
-) -> ChildEvidence:
-    """One child's measures over time with a reliable-change verdict at each follow-up.
-
-    The SD of reliable change is a published normative SD when one is recorded, else the
-    baseline SD of the children the user may see (``reference_sd``), else no verdict.
-    """
-    from neuroregen.stats.reliable_change import PUBLISHED_RELIABILITY
-
-    child = frames.for_participant(study_code)
-    sds = reference_sd or {}
-    out: list[ChildMeasure] = []
-    for meta in measures(child.outcomes):
-        rows = child.outcomes[
-            (child.outcomes["measure"] == meta.measure) & child.outcomes["value"].notna()
-        ].sort_values("study_day")
-        series = rows[["study_day", "phase", "visit_code", "value", "baseline_value"]]
-        published = PUBLISHED_RELIABILITY.get(meta.label)
-        sd, source = None, ""
-        if published is not None and published.sd is not None:
-            sd, source = published.sd, f"published normative SD ({published.source})"
-        elif meta.measure in sds:
-            sd, source = sds[meta.measure], "baseline SD of the children in this analysis"
-        follow = series[series["phase"].isin(FOLLOW_UP_PHASES)]
-        verdicts, note = None, ""
-        if meta.measure == CGI_I_MEASURE:
-            note = "CGI-I rates change itself"
-        elif meta.reliability is None:
-            note = "no reliability recorded: no reliable-change verdict"
-        elif sd is None:
-            note = "no reference SD available: no reliable-change verdict"
-        elif follow.empty or follow["baseline_value"].isna().all():
-            note = "no baseline or no follow-up yet"
-        else:
-            verdicts = reliable_change(
-                follow["baseline_value"].to_numpy(float),
-                follow["value"].to_numpy(float),
-                reliability=meta.reliability,
-                direction=meta.direction,
-                sd=sd,
-                provisional=meta.provisional,
-                measure=meta.label,
-                participants=follow["visit_code"].to_numpy(),
-            )
-        out.append(
-            ChildMeasure(
-                meta.measure, meta.label, meta.direction.value, series, verdicts, sd, source, note
-            )
-        )
-    return ChildEvidence(
-        study_code,
-        child.synthetic,
-        out,
-        child.biomarkers,
-        child.administrations,
-        child.adverse_events,
-        list(frames.notes),
-    )
 
 
 def arms_of(frames: EvidenceFrames) -> Sequence[str]:

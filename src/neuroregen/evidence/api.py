@@ -59,6 +59,12 @@ class EvidenceOut(Schema):
     n_participants: int
     sites: list[str] = Field(description="The sites whose participants the numbers cover.")
     lloq_handling: str
+    phase_summary_rules: dict[str, str] = Field(
+        description="How one value per child is taken from the visits of each phase."
+    )
+    subgroup_outcome: dict[str, Any] = Field(
+        description="Outcome, phase and number of children of the subgroup and lot/dose analyses."
+    )
     estimates: list[EstimateOut]
     reliable_change: list[dict[str, Any]]
     subgroup_tests: list[dict[str, Any]]

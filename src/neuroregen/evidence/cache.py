@@ -31,7 +31,7 @@ def _audited_sources() -> list[Any]:
     from neuroregen.instruments.models import Response
     from neuroregen.participants.models import Participant, ParticipantComorbidity, Withdrawal
     from neuroregen.products.models import Administration, Lot
-    from neuroregen.protocols.models import Arm, Assignment, Protocol
+    from neuroregen.protocols.models import Arm, Assignment, Protocol, ReferenceSd
     from neuroregen.safety.models import AdverseEvent
     from neuroregen.visits.models import Visit
 
@@ -41,6 +41,7 @@ def _audited_sources() -> list[Any]:
         Withdrawal,
         Assignment,
         Protocol,
+        ReferenceSd,
         Arm,
         Visit,
         Response,
@@ -98,15 +99,24 @@ def cached_analysis(
     user: Any, protocol_pk: int, arm: str, definition_key: str, frames: Callable[[], Any]
 ) -> Any:
     """``analyse_program`` for one protocol, arm and responder definition, shared by the page
-    and the API; ``frames`` is called only when the result is not cached."""
-    from neuroregen.evidence import analysis, selectors
+    and the API; ``frames`` is called only when the result is not cached. The protocol's
+    analysis plan is part of the data version (protocols keep history); the language is part
+    of the key because the results carry their words."""
+    from django.utils import translation
 
-    return cached(
-        scope_key(user, protocol_pk, "analysis", arm, definition_key),
-        lambda: analysis.analyse_program(
+    from neuroregen.evidence import analysis, selectors
+    from neuroregen.evidence.phase_summary import plan_of
+    from neuroregen.protocols.models import Protocol
+
+    def compute() -> Any:
+        plan = plan_of(Protocol.objects.filter(pk=protocol_pk).first())
+        return analysis.analyse_program(
             frames(),
             arm=arm or None,
             definition_key=definition_key,
             control_arms=selectors.control_arm_codes(protocol_pk),
-        ),
-    )
+            plan=plan,
+        )
+
+    language = translation.get_language() or ""
+    return cached(scope_key(user, protocol_pk, "analysis", arm, definition_key, language), compute)

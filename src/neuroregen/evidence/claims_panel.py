@@ -35,10 +35,10 @@ CONTROL_ARM_NOTE = (
 )
 
 
-def _late(outcomes: pd.DataFrame, measure: str, uses_cgi: bool) -> dict[str, Any]:
-    from neuroregen.evidence.analysis import phase_values
+def _late(outcomes: pd.DataFrame, measure: str, uses_cgi: bool, plan: Any) -> dict[str, Any]:
+    from neuroregen.evidence.phase_summary import DEFAULT_PLAN, phase_values
 
-    late = phase_values(outcomes, measure, "late")
+    late = phase_values(outcomes, measure, "late", plan or DEFAULT_PLAN)
     if uses_cgi:
         data: dict[str, Any] = {"cgi_i": late["value"].to_numpy(float)}
     else:
@@ -82,6 +82,7 @@ def program_claims(
     *,
     control_outcomes: pd.DataFrame | None = None,
     control_arm: str = "",
+    plan: Any = None,
 ) -> tuple[list[ClaimVerdict], list[str]]:
     """The claim verdicts for the treated children (``outcomes``), against the control arm's
     children (``control_outcomes``) when the protocol has one."""
@@ -105,7 +106,7 @@ def program_claims(
         return [], notes
     measure = CGI_I_MEASURE if choice.uses_cgi else primary
     caregiver = bool((outcomes.loc[outcomes["measure"] == measure, "respondent"] == "parent").any())
-    late = _late(outcomes, measure, choice.uses_cgi)
+    late = _late(outcomes, measure, choice.uses_cgi, plan)
     if not late["_n"]:
         return [], ["no late-phase (6–12 months) data: the claims cannot be evaluated yet"]
     common: dict[str, Any] = {
@@ -114,7 +115,7 @@ def program_claims(
         "confidence": confidence,
     }
     controlled = control_outcomes is not None
-    control_late = _late(control_outcomes, measure, choice.uses_cgi) if controlled else None
+    control_late = _late(control_outcomes, measure, choice.uses_cgi, plan) if controlled else None
     if controlled and not control_late["_n"]:  # type: ignore[index]
         return [], [f"no late-phase data in the control arm {control_arm}: claims not evaluated"]
     sustained = _sustained(outcomes, measure, choice.uses_cgi)

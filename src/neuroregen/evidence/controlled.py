@@ -156,10 +156,12 @@ def analyse_controlled(
     synthetic: bool,
     confidence: float = 0.95,
     include_models: bool = True,
+    plan: Any = None,
 ) -> ControlledEvidence:
     """Treated − control per measure and phase, from the outcomes frame of both arms."""
     from neuroregen.evidence import analysis as a
     from neuroregen.evidence.frames import FOLLOW_UP_PHASES
+    from neuroregen.evidence.phase_summary import DEFAULT_PLAN
 
     frame = outcomes[outcomes["arm"].isin([*treated_arms, *control_arms])]
     is_treated = frame["arm"].isin(treated_arms)
@@ -181,7 +183,7 @@ def analyse_controlled(
         rows = frame[frame["measure"] == meta.measure]
         ctx = a._context(meta.caregiver_rated, synthetic)
         for phase in present:
-            data = a.phase_values(rows, meta.measure, phase)
+            data = a.phase_values(rows, meta.measure, phase, plan or DEFAULT_PLAN)
             if data.empty:
                 continue
             arm = data["study_code"].isin(treated_codes).to_numpy()

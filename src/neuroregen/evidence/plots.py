@@ -14,7 +14,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from neuroregen.evidence.analysis import ChildEvidence, Trajectory
+from neuroregen.evidence.analysis import Trajectory
+from neuroregen.evidence.child import ChildEvidence
 from neuroregen.stats.durability import DurabilityResult
 from neuroregen.stats.subgroups import SubgroupResult
 

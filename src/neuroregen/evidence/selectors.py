@@ -28,7 +28,7 @@ from django.db.models.functions import Cast, Coalesce
 from neuroregen.core.errors import NotFound
 from neuroregen.core.models import User
 from neuroregen.evidence import frames as fr
-from neuroregen.evidence.analysis import reference_sds
+from neuroregen.evidence.reference_sd import ReferenceValue, reference_values
 from neuroregen.instruments.choices import ResponseStatus
 from neuroregen.participants.choices import WithdrawalScope
 from neuroregen.participants.models import Participant, ParticipantComorbidity, Withdrawal
@@ -747,18 +747,24 @@ def evidence_frames(
 
 def child_frames(
     *, user: User, study_code: str
-) -> tuple[fr.EvidenceFrames, dict[str, float], Protocol | None]:
-    """The frames of one child the user may see, the reference SDs for reliable change (the
-    baseline SDs of the children of the same protocol the user may see) and the protocol."""
+) -> tuple[fr.EvidenceFrames, dict[str, ReferenceValue], Protocol | None]:
+    """The frames of one child the user may see, the reference SD of each of the child's
+    measures (one per protocol and measure, the same for every viewer: see
+    ``evidence.reference_sd``) and the protocol."""
     participant = Participant.objects.for_user(user).filter(study_code=study_code).first()
     if participant is None:
         raise NotFound()
     assignment = _assignments(user, None, study_code).select_related("protocol").first()
     if assignment is None:
         raise NotFound()
-    program = evidence_frames(user=user, protocol=assignment.protocol)
-    child = program.for_participant(study_code)
-    return child, reference_sds(program.outcomes), assignment.protocol
+    frames = evidence_frames(user=user, protocol=assignment.protocol, study_code=study_code)
+    child = frames.for_participant(study_code)
+    labels = dict(
+        child.outcomes.drop_duplicates("measure")[["measure", "measure_label"]].itertuples(
+            index=False
+        )
+    )
+    return child, reference_values(assignment.protocol, labels), assignment.protocol
 
 
 def phase_spans(protocol: Protocol | None, last_day: float = 400) -> pd.DataFrame:

@@ -18,10 +18,12 @@ from neuroregen.core.permissions import require
 from neuroregen.core.roles import Capability
 from neuroregen.core.routers import reads_from_replica
 from neuroregen.core.scoping import site_grant
-from neuroregen.evidence import analysis, plots, selectors
+from neuroregen.evidence import analysis, framing, plots, selectors
 from neuroregen.evidence import cache as evidence_cache
+from neuroregen.evidence import child as child_analysis
 from neuroregen.evidence.frames import EvidenceFrames
 from neuroregen.protocols.models import Protocol
+from neuroregen.stats.comparators import PLACEBO_CGI_I_RESPONDERS
 
 
 def _require_staff_view(user: object) -> None:
@@ -126,6 +128,11 @@ def program_evidence(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse
             "definition": program.key,
             "choices": analysis.RESPONDER_CHOICES.values(),
             "measures_with_rows": sorted({r.measure_label for r in ev.rows}),
+            "sections": framing.measure_sections(ev),
+            "subgroup_min": analysis.SUBGROUP_MIN_CHILDREN,
+            "placebo_responders": PLACEBO_CGI_I_RESPONDERS
+            if any(r.responder_vs_benchmark is not None for r in ev.rows)
+            else None,
         },
     )
 
@@ -171,12 +178,12 @@ def program_export(request: AuthenticatedHttpRequest, pk: int, fmt: str) -> Http
 @login_required
 @access.staff()
 def child_progress(request: AuthenticatedHttpRequest, study_code: str) -> HttpResponse:
-    # the reference SDs need the whole protocol's frames: kept until the data change
+    # one reference SD per protocol and measure, whoever looks: kept until the data change
     frames, sds, protocol = evidence_cache.cached(
         evidence_cache.scope_key(request.user, "child", study_code),
         lambda: selectors.child_frames(user=request.user, study_code=study_code),
     )
-    child = analysis.analyse_child(frames, study_code, sds)
+    child = child_analysis.analyse_child(frames, study_code, sds)
     last_day = max(
         [float(m.series["study_day"].max()) for m in child.measures if not m.series.empty] or [0.0]
     )

@@ -83,3 +83,18 @@ class RuleOperator(models.TextChoices):
     NOT_IN = "not_in", _("is none of")
     CONTAINS = "contains", _("includes")
     NOT_CONTAINS = "not_contains", _("does not include")
+
+
+class PhaseSummaryRule(models.TextChoices):
+    """How one value per child is taken from the visits a child had in a phase."""
+
+    NEAREST_TARGET = "nearest_target", _("visit nearest to the phase's target day")
+    LAST_IN_WINDOW = "last_in_window", _("last visit in the phase")
+    MEAN_OF_VISITS = "mean_of_visits", _("mean of the visits in the phase")
+
+
+class ReferenceSdSource(models.TextChoices):
+    """Where the between-person SD used for reliable change comes from."""
+
+    PUBLISHED_NORM = "published_norm", _("published normative SD")
+    PROGRAMME_BASELINE = "programme_baseline", _("programme baseline SD, all sites")

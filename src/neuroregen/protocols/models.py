@@ -8,6 +8,7 @@ in the visits app (``VisitDefinition``).
 from __future__ import annotations
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.core.validators import MinValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
@@ -17,6 +18,14 @@ from neuroregen.core.scoping import scoped_manager
 from neuroregen.protocols import choices as c
 from neuroregen.protocols.dose import DoseRule
 from neuroregen.visits.timeline import PhaseBoundaries
+
+#: Phases an analysis plan may name as primary (follow-up phases only).
+PRIMARY_PHASES = [
+    ("early", _("Early (first weeks)")),
+    ("mid", _("Mid (2–4 months)")),
+    ("late", _("Late (6–12 months)")),
+    ("long_term", _("Long-term")),
+]
 
 
 class Protocol(AuditedModel):
@@ -47,6 +56,33 @@ class Protocol(AuditedModel):
         _("late phase ends on study day"), default=400
     )
     activated_on = models.DateField(_("activated on"), null=True, blank=True)
+    # The analysis plan: which outcome and phase the subgroup and lot/dose analyses use, and
+    # how one value per child is taken from several visits in a phase.
+    primary_measure = models.CharField(
+        _("primary outcome measure"),
+        max_length=80,
+        blank=True,
+        help_text=_("Measure code, e.g. atec.atec_total; empty means ATEC total."),
+    )
+    primary_phase = models.CharField(
+        _("primary phase"), max_length=16, choices=PRIMARY_PHASES, default="late"
+    )
+    phase_summary_rule = models.CharField(
+        _("phase summary rule"),
+        max_length=16,
+        choices=c.PhaseSummaryRule.choices,
+        default=c.PhaseSummaryRule.NEAREST_TARGET,
+    )
+    early_target_day = models.PositiveSmallIntegerField(
+        _("early phase target study day"), default=28
+    )
+    mid_target_day = models.PositiveSmallIntegerField(_("mid phase target study day"), default=90)
+    late_target_day = models.PositiveSmallIntegerField(
+        _("late phase target study day"), default=270
+    )
+    long_term_target_day = models.PositiveSmallIntegerField(
+        _("long-term phase target study day"), default=730
+    )
 
     class Meta:
         ordering = ["code", "version"]
@@ -60,6 +96,38 @@ class Protocol(AuditedModel):
     @property
     def is_editable(self) -> bool:
         return self.status == c.ProtocolStatus.DRAFT
+
+    def phase_targets(self) -> dict[str, int]:
+        """Target study day of each follow-up phase (for the "nearest to target" rule)."""
+        return {
+            "early": self.early_target_day,
+            "mid": self.mid_target_day,
+            "late": self.late_target_day,
+            "long_term": self.long_term_target_day,
+        }
+
+    def clean(self) -> None:
+        super().clean()
+        bounds = {
+            "early": (0, self.early_until_day),
+            "mid": (self.early_until_day, self.mid_until_day),
+            "late": (self.mid_until_day, self.late_until_day),
+        }
+        errors = {}
+        for phase, (low, high) in bounds.items():
+            target = self.phase_targets()[phase]
+            if target is not None and not low <= target <= high:
+                errors[f"{phase}_target_day"] = _(
+                    "The target day must lie inside the phase (study days %(low)s to %(high)s)."
+                ) % {"low": low, "high": high}
+        if self.long_term_target_day is not None and self.long_term_target_day < (
+            self.late_until_day or 0
+        ):
+            errors["long_term_target_day"] = _(
+                "The long-term target day must come after the late phase ends (day %(day)s)."
+            ) % {"day": self.late_until_day}
+        if errors:
+            raise ValidationError(errors)
 
     def boundaries(self) -> PhaseBoundaries:
         return PhaseBoundaries(
@@ -260,3 +328,38 @@ class Assignment(AuditedModel):
     def anchor_day_zero(self):
         """The day 0 visits hang on: the recorded one, else the planned one."""
         return self.day_zero or self.planned_day_zero
+
+
+class ReferenceSd(AuditedModel):
+    """The between-person SD reliable change uses for one measure of one protocol.
+
+    One number per protocol and measure, the same for every viewer: a published normative SD
+    where one exists, else the programme's baseline SD over all sites, frozen at data lock.
+    """
+
+    protocol = models.ForeignKey(Protocol, on_delete=models.PROTECT, related_name="reference_sds")
+    measure = models.CharField(_("measure"), max_length=80)
+    sd = models.FloatField(_("reference SD"), validators=[MinValueValidator(0.0)])
+    n = models.PositiveIntegerField(_("children at baseline"), null=True, blank=True)
+    source = models.CharField(_("source"), max_length=20, choices=c.ReferenceSdSource.choices)
+    citation = models.CharField(_("citation or note"), max_length=300, blank=True)
+    frozen_on = models.DateField(_("frozen on"))
+    frozen_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["protocol", "measure"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["protocol", "measure"], name="reference_sd_one_per_measure"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(sd__gt=0),
+                name="reference_sd_positive",
+                violation_error_message=_("A reference SD must be positive."),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.protocol} · {self.measure}: SD {self.sd:g}"

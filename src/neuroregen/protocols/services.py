@@ -27,6 +27,7 @@ from neuroregen.participants import choices as pc
 from neuroregen.protocols import choices as c
 from neuroregen.protocols import profile as profiles
 from neuroregen.protocols import rules as rule_engine
+from neuroregen.protocols.analysis_plan import apply_plan
 from neuroregen.protocols.dose import DoseOutOfBounds, compute_dose
 from neuroregen.protocols.errors import (
     DoseOutOfRange,
@@ -181,6 +182,7 @@ def _apply_header(protocol: Protocol, data: dict[str, Any]) -> None:
     protocol.early_until_day = bounds.early_until
     protocol.mid_until_day = bounds.mid_until
     protocol.late_until_day = bounds.late_until
+    apply_plan(protocol, data)
 
 
 @transaction.atomic

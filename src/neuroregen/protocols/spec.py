@@ -12,6 +12,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from neuroregen.protocols import choices as c
+from neuroregen.protocols.analysis_plan import plan_problems
 from neuroregen.protocols.dose import DoseRule
 from neuroregen.protocols.rules import RuleProblem, rule_problems
 from neuroregen.visits import codes, timeline
@@ -110,6 +111,7 @@ def spec_report(data: Any) -> SpecReport:
     except (TypeError, ValueError) as exc:
         report.general.append(f"Phase boundaries: {exc}.")
         boundaries = timeline.DEFAULT_BOUNDARIES
+    report.general.extend(plan_problems(data, boundaries))
     if report.general:
         return report
     arms = data.get("arms") or []

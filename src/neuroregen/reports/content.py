@@ -1,7 +1,7 @@
 """The snapshot a family report shows, built from the evidence analyses (never recomputed).
 
 ``family_snapshot`` reads the child's tidy frames (``evidence.selectors``), runs the per-child
-analysis (``evidence.analysis.analyse_child``, which calls ``neuroregen.stats``) on the data up
+analysis (``evidence.child.analyse_child``, which calls ``neuroregen.stats``) on the data up
 to the end of the report's phase, and keeps plain JSON: numbers, codes and dates. Words are
 added at display time in the reader's language, so one snapshot reads in English, Russian or
 Ukrainian alike.
@@ -16,7 +16,8 @@ from typing import Any
 from django.utils import timezone
 
 from neuroregen.biomarkers.catalogue import ANALYTES
-from neuroregen.evidence import analysis, selectors
+from neuroregen.evidence import child as child_analysis
+from neuroregen.evidence import selectors
 from neuroregen.evidence.analysis import CGI_I_MEASURE
 from neuroregen.evidence.frames import FOLLOW_UP_PHASES, PHASES, EvidenceFrames
 from neuroregen.instruments.choices import ResponseStatus
@@ -64,7 +65,7 @@ def _until(frames: EvidenceFrames, phase: str) -> EvidenceFrames:
     )
 
 
-def _measure(m: analysis.ChildMeasure) -> dict[str, Any]:
+def _measure(m: child_analysis.ChildMeasure) -> dict[str, Any]:
     points = [
         {
             "visit": str(r.visit_code or ""),
@@ -206,7 +207,7 @@ def family_snapshot(
     """
     cutoff = cutoff or timezone.localdate()
     frames, sds, protocol = selectors.child_frames(user=user, study_code=participant.study_code)
-    child = analysis.analyse_child(_until(frames, phase), participant.study_code, sds)
+    child = child_analysis.analyse_child(_until(frames, phase), participant.study_code, sds)
     measures = [_measure(m) for m in child.measures if not m.series.empty]
     if not measures:
         raise NothingToReport()

@@ -22,6 +22,7 @@ from neuroregen.core.permissions import sites_with
 from neuroregen.core.roles import Capability
 from neuroregen.evidence import analysis, plots, selectors
 from neuroregen.evidence.frames import FOLLOW_UP_PHASES, EvidenceFrames
+from neuroregen.evidence.phase_summary import plan_of
 from neuroregen.participants.choices import ParticipantStatus
 from neuroregen.participants.models import Participant, Withdrawal
 from neuroregen.products.models import Administration
@@ -213,7 +214,7 @@ def build_program_report(
     charts: list[dict[str, str]] = []
     if kind == c.JobKind.PROGRAM:
         progress(1, steps, _("Analysing outcomes"))
-        evidence = analysis.analyse_program(frames)
+        evidence = analysis.analyse_program(frames, plan=plan_of(protocol))
         if with_charts:
             progress(2, steps, _("Drawing plots"))
             for t in evidence.trajectories:

@@ -72,6 +72,9 @@ class MixedModelResult:
         EMM per phase (covariates at their mean).
     contrasts : tuple of Estimate
         Each later phase minus the reference phase.
+
+        In both, ``n`` is the number of children observed in that phase;
+        ``details["observations"]`` is the number of observations (rows) in it.
     model : str
         "random intercept" or "random intercept and random slope on time".
     converged : bool
@@ -128,6 +131,7 @@ class MixedModelResult:
                         "high": e.ci_high,
                         "se": e.details["se"],
                         "n": e.n,
+                        "observations": e.details["observations"],
                         "p_value": e.p_value,
                     }
                 )
@@ -419,6 +423,9 @@ def phase_mixed_model(
     if cov_names:
         method += f"; adjusted for {', '.join(cov_names)} at their means"
     obs_per_phase = {p: int(np.sum(ph == p)) for p in phases}
+    # n of a phase estimate is children (a child seen twice in a phase counts once); the
+    # observations the model used are given beside it
+    children_per_phase = {p: int(pd.unique(groups[ph == p]).size) for p in phases}
     base_details: dict[str, Any] = {"model": model_name}
     if direction is not None:
         base_details["direction"] = direction.value
@@ -438,11 +445,17 @@ def phase_mixed_model(
                 ci_low=est - z * se,
                 ci_high=est + z * se,
                 confidence=confidence,
-                n=obs_per_phase[p],
+                n=children_per_phase[p],
                 method=method,
                 comparator="none (level, not change)",
                 caveats=tuple(dict.fromkeys(result_caveats)),
-                details={**base_details, "phase": p, "se": se, "participants": n_part},
+                details={
+                    **base_details,
+                    "phase": p,
+                    "se": se,
+                    "participants": n_part,
+                    "observations": obs_per_phase[p],
+                },
             )
         )
     contrast_caveats = list(result_caveats)
@@ -460,12 +473,18 @@ def phase_mixed_model(
                 ci_low=est - z * se,
                 ci_high=est + z * se,
                 confidence=confidence,
-                n=obs_per_phase[p],
+                n=children_per_phase[p],
                 method=method,
                 comparator=comparator,
                 caveats=tuple(dict.fromkeys(contrast_caveats)),
                 p_value=pval,
-                details={**base_details, "phase": p, "se": se, "participants": n_part},
+                details={
+                    **base_details,
+                    "phase": p,
+                    "se": se,
+                    "participants": n_part,
+                    "observations": obs_per_phase[p],
+                },
             )
         )
     return MixedModelResult(

@@ -130,6 +130,12 @@ def cell_protocol_document(version: str = "1.0") -> dict[str, Any]:
         "name": "Personalised neural cell therapy in autistic children (SYNTHETIC)",
         "regulatory_reference": "SYN-IND-000001",
         "description": "Synthetic example protocol for demonstration; not a real trial.",
+        "analysis_plan": {
+            "primary_measure": "atec.atec_total",
+            "primary_phase": "late",
+            "phase_summary_rule": "nearest_target",
+            "phase_targets": {"early": 28, "mid": 90, "late": 270, "long_term": 730},
+        },
         "phase_boundaries": {
             "baseline_from": -30,
             "early_until": 45,
@@ -378,6 +384,13 @@ def exosome_protocol_document(version: str = "1.0") -> dict[str, Any]:
         "regulatory_reference": "SYN-CTA-000002",
         "description": "Synthetic example of a controlled design; allocation follows the "
         "randomisation list, not the recommendation.",
+        "analysis_plan": {
+            "primary_measure": "atec.atec_total",
+            "primary_phase": "late",
+            "phase_summary_rule": "nearest_target",
+            # the schedule's late visits are M6 and M12; the primary endpoint is month 12
+            "phase_targets": {"early": 28, "mid": 90, "late": 365, "long_term": 730},
+        },
         "phase_boundaries": {
             "baseline_from": -30,
             "early_until": 45,
