@@ -22,10 +22,11 @@ from neuroregen.core.http import AuthenticatedHttpRequest
 from neuroregen.core.permissions import has_capability, require
 from neuroregen.core.roles import Capability
 from neuroregen.core.scoping import is_family
+from neuroregen.evidence import cache as evidence_cache
 from neuroregen.evidence.selectors import protocols_for
 from neuroregen.participants.selectors import participant_get
 from neuroregen.reports import choices as c
-from neuroregen.reports import forms, selectors, services, tasks
+from neuroregen.reports import forms, queue, selectors, services, tasks
 from neuroregen.reports.models import FamilyReport
 from neuroregen.reports.pdf import render_pdf
 from neuroregen.reports.program import build_program_report
@@ -315,7 +316,13 @@ def program_page(request: AuthenticatedHttpRequest, kind: str, pk: int = 0) -> H
 
         raise NotFound()
     protocol = _protocol_or_none(request.user, pk)
-    report = build_program_report(user=request.user, kind=kind, protocol=protocol)
+    # served from the shared analysis cache: rebuilt only when the data (or language) change
+    report = evidence_cache.cached(
+        evidence_cache.scope_key(
+            request.user, pk or "all", "report", kind, translation.get_language() or "en"
+        ),
+        lambda: build_program_report(user=request.user, kind=kind, protocol=protocol),
+    )
     return render(request, "reports/program.html", {"r": report})
 
 
@@ -323,6 +330,8 @@ def program_page(request: AuthenticatedHttpRequest, kind: str, pk: int = 0) -> H
 def report_job(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     _require_staff(request.user)
     job = selectors.job_get(user=request.user, pk=pk)
+    if job.status == c.JobStatus.QUEUED and queue.uses_thread_worker():
+        queue.wake_thread_worker()  # e.g. queued before the demo server was restarted
     template = "reports/_job.html" if getattr(request, "htmx", False) else "reports/job.html"
     return render(request, template, {"job": job})
 
