@@ -11,8 +11,10 @@ from django.contrib.auth import login
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import translation
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -316,14 +318,24 @@ def program_page(request: AuthenticatedHttpRequest, kind: str, pk: int = 0) -> H
 
         raise NotFound()
     protocol = _protocol_or_none(request.user, pk)
-    # served from the shared analysis cache: rebuilt only when the data (or language) change
-    report = evidence_cache.cached(
+
+    def body() -> str:
+        report = build_program_report(user=request.user, kind=kind, protocol=protocol)
+        return render_to_string("reports/_program_body.html", {"r": report})
+
+    # The rendered report is kept in the shared analysis cache and rebuilt only when the data
+    # (or the language) change: a warm visit neither analyses nor renders the report again.
+    html = evidence_cache.cached(
         evidence_cache.scope_key(
-            request.user, pk or "all", "report", kind, translation.get_language() or "en"
+            request.user, pk or "all", "report-html", kind, translation.get_language() or "en"
         ),
-        lambda: build_program_report(user=request.user, kind=kind, protocol=protocol),
+        body,
     )
-    return render(request, "reports/program.html", {"r": report})
+    return render(
+        request,
+        "reports/program.html",
+        {"body": mark_safe(html), "title": c.JobKind(kind).label},  # noqa: S308 - our template
+    )
 
 
 @login_required
