@@ -7,6 +7,7 @@ import time
 
 import pytest
 from django.urls import reverse
+from django.utils import translation
 
 from neuroregen.reports import program, queue
 from neuroregen.reports.models import ReportJob
@@ -15,6 +16,12 @@ from tests.reports.builders import child_with_data
 from tests.security.battery import client_for
 
 THREAD_BACKEND = {"default": {"BACKEND": "neuroregen.reports.queue.ThreadWorkerBackend"}}
+
+
+@pytest.fixture(autouse=True)
+def _language_back_to_default():
+    yield
+    translation.deactivate()  # a page read in Ukrainian must not leave the language switched
 
 
 @pytest.fixture
