@@ -109,6 +109,8 @@ def _work() -> None:
                 run_queued()
             except Exception:  # a broken build is recorded on its job; keep serving the queue
                 log.exception("report worker thread")
+            finally:
+                connections.close_all()  # hold no connection while idle
     finally:
         connections.close_all()
 
