@@ -34,6 +34,14 @@ def _language_of_the_test_only():
     translation.activate(settings.LANGUAGE_CODE)
 
 
+@pytest.fixture(autouse=True)
+def _reports_built_in_the_request(settings):
+    # Outside production a worker thread builds queued reports after the request commits;
+    # test transactions never commit, so tests build them in the request (the thread worker
+    # has its own test in tests/reports/test_queue_thread.py).
+    settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
+
+
 @pytest.fixture
 def site_a(db):
     return site_create(code="SITE-A", name="Site A", country="UA", time_zone="Europe/Kyiv")

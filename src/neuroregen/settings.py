@@ -222,11 +222,15 @@ if os.environ.get("NEUROREGEN_BEHIND_PROXY") == "1":
     # The TLS-terminating reverse proxy must set (and overwrite) X-Forwarded-Proto.
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 
-# Background jobs (reports): in production they wait in the job table for `neuroregen db_worker`
-# processes, so a slow build never holds a web worker and a stopped worker only delays them;
-# elsewhere (demo, tests) they run at once in the request. NEUROREGEN_TASK_QUEUE overrides.
-if os.environ.get("NEUROREGEN_TASK_QUEUE", "worker" if PRODUCTION else "immediate") == "worker":
+# Background jobs (reports) always wait in the job table. In production `neuroregen db_worker`
+# processes build them, so a slow build never holds a web worker; elsewhere (the demo) a worker
+# thread inside the server builds them while the page shows progress. NEUROREGEN_TASK_QUEUE
+# overrides: "worker", "thread", or "immediate" (in the request; tests only).
+_TASK_QUEUE = os.environ.get("NEUROREGEN_TASK_QUEUE", "worker" if PRODUCTION else "thread")
+if _TASK_QUEUE == "worker":
     TASKS = {"default": {"BACKEND": "neuroregen.reports.queue.ReportJobBackend"}}
+elif _TASK_QUEUE == "thread":
+    TASKS = {"default": {"BACKEND": "neuroregen.reports.queue.ThreadWorkerBackend"}}
 
 # Two-factor sign-in (TOTP) for every staff role; families may opt in. Always on in production;
 # elsewhere off unless NEUROREGEN_2FA=1 so the demo opens with one password per role.

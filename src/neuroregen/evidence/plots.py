@@ -9,6 +9,8 @@ which took longer than all the statistics on the program page.
 
 from __future__ import annotations
 
+import math
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
@@ -145,23 +147,26 @@ def trajectory_chart(traj: Trajectory, synthetic: bool) -> dict[str, Any] | None
     )
     order = [p for p in PHASE_ORDER if p in set(df["phase"])]
     x = field("phase:N", sort=order, title="phase")
+    # the same y title on every layer: otherwise Vega-Lite joins the layers' field names into
+    # it ("Irritability (model mean), low")
+    y_title = f"{traj.measure_label}, model mean"
     band = {
         "mark": {"type": "area", "color": "#0d6efd", "opacity": 0.2},
         "encoding": {
             "x": x,
-            "y": field("low:Q", title=f"{traj.measure_label} (model mean)", scale={"zero": False}),
+            "y": field("low:Q", title=y_title, scale={"zero": False}),
             "y2": field("high"),
         },
     }
     bars = {
         "mark": {"type": "errorbar", "ticks": True},
-        "encoding": {"x": x, "y": field("low:Q"), "y2": field("high")},
+        "encoding": {"x": x, "y": field("low:Q", title=y_title), "y2": field("high")},
     }
     line = {
         "mark": {"type": "line", "point": True},
         "encoding": {
             "x": x,
-            "y": field("estimate:Q"),
+            "y": field("estimate:Q", title=y_title),
             "tooltip": _tooltip(
                 "phase:N", ("estimate:Q", ".2f"), ("low:Q", ".2f"), ("high:Q", ".2f"), "n:Q"
             ),
@@ -175,15 +180,26 @@ def trajectory_chart(traj: Trajectory, synthetic: bool) -> dict[str, Any] | None
     return finish(chart, synthetic)
 
 
-def forest_chart(result: SubgroupResult, synthetic: bool) -> dict[str, Any]:
-    """Forest plot: each subgroup's estimate and interval, the overall as a diamond."""
+def forest_chart(
+    result: SubgroupResult,
+    synthetic: bool,
+    *,
+    level_label: Callable[[str], str] | None = None,
+    title: str | None = None,
+    variable_label: str | None = None,
+) -> dict[str, Any]:
+    """Forest plot: each subgroup's estimate and interval, the overall as a diamond.
+
+    ``level_label`` turns a stored level (``cnv``, ``3.0``) into its label; ``title`` replaces
+    the default title."""
     df = result.forest_table()
+    name = level_label or str
     df["label"] = [
-        f"{lab} (n={n})" + (" [tiny]" if tiny else "")
-        for lab, n, tiny in zip(df["label"], df["n"], df["tiny"], strict=True)
+        (name(lab) if kind != "overall" else str(lab)) + f" (n={n})" + (" [tiny]" if tiny else "")
+        for lab, n, tiny, kind in zip(df["label"], df["n"], df["tiny"], df["kind"], strict=True)
     ]
     data = _values(_records(df))
-    y = field("label:N", sort=list(df["label"]), title=result.variable)
+    y = field("label:N", sort=list(df["label"]), title=variable_label or result.variable)
     height = max(60, 22 * len(df))
     rule = {
         "data": data,
@@ -199,7 +215,7 @@ def forest_chart(result: SubgroupResult, synthetic: bool) -> dict[str, Any]:
         "mark": {"type": "point", "filled": True},
         "encoding": {
             "y": y,
-            "x": field("estimate:Q"),
+            "x": field("estimate:Q", title="estimate (95% CI)"),
             "shape": field(
                 "kind:N",
                 scale={"domain": ["subgroup", "overall"], "range": ["circle", "diamond"]},
@@ -213,11 +229,13 @@ def forest_chart(result: SubgroupResult, synthetic: bool) -> dict[str, Any]:
     zero = {
         "data": _values([{"z": 0}]),
         "mark": {"type": "rule", "strokeDash": [4, 4], "color": "#888"},
-        "encoding": {"x": field("z:Q")},
+        "encoding": {"x": field("z:Q", title="estimate (95% CI)")},
     }
+    p = float(result.p_value)
+    heterogeneity = "heterogeneity not estimable" if math.isnan(p) else f"heterogeneity p = {p:.3g}"
     chart = {
         "layer": [rule, point, zero],
-        "title": f"{result.variable}: heterogeneity p = {result.p_value:.3g}",
+        "title": title or f"{result.variable}: {heterogeneity}",
     }
     return finish(chart, synthetic, height=height)
 
@@ -239,7 +257,7 @@ def durability_chart(result: DurabilityResult, synthetic: bool) -> dict[str, Any
         "mark": {"type": "line", "interpolate": "step-after", "color": colour},
         "encoding": {
             "x": x,
-            "y": field("survival:Q"),
+            "y": field("survival:Q", title="probability response lasts"),
             "tooltip": _tooltip("time:Q", ("survival:Q", ".2f"), "at_risk:Q"),
         },
     }

@@ -11,8 +11,10 @@ from django.contrib.auth import login
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import translation
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -23,10 +25,11 @@ from neuroregen.core.http import AuthenticatedHttpRequest
 from neuroregen.core.permissions import has_capability, require
 from neuroregen.core.roles import Capability
 from neuroregen.core.scoping import is_family
+from neuroregen.evidence import cache as evidence_cache
 from neuroregen.evidence.selectors import protocols_for
 from neuroregen.participants.selectors import participant_get
 from neuroregen.reports import choices as c
-from neuroregen.reports import forms, selectors, services, tasks
+from neuroregen.reports import forms, queue, selectors, services, tasks
 from neuroregen.reports.models import FamilyReport
 from neuroregen.reports.pdf import render_pdf
 from neuroregen.reports.program import build_program_report
@@ -327,8 +330,24 @@ def program_page(request: AuthenticatedHttpRequest, kind: str, pk: int = 0) -> H
 
         raise NotFound()
     protocol = _protocol_or_none(request.user, pk)
-    report = build_program_report(user=request.user, kind=kind, protocol=protocol)
-    return render(request, "reports/program.html", {"r": report})
+
+    def body() -> str:
+        report = build_program_report(user=request.user, kind=kind, protocol=protocol)
+        return render_to_string("reports/_program_body.html", {"r": report})
+
+    # The rendered report is kept in the shared analysis cache and rebuilt only when the data
+    # (or the language) change: a warm visit neither analyses nor renders the report again.
+    html = evidence_cache.cached(
+        evidence_cache.scope_key(
+            request.user, pk or "all", "report-html", kind, translation.get_language() or "en"
+        ),
+        body,
+    )
+    return render(
+        request,
+        "reports/program.html",
+        {"body": mark_safe(html), "title": c.JobKind(kind).label},  # noqa: S308 - our template
+    )
 
 
 @login_required
@@ -336,6 +355,8 @@ def program_page(request: AuthenticatedHttpRequest, kind: str, pk: int = 0) -> H
 def report_job(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     _require_staff(request.user)
     job = selectors.job_get(user=request.user, pk=pk)
+    if job.status == c.JobStatus.QUEUED and queue.uses_thread_worker():
+        queue.wake_thread_worker()  # e.g. queued before the demo server was restarted
     template = "reports/_job.html" if getattr(request, "htmx", False) else "reports/job.html"
     return render(request, template, {"job": job})
 

@@ -432,13 +432,22 @@ def treatment_emergent_events(*, user: User) -> list[dict[str, Any]]:
 
 
 def dsmb_report(
-    *, user: User, grouping: str = c.DsmbGrouping.ARM, confidence: float = 0.95
+    *,
+    user: User,
+    grouping: str = c.DsmbGrouping.ARM,
+    confidence: float = 0.95,
+    protocol: Any = None,
 ) -> DsmbReport:
-    """DSMB tables for the sites the user may see (see the module docstring for attribution)."""
+    """DSMB tables for the sites the user may see (see the module docstring for attribution);
+    with ``protocol``, only that protocol's exposure, events and serious events."""
     if grouping not in c.DsmbGrouping.values:
         grouping = c.DsmbGrouping.ARM
-    stretches = exposure_stretches(user=user)
+    stretches = exposure_stretches(user=user, protocol=protocol)
     events = treatment_emergent_events(user=user)
+    scoped = AdverseEvent.objects.for_user(user)
+    if protocol is not None:
+        events = [e for e in events if e["protocol_label"] == str(protocol)]
+        scoped = scoped.filter(protocol_label=str(protocol))
     members: dict[str, set[int]] = defaultdict(set)
     exposure: dict[str, float] = defaultdict(float)
     for stretch in stretches:
@@ -492,16 +501,13 @@ def dsmb_report(
         groups.append(table)
     soc_rows = _soc_term_rows(events, members, grouping)
     listing = list(
-        AdverseEvent.objects.for_user(user)
-        .filter(is_serious=True)
+        scoped.filter(is_serious=True)
         .select_related("participant__site")
         .prefetch_related("clocks")
         .order_by("participant__site__code", "onset_date", "pk")
     )
     sites = list(sites_with(user, Capability.VIEW).values_list("code", flat=True))
-    pre_dose = (
-        AdverseEvent.objects.for_user(user).filter(days_since_administration__isnull=True).count()
-    )
+    pre_dose = scoped.filter(days_since_administration__isnull=True).count()
     return DsmbReport(
         grouping=grouping,
         groups=groups,
@@ -562,11 +568,14 @@ class RuleState:
     note: str = ""
 
 
-def stopping_rule_states(*, user: User) -> list[RuleState]:
-    """Every active stopping rule evaluated on the participants the user may see."""
+def stopping_rule_states(*, user: User, protocol: Any = None) -> list[RuleState]:
+    """Every active stopping rule (of ``protocol`` when given) evaluated on the participants
+    the user may see."""
     states = []
     events = treatment_emergent_events(user=user)
     rules = StoppingRule.objects.filter(active=True).select_related("protocol")
+    if protocol is not None:
+        rules = rules.filter(protocol=protocol)
     for rule in rules:
         stretches = exposure_stretches(user=user, protocol=rule.protocol)
         if rule.arm_code:

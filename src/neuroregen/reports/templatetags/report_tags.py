@@ -1,0 +1,49 @@
+"""Filters that print report values with their labels, never their stored codes."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import template
+
+from neuroregen.reports import labels
+
+register = template.Library()
+
+
+@register.filter
+def level(value: Any, variable: str) -> str:
+    """``{{ level|level:"route" }}`` → "Intrathecal"."""
+    return labels.level_label(variable, value)
+
+
+@register.filter
+def variable(name: str) -> str:
+    return labels.variable_label(name)
+
+
+@register.filter
+def direction(code: str) -> str:
+    return labels.direction_label(str(code))
+
+
+@register.filter
+def heterogeneity(p_value: Any) -> str:
+    return labels.heterogeneity_text(p_value)
+
+
+@register.filter
+def phase(code: str) -> str:
+    return labels_phase(code)
+
+
+def labels_phase(code: str) -> str:
+    from neuroregen.reports.consort import phase_label
+
+    return phase_label(str(code))
+
+
+@register.filter
+def ratio_percent(part: int, whole: int) -> str:
+    """``{{ n|ratio_percent:total }}`` → "42%" (whole percent, as on the evidence page)."""
+    return f"{100 * part / whole:.0f}%" if whole else "—"
