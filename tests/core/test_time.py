@@ -182,3 +182,14 @@ def test_a_moment_in_an_implausible_year_is_a_message_not_an_overflow(year):
     custody form); every implausible year is refused with its own message instead."""
     with pytest.raises(ImplausibleLocalTime, match=str(year)):
         make_aware_at(dt.datetime(year, 1, 1, 0, 0), "Asia/Tokyo")  # noqa: DTZ001 - a typed wall time
+
+
+@pytest.mark.parametrize(
+    "typed", ["2024-02-30 10:00", "2024-02-30", "31.02.2024 10:00", "\ufffd\ufffd"]
+)
+def test_an_impossible_or_garbled_time_is_a_form_error(typed):
+    """The crawler's 500s on custody, shipment, source, lot, biomarker and SAE-report forms: an
+    impossible calendar date or undecodable text must be the field's own error."""
+    field = SiteDateTimeField(tz_name="Asia/Tokyo")
+    with pytest.raises(ValidationError):
+        field.clean(typed)

@@ -244,11 +244,12 @@ class TestClaimsPanel:
         return SimpleNamespace(claim=claim, observed=SimpleNamespace(n=n))
 
     def test_stated_percentage_impossible_for_n(self):
+        # The programme's "60–80 %" claim, checked at each bound.
         rows = claim_figures([self._verdict(CLAIM_MAJORITY_IMPROVE, 12)])
-        (figure,) = rows[0]["figures"]
-        assert figure.figure == "60 %"
-        assert not figure.check.consistent  # 7/12 = 58.3 %, 8/12 = 66.7 %
-        assert [k for k, _ in figure.nearest] == [7, 8]
+        low, _high = rows[0]["figures"]
+        assert low.figure == "60 %"
+        assert not low.check.consistent  # 7/12 = 58.3 %, 8/12 = 66.7 %
+        assert [k for k, _ in low.nearest] == [7, 8]
 
     def test_range_claim_checks_both_bounds(self):
         claim = SimpleNamespace(kind=ClaimKind.RATE_BETWEEN, lower=0.60, upper=0.80, text="60–80 %")

@@ -17,6 +17,7 @@ from neuroregen.core.roles import Role
 from neuroregen.evidence import selectors
 from neuroregen.evidence.child import analyse_child
 from neuroregen.evidence.reference_sd import reference_sd_freeze
+from neuroregen.instruments.builtin_cshq import cshq_item_name
 from neuroregen.participants.models import FamilyLink
 from neuroregen.protocols.choices import ReferenceSdSource
 from neuroregen.protocols.models import ReferenceSd
@@ -29,15 +30,26 @@ from tests.instruments.builders import active_protocol
 CSHQ = "cshq.cshq_total"
 # baseline CSHQ totals: site A close together, site B spread out
 SITE_A = (50, 52, 54, 56, 58, 60)
-SITE_B = (40, 48, 62, 70, 78, 86)
+SITE_B = (42, 48, 62, 70, 78, 86)  # follow-up totals stay within 33–99
 CSHQ_RELIABILITY = 0.62
+
+
+def _cshq_items(total):
+    """Answers to the 33 CSHQ items (each scored 1–3) that add up to ``total``."""
+    extra = total - 33
+    answers = {}
+    for number in range(1, 34):
+        add = min(2, extra)
+        answers[cshq_item_name(number)] = 1 + add
+        extra -= add
+    return answers
 
 
 def _cshq_child(coordinator, site, baseline):
     participant = child(coordinator, site, light=True)
     visits = {v.code: v for v in Visit.objects.filter(participant=participant)}
-    _enter(coordinator, visits["BL"], "cshq", {"cshq_total": baseline}, respondent="parent")
-    _enter(coordinator, visits["M6"], "cshq", {"cshq_total": baseline - 9}, respondent="parent")
+    _enter(coordinator, visits["BL"], "cshq", _cshq_items(baseline), respondent="parent")
+    _enter(coordinator, visits["M6"], "cshq", _cshq_items(baseline - 9), respondent="parent")
     return participant
 
 

@@ -24,7 +24,9 @@ from tests.helpers import enrolled
 WRITERS = 8
 
 pytestmark = [
-    pytest.mark.django_db(transaction=True),
+    # serialized_rollback: the flush after a transactional test must restore the migrations' data
+    # (built-in instruments, content types) for the tests that follow on this worker.
+    pytest.mark.django_db(transaction=True, serialized_rollback=True),
     pytest.mark.skipif(
         connection.vendor != "sqlite", reason="SQLite's file lock; PostgreSQL has its own test"
     ),

@@ -15,7 +15,7 @@ __all__ = ["ipsc_child", "ipsc_lot", "lab_a", "protocol"]  # fixtures used below
 
 @pytest.mark.parametrize(("weight", "message"), [("250", "at most 150"), ("-3", "at least 5")])
 def test_bedside_form_refuses_impossible_weight_inline(weight, message):
-    form = AdministrationForm(data={"weight_kg": weight})
+    form = AdministrationForm(data={"weight_kg": weight}, tz_name="America/New_York")
     assert not form.is_valid()
     assert message in " ".join(form.errors["weight_kg"])
 

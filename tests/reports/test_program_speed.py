@@ -60,7 +60,7 @@ def test_report_page_is_built_once_per_data_version_and_language(
     assert "Screened</strong>: n = 2" in page
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_the_server_thread_builds_a_queued_report_while_the_page_shows_progress(
     settings, site_a, coordinator_a, investigator_a
 ):

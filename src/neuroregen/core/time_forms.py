@@ -13,6 +13,7 @@ from typing import Any
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.forms.fields import BaseTemporalField
 from django.utils.dateparse import parse_datetime
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext as _
@@ -105,7 +106,7 @@ class SiteDateTimeField(forms.DateTimeField):
             except ValueError:
                 parsed = None  # type: ignore[assignment]
             if parsed is None:
-                parsed = forms.BaseTemporalField.to_python(self, value)
+                parsed = BaseTemporalField.to_python(self, value)  # the input formats
         try:
             return make_aware_at(parsed, self.tz_name, fold=fold)
         except AmbiguousLocalTime as error:
