@@ -66,3 +66,11 @@ def date_view(user: Any, participant: Any, day_zero: dt.date | None = None) -> D
 
 def sees_calendar_dates(user: Any, site: Any | None = None) -> bool:
     return has_capability(user, Capability.VIEW_CALENDAR_DATES, site)
+
+
+def calendar_for_reader(participant: Any, context: dict[str, Any] | None, value: Any) -> Any:
+    """An API field's calendar date (or moment) of ``participant``'s event, or ``None`` for a
+    reader who sees study days instead (for django-ninja ``resolve_*`` methods)."""
+    request = (context or {}).get("request")
+    user = getattr(request, "user", None)
+    return value if sees_calendar_dates(user, participant.site_id) else None

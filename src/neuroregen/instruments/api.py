@@ -10,6 +10,7 @@ from neuroregen.api.pagination import BoundedPagination
 from neuroregen.api.schemas import READ_ERRORS, WRITE_ERRORS, ErrorOut
 from neuroregen.core import access
 from neuroregen.core.http import AuthenticatedHttpRequest
+from neuroregen.core.research_dates import calendar_for_reader
 from neuroregen.core.roles import Capability
 from neuroregen.instruments import selectors, services
 from neuroregen.instruments.models import Response
@@ -56,6 +57,10 @@ class ResponseOut(Schema):
     @staticmethod
     def resolve_instrument(obj: Any) -> str:
         return obj.instrument.code
+
+    @staticmethod
+    def resolve_answered_on(obj: Any, context: dict[str, Any]) -> dt.date | None:
+        return calendar_for_reader(obj.participant, context, obj.answered_on)
 
 
 class ResponseFilters(Schema):
