@@ -17,7 +17,7 @@ from neuroregen.core.models import User
 from neuroregen.core.time import to_site
 from neuroregen.instruments.models import Response
 from neuroregen.participants.models import Participant
-from neuroregen.products.models import Administration, Lot
+from neuroregen.products.models import Administration, CustodyEvent, Lot
 from neuroregen.protocols.models import Assignment, Protocol
 from neuroregen.safety.models import AdverseEvent
 from neuroregen.visits.models import Visit
@@ -71,11 +71,14 @@ def event_dates() -> set[dt.date]:
 
 
 def innocent_dates() -> set[dt.date]:
-    """Dates a page may show that are not a child's (today, lot manufacture, protocol)."""
+    """Dates a page may show that are not a child's (today, the lots' manufacture and
+    custody, the protocol)."""
     today = timezone.localdate()
     found = {today - dt.timedelta(days=1), today, today + dt.timedelta(days=1)}
     for lot in Lot.objects.all():
-        found |= {lot.manufacture_started_on, lot.manufactured_on, lot.expires_at.date()}
+        found |= {lot.manufacture_started_on, lot.manufactured_on, _day(lot.expires_at, lot.site)}
+    for event in CustodyEvent.objects.select_related("site"):  # the product's storage chain
+        found.add(_day(event.occurred_at, event.site))
     found |= set(Protocol.objects.values_list("activated_on", flat=True))
     return {d for d in found if d is not None}
 
