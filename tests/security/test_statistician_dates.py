@@ -152,3 +152,18 @@ def test_statistician_api_shows_no_calendar_dates_of_events(cohort):
                 leaks[url] = found[:3]
     assert opened >= len(API_LISTS)
     assert not leaks, sorted(leaks.items())
+
+
+@pytest.mark.django_db
+def test_statistician_api_gives_study_days_in_place_of_dates(cohort):
+    api = ApiClient(cohort)
+    measurements = api.get("/api/measurements/").json()["items"]
+    visits = api.get("/api/visits/").json()["items"]
+    done = [v for v in visits if v["done_study_day"] is not None]
+    assert measurements
+    assert done
+    assert all(m["collected_at"] is None for m in measurements)
+    assert any(isinstance(m["collected_study_day"], int) for m in measurements)
+    assert all(v["done_on"] is None and v["target_date"] is None for v in visits)
+    baseline = [v for v in done if v["phase"] == "baseline"]
+    assert all(v["done_study_day"] <= 0 for v in baseline)

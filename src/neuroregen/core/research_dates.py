@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 
 from neuroregen.core.permissions import has_capability
 from neuroregen.core.roles import Capability
+from neuroregen.core.time import to_site
 
 _day_zero_provider: Callable[[Any], dt.date | None] | None = None
 
@@ -74,3 +75,15 @@ def calendar_for_reader(participant: Any, context: dict[str, Any] | None, value:
     request = (context or {}).get("request")
     user = getattr(request, "user", None)
     return value if sees_calendar_dates(user, participant.site_id) else None
+
+
+def study_day_of(participant: Any, value: dt.date | dt.datetime | None) -> int | None:
+    """The study day of one of ``participant``'s events (a moment counts on the site's
+    calendar); day 0 is looked up once per participant object."""
+    if value is None:
+        return None
+    if not hasattr(participant, "_nr_day_zero"):
+        participant._nr_day_zero = day_zero_of(participant)
+    if isinstance(value, dt.datetime):
+        value = to_site(value, participant.site).date()
+    return study_day(participant._nr_day_zero, value)

@@ -10,7 +10,7 @@ from neuroregen.api.pagination import BoundedPagination
 from neuroregen.api.schemas import READ_ERRORS, WRITE_ERRORS
 from neuroregen.core import access
 from neuroregen.core.http import AuthenticatedHttpRequest
-from neuroregen.core.research_dates import calendar_for_reader
+from neuroregen.core.research_dates import calendar_for_reader, study_day_of
 from neuroregen.core.roles import Capability
 from neuroregen.visits import selectors, services
 from neuroregen.visits.models import Visit
@@ -31,6 +31,7 @@ class VisitOut(Schema):
     scheduled_for: dt.date | None
     provisional: bool
     done_on: dt.date | None
+    done_study_day: int | None
     not_done_reason: str
     status: str
     row_version: int
@@ -66,6 +67,10 @@ class VisitOut(Schema):
     @staticmethod
     def resolve_done_on(obj: Any, context: dict[str, Any]) -> dt.date | None:
         return calendar_for_reader(obj.participant, context, obj.done_on)
+
+    @staticmethod
+    def resolve_done_study_day(obj: Any) -> int | None:
+        return study_day_of(obj.participant, obj.done_on)
 
 
 class VisitFilters(Schema):
