@@ -10,10 +10,12 @@ from typing import Any
 
 import pytest
 from django.core.management import call_command
+from django.urls import reverse
 from django.utils import dateformat, timezone
 
 from neuroregen.biomarkers.models import Measurement
 from neuroregen.core.models import User
+from neuroregen.core.research_dates import study_day_of
 from neuroregen.core.time import to_site
 from neuroregen.instruments.models import Response
 from neuroregen.participants.models import Participant
@@ -167,3 +169,21 @@ def test_statistician_api_gives_study_days_in_place_of_dates(cohort):
     assert all(v["done_on"] is None and v["target_date"] is None for v in visits)
     baseline = [v for v in done if v["phase"] == "baseline"]
     assert all(v["done_study_day"] <= 0 for v in baseline)
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("language", "words"),
+    [("en", "study day"), ("ru", "день исследования"), ("uk", "день дослідження")],
+)
+def test_adverse_event_page_gives_study_days_in_each_language(cohort, language, words):
+    event = AdverseEvent.objects.select_related("participant__site").first()
+    onset_day = study_day_of(event.participant, event.onset_date)
+    client = client_for(cohort)
+    page = client.get(
+        reverse("safety_event_detail", args=[event.code]), HTTP_ACCEPT_LANGUAGE=language
+    )
+    assert page.status_code == 200
+    body = page.content.decode()
+    assert f"{words} {onset_day}" in body
+    assert event.onset_date.isoformat() not in body
