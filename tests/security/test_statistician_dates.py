@@ -10,6 +10,7 @@ from typing import Any
 
 import pytest
 from django.core.management import call_command
+from django.db.models import Q
 from django.urls import reverse
 from django.utils import dateformat, timezone
 
@@ -79,7 +80,11 @@ def innocent_dates() -> set[dt.date]:
     found = {today - dt.timedelta(days=1), today, today + dt.timedelta(days=1)}
     for lot in Lot.objects.all():
         found |= {lot.manufacture_started_on, lot.manufactured_on, _day(lot.expires_at, lot.site)}
-    for event in CustodyEvent.objects.select_related("site"):  # the product's storage chain
+    # Temperature readings in storage are the product's, not a child's.
+    readings = CustodyEvent.objects.filter(
+        Q(kind__in=("temperature", "assessment")) | Q(is_excursion=True)
+    )
+    for event in readings.select_related("site"):
         found.add(_day(event.occurred_at, event.site))
     found |= set(Protocol.objects.values_list("activated_on", flat=True))
     return {d for d in found if d is not None}
@@ -121,6 +126,7 @@ API_LISTS = (
     "/api/safety/events",
     "/api/safety/clocks",
     "/api/products/lots",
+    "/api/products/administrations",
 )
 
 
