@@ -12,6 +12,7 @@ from neuroregen.api.schemas import READ_ERRORS, WRITE_ERRORS
 from neuroregen.biomarkers import selectors, services
 from neuroregen.core import access
 from neuroregen.core.http import AuthenticatedHttpRequest
+from neuroregen.core.research_dates import calendar_for_reader, study_day_of
 from neuroregen.core.roles import Capability
 from neuroregen.participants import selectors as participant_selectors
 from neuroregen.visits import selectors as visit_selectors
@@ -30,7 +31,8 @@ class MeasurementOut(Schema):
     reported_value: str
     reported_unit: str
     matrix: str
-    collected_at: dt.datetime
+    collected_at: dt.datetime | None
+    collected_study_day: int | None
     assay: str
     lloq: Decimal | None
     uloq: Decimal | None
@@ -42,6 +44,14 @@ class MeasurementOut(Schema):
     @staticmethod
     def resolve_study_code(obj: Any) -> str:
         return obj.participant.study_code
+
+    @staticmethod
+    def resolve_collected_at(obj: Any, context: dict[str, Any]) -> dt.datetime | None:
+        return calendar_for_reader(obj.participant, context, obj.collected_at)
+
+    @staticmethod
+    def resolve_collected_study_day(obj: Any) -> int | None:
+        return study_day_of(obj.participant, obj.collected_at)
 
 
 class MeasurementFilters(Schema):

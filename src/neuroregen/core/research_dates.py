@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 
 from neuroregen.core.permissions import has_capability
 from neuroregen.core.roles import Capability
+from neuroregen.core.time import to_site
 
 _day_zero_provider: Callable[[Any], dt.date | None] | None = None
 
@@ -66,3 +67,23 @@ def date_view(user: Any, participant: Any, day_zero: dt.date | None = None) -> D
 
 def sees_calendar_dates(user: Any, site: Any | None = None) -> bool:
     return has_capability(user, Capability.VIEW_CALENDAR_DATES, site)
+
+
+def calendar_for_reader(participant: Any, context: dict[str, Any] | None, value: Any) -> Any:
+    """An API field's calendar date (or moment) of ``participant``'s event, or ``None`` for a
+    reader who sees study days instead (for django-ninja ``resolve_*`` methods)."""
+    request = (context or {}).get("request")
+    user = getattr(request, "user", None)
+    return value if sees_calendar_dates(user, participant.site_id) else None
+
+
+def study_day_of(participant: Any, value: dt.date | dt.datetime | None) -> int | None:
+    """The study day of one of ``participant``'s events (a moment counts on the site's
+    calendar); day 0 is looked up once per participant object."""
+    if value is None:
+        return None
+    if not hasattr(participant, "_nr_day_zero"):
+        participant._nr_day_zero = day_zero_of(participant)
+    if isinstance(value, dt.datetime):
+        value = to_site(value, participant.site).date()
+    return study_day(participant._nr_day_zero, value)

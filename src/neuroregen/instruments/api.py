@@ -10,6 +10,7 @@ from neuroregen.api.pagination import BoundedPagination
 from neuroregen.api.schemas import READ_ERRORS, WRITE_ERRORS, ErrorOut
 from neuroregen.core import access
 from neuroregen.core.http import AuthenticatedHttpRequest
+from neuroregen.core.research_dates import calendar_for_reader, study_day_of
 from neuroregen.core.roles import Capability
 from neuroregen.instruments import selectors, services
 from neuroregen.instruments.models import Response
@@ -39,6 +40,7 @@ class ResponseOut(Schema):
     respondent: str
     language: str
     answered_on: dt.date | None
+    answered_study_day: int | None
     source: str
     answers: dict[str, Any]
     missing: dict[str, str]
@@ -56,6 +58,14 @@ class ResponseOut(Schema):
     @staticmethod
     def resolve_instrument(obj: Any) -> str:
         return obj.instrument.code
+
+    @staticmethod
+    def resolve_answered_on(obj: Any, context: dict[str, Any]) -> dt.date | None:
+        return calendar_for_reader(obj.participant, context, obj.answered_on)
+
+    @staticmethod
+    def resolve_answered_study_day(obj: Any) -> int | None:
+        return study_day_of(obj.participant, obj.answered_on)
 
 
 class ResponseFilters(Schema):

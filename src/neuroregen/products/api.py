@@ -19,6 +19,7 @@ from neuroregen.api.schemas import READ_ERRORS, WRITE_ERRORS
 from neuroregen.core import access
 from neuroregen.core.errors import NotFound
 from neuroregen.core.http import AuthenticatedHttpRequest
+from neuroregen.core.research_dates import calendar_for_reader, study_day_of
 from neuroregen.core.roles import Capability
 from neuroregen.products import choices as c
 from neuroregen.products import selectors, services
@@ -205,8 +206,10 @@ class AdministrationOut(Schema):
     protocol: str
     arm: str
     route: str
-    started_at: dt.datetime
-    stopped_at: dt.datetime
+    # Null for readers who see study days instead (statisticians).
+    started_at: dt.datetime | None
+    stopped_at: dt.datetime | None
+    study_day: int | None
     volume_ml: Decimal
     weight_kg: Decimal
     dose_total: Decimal
@@ -246,6 +249,18 @@ class AdministrationOut(Schema):
     @staticmethod
     def resolve_arm(obj: Any) -> str:
         return obj.arm.code
+
+    @staticmethod
+    def resolve_started_at(obj: Any, context: dict[str, Any]) -> dt.datetime | None:
+        return calendar_for_reader(obj.participant, context, obj.started_at)
+
+    @staticmethod
+    def resolve_stopped_at(obj: Any, context: dict[str, Any]) -> dt.datetime | None:
+        return calendar_for_reader(obj.participant, context, obj.stopped_at)
+
+    @staticmethod
+    def resolve_study_day(obj: Any) -> int | None:
+        return study_day_of(obj.participant, obj.started_at)
 
 
 class LotFilters(Schema):

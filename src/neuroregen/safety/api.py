@@ -18,6 +18,7 @@ from neuroregen.api.pagination import BoundedPagination
 from neuroregen.api.schemas import READ_ERRORS, WRITE_ERRORS
 from neuroregen.core import access
 from neuroregen.core.http import AuthenticatedHttpRequest
+from neuroregen.core.research_dates import calendar_for_reader
 from neuroregen.core.roles import Capability
 from neuroregen.participants import selectors as participant_selectors
 from neuroregen.safety import choices as c
@@ -31,7 +32,11 @@ class FollowUpOut(Schema):
     kind: str
     note: str
     changes: dict[str, Any]
-    recorded_at: dt.datetime
+    recorded_at: dt.datetime | None
+
+    @staticmethod
+    def resolve_recorded_at(obj: Any, context: dict[str, Any]) -> dt.datetime | None:
+        return calendar_for_reader(obj.event.participant, context, obj.recorded_at)
 
 
 class ClockOut(Schema):
@@ -40,8 +45,8 @@ class ClockOut(Schema):
     study_code: str
     site: str
     kind: str
-    started_at: dt.datetime
-    due_at: dt.datetime
+    started_at: dt.datetime | None
+    due_at: dt.datetime | None
     required: bool
     submitted_at: dt.datetime | None
     reference: str
@@ -63,6 +68,18 @@ class ClockOut(Schema):
     def resolve_state(obj: Any) -> str:
         return obj.state().value
 
+    @staticmethod
+    def resolve_started_at(obj: Any, context: dict[str, Any]) -> dt.datetime | None:
+        return calendar_for_reader(obj.event.participant, context, obj.started_at)
+
+    @staticmethod
+    def resolve_due_at(obj: Any, context: dict[str, Any]) -> dt.datetime | None:
+        return calendar_for_reader(obj.event.participant, context, obj.due_at)
+
+    @staticmethod
+    def resolve_submitted_at(obj: Any, context: dict[str, Any]) -> dt.datetime | None:
+        return calendar_for_reader(obj.event.participant, context, obj.submitted_at)
+
 
 class ClockRowOut(ClockOut):
     hours_left: float
@@ -78,7 +95,7 @@ class AdverseEventOut(Schema):
     coding_dictionary: str
     soc: str
     description: str
-    onset_date: dt.date
+    onset_date: dt.date | None
     resolution_date: dt.date | None
     grade: int
     is_serious: bool
@@ -89,7 +106,7 @@ class AdverseEventOut(Schema):
     action_taken: str
     outcome: str
     is_open: bool
-    aware_at: dt.datetime
+    aware_at: dt.datetime | None
     aesi_category: str
     aesi_source: str
     # Context at onset, computed by the services when the event was recorded.
@@ -127,6 +144,22 @@ class AdverseEventOut(Schema):
     @staticmethod
     def resolve_synthetic(obj: Any) -> bool:
         return obj.participant.site.is_synthetic
+
+    @staticmethod
+    def resolve_onset_date(obj: Any, context: dict[str, Any]) -> dt.date | None:
+        return calendar_for_reader(obj.participant, context, obj.onset_date)
+
+    @staticmethod
+    def resolve_resolution_date(obj: Any, context: dict[str, Any]) -> dt.date | None:
+        return calendar_for_reader(obj.participant, context, obj.resolution_date)
+
+    @staticmethod
+    def resolve_aware_at(obj: Any, context: dict[str, Any]) -> dt.datetime | None:
+        return calendar_for_reader(obj.participant, context, obj.aware_at)
+
+    @staticmethod
+    def resolve_administered_at(obj: Any, context: dict[str, Any]) -> dt.datetime | None:
+        return calendar_for_reader(obj.participant, context, obj.administered_at)
 
 
 class AdverseEventDetailOut(AdverseEventOut):

@@ -10,6 +10,7 @@ from neuroregen.api.pagination import BoundedPagination
 from neuroregen.api.schemas import READ_ERRORS, WRITE_ERRORS
 from neuroregen.core import access
 from neuroregen.core.http import AuthenticatedHttpRequest
+from neuroregen.core.research_dates import calendar_for_reader, study_day_of
 from neuroregen.core.roles import Capability
 from neuroregen.visits import selectors, services
 from neuroregen.visits.models import Visit
@@ -24,12 +25,13 @@ class VisitOut(Schema):
     code: str
     phase: str
     target_day: int
-    target_date: dt.date
-    window_open: dt.date
-    window_close: dt.date
+    target_date: dt.date | None
+    window_open: dt.date | None
+    window_close: dt.date | None
     scheduled_for: dt.date | None
     provisional: bool
     done_on: dt.date | None
+    done_study_day: int | None
     not_done_reason: str
     status: str
     row_version: int
@@ -45,6 +47,30 @@ class VisitOut(Schema):
     @staticmethod
     def resolve_status(obj: Any) -> str:
         return str(obj.status)
+
+    @staticmethod
+    def resolve_target_date(obj: Any, context: dict[str, Any]) -> dt.date | None:
+        return calendar_for_reader(obj.participant, context, obj.target_date)
+
+    @staticmethod
+    def resolve_window_open(obj: Any, context: dict[str, Any]) -> dt.date | None:
+        return calendar_for_reader(obj.participant, context, obj.window_open)
+
+    @staticmethod
+    def resolve_window_close(obj: Any, context: dict[str, Any]) -> dt.date | None:
+        return calendar_for_reader(obj.participant, context, obj.window_close)
+
+    @staticmethod
+    def resolve_scheduled_for(obj: Any, context: dict[str, Any]) -> dt.date | None:
+        return calendar_for_reader(obj.participant, context, obj.scheduled_for)
+
+    @staticmethod
+    def resolve_done_on(obj: Any, context: dict[str, Any]) -> dt.date | None:
+        return calendar_for_reader(obj.participant, context, obj.done_on)
+
+    @staticmethod
+    def resolve_done_study_day(obj: Any) -> int | None:
+        return study_day_of(obj.participant, obj.done_on)
 
 
 class VisitFilters(Schema):
