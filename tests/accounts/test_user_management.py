@@ -88,6 +88,31 @@ def test_invite_lists_every_problem_at_once_and_creates_nothing(admin_client):
     assert User.objects.count() == 1
 
 
+@pytest.mark.parametrize(
+    "username", ["<script>alert(1)</script>", "a b", "name;--", "\u202eevil", "../../etc"]
+)
+def test_a_user_name_outside_djangos_rule_is_refused_and_the_form_kept(
+    admin_client, site_a, username
+):
+    """Found by the form crawler: a hostile user name was accepted, so the page showed a
+    welcome link instead of the form with its problem."""
+    response = admin_client.post(
+        reverse("accounts:invite"),
+        {
+            "username": username,
+            "first_name": "Olena",
+            "role": "coordinator",
+            "site": site_a.pk,
+            "reason": "joins the team",
+        },
+    )
+    assert response.status_code == 422
+    body = response.content.decode()
+    assert 'data-field-error="username"' in body
+    assert 'value="Olena"' in body
+    assert not User.objects.filter(username=username).exists()
+
+
 def test_family_accounts_are_not_invited_here(admin_client, site_a):
     response = admin_client.post(
         reverse("accounts:invite"),

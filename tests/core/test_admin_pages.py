@@ -19,6 +19,8 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from neuroregen.core.models import User
 from neuroregen.core.roles import Role
+from neuroregen.instruments.choices import QueryRule
+from neuroregen.instruments.models import Query
 from neuroregen.interop.models import ExportRecord
 from neuroregen.participants.models import Participant
 from neuroregen.protocols.models import Protocol
@@ -90,6 +92,14 @@ def registry(superuser) -> None:
     AccessFailureLog.objects.create(**request, http_accept="*/*", locked_out=False)
     TOTPDevice.objects.create(user=superuser, name="phone")
     StaticDevice.objects.create(user=superuser, name="backup codes")
+    # Whether the small demo raises a data query depends on its random data: raise one by hand.
+    Query.objects.create(
+        participant=Participant.objects.first(),
+        rule=QueryRule.MANUAL,
+        message="Please check the date.",
+        key="manual:admin-page-test",
+        opened_by=superuser,
+    )
     ExportRecord.objects.create(
         exported_by=superuser, channel="web", protocol_code="NR-CELL", export_format="tidy"
     )

@@ -81,4 +81,7 @@ def test_counter_follows_answers_and_browser_checks_before_submit(
     assert page.evaluate("document.activeElement.name") == "cgi_s"
     page.locator("label[for=cgi_s-3]").click()
     assert _progress(page) == ("1", "1")
+    # The answer is saved on its own request: let it finish before the page goes away, or the
+    # live server would still be writing after the test has ended.
+    page.wait_for_selector("#nr-save-status[data-state=saved]")
     context.close()

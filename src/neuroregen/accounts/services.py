@@ -3,6 +3,7 @@ administers the account, and appends an :class:`AccountEvent` with who and why."
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from django.contrib.auth.password_validation import validate_password
@@ -25,6 +26,10 @@ from neuroregen.core.roles import Role
 from neuroregen.core.services import signature_create
 
 ROLE_CHANGE_MEANING = "I authorise this change of role and site."
+
+
+#: Django's ``UnicodeUsernameValidator`` rule (letters, digits, @ . + - _).
+USERNAME_PATTERN = re.compile(r"[\w.@+-]+")
 
 
 def _event(*, actor: User, target: User, action: str, reason: str, **details: Any) -> None:
@@ -76,6 +81,11 @@ def staff_invite(
     errors: dict[str, str] = {}
     if not username:
         errors["username"] = _("Choose a user name.")
+    elif not USERNAME_PATTERN.fullmatch(username):
+        # Django's own rule for user names: they appear in sign-in forms, logs and audit rows.
+        errors["username"] = _(
+            "A user name may contain only letters, digits and the characters @ . + - _."
+        )
     elif User.objects.filter(username__iexact=username).exists():
         errors["username"] = _("This user name is taken.")
     errors.update(_grant_problems(user, role, site))
