@@ -12,7 +12,7 @@ from django.utils import timezone
 
 from neuroregen.core.roles import Role
 from neuroregen.products import services as s
-from neuroregen.safety import dsa
+from neuroregen.safety import donor_antibody_review
 from neuroregen.safety import services as safety_services
 from neuroregen.safety.models import SafetyReviewTask
 from tests.helpers import make_user
@@ -66,7 +66,7 @@ def test_new_dsa_after_administration_opens_one_review(recipient):
     task = SafetyReviewTask.objects.get()
     assert task.participant == recipient["child"]
     assert task.status == "open"
-    assert task.rule.code == dsa.RULE_CODE
+    assert task.rule.code == donor_antibody_review.RULE_CODE
     assert not task.rule.active  # never evaluated against biomarker measurements
     assert task.analyte == "anti-HLA DSA DRB1*04"  # only the new specificity
     assert task.value == 1
@@ -74,7 +74,7 @@ def test_new_dsa_after_administration_opens_one_review(recipient):
     assert task.source_reference == f"antibody_screen:{screen.pk}"
     # Calling the hook again for the same screen opens nothing more.
     assert (
-        dsa.review_open_for_new_dsa(
+        donor_antibody_review.review_open_for_new_dsa(
             user=recipient["lab"], screen=screen, new_specificities={"DRB1*04"}
         )
         is None
@@ -109,7 +109,7 @@ def test_dsa_review_is_rolled_back_with_the_screen(recipient, monkeypatch):
     def broken(**kwargs):
         raise RuntimeError("safety app unavailable")
 
-    monkeypatch.setattr(dsa, "review_open_for_new_dsa", broken)
+    monkeypatch.setattr(donor_antibody_review, "review_open_for_new_dsa", broken)
     with pytest.raises(RuntimeError):
         _screen(recipient, "DR4")
     assert not recipient["child"].antibody_screens.exists()

@@ -14,6 +14,7 @@ from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
 
 from neuroregen.biomarkers import choices as c
+from neuroregen.biomarkers import signals
 from neuroregen.biomarkers.models import Measurement
 from neuroregen.biomarkers.validators import clean_measurement
 from neuroregen.core.audit import stamp
@@ -86,9 +87,7 @@ def _create(
     measurement.save()
     # Safety signal rules (e.g. IL-6 rising soon after a dose) see every stored value, in the
     # same transaction: an import that fails opens no review.
-    from neuroregen.safety.services import biomarker_signals_for_measurement
-
-    biomarker_signals_for_measurement(user=user, measurement=measurement)
+    signals.measurement_stored.send(sender=Measurement, user=user, measurement=measurement)
     return measurement
 
 

@@ -28,7 +28,7 @@ from neuroregen.participants import choices as pc
 from neuroregen.participants import services as participant_services
 from neuroregen.participants.models import Anthropometry, Participant
 from neuroregen.products import choices as c
-from neuroregen.products import hla, lot_state, qc, validators
+from neuroregen.products import hla, lot_state, qc, signals, validators
 from neuroregen.products.errors import (
     CustodyConflict,
     DoseOutOfRange,
@@ -977,8 +977,8 @@ def administration_record(
     per kg of the day's weight must lie within the arm's dose rule. ``weight_kg``, when given,
     is recorded as the day's weight first. The first administration sets day 0 of the schedule
     (``visits.services.day_zero_record``). An immediate reaction is passed on to the safety app
-    (``safety.services.adverse_event_open_from_administration``, when present) in this same
-    transaction, so the adverse event and the administration are saved together or not at all.
+    (``signals.administration_reaction_recorded``) in this same transaction, so the adverse
+    event and the administration are saved together or not at all.
     """
     require(user, Capability.ADMINISTER_PRODUCT, participant.site)
     try:
@@ -1101,19 +1101,10 @@ def administration_record(
             user=user, participant=participant, day_zero=started_at, reason="first administration"
         )
     if administration.has_reaction:
-        _open_adverse_event(user=user, administration=administration)
+        signals.administration_reaction_recorded.send(
+            sender=Administration, user=user, administration=administration
+        )
     return administration
-
-
-def _open_adverse_event(*, user: User, administration: Administration) -> None:
-    """Hand an immediate reaction to the safety app, if it is installed with its opener."""
-    try:
-        from neuroregen.safety import services as safety_services
-    except ImportError:  # the safety app has no services yet
-        return
-    opener = getattr(safety_services, "adverse_event_open_from_administration", None)
-    if opener is not None:
-        opener(user=user, administration=administration)
 
 
 # --- immunological compatibility -----------------------------------------------------------
@@ -1221,17 +1212,10 @@ def antibody_screen_record(
     full_clean_or_fail(screen)
     _save(screen, user=user, reason="recorded")
     if new:
-        _flag_new_dsa(user=user, screen=screen, new=new)
+        signals.new_donor_specific_antibody.send(
+            sender=AntibodyScreen, user=user, screen=screen, new_specificities=new
+        )
     return screen
-
-
-def _flag_new_dsa(*, user: User, screen: AntibodyScreen, new: set[str]) -> None:
-    """Hand a new donor-specific antibody to the safety app as an investigator review."""
-    try:
-        from neuroregen.safety.dsa import review_open_for_new_dsa
-    except ImportError:  # the safety app is not installed
-        return
-    review_open_for_new_dsa(user=user, screen=screen, new_specificities=new)
 
 
 # Recall and OOS investigations live in their own modules; their services are also reachable

@@ -1,10 +1,12 @@
 """A new donor-specific anti-HLA antibody (DSA) after an administration opens an investigator
 review, the same kind of task a biomarker signal opens, so it reaches the safety dashboard.
 
-The products app calls :func:`review_open_for_new_dsa` from ``antibody_screen_record`` in the
-same transaction. The review hangs off one programme-wide rule row ``new-dsa``; that rule is
-inactive because it is not evaluated against biomarker measurements — the products app has
-already decided that the antibody is donor-specific and new.
+The products app sends ``products.signals.new_donor_specific_antibody`` from
+``antibody_screen_record``; the safety app's receiver (``safety.receivers``) calls
+:func:`review_open_for_new_dsa` in the same transaction. The review hangs off one
+programme-wide rule row ``new-dsa``; that rule is inactive because it is not evaluated against
+biomarker measurements — the products app has already decided that the antibody is
+donor-specific and new.
 """
 
 from __future__ import annotations
