@@ -21,7 +21,8 @@ from neuroregen.core.models import Site
 from neuroregen.core.scoping import scoped_manager
 from neuroregen.participants.models import Participant
 from neuroregen.products import choices as c
-from neuroregen.products.models import Lot, QCResult
+from neuroregen.products.models.lots import Lot
+from neuroregen.products.models.quality import QCResult
 
 
 class OOSInvestigation(AuditedModel):
