@@ -20,6 +20,7 @@ from neuroregen.products import labels, selectors
 from neuroregen.products import services as s
 from neuroregen.products.errors import IdentityMismatch, InvalidCode, QCIncomplete
 from neuroregen.products.models import Lot, LotRelease, QCResult
+from neuroregen.products.write_helpers import transition
 from neuroregen.protocols.choices import ProductType
 from tests.helpers import PASSWORD, make_user
 from tests.products import builders as b
@@ -186,12 +187,12 @@ def test_every_transition_is_legal_or_refused(lab_a, child):
         stamp(lot, user=lab_a, reason="test set-up")
         lot.save()
         if new in c.LOT_TRANSITIONS[old]:
-            s._transition(lot, new, user=lab_a, reason="test")
+            transition(lot, new, user=lab_a, reason="test")
             lot.refresh_from_db()
             assert lot.status == new, (old, new)
         else:
             with pytest.raises(InvalidTransition):
-                s._transition(lot, new, user=lab_a, reason="test")
+                transition(lot, new, user=lab_a, reason="test")
             lot.refresh_from_db()
             assert lot.status == old, (old, new)
 

@@ -24,8 +24,8 @@ from neuroregen.core.permissions import require
 from neuroregen.core.roles import Capability
 from neuroregen.core.services import signature_create
 from neuroregen.products import choices as c
-from neuroregen.products.lot_state import save
 from neuroregen.products.models import Lot, OOSInvestigation, QCResult, QCSpecItem
+from neuroregen.products.write_helpers import save
 
 CONCLUSION_MEANING = "OOS investigation concluded"
 

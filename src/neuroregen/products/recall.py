@@ -22,8 +22,8 @@ from neuroregen.core.scoping import is_family
 from neuroregen.core.services import signature_create
 from neuroregen.participants.models import Participant
 from neuroregen.products import choices as c
-from neuroregen.products.lot_state import locked, save, transition
 from neuroregen.products.models import Administration, Lot, LotRecall, RecallNotice
+from neuroregen.products.write_helpers import locked, save, transition
 
 RECALL_MEANING = "Recalled from clinical use"
 

@@ -1,13 +1,20 @@
 from django.urls import path
 
-from neuroregen.products import gmp_views, lab_views, views
+from neuroregen.products import (
+    bedside_views,
+    custody_views,
+    gmp_views,
+    lab_views,
+    trace_views,
+    views,
+)
 
 app_name = "products"
 
 urlpatterns = [
     path("", views.lot_list, name="lot_list"),
-    path("scan/", views.scan, name="scan"),
-    path("bedside/", views.bedside, name="bedside"),
+    path("scan/", trace_views.scan, name="scan"),
+    path("bedside/", bedside_views.bedside, name="bedside"),
     path("lots/<str:code>/", views.lot_detail, name="lot_detail"),
     path("lots/<str:code>/qc/", views.qc_record, name="qc_record"),
     path("lots/<str:code>/qc/conclude/", views.qc_conclude, name="qc_conclude"),
@@ -21,14 +28,22 @@ urlpatterns = [
         gmp_views.recall_notice_acknowledge,
         name="recall_notice_acknowledge",
     ),
-    path("lots/<str:code>/custody/", views.custody_record, name="custody_record"),
-    path("lots/<str:code>/ship/", views.shipment_dispatch, name="shipment_dispatch"),
-    path("containers/<str:code>/receive/", views.shipment_receive, name="shipment_receive"),
-    path("custody/<int:pk>/assess/", views.excursion_assess, name="excursion_assess"),
-    path("labels/<str:code>/", views.label, name="label"),
-    path("lookback/<str:code>/", views.lookback, name="lookback"),
-    path("participants/<str:study_code>/", views.participant_products, name="participant_products"),
-    path("administrations/<str:code>/", views.administration_detail, name="administration_detail"),
+    path("lots/<str:code>/custody/", custody_views.custody_record, name="custody_record"),
+    path("lots/<str:code>/ship/", custody_views.shipment_dispatch, name="shipment_dispatch"),
+    path("containers/<str:code>/receive/", custody_views.shipment_receive, name="shipment_receive"),
+    path("custody/<int:pk>/assess/", custody_views.excursion_assess, name="excursion_assess"),
+    path("labels/<str:code>/", trace_views.label, name="label"),
+    path("lookback/<str:code>/", trace_views.lookback, name="lookback"),
+    path(
+        "participants/<str:study_code>/",
+        trace_views.participant_products,
+        name="participant_products",
+    ),
+    path(
+        "administrations/<str:code>/",
+        trace_views.administration_detail,
+        name="administration_detail",
+    ),
     # Lab creation pages
     path("lab/", lab_views.lab_home, name="lab_home"),
     path("lab/donors/new/", lab_views.donor_create, name="donor_create"),
