@@ -132,3 +132,32 @@ def test_recorded_il6_opens_one_review_within_window(site_a, coordinator_a, inve
     with pytest.raises(InvalidTransition):
         s.review_task_close(user=investigator_a, task=task, outcome="no_action")
     assert SafetyReviewTask.objects.count() == 1
+
+
+def test_an_error_in_the_signal_review_rolls_the_measurement_back(
+    monkeypatch, site_a, coordinator_a
+):
+    """Safety evaluates a stored value inside the biomarkers transaction: its error propagates
+    to the caller and the measurement is not kept (as when biomarkers called safety directly)."""
+    from neuroregen.biomarkers import services as biomarker_services
+    from neuroregen.biomarkers.models import Measurement
+
+    def broken(**kwargs):
+        raise RuntimeError("signal evaluation failed")
+
+    monkeypatch.setattr(s, "biomarker_signals_for_measurement", broken)
+    child = with_day_zero(coordinator_a, site_a, day_zero_days_ago=5)
+    with pytest.raises(RuntimeError, match="signal evaluation failed"):
+        biomarker_services.measurement_record(
+            user=make_user(Role.LAB, site_a),
+            participant=child,
+            data={
+                "analyte": "il6",
+                "value": "0.015",
+                "unit": "ng/mL",
+                "matrix": "plasma",
+                "assay": "ELISA (high-sensitivity)",
+                "collected_at": timezone.now() - dt.timedelta(days=1),
+            },
+        )
+    assert not Measurement.objects.filter(participant=child).exists()

@@ -18,8 +18,8 @@ from zoneinfo import ZoneInfo
 
 from neuroregen.core.audit import stamp
 from neuroregen.safety import choices as c
+from neuroregen.safety.biomarker_signals import days_since_last_administration
 from neuroregen.safety.models import BiomarkerSignalRule, SafetyReviewTask
-from neuroregen.safety.services import days_since_last_administration
 
 RULE_CODE = "new-dsa"
 ANALYTE = "anti-HLA DSA"
