@@ -135,7 +135,7 @@ def _protocol(system: Any) -> Any:
     from neuroregen.protocols import services as protocol_services
     from neuroregen.protocols.choices import ProtocolStatus
     from neuroregen.protocols.models import Protocol
-    from neuroregen.synthetic.protocols import cell_protocol_document
+    from neuroregen.synthetic.protocol_documents import cell_protocol_document
 
     document = cell_protocol_document()
     protocol = Protocol.objects.filter(code=document["code"], version=document["version"]).first()
@@ -230,7 +230,7 @@ def _build(n: int, n_visits: int, seed: int) -> dict[str, Any]:
         consent_documents,
     )
     from neuroregen.synthetic.instruments import ANALYTE_MODEL
-    from neuroregen.synthetic.products import FORMULATION
+    from neuroregen.synthetic.product_catalogue import FORMULATION
     from neuroregen.synthetic.safety import COMMON_EVENTS, OUTCOMES
     from neuroregen.visits import timeline
     from neuroregen.visits.models import Visit
