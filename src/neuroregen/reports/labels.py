@@ -43,6 +43,16 @@ def severity_label(value: Any) -> str:
     return _("Level %(n)s") % {"n": int(number)}
 
 
+def age_band_label(code: str) -> str:
+    """An age band as the evidence frames store it ("5–7 y"), in the active language."""
+    span, unit = code[:-2], code[-2:]
+    upper = span.rsplit("–", 1)[-1]
+    if unit != " y" or not upper.isdigit():
+        return code
+    # the plural follows the last number, as one says "5–7 years"
+    return ngettext("%(span)s y", "%(span)s y", int(upper)) % {"span": span}
+
+
 def comorbidity_label(code: str) -> str:
     if code == "none":
         return _("none")
@@ -65,6 +75,8 @@ def level_label(variable: str, value: Any) -> str:
     code = str(value)
     if variable in ("severity", "DSM-5 severity"):
         return severity_label(value)
+    if variable in ("age_band", "age band"):
+        return age_band_label(code)
     if variable in ("product_type", "product", "Product"):
         return _choice(ProductType, code) or code
     if variable in ("route", "Route"):
@@ -178,8 +190,9 @@ _SCORE_LABELS = {
 def published_score_labels(language: str) -> dict[str, str]:
     """Score names in ``language`` taken from the instruments' imported published wording.
 
-    A score is named by the wording of its own field (an entered or calculated score), or by
-    the section it totals (an ATEC subscale is the section whose header is its name)."""
+    A score is named by the header of the section it totals (an ATEC subscale is the section
+    whose header is its name), or by the wording of its own field when that field's English
+    label is the score's name (an entered score)."""
     from neuroregen.instruments.models import Instrument, Score
 
     codes = [
@@ -190,17 +203,26 @@ def published_score_labels(language: str) -> dict[str, str]:
     if not codes:
         return {}
     found: dict[str, str] = {}
-    scores = Score.objects.filter(instrument__code__in=codes).select_related("instrument")
+    scores = (
+        Score.objects.filter(instrument__code__in=codes)
+        .select_related("instrument")
+        .prefetch_related("instrument__fields")
+    )
     for score in scores:
-        fields = score.instrument.fields.all()
-        for field in fields:
-            wording = (field.translations or {}).get(language) or {}
-            if field.field_name == score.code and wording.get("label"):
-                found[f"{score.instrument.code}.{score.code}"] = wording["label"]
-                break
-            if field.section_header == score.label and wording.get("section_header"):
-                found[f"{score.instrument.code}.{score.code}"] = wording["section_header"]
-                break
+        fields = list(score.instrument.fields.all())
+        wordings = [((f.translations or {}).get(language) or {}, f) for f in fields]
+        headers = [
+            w["section_header"]
+            for w, f in wordings
+            if f.section_header == score.label and w.get("section_header")
+        ]
+        own = [
+            w["label"]
+            for w, f in wordings
+            if f.field_name == score.code and f.field_label == score.label and w.get("label")
+        ]
+        if headers or own:
+            found[f"{score.instrument.code}.{score.code}"] = (headers or own)[0]
     return found
 
 
