@@ -72,7 +72,7 @@ def _records(df: pd.DataFrame) -> list[dict[str, Any]]:
 
 def field(shorthand: str, **extra: Any) -> dict[str, Any]:
     """An encoding channel from altair-style shorthand: ``field("low:Q", title=...)``."""
-    name, _, code = shorthand.partition(":")
+    name, _sep, code = shorthand.partition(":")
     channel: dict[str, Any] = {"field": name, **extra}
     if code:
         channel["type"] = _TYPES[code]
@@ -331,7 +331,7 @@ def child_timeline_chart(child: ChildEvidence, phase_spans: pd.DataFrame) -> dic
             "kind": administration,
             "label": f"{a['product_type']} {a['lot']} ({a['route']})",
         }
-        for _, a in child.administrations.iterrows()
+        for _index, a in child.administrations.iterrows()
     ] + [
         {
             "study_day": ae["study_day"],
@@ -339,7 +339,7 @@ def child_timeline_chart(child: ChildEvidence, phase_spans: pd.DataFrame) -> dic
             "label": _("%(term)s (grade %(grade)s)")
             % {"term": ae["term"], "grade": f"{ae['grade']:.0f}"},
         }
-        for _, ae in child.adverse_events.iterrows()
+        for _index, ae in child.adverse_events.iterrows()
     ]
     event_rules = {
         "data": _values(_records(pd.DataFrame(events, columns=["study_day", "kind", "label"]))),
