@@ -51,13 +51,16 @@ PHASE_COLOURS = {
 _TYPES = {"N": "nominal", "Q": "quantitative", "O": "ordinal", "T": "temporal"}
 
 
-def _phase_label(code: str) -> str:
+def _phase_label(code: Any) -> Any:
+    """A phase's name in the active language (a missing phase stays missing)."""
     from neuroregen.visits.choices import Phase
 
+    if not isinstance(code, str):
+        return code
     try:
         return str(Phase(code).label)
     except ValueError:
-        return str(code)
+        return code
 
 
 def _synthetic_text() -> str:
@@ -313,14 +316,18 @@ def child_timeline_chart(child: ChildEvidence, phase_spans: pd.DataFrame) -> dic
     x = field("study_day:Q", title=_("study day (day 0 = first administration)"), scale=x_scale)
     administration, adverse_event = _("administration"), _("adverse event")
     bands = {
-        "data": _values(_records(phase_spans)),
+        # phases are drawn (legend, tooltip) by their names, not their codes
+        "data": _values(_records(phase_spans.assign(phase=phase_spans["phase"].map(_phase_label)))),
         "mark": {"type": "rect", "opacity": 0.12},
         "encoding": {
             "x": field("start:Q", scale=x_scale),
             "x2": field("end"),
             "color": field(
                 "phase:N",
-                scale={"domain": list(PHASE_COLOURS), "range": list(PHASE_COLOURS.values())},
+                scale={
+                    "domain": [_phase_label(p) for p in PHASE_COLOURS],
+                    "range": list(PHASE_COLOURS.values()),
+                },
             ),
             "tooltip": _tooltip("phase:N"),
         },
@@ -366,7 +373,13 @@ def child_timeline_chart(child: ChildEvidence, phase_spans: pd.DataFrame) -> dic
         if m.series.empty:
             continue
         line = {
-            "data": _values(_records(m.series[["study_day", "phase", "visit_code", "value"]])),
+            "data": _values(
+                _records(
+                    m.series[["study_day", "phase", "visit_code", "value"]].assign(
+                        phase=m.series["phase"].map(_phase_label)
+                    )
+                )
+            ),
             "mark": {"type": "line", "point": True, "color": "#212529"},
             "encoding": {
                 "x": x,
