@@ -6,6 +6,7 @@ import json
 
 import pandas as pd
 import pytest
+from django.utils import translation
 
 from neuroregen.evidence import analysis as an
 from neuroregen.evidence import plots
@@ -54,3 +55,48 @@ def test_svg_renders_offline_with_dejavu(ev_and_frames) -> None:
     spec = plots.child_timeline_chart(child, spans)
     assert "Biomarkers (below-LLOQ values drawn at the LLOQ)" in _text(spec)
     assert plots.to_svg(spec).startswith("<svg")
+
+
+def test_chart_words_follow_the_active_language(ev_and_frames) -> None:
+    ev, f = ev_and_frames
+    code = f.adverse_events["study_code"].iloc[0]
+    child = analyse_child(f, code, _reference(f))
+    assert not child.adverse_events.empty
+    spans = pd.DataFrame([{"phase": "baseline", "start": -30.0, "end": 0.0}])
+    english = (
+        "mean by phase",
+        "model mean",
+        '"phase"}',  # the x-axis title
+        "estimate (95% CI)",
+        "probability response lasts",
+        "since first response",
+        "Durability of response",
+        "study day",
+        "Biomarkers (below-LLOQ",
+        "adverse event",
+        "(grade ",
+        "SYNTHETIC DATA",
+        '"baseline"',  # a phase drawn as its code
+    )
+    with translation.override("uk"):
+        text = " ".join(
+            _text(spec)
+            for spec in (
+                plots.trajectory_chart(ev.trajectories[0], True),
+                plots.forest_chart(ev.subgroups[0], True),
+                plots.durability_chart(ev.durability, True),
+                plots.child_timeline_chart(child, spans),
+            )
+        )
+    for phrase in english:
+        assert phrase not in text, phrase
+    for phrase in (
+        "середнє за фазами (95% ДІ)",
+        "Вихідний рівень",
+        "оцінка (95% ДІ)",
+        "ймовірність збереження відповіді",
+        "день дослідження",
+        "(ступінь ",
+        "СИНТЕТИЧНІ ДАНІ",
+    ):
+        assert phrase in text, phrase

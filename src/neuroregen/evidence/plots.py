@@ -15,6 +15,8 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 
 from neuroregen.evidence.analysis import Trajectory
 from neuroregen.evidence.child import ChildEvidence
@@ -49,6 +51,22 @@ PHASE_COLOURS = {
 _TYPES = {"N": "nominal", "Q": "quantitative", "O": "ordinal", "T": "temporal"}
 
 
+def _phase_label(code: Any) -> Any:
+    """A phase's name in the active language (a missing phase stays missing)."""
+    from neuroregen.visits.choices import Phase
+
+    if not isinstance(code, str):
+        return code
+    try:
+        return str(Phase(code).label)
+    except ValueError:
+        return code
+
+
+def _synthetic_text() -> str:
+    return _("SYNTHETIC DATA")
+
+
 def _records(df: pd.DataFrame) -> list[dict[str, Any]]:
     """JSON-safe rows (NaN and infinities become null)."""
     clean = df.replace([np.inf, -np.inf], np.nan).astype(object)
@@ -57,7 +75,7 @@ def _records(df: pd.DataFrame) -> list[dict[str, Any]]:
 
 def field(shorthand: str, **extra: Any) -> dict[str, Any]:
     """An encoding channel from altair-style shorthand: ``field("low:Q", title=...)``."""
-    name, _, code = shorthand.partition(":")
+    name, _sep, code = shorthand.partition(":")
     channel: dict[str, Any] = {"field": name, **extra}
     if code:
         channel["type"] = _TYPES[code]
@@ -86,12 +104,13 @@ WATERMARK_MARK = {
 def watermark(
     width: float,
     height: float,
-    text: str = "SYNTHETIC DATA",
+    text: str | None = None,
     mark: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
-    """A text layer across the middle of the plot (``mark`` restyles it)."""
+    """A text layer across the middle of the plot (``mark`` restyles it); the text defaults
+    to "SYNTHETIC DATA" in the active language."""
     return {
-        "data": _values([{"t": text}]),
+        "data": _values([{"t": text or _synthetic_text()}]),
         "mark": mark or WATERMARK_MARK,
         "encoding": {
             "text": field("t:N"),
@@ -106,7 +125,7 @@ def finish(
     synthetic: bool,
     width: int = WIDTH,
     height: int = HEIGHT,
-    watermark_text: str = "SYNTHETIC DATA",
+    watermark_text: str | None = None,
     watermark_mark: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
     """Size, watermark (for synthetic data), font and schema of a layered chart."""
@@ -130,13 +149,14 @@ def to_svg(spec: dict[str, Any]) -> str:
 
 
 def trajectory_chart(traj: Trajectory, synthetic: bool) -> dict[str, Any] | None:
-    """Estimated marginal means by phase with their intervals (band and error bars)."""
+    """Estimated marginal means by phase with their intervals (band and error bars); every
+    word drawn (titles, phases) is in the active language."""
     if traj.model is None:
         return None
     df = pd.DataFrame(
         [
             {
-                "phase": e.details["phase"],
+                "phase": _phase_label(e.details["phase"]),
                 "estimate": e.estimate,
                 "low": e.ci_low,
                 "high": e.ci_high,
@@ -145,11 +165,12 @@ def trajectory_chart(traj: Trajectory, synthetic: bool) -> dict[str, Any] | None
             for e in traj.model.marginal_means
         ]
     )
-    order = [p for p in PHASE_ORDER if p in set(df["phase"])]
-    x = field("phase:N", sort=order, title="phase")
+    present = set(df["phase"])
+    order = [label for label in map(_phase_label, PHASE_ORDER) if label in present]
+    x = field("phase:N", sort=order, title=_("phase"))
     # the same y title on every layer: otherwise Vega-Lite joins the layers' field names into
     # it ("Irritability (model mean), low")
-    y_title = f"{traj.measure_label}, model mean"
+    y_title = _("%(measure)s, model mean") % {"measure": traj.measure_label}
     band = {
         "mark": {"type": "area", "color": "#0d6efd", "opacity": 0.2},
         "encoding": {
@@ -175,7 +196,7 @@ def trajectory_chart(traj: Trajectory, synthetic: bool) -> dict[str, Any] | None
     chart = {
         "layer": [band, bars, line],
         "data": _values(_records(df)),
-        "title": f"{traj.measure_label}: mean by phase (95% CI)",
+        "title": _("%(measure)s: mean by phase (95%% CI)") % {"measure": traj.measure_label},
     }
     return finish(chart, synthetic)
 
@@ -194,19 +215,22 @@ def forest_chart(
     the default title."""
     df = result.forest_table()
     name = level_label or str
+    overall = pgettext("subgroups", "overall")
+    tiny_mark = " " + _("[tiny]")
     df["label"] = [
-        (name(lab) if kind != "overall" else str(lab)) + f" (n={n})" + (" [tiny]" if tiny else "")
+        (name(lab) if kind != "overall" else overall) + f" (n={n})" + (tiny_mark if tiny else "")
         for lab, n, tiny, kind in zip(df["label"], df["n"], df["tiny"], df["kind"], strict=True)
     ]
     data = _values(_records(df))
     y = field("label:N", sort=list(df["label"]), title=variable_label or result.variable)
     height = max(60, 22 * len(df))
+    x_title = _("estimate (95% CI)")
     rule = {
         "data": data,
         "mark": {"type": "rule"},
         "encoding": {
             "y": y,
-            "x": field("low:Q", title="estimate (95% CI)"),
+            "x": field("low:Q", title=x_title),
             "x2": field("high"),
         },
     }
@@ -215,7 +239,7 @@ def forest_chart(
         "mark": {"type": "point", "filled": True},
         "encoding": {
             "y": y,
-            "x": field("estimate:Q", title="estimate (95% CI)"),
+            "x": field("estimate:Q", title=x_title),
             "shape": field(
                 "kind:N",
                 scale={"domain": ["subgroup", "overall"], "range": ["circle", "diamond"]},
@@ -229,10 +253,14 @@ def forest_chart(
     zero = {
         "data": _values([{"z": 0}]),
         "mark": {"type": "rule", "strokeDash": [4, 4], "color": "#888"},
-        "encoding": {"x": field("z:Q", title="estimate (95% CI)")},
+        "encoding": {"x": field("z:Q", title=x_title)},
     }
     p = float(result.p_value)
-    heterogeneity = "heterogeneity not estimable" if math.isnan(p) else f"heterogeneity p = {p:.3g}"
+    heterogeneity = (
+        _("heterogeneity not estimable")
+        if math.isnan(p)
+        else _("heterogeneity p = %(p)s") % {"p": f"{p:.3g}"}
+    )
     chart = {
         "layer": [rule, point, zero],
         "title": title or f"{result.variable}: {heterogeneity}",
@@ -243,13 +271,14 @@ def forest_chart(
 def durability_chart(result: DurabilityResult, synthetic: bool) -> dict[str, Any]:
     """Kaplan–Meier step curve of keeping a response, with its pointwise interval band."""
     df = result.table[["time", "survival", "lower", "upper", "at_risk"]]
-    x = field("time:Q", title=f"{result.time_unit} since first response")
+    x = field("time:Q", title=_time_since_response(result.time_unit))
     colour = "#198754"
+    y_title = _("probability response lasts")
     band = {
         "mark": {"type": "area", "interpolate": "step-after", "opacity": 0.2, "color": colour},
         "encoding": {
             "x": x,
-            "y": field("lower:Q", scale={"domain": [0, 1]}, title="probability response lasts"),
+            "y": field("lower:Q", scale={"domain": [0, 1]}, title=y_title),
             "y2": field("upper"),
         },
     }
@@ -257,16 +286,25 @@ def durability_chart(result: DurabilityResult, synthetic: bool) -> dict[str, Any
         "mark": {"type": "line", "interpolate": "step-after", "color": colour},
         "encoding": {
             "x": x,
-            "y": field("survival:Q", title="probability response lasts"),
+            "y": field("survival:Q", title=y_title),
             "tooltip": _tooltip("time:Q", ("survival:Q", ".2f"), "at_risk:Q"),
         },
     }
     chart = {
         "layer": [band, line],
         "data": _values(_records(df)),
-        "title": "Durability of response (Kaplan–Meier, 95% CI)",
+        "title": _("Durability of response (Kaplan–Meier, 95% CI)"),
     }
     return finish(chart, synthetic)
+
+
+def _time_since_response(unit: str) -> str:
+    words = {
+        "months": lambda: _("months since first response"),
+        "weeks": lambda: _("weeks since first response"),
+        "days": lambda: _("days since first response"),
+    }.get(unit)
+    return words() if words else f"{unit} since first response"
 
 
 def child_timeline_chart(child: ChildEvidence, phase_spans: pd.DataFrame) -> dict[str, Any]:
@@ -275,16 +313,21 @@ def child_timeline_chart(child: ChildEvidence, phase_spans: pd.DataFrame) -> dic
     ``phase_spans`` has columns phase, start, end (study days) drawn as background bands.
     """
     x_scale = {"domain": [float(phase_spans["start"].min()), float(phase_spans["end"].max())]}
-    x = field("study_day:Q", title="study day (day 0 = first administration)", scale=x_scale)
+    x = field("study_day:Q", title=_("study day (day 0 = first administration)"), scale=x_scale)
+    administration, adverse_event = _("administration"), _("adverse event")
     bands = {
-        "data": _values(_records(phase_spans)),
+        # phases are drawn (legend, tooltip) by their names, not their codes
+        "data": _values(_records(phase_spans.assign(phase=phase_spans["phase"].map(_phase_label)))),
         "mark": {"type": "rect", "opacity": 0.12},
         "encoding": {
             "x": field("start:Q", scale=x_scale),
             "x2": field("end"),
             "color": field(
                 "phase:N",
-                scale={"domain": list(PHASE_COLOURS), "range": list(PHASE_COLOURS.values())},
+                scale={
+                    "domain": [_phase_label(p) for p in PHASE_COLOURS],
+                    "range": list(PHASE_COLOURS.values()),
+                },
             ),
             "tooltip": _tooltip("phase:N"),
         },
@@ -292,17 +335,18 @@ def child_timeline_chart(child: ChildEvidence, phase_spans: pd.DataFrame) -> dic
     events = [
         {
             "study_day": a["study_day"],
-            "kind": "administration",
+            "kind": administration,
             "label": f"{a['product_type']} {a['lot']} ({a['route']})",
         }
-        for _, a in child.administrations.iterrows()
+        for _index, a in child.administrations.iterrows()
     ] + [
         {
             "study_day": ae["study_day"],
-            "kind": "adverse event",
-            "label": f"{ae['term']} (grade {ae['grade']:.0f})",
+            "kind": adverse_event,
+            "label": _("%(term)s (grade %(grade)s)")
+            % {"term": ae["term"], "grade": f"{ae['grade']:.0f}"},
         }
-        for _, ae in child.adverse_events.iterrows()
+        for _index, ae in child.adverse_events.iterrows()
     ]
     event_rules = {
         "data": _values(_records(pd.DataFrame(events, columns=["study_day", "kind", "label"]))),
@@ -312,7 +356,7 @@ def child_timeline_chart(child: ChildEvidence, phase_spans: pd.DataFrame) -> dic
             "color": field(
                 "kind:N",
                 scale={
-                    "domain": ["administration", "adverse event"],
+                    "domain": [administration, adverse_event],
                     "range": ["#6f42c1", "#dc3545"],
                 },
             ),
@@ -329,7 +373,13 @@ def child_timeline_chart(child: ChildEvidence, phase_spans: pd.DataFrame) -> dic
         if m.series.empty:
             continue
         line = {
-            "data": _values(_records(m.series[["study_day", "phase", "visit_code", "value"]])),
+            "data": _values(
+                _records(
+                    m.series[["study_day", "phase", "visit_code", "value"]].assign(
+                        phase=m.series["phase"].map(_phase_label)
+                    )
+                )
+            ),
             "mark": {"type": "line", "point": True, "color": "#212529"},
             "encoding": {
                 "x": x,
@@ -342,25 +392,25 @@ def child_timeline_chart(child: ChildEvidence, phase_spans: pd.DataFrame) -> dic
         below = child.biomarkers["below_lloq"].astype(bool)
         bio = child.biomarkers.assign(
             shown=np.where(below, child.biomarkers["lloq"], child.biomarkers["value"]),
-            status=np.where(below, "below LLOQ (at LLOQ)", "measured"),
+            status=np.where(below, _("below LLOQ (at LLOQ)"), _("measured")),
         )
         points = {
             "data": _values(_records(bio[["study_day", "analyte", "shown", "status", "unit"]])),
             "mark": {"type": "line", "point": True},
             "encoding": {
                 "x": x,
-                "y": field("shown:Q", title="biomarker"),
+                "y": field("shown:Q", title=_("biomarker")),
                 "color": field("analyte:N"),
                 "shape": field("status:N"),
                 "tooltip": _tooltip("analyte:N", "shown:Q", "unit:N", "status:N"),
             },
         }
-        rows.append(row(points, "Biomarkers (below-LLOQ values drawn at the LLOQ)"))
-    rows.append(row(None, "Administrations and adverse events", height=60))
+        rows.append(row(points, _("Biomarkers (below-LLOQ values drawn at the LLOQ)")))
+    rows.append(row(None, _("Administrations and adverse events"), height=60))
     chart: dict[str, Any] = {"vconcat": rows, "resolve": {"scale": {"color": "independent"}}}
     if child.synthetic:
         banner = {
-            "data": _values([{"t": "SYNTHETIC DATA"}]),
+            "data": _values([{"t": _synthetic_text()}]),
             "mark": {
                 "type": "text",
                 "color": "#dc3545",

@@ -10,6 +10,7 @@ import pandas as pd
 from django.contrib.auth.decorators import login_required
 from django.http import HttpResponse, JsonResponse
 from django.shortcuts import render
+from django.utils import translation
 
 from neuroregen.core import access
 from neuroregen.core.errors import NotFound, NotPermitted
@@ -85,8 +86,12 @@ class _Program:
     def evidence(self) -> tuple[analysis.ProgramEvidence, list[dict[str, object]]]:
         """The analyses and their chart specs, each cached once per data version."""
         ev = self.results()
+        # the charts draw words (titles, phases), so each language has its own
+        language = translation.get_language() or ""
         charts = evidence_cache.cached(
-            evidence_cache.scope_key(self.user, self.protocol.pk, "charts", self.arm, self.key),
+            evidence_cache.scope_key(
+                self.user, self.protocol.pk, "charts", self.arm, self.key, language
+            ),
             lambda: _charts(ev),
         )
         return ev, charts

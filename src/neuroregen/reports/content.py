@@ -136,6 +136,7 @@ def _assessments(user: Any, participant: Participant, until: dt.date) -> list[di
             "date": r.answered_on.isoformat() if r.answered_on else "",
             "visit": r.visit.code,
             "instrument": r.instrument.title,
+            "instrument_code": r.instrument.code,
             "respondent": r.respondent,
         }
         for r in rows
@@ -168,6 +169,7 @@ def _biomarkers(frames: EvidenceFrames) -> list[dict[str, Any]]:
         entry = out.setdefault(
             str(r.analyte),
             {
+                "code": str(r.analyte),
                 "analyte": analyte.name if analyte else str(r.analyte),
                 "unit": str(r.unit),
                 "points": [],

@@ -11,6 +11,7 @@ counts per arm agree between the flow, the safety tables and the evidence.
 from __future__ import annotations
 
 import base64
+import dataclasses
 import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -81,6 +82,8 @@ class ProgramReport:
     dsmb: Any
     rules: list[Any]
     notes: list[str] = field(default_factory=list)
+    #: measure key → its name in the report's language (published wording or catalogue)
+    measure_names: dict[str, str] = field(default_factory=dict)
 
     @property
     def title(self) -> str:
@@ -215,15 +218,29 @@ def _phases_with_data(outcomes: pd.DataFrame) -> dict[str, frozenset[str]]:
     }
 
 
-def _arm_charts(ev: analysis.ProgramEvidence, arm_label: str) -> list[dict[str, str]]:
+def _measure_names(arms: list[ArmEvidence]) -> dict[str, str]:
+    names = labels.MeasureNames()
+    out: dict[str, str] = {}
+    for item in arms:
+        for row in [*item.evidence.rows, *item.evidence.trajectories]:
+            if row.measure not in out:
+                out[row.measure] = names(row.measure, row.measure_label)
+    return out
+
+
+def _arm_charts(
+    ev: analysis.ProgramEvidence, arm_label: str, names: dict[str, str]
+) -> list[dict[str, str]]:
     charts: list[dict[str, str]] = []
     for t in ev.trajectories:
-        spec = plots.trajectory_chart(t, ev.synthetic)
+        # the chart draws the measure's name: give it the name in the report's language
+        named = dataclasses.replace(t, measure_label=names.get(t.measure, t.measure_label))
+        spec = plots.trajectory_chart(named, ev.synthetic)
         if spec is not None:
             charts.append(
                 {
                     "kind": "trajectory",
-                    "title": f"{arm_label} · {t.measure_label}",
+                    "title": f"{arm_label} · {named.measure_label}",
                     "src": svg_data_uri(spec),
                 }
             )
@@ -303,10 +320,11 @@ def build_program_report(
                 plan=plan_of(protocol),
             )
             arms.append(ArmEvidence(arm, arm_labels.get(arm, arm), arm in control_arms, ev))
-        if with_charts:
-            progress(3, steps, _("Drawing plots"))
-            for item in arms:
-                item.charts = _arm_charts(item.evidence, item.label)
+    names = _measure_names(arms)
+    if arms and with_charts:
+        progress(3, steps, _("Drawing plots"))
+        for item in arms:
+            item.charts = _arm_charts(item.evidence, item.label, names)
 
     # DSMB groups are labelled "protocol · arm"; the flow's arms are codes within a protocol
     safety_n = {g.label: g.n for g in dsmb.groups}
@@ -345,4 +363,5 @@ def build_program_report(
         dsmb=dsmb,
         rules=rules,
         notes=list(frames.notes),
+        measure_names=names,
     )

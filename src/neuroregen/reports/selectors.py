@@ -52,6 +52,20 @@ def release_signature(report: FamilyReport) -> Any:
     return signatures_for(report).first() if report.is_released else None
 
 
+def family_language(participant: Participant) -> str:
+    """The language the child's family reads reports in: the language their account chose
+    (the first linked account's), else the one recorded for the participant."""
+    from neuroregen.participants.models import FamilyLink
+
+    chosen = (
+        FamilyLink.objects.filter(participant=participant, user__is_active=True)
+        .order_by("pk")
+        .values_list("user__preferred_language", flat=True)
+        .first()
+    )
+    return chosen or participant.preferred_language or "en"
+
+
 def family_children(*, user: Any) -> list[Participant]:
     if not is_family(user):
         return []

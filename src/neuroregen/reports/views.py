@@ -48,13 +48,14 @@ def _pdf_response(data: bytes, filename: str) -> HttpResponse:
     return response
 
 
-def _reader_language(request: AuthenticatedHttpRequest) -> str:
-    """Families read in their own language; staff may preview any language (?lang=)."""
+def _reader_language(request: AuthenticatedHttpRequest, report: FamilyReport) -> str:
+    """Families read in their own language; staff see the report in the family's language
+    (what the clinician signs is what the family reads) and may preview another (?lang=)."""
     languages = {code for code, _name in settings.LANGUAGES}
     if is_family(request.user) and not selectors.is_staff_viewer(request.user):
         return request.user.preferred_language
     wanted = request.GET.get("lang", "")
-    return wanted if wanted in languages else translation.get_language() or "en"
+    return wanted if wanted in languages else selectors.family_language(report.participant)
 
 
 def _family_context(report: FamilyReport) -> dict[str, Any]:
@@ -154,13 +155,18 @@ def family_invite(request: AuthenticatedHttpRequest, study_code: str) -> HttpRes
 def report_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     _require_staff(request.user)
     report = selectors.report_get(user=request.user, pk=pk)
-    with translation.override(_reader_language(request)):
+    language = _reader_language(request, report)
+    # The whole report body, not only its data, is rendered in the family's language: the
+    # page around it stays in the clinician's.
+    with translation.override(language):
         body = _family_context(report)
+        body_html = render_to_string("reports/_family_body.html", body, request=request)
     return render(
         request,
         "reports/detail.html",
         {
             **body,
+            "body_html": body_html,
             "edit_form": forms.EditForm(
                 initial={"clinician_note": report.clinician_note, "row_version": report.row_version}
             ),
@@ -169,7 +175,7 @@ def report_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
             "can_manage": has_capability(request.user, Capability.MANAGE_PARTICIPANT, report.site),
             "can_release": has_capability(request.user, Capability.SIGN_CLINICAL, report.site),
             "history": history_rows(report),
-            "preview_language": _reader_language(request),
+            "preview_language": language,
         },
     )
 
@@ -430,7 +436,7 @@ def family_report(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     if not report.is_released:
         # Staff preview drafts on the staff page; this page shows what the family reads.
         raise NotPermitted()
-    language = _reader_language(request)
+    language = _reader_language(request, report)
     with translation.override(language):
         response = render(request, "family/report.html", _family_context(report))
     response["Content-Language"] = language
@@ -443,7 +449,7 @@ def family_report_pdf(request: AuthenticatedHttpRequest, pk: int) -> HttpRespons
     report = selectors.report_get(user=request.user, pk=pk)
     if not report.is_released and not selectors.is_staff_viewer(request.user):
         raise NotPermitted()
-    language = _reader_language(request)
+    language = _reader_language(request, report)
     with translation.override(language):
         data = render_pdf("reports/pdf/family.html", _family_context(report))
     return _pdf_response(

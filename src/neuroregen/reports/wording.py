@@ -13,6 +13,7 @@ from django.utils import formats
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
+from neuroregen.reports import labels
 from neuroregen.reports.pdf import family_measure_plot
 from neuroregen.safety.choices import Relatedness
 
@@ -255,15 +256,29 @@ def _respondent(code: str) -> str:
 
 
 def family_view(content: dict[str, Any]) -> dict[str, Any]:
-    """The snapshot with words added in the active language."""
+    """The snapshot with words added in the active language; the snapshot keeps the stored
+    (English) names, so measures, questionnaires and analytes are named here too."""
     synthetic = bool(content.get("synthetic"))
+    names = labels.MeasureNames()
+    measures = [{**m, "label": names(m["key"], m["label"])} for m in content["measures"]]
+    biomarkers = [
+        {**b, "analyte": labels.analyte_label(b.get("code") or b["analyte"])}
+        for b in content["biomarkers"]
+    ]
     return {
         **content,
-        "measures": [measure_words(m, synthetic) for m in content["measures"]],
-        "biomarkers": [biomarker_words(b) for b in content["biomarkers"]],
+        "measures": [measure_words(m, synthetic) for m in measures],
+        "biomarkers": [biomarker_words(b) for b in biomarkers],
         "adverse_events": [event_words(e) for e in content["adverse_events"]],
         "assessments": [
-            {**a, "by": _respondent(a["respondent"]), "when": day(a["date"])}
+            {
+                **a,
+                "instrument": labels.instrument_title(
+                    a.get("instrument_code", ""), a["instrument"]
+                ),
+                "by": _respondent(a["respondent"]),
+                "when": day(a["date"]),
+            }
             for a in content["assessments"]
         ],
         "comparators": comparator_words(content["comparators"]),

@@ -47,3 +47,38 @@ def labels_phase(code: str) -> str:
 def ratio_percent(part: int, whole: int) -> str:
     """``{{ n|ratio_percent:total }}`` → "42%" (whole percent, as on the evidence page)."""
     return f"{100 * part / whole:.0f}%" if whole else "—"
+
+
+@register.filter
+def measure(key: str, names: Any = None) -> str:
+    """``{{ row.measure|measure:r.measure_names }}`` → the score's name in the active language
+    (``names``: the names resolved once for the report, else looked up)."""
+    if isinstance(names, dict) and key in names:
+        return str(names[key])
+    return labels.measure_label(str(key))
+
+
+@register.filter
+def analyte(value: str) -> str:
+    return labels.analyte_label(str(value))
+
+
+@register.filter
+def dsmb_indicator(code: str, fallback: str = "") -> str:
+    """A DSMB table row ("participants with any adverse event") from its indicator code."""
+    return labels.dsmb_indicator_label(str(code), str(fallback or ""))
+
+
+@register.filter
+def dsmb_rate(words: str) -> str:
+    return labels.dsmb_rate_label(str(words))
+
+
+@register.filter
+def rule_explanation(result: Any) -> str:
+    return labels.rule_explanation(result)
+
+
+@register.filter
+def rule_note(note: str) -> str:
+    return labels.rule_note(str(note))
