@@ -142,7 +142,7 @@ def instrument_get(code: str) -> Instrument:
 
 
 def _site_today(participant: Any) -> dt.date:
-    from neuroregen.visits import timeline
+    from neuroregen.protocols import timeline
 
     return timeline.today_at(participant.site.time_zone)
 

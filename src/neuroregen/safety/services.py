@@ -27,6 +27,7 @@ from neuroregen.core.roles import Capability
 from neuroregen.core.services import signature_create
 from neuroregen.core.time import format_at
 from neuroregen.participants.models import Participant
+from neuroregen.protocols import timeline
 from neuroregen.safety import choices as c
 from neuroregen.safety import validators
 from neuroregen.safety.aesi import aesi_match
@@ -42,7 +43,6 @@ from neuroregen.safety.models import (
 )
 from neuroregen.safety.signals import SignalSpec, signal_fires
 from neuroregen.safety.signals import same_name as signals_same
-from neuroregen.visits import timeline
 
 SIGN_OFF_MEANING = "I confirm the seriousness, grade and relatedness of this adverse event"
 
@@ -158,7 +158,7 @@ def _awareness_errors(aware_at: Any, participant: Participant) -> dict[str, str]
 
 def onset_context(participant: Participant, onset_date: dt.date) -> dict[str, Any]:
     """The context of an onset date: most recent administration, its lot, product, route and
-    dose, days since it, study day and phase (``visits.timeline``), protocol and arm.
+    dose, days since it, study day and phase (``protocols.timeline``), protocol and arm.
 
     Read by participant, after the caller has checked access to the participant.
     """
