@@ -14,6 +14,7 @@ from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
 
 from neuroregen.biomarkers import choices as c
+from neuroregen.biomarkers import signals
 from neuroregen.biomarkers.models import Measurement
 from neuroregen.biomarkers.validators import clean_measurement
 from neuroregen.core.audit import stamp
@@ -110,9 +111,7 @@ def measurement_record(
     measurement = _create(
         user=user, participant=participant, visit=visit, values=values, source=source
     )
-    from neuroregen.instruments.services import quality_check_measurement
-
-    quality_check_measurement(measurement=measurement, user=user)
+    signals.measurements_recorded.send(sender=Measurement, measurements=[measurement], user=user)
     return measurement
 
 
@@ -290,8 +289,5 @@ def measurements_import(*, user: Any, text: str) -> list[Measurement]:
         _create(user=user, participant=p, visit=v, values=values, source=c.Source.IMPORT)
         for p, v, values in planned
     ]
-    from neuroregen.instruments.services import quality_check_measurement
-
-    for measurement in created:
-        quality_check_measurement(measurement=measurement, user=user)
+    signals.measurements_recorded.send(sender=Measurement, measurements=created, user=user)
     return created

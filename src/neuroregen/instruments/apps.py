@@ -6,7 +6,10 @@ class InstrumentsConfig(AppConfig):
     label = "instruments"
 
     def ready(self) -> None:
-        from neuroregen.instruments import registry
+        from neuroregen.instruments import (
+            receivers,  # noqa: F401 - answers biomarkers.signals
+            registry,
+        )
         from neuroregen.protocols import codes
 
         codes.provide(codes.INSTRUMENTS, registry.known_codes)
