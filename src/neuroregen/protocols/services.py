@@ -271,7 +271,7 @@ def protocol_activate(
         ).select_related("participant__site", "arm")
         for assignment in in_force:
             signals.amendment_in_force.send(
-                sender=Protocol,
+                sender=Assignment,
                 user=user,
                 assignment=assignment,
                 protocol=protocol,
@@ -461,7 +461,7 @@ def assignment_confirm(
     )
     if planned_day_zero is not None:
         signals.assignment_confirmed.send(
-            sender=Protocol,
+            sender=Assignment,
             user=user,
             assignment=assignment,
             reason="scheduled at assignment (planned day 0)",
