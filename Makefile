@@ -48,9 +48,11 @@ messages: install
 	cd src/neuroregen && ../../$(BIN)/neuroregen makemessages -l ru -l uk -v0
 	$(BIN)/neuroregen check_translations --list
 
+## Style, then the house order: the import contracts in pyproject.toml (docs/architecture.md).
 lint: install
 	$(BIN)/ruff check src tests bench
 	$(BIN)/ruff format --check src tests bench
+	$(BIN)/lint-imports --no-logo --no-cache
 
 typecheck: install
 	$(BIN)/mypy src/neuroregen/stats src/neuroregen/core src/neuroregen/participants

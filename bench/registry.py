@@ -14,7 +14,7 @@ Every site is flagged synthetic, every name says so, and responses/measurements 
 The small, one-off rows (sites, users, memberships, consent documents, protocol, QC
 specifications) go through the services. The bulk rows bypass the services for speed but are
 the rows the services would write: the same field values, the same derived values (study codes
-with check digits, blind index, encrypted identity, visit windows from ``visits.timeline``,
+with check digits, blind index, encrypted identity, visit windows from ``protocols.timeline``,
 scores from ``instruments.scoring``, limit flags from ``biomarkers.validators``, AE study day
 and phase, dose from the arm's dose rule) and a history row for each with the acting user and a
 reason (``simple_history.utils.bulk_create_with_history``). Not generated: e-signatures over
@@ -217,6 +217,7 @@ def _build(n: int, n_visits: int, seed: int) -> dict[str, Any]:
     )
     from neuroregen.products.models import Administration, Container, Donor, Lot, SourceMaterial
     from neuroregen.protocols import rules as rule_engine
+    from neuroregen.protocols import timeline
     from neuroregen.protocols.choices import AssignmentStatus, ProductType
     from neuroregen.protocols.dose import compute_dose
     from neuroregen.protocols.models import Assignment
@@ -232,7 +233,6 @@ def _build(n: int, n_visits: int, seed: int) -> dict[str, Any]:
     from neuroregen.synthetic.instruments import ANALYTE_MODEL
     from neuroregen.synthetic.product_catalogue import FORMULATION
     from neuroregen.synthetic.safety import COMMON_EVENTS, OUTCOMES
-    from neuroregen.visits import timeline
     from neuroregen.visits.models import Visit
 
     rng = random.Random(seed)

@@ -91,6 +91,7 @@ INSTALLED_APPS = [
     "neuroregen.reports",
     "neuroregen.interop",
     "neuroregen.accounts",
+    "neuroregen.synthetic",
 ]
 
 MIDDLEWARE = [

@@ -11,6 +11,8 @@ from neuroregen.biomarkers import services
 from neuroregen.biomarkers.models import Measurement
 from neuroregen.core.errors import NotPermitted
 from neuroregen.core.roles import Role
+from neuroregen.instruments.choices import QueryRule
+from neuroregen.instruments.models import Query
 from tests.helpers import make_user
 from tests.instruments.builders import participant_with_visits
 
@@ -105,6 +107,31 @@ def test_import_is_all_or_nothing_with_every_bad_row(
     assert len(created) == 2
     assert all(m.visit and m.visit.code == "BL" for m in created)
     assert {m.source for m in created} == {"import"}
+
+
+def test_a_value_dated_before_birth_opens_a_data_quality_query(site_a, coordinator_a, lab_a):
+    # Recorded by hand or imported, a stored value reaches the instruments app's quality rules
+    # (through biomarkers.signals), which open one query on it.
+    participant, _visits = participant_with_visits(coordinator_a, site_a)
+    long_ago = participant.screened_on.replace(year=participant.screened_on.year - 30)
+    by_hand = services.measurement_record(
+        user=lab_a,
+        participant=participant,
+        data={
+            "analyte": "il6",
+            "value": "3.2",
+            "unit": "pg/mL",
+            "matrix": "serum",
+            "collected_at": dt.datetime.combine(long_ago, dt.time(8, 30), tzinfo=dt.UTC),
+            "assay": "ELISA",
+        },
+    )
+    imported = services.measurements_import(
+        user=lab_a, text=_csv([_row(participant, collected_at=f"{long_ago} 08:30")])
+    )
+    for measurement in [by_hand, *imported]:
+        opened = Query.objects.filter(measurement=measurement)
+        assert [q.rule for q in opened] == [QueryRule.IMPOSSIBLE_DATE]
 
 
 def test_import_rejects_wrong_columns(lab_a):

@@ -7,8 +7,8 @@ import datetime as dt
 
 import pytest
 
+from neuroregen.protocols import timeline
 from neuroregen.protocols.models import Assignment
-from neuroregen.visits import timeline
 from tests.helpers import PASSWORD
 from tests.protocols.builders import active_protocol, enrolled_participant
 

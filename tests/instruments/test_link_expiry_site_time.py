@@ -13,7 +13,7 @@ from django.utils import timezone
 from neuroregen.core.roles import Role
 from neuroregen.core.services import site_create
 from neuroregen.instruments import services
-from neuroregen.visits import timeline
+from neuroregen.protocols import timeline
 from tests.helpers import make_user
 from tests.instruments.builders import participant_with_visits
 from tests.security.battery import client_for

@@ -13,7 +13,7 @@ from django.core.management import call_command, load_command_class
 from django.core.management.base import SystemCheckError
 
 from neuroregen.core.checks import DATA_COMMAND_CHECKS
-from neuroregen.visits import codes
+from neuroregen.protocols import codes
 from tests.instruments.builders import active_protocol
 
 

@@ -9,8 +9,8 @@ import pytest
 from django.utils import formats
 
 from neuroregen.core.roles import Role
+from neuroregen.protocols.timeline import today_at
 from neuroregen.visits import services as visit_services
-from neuroregen.visits.timeline import today_at
 from tests.security.api_battery import ApiClient
 from tests.security.battery import client_for
 from tests.security.world import build_world

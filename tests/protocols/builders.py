@@ -9,10 +9,9 @@ from typing import Any
 
 from neuroregen.core.roles import Role
 from neuroregen.participants import services as ps
-from neuroregen.protocols import services
+from neuroregen.protocols import services, timeline
 from neuroregen.protocols.models import Assignment, Protocol
 from neuroregen.synthetic.protocols import cell_protocol_document
-from neuroregen.visits import timeline
 from tests.helpers import PASSWORD, consent_document, identity, make_user, research
 
 

@@ -11,7 +11,7 @@ import pytest
 from neuroregen.core.errors import InvalidTransition, NotPermitted, SignatureRejected
 from neuroregen.core.services import signature_verify, signatures_for
 from neuroregen.participants import services as ps
-from neuroregen.protocols import services
+from neuroregen.protocols import services, timeline
 from neuroregen.protocols.dose import DoseRule, compute_dose
 from neuroregen.protocols.errors import (
     DoseOutOfRange,
@@ -23,7 +23,6 @@ from neuroregen.protocols.errors import (
 )
 from neuroregen.protocols.models import Assignment, Protocol
 from neuroregen.protocols.selectors import current_assignment, protocol_export
-from neuroregen.visits import timeline
 from neuroregen.visits.models import Visit
 from tests.helpers import PASSWORD
 from tests.protocols.builders import (

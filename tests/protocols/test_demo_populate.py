@@ -7,9 +7,9 @@ import random
 import pytest
 
 from neuroregen.protocols.models import Assignment, Protocol
+from neuroregen.protocols.visit_choices import Phase, VisitStatus
 from neuroregen.synthetic.cohort import build_cohort
 from neuroregen.synthetic.protocols import populate
-from neuroregen.visits.choices import Phase, VisitStatus
 from neuroregen.visits.models import Visit
 
 

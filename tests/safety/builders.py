@@ -10,6 +10,7 @@ from typing import Any
 from django.utils import timezone
 
 from neuroregen.core.roles import Role
+from neuroregen.core.time import now_at
 from neuroregen.participants import services as ps
 from neuroregen.products import services as product_services
 from neuroregen.protocols import services as protocol_services
@@ -114,7 +115,8 @@ def with_day_zero(coordinator: Any, site: Any, *, day_zero_days_ago: int = 40, *
     visit_services.day_zero_record(
         user=coordinator,
         participant=participant,
-        day_zero=timezone.localdate() - dt.timedelta(days=day_zero_days_ago),
+        # Day 0 is a date on the site's calendar, as a coordinator at the site would type it.
+        day_zero=now_at(site).date() - dt.timedelta(days=day_zero_days_ago),
     )
     return participant
 

@@ -22,9 +22,9 @@ from hypothesis import strategies as st
 from neuroregen.core.roles import Role
 from neuroregen.core.services import site_create
 from neuroregen.core.time import LocalTimeError, format_at, make_aware_at, to_site
+from neuroregen.protocols import timeline
 from neuroregen.safety.clocks import due_at
 from neuroregen.safety.models import AdverseEvent
-from neuroregen.visits import timeline
 from tests.helpers import make_user, screen
 from tests.security.battery import client_for
 

@@ -18,9 +18,9 @@ import pytest
 from django.utils import timezone
 
 from neuroregen.core.roles import Role
+from neuroregen.protocols import timeline
 from neuroregen.safety import selectors
 from neuroregen.safety import services as s
-from neuroregen.visits import timeline
 from tests.helpers import make_user
 from tests.safety.builders import active_protocol, record, with_day_zero
 

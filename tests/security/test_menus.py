@@ -9,8 +9,8 @@ import pytest
 
 from neuroregen.core.roles import Role
 from neuroregen.instruments import services as instrument_services
+from neuroregen.protocols.timeline import today_at
 from neuroregen.visits import services as visit_services
-from neuroregen.visits.timeline import today_at
 from tests.security.battery import client_for
 from tests.security.world import build_world
 

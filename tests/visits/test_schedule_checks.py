@@ -6,13 +6,14 @@ import copy
 
 import pytest
 
+from neuroregen.protocols import codes
 from neuroregen.protocols.errors import ScheduleInvalid
 from neuroregen.protocols.models import Protocol
+from neuroregen.protocols.schedule import schedule_problems
 from neuroregen.protocols.services import protocol_import
 from neuroregen.synthetic.protocols import cell_protocol_document, exosome_protocol_document
-from neuroregen.visits import checks, codes
+from neuroregen.visits import checks
 from neuroregen.visits.models import VisitDefinition
-from neuroregen.visits.schedule import schedule_problems
 from tests.protocols.builders import active_protocol, admin_user
 
 
@@ -94,25 +95,22 @@ def test_administration_visits_must_match_the_arms():
     assert {p.id for p in problems} == {"visits.E008"}
 
 
-def test_registry_is_used_when_present_and_builtins_otherwise(monkeypatch):
-    # No registry module yet (or one without known_codes) → built-in codes.
-    monkeypatch.setattr(codes, "_registry_codes", lambda module, fallback: fallback)
-    assert "atec" in codes.known_instruments()
+def test_registered_providers_are_used_and_builtins_otherwise(monkeypatch):
+    # The installed apps registered their providers at start-up: the database-free codes show.
+    assert "cshq" in codes.known_instruments()
+    assert "il6" in codes.known_biomarkers()
 
-    class Registry:
-        @staticmethod
-        def known_codes():
-            return ["atec", "pedsql"]
-
-    monkeypatch.undo()
-    monkeypatch.setattr(codes.importlib, "import_module", lambda name: Registry)
-    assert codes.known_instruments() == frozenset({"atec", "pedsql"})
-
-    def missing(name):
-        raise ImportError(name)
-
-    monkeypatch.setattr(codes.importlib, "import_module", missing)
+    monkeypatch.setattr(codes, "_providers", {})
     assert codes.known_instruments() == codes.BUILTIN_INSTRUMENTS
+
+    codes.provide(codes.INSTRUMENTS, lambda: ["atec", "pedsql"])
+    assert codes.known_instruments() == frozenset({"atec", "pedsql"})
+    assert codes.known_biomarkers() == codes.BUILTIN_BIOMARKERS
+
+    codes.provide(codes.INSTRUMENTS, lambda: [])
+    assert codes.known_instruments() == codes.BUILTIN_INSTRUMENTS
+    with pytest.raises(ValueError, match="unknown kind"):
+        codes.provide("devices", lambda: ["x"])
 
 
 @pytest.mark.django_db

@@ -9,9 +9,10 @@ import pytest
 
 from neuroregen.core.errors import NotPermitted, ValidationFailed
 from neuroregen.protocols import services as protocol_services
+from neuroregen.protocols import timeline
+from neuroregen.protocols.visit_choices import VisitStatus
 from neuroregen.synthetic.protocols import cell_protocol_document
-from neuroregen.visits import services, timeline
-from neuroregen.visits.choices import VisitStatus
+from neuroregen.visits import services
 from neuroregen.visits.errors import (
     DayZeroBeforeConsent,
     DayZeroInvalid,

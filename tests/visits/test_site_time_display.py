@@ -15,7 +15,8 @@ from django.utils import timezone
 
 from neuroregen.core.roles import Role
 from neuroregen.core.services import site_create
-from neuroregen.visits import services, timeline
+from neuroregen.protocols import timeline
+from neuroregen.visits import services
 from neuroregen.visits.models import Visit
 from tests.helpers import make_user
 from tests.protocols.builders import active_protocol, confirmed, enrolled_participant

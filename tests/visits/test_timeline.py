@@ -7,8 +7,8 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from neuroregen.visits import timeline as t
-from neuroregen.visits.choices import Phase, VisitStatus
+from neuroregen.protocols import timeline as t
+from neuroregen.protocols.visit_choices import Phase, VisitStatus
 
 D0 = dt.date(2026, 3, 20)
 

@@ -8,8 +8,9 @@ import itertools
 from django.urls import reverse
 
 from neuroregen.core.roles import Role
+from neuroregen.protocols import timeline
 from neuroregen.protocols.models import Assignment, Protocol
-from neuroregen.visits import services, timeline
+from neuroregen.visits import services
 from neuroregen.visits.models import Visit
 from tests.helpers import make_user
 from tests.protocols.builders import active_protocol, confirmed, enrolled_participant

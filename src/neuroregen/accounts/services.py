@@ -18,12 +18,12 @@ from neuroregen.accounts.choices import SITELESS_ROLES, STAFF_ROLES, AccountActi
 from neuroregen.accounts.errors import WelcomeLinkUnusable
 from neuroregen.accounts.models import AccountEvent
 from neuroregen.accounts.selectors import admin_scope, managed_user
-from neuroregen.api.services import api_tokens_revoke_all
 from neuroregen.core.audit import stamp
 from neuroregen.core.errors import ValidationFailed
 from neuroregen.core.models import Site, SiteMembership, User
 from neuroregen.core.roles import Role
 from neuroregen.core.services import signature_create
+from neuroregen.core.signals import withdraw_credentials
 
 ROLE_CHANGE_MEANING = "I authorise this change of role and site."
 
@@ -225,7 +225,7 @@ def account_deactivate(*, user: User, target: User, reason: str) -> User:
     target.is_active = False
     stamp(target, user=user, reason=reason)
     target.save()
-    revoked = api_tokens_revoke_all(user=target, reason="account deactivated")
+    revoked = withdraw_credentials(user=target, reason="account deactivated")
     _event(
         actor=user,
         target=target,
@@ -245,7 +245,7 @@ def two_factor_reset(*, user: User, target: User, reason: str) -> User:
 
     target = managed_user(user=user, pk=target.pk)
     ValidationFailed.raise_for(_reason_problem(reason))
-    revoked = api_tokens_revoke_all(user=target, reason="two-factor sign-in reset")
+    revoked = withdraw_credentials(user=target, reason="two-factor sign-in reset")
     devices = TOTPDevice.objects.filter(user=target).delete()[0]
     devices += StaticDevice.objects.filter(user=target).delete()[0]
     _event(

@@ -12,8 +12,10 @@ class ApiConfig(AppConfig):
 
         from neuroregen.api.signals import (
             revoke_tokens_on_authenticator_removal,
+            revoke_tokens_on_credentials_withdrawn,
             revoke_tokens_on_password_change,
         )
+        from neuroregen.core.signals import credentials_withdrawn
 
         pre_save.connect(
             revoke_tokens_on_password_change,
@@ -24,4 +26,8 @@ class ApiConfig(AppConfig):
             revoke_tokens_on_authenticator_removal,
             sender=TOTPDevice,
             dispatch_uid="api-revoke-tokens-on-authenticator-removal",
+        )
+        credentials_withdrawn.connect(
+            revoke_tokens_on_credentials_withdrawn,
+            dispatch_uid="api-revoke-tokens-on-credentials-withdrawn",
         )

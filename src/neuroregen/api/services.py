@@ -24,7 +24,7 @@ SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
 def two_factor_missing(user: User) -> bool:
     """True when the user must have two-factor sign-in (staff, where required) and has none."""
-    from neuroregen.core.security import is_staff_account
+    from neuroregen.core.staff import is_staff_account
     from neuroregen.core.twofactor import has_confirmed_device
 
     return (

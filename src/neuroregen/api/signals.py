@@ -1,4 +1,5 @@
-"""A password change revokes the user's API tokens, whichever code path changed it."""
+"""A password change, a removed authenticator or a withdrawn sign-in revokes the user's API
+tokens, whichever code path did it."""
 
 from __future__ import annotations
 
@@ -22,3 +23,11 @@ def revoke_tokens_on_authenticator_removal(sender: Any, instance: Any, **kwargs:
     from neuroregen.api.services import api_tokens_revoke_all
 
     api_tokens_revoke_all(user=instance.user, reason="two-factor sign-in reset")
+
+
+def revoke_tokens_on_credentials_withdrawn(
+    sender: Any, user: Any, reason: str, **kwargs: Any
+) -> int:
+    from neuroregen.api.services import api_tokens_revoke_all
+
+    return api_tokens_revoke_all(user=user, reason=reason)

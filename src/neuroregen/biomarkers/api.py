@@ -7,10 +7,10 @@ from typing import Any
 from ninja import Query, Router, Schema, Status
 from ninja.pagination import paginate
 
-from neuroregen.api.pagination import BoundedPagination
-from neuroregen.api.schemas import READ_ERRORS, WRITE_ERRORS
 from neuroregen.biomarkers import selectors, services
 from neuroregen.core import access
+from neuroregen.core.api_base.pagination import BoundedPagination
+from neuroregen.core.api_base.schemas import READ_ERRORS, WRITE_ERRORS
 from neuroregen.core.http import AuthenticatedHttpRequest
 from neuroregen.core.research_dates import calendar_for_reader, study_day_of
 from neuroregen.core.roles import Capability

@@ -109,9 +109,7 @@ def measurement_record(
     measurement = _create(
         user=user, participant=participant, visit=visit, values=values, source=source
     )
-    from neuroregen.instruments.services import quality_check_measurement
-
-    quality_check_measurement(measurement=measurement, user=user)
+    signals.measurements_recorded.send(sender=Measurement, measurements=[measurement], user=user)
     return measurement
 
 
@@ -289,8 +287,5 @@ def measurements_import(*, user: Any, text: str) -> list[Measurement]:
         _create(user=user, participant=p, visit=v, values=values, source=c.Source.IMPORT)
         for p, v, values in planned
     ]
-    from neuroregen.instruments.services import quality_check_measurement
-
-    for measurement in created:
-        quality_check_measurement(measurement=measurement, user=user)
+    signals.measurements_recorded.send(sender=Measurement, measurements=created, user=user)
     return created

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from typing import Any
 from urllib.parse import urlencode
 
 from django.conf import settings
@@ -20,21 +19,10 @@ from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
-from neuroregen.core.roles import Role
-from neuroregen.core.scoping import memberships_of
+from neuroregen.core.staff import is_staff_account
+from neuroregen.core.twofactor import has_confirmed_device
 
 LAST_SEEN_SESSION_KEY = "nr_last_seen"
-
-
-def is_staff_account(user: Any) -> bool:
-    """Anyone who is not solely a family account counts as staff (also accounts with no role)."""
-    if not getattr(user, "is_authenticated", False):
-        return False
-    if user.is_staff or user.is_superuser:
-        return True
-    # the per-request membership cache the permission checks read anyway: one query, not two
-    roles = {m.role for m in memberships_of(user)}
-    return roles != {Role.FAMILY.value}
 
 
 def csp_header_value(policy: dict[str, list[str]]) -> str:
@@ -113,8 +101,6 @@ class StaffTwoFactorMiddleware:
                 and not user.is_verified()
                 and is_staff_account(user)
             ):
-                from neuroregen.core.twofactor import has_confirmed_device
-
                 step = "two_factor_verify" if has_confirmed_device(user) else "two_factor_setup"
                 return redirect(f"{reverse(step)}?{urlencode({'next': request.get_full_path()})}")
         return self.get_response(request)

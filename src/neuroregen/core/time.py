@@ -7,7 +7,7 @@ that zone with its abbreviation ("11:40 EST", "11:40 +05"), so nobody has to gue
 
 Helpers here: the zone of a record, now at a site, turning an entered (naive) wall time into an
 aware moment with daylight-saving gaps and folds refused explicitly, and display formatting.
-Study days, phases and windows stay in ``visits.timeline``, which uses these zones.
+Study days, phases and windows stay in ``protocols.timeline``, which uses these zones.
 """
 
 from __future__ import annotations

@@ -22,7 +22,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from neuroregen.core.errors import NotPermitted, ValidationFailed
 from neuroregen.core.models import User
-from neuroregen.core.security import is_staff_account
+from neuroregen.core.staff import is_staff_account
 
 log = logging.getLogger(__name__)
 

@@ -19,7 +19,7 @@ from django_otp import login as otp_login
 from neuroregen.core import access, twofactor
 from neuroregen.core.errors import ValidationFailed
 from neuroregen.core.http import AuthenticatedHttpRequest
-from neuroregen.core.security import is_staff_account
+from neuroregen.core.staff import is_staff_account
 
 
 def not_verified(request: HttpRequest) -> bool:

@@ -11,9 +11,9 @@ from typing import Any
 from django.utils.translation import gettext as _
 from ninja import Field, Query, Router, Schema
 
-from neuroregen.api.access import require_staff_view
-from neuroregen.api.schemas import READ_ERRORS
 from neuroregen.core import access
+from neuroregen.core.api_base.access import require_staff_view
+from neuroregen.core.api_base.schemas import READ_ERRORS
 from neuroregen.core.errors import NotFound, ValidationFailed
 from neuroregen.core.http import AuthenticatedHttpRequest
 from neuroregen.core.permissions import sites_with

@@ -22,8 +22,8 @@ contact ever enters a frame):
 ``administrations``
     One row per administration (for the per-child timeline).
 
-Phases are the codes of :class:`neuroregen.visits.choices.Phase`; study day 0 is the first
-administration (computed by ``visits.timeline``, never here).
+Phases are the codes of :class:`neuroregen.protocols.visit_choices.Phase`; study day 0 is the first
+administration (computed by ``protocols.timeline``, never here).
 """
 
 from __future__ import annotations
@@ -58,7 +58,7 @@ __all__ = [
 
 Kind = Literal["str", "int", "float", "bool"]
 
-#: Phase codes in study order (visits.choices.Phase); analyses use baseline … long_term.
+#: Phase codes in study order (protocols.visit_choices.Phase); analyses use baseline … long_term.
 PHASES: tuple[str, ...] = (
     "screening",
     "baseline",

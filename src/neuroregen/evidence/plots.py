@@ -53,7 +53,7 @@ _TYPES = {"N": "nominal", "Q": "quantitative", "O": "ordinal", "T": "temporal"}
 
 def _phase_label(code: Any) -> Any:
     """A phase's name in the active language (a missing phase stays missing)."""
-    from neuroregen.visits.choices import Phase
+    from neuroregen.protocols.visit_choices import Phase
 
     if not isinstance(code, str):
         return code

@@ -6,7 +6,7 @@ analysis population is: participants with an assignment in force (in the protoco
 whose data were not withdrawn (``Withdrawal`` scope ``withdraw_data``). Frames carry the study
 code only — never identity.
 
-Study day and phase come from ``visits.timeline`` (day 0 = first administration): a visit's
+Study day and phase come from ``protocols.timeline`` (day 0 = first administration): a visit's
 own phase is used for outcomes; biomarkers and administrations use ``timeline.phase_of`` on the
 study day with the protocol's boundaries.
 """
@@ -32,9 +32,9 @@ from neuroregen.evidence.reference_sd import ReferenceValue, reference_values
 from neuroregen.instruments.choices import ResponseStatus
 from neuroregen.participants.choices import WithdrawalScope
 from neuroregen.participants.models import Participant, ParticipantComorbidity, Withdrawal
+from neuroregen.protocols import timeline
 from neuroregen.protocols.choices import AssignmentStatus
 from neuroregen.protocols.models import Arm, Assignment, Protocol
-from neuroregen.visits import timeline
 
 __all__ = ["child_frames", "evidence_frames", "phase_spans", "protocols_for"]
 

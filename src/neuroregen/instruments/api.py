@@ -6,9 +6,9 @@ from typing import Any
 from ninja import Query, Router, Schema
 from ninja.pagination import paginate
 
-from neuroregen.api.pagination import BoundedPagination
-from neuroregen.api.schemas import READ_ERRORS, WRITE_ERRORS, ErrorOut
 from neuroregen.core import access
+from neuroregen.core.api_base.pagination import BoundedPagination
+from neuroregen.core.api_base.schemas import READ_ERRORS, WRITE_ERRORS, ErrorOut
 from neuroregen.core.http import AuthenticatedHttpRequest
 from neuroregen.core.research_dates import calendar_for_reader, study_day_of
 from neuroregen.core.roles import Capability

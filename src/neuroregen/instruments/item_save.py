@@ -35,7 +35,7 @@ from neuroregen.instruments.models import Instrument, Response
 from neuroregen.instruments.prepared import PreparedInstrument
 from neuroregen.participants import choices as pc
 from neuroregen.participants.services import ensure_data_entry_allowed
-from neuroregen.visits import timeline
+from neuroregen.protocols import timeline
 
 # The reason recorded with each item save of a form not yet complete (as the whole-form save).
 IN_PROGRESS_REASON = "entry in progress"

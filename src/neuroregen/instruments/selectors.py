@@ -12,7 +12,7 @@ from django.db.models import QuerySet
 from neuroregen.core.errors import NotFound
 from neuroregen.instruments import choices as c
 from neuroregen.instruments.models import DomainMapping, Instrument, Query, Response, ResponseFile
-from neuroregen.visits import timeline
+from neuroregen.protocols import timeline
 
 
 def instrument_list() -> QuerySet[Instrument]:

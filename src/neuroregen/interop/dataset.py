@@ -37,9 +37,9 @@ from neuroregen.instruments.models import Instrument, Response
 from neuroregen.participants.choices import WithdrawalScope
 from neuroregen.participants.models import Participant, ParticipantIdentity, Withdrawal
 from neuroregen.products.models import Administration
+from neuroregen.protocols import timeline
 from neuroregen.protocols.models import Arm, Assignment, Protocol
 from neuroregen.safety.models import AdverseEvent
-from neuroregen.visits import timeline
 from neuroregen.visits.models import Visit, VisitDefinition
 
 MAX_SHIFT_DAYS = 182

@@ -45,7 +45,7 @@ def _score_values(scores: dict[str, Any]) -> dict[str, float]:
 
 def open_queries(user: Any, forms: list[NewForm], cohorts: Cohorts) -> None:
     """Run every rule on the new (written) ``forms``; open a query for each finding."""
-    from neuroregen.visits import timeline
+    from neuroregen.protocols import timeline
 
     by_instrument: dict[int, list[NewForm]] = {}
     for form in forms:

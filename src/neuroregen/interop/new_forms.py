@@ -87,7 +87,7 @@ def create_forms(*, user: Any, items: list[Any], reason: str, result: Any) -> li
     """Check and create ``items`` (planned forms); returns the problems (nothing written then)."""
     from neuroregen.participants.choices import DataEntryKind
     from neuroregen.participants.services import ensure_data_entry_allowed
-    from neuroregen.visits import timeline
+    from neuroregen.protocols import timeline
 
     problems: list[Problem] = []
     forms: list[NewForm] = []

@@ -7,9 +7,9 @@ from typing import Any
 from ninja import Query, Router, Schema, Status
 from ninja.pagination import paginate
 
-from neuroregen.api.pagination import BoundedPagination
-from neuroregen.api.schemas import READ_ERRORS, WRITE_ERRORS
 from neuroregen.core import access
+from neuroregen.core.api_base.pagination import BoundedPagination
+from neuroregen.core.api_base.schemas import READ_ERRORS, WRITE_ERRORS
 from neuroregen.core.http import AuthenticatedHttpRequest
 from neuroregen.core.research_dates import day_zero_of, sees_calendar_dates, study_day
 from neuroregen.core.roles import Capability

@@ -13,10 +13,10 @@ from ninja import Field, Query, Router, Schema, Status
 from ninja.pagination import paginate
 from pydantic import AwareDatetime
 
-from neuroregen.api.access import require_staff_view
-from neuroregen.api.pagination import BoundedPagination
-from neuroregen.api.schemas import READ_ERRORS, WRITE_ERRORS
 from neuroregen.core import access
+from neuroregen.core.api_base.access import require_staff_view
+from neuroregen.core.api_base.pagination import BoundedPagination
+from neuroregen.core.api_base.schemas import READ_ERRORS, WRITE_ERRORS
 from neuroregen.core.errors import NotFound
 from neuroregen.core.http import AuthenticatedHttpRequest
 from neuroregen.core.research_dates import calendar_for_reader, study_day_of

@@ -18,7 +18,7 @@ from __future__ import annotations
 from typing import Any
 
 from neuroregen.protocols import choices as c
-from neuroregen.visits import timeline
+from neuroregen.protocols import timeline
 
 __all__ = ["apply_plan", "plan_problems", "plan_spec"]
 

@@ -17,7 +17,7 @@ from neuroregen.core.audit import AuditedModel
 from neuroregen.core.scoping import scoped_manager
 from neuroregen.protocols import choices as c
 from neuroregen.protocols.dose import DoseRule
-from neuroregen.visits.timeline import PhaseBoundaries
+from neuroregen.protocols.timeline import PhaseBoundaries
 
 #: Phases an analysis plan may name as primary (follow-up phases only).
 PRIMARY_PHASES = [

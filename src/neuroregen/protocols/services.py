@@ -27,6 +27,7 @@ from neuroregen.participants import choices as pc
 from neuroregen.protocols import choices as c
 from neuroregen.protocols import profile as profiles
 from neuroregen.protocols import rules as rule_engine
+from neuroregen.protocols import signals, timeline
 from neuroregen.protocols.analysis_plan import apply_plan
 from neuroregen.protocols.dose import DoseOutOfBounds, compute_dose
 from neuroregen.protocols.errors import (
@@ -44,9 +45,6 @@ from neuroregen.protocols.errors import (
 from neuroregen.protocols.models import Arm, Assignment, EligibilityRule, Protocol
 from neuroregen.protocols.selectors import arm_spec, current_assignment, protocol_export
 from neuroregen.protocols.spec import DECIMAL_ARM_FIELDS, SpecReport, boundaries_of, spec_report
-from neuroregen.visits import services as visit_services
-from neuroregen.visits import timeline
-from neuroregen.visits.models import VisitDefinition
 
 # ---------------------------------------------------------------------------------------------
 # Protocols as data
@@ -117,7 +115,7 @@ def _delete(obj: Any, *, user: User, reason: str) -> None:
 
 def _write_content(protocol: Protocol, data: dict[str, Any], *, user: User, reason: str) -> None:
     """Replace arms, rules and schedule of a draft from a validated document."""
-    for item in [*protocol.rules.all(), *protocol.visit_definitions.all(), *protocol.arms.all()]:
+    for item in [*protocol.rules.all(), *protocol.arms.all()]:
         _delete(item, user=user, reason=reason)
     for arm in data.get("arms") or []:
         values = {k: Decimal(str(arm[k])) for k in DECIMAL_ARM_FIELDS}
@@ -154,23 +152,13 @@ def _write_content(protocol: Protocol, data: dict[str, Any], *, user: User, reas
         )
         stamp(row, user=user, reason=reason)
         row.save()
-    for visit in data.get("schedule") or []:
-        row = VisitDefinition(
-            protocol=protocol,
-            code=visit["code"],
-            name=visit.get("name") or visit["code"],
-            phase=visit["phase"],
-            target_day=visit["target_day"],
-            window_before=visit.get("window_before", 0),
-            window_after=visit.get("window_after", 0),
-            optional=bool(visit.get("optional", False)),
-            arm_codes=visit.get("arm_codes") or [],
-            instruments=visit.get("instruments") or [],
-            biomarkers=visit.get("biomarkers") or [],
-            safety_checks=visit.get("safety_checks") or [],
-        )
-        stamp(row, user=user, reason=reason)
-        row.save()
+    signals.schedule_replaced.send(
+        sender=Protocol,
+        protocol=protocol,
+        schedule=data.get("schedule") or [],
+        user=user,
+        reason=reason,
+    )
 
 
 def _apply_header(protocol: Protocol, data: dict[str, Any]) -> None:
@@ -282,7 +270,8 @@ def protocol_activate(
             protocol=previous, status__in=c.AssignmentStatus.in_force()
         ).select_related("participant__site", "arm")
         for assignment in in_force:
-            visit_services.schedule_apply_amendment(
+            signals.amendment_in_force.send(
+                sender=Assignment,
                 user=user,
                 assignment=assignment,
                 protocol=protocol,
@@ -471,8 +460,11 @@ def assignment_confirm(
         )[:300],
     )
     if planned_day_zero is not None:
-        visit_services.schedule_generate(
-            user=user, assignment=assignment, reason="scheduled at assignment (planned day 0)"
+        signals.assignment_confirmed.send(
+            sender=Assignment,
+            user=user,
+            assignment=assignment,
+            reason="scheduled at assignment (planned day 0)",
         )
     return assignment
 

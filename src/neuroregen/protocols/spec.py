@@ -12,11 +12,11 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from neuroregen.protocols import choices as c
+from neuroregen.protocols import codes, timeline
 from neuroregen.protocols.analysis_plan import plan_problems
 from neuroregen.protocols.dose import DoseRule
 from neuroregen.protocols.rules import RuleProblem, rule_problems
-from neuroregen.visits import codes, timeline
-from neuroregen.visits.schedule import Problem, schedule_problems
+from neuroregen.protocols.schedule import Problem, schedule_problems
 
 DECIMAL_ARM_FIELDS = ("dose_per_kg_min", "dose_per_kg_max", "dose_per_kg_default")
 PROTOCOL_FIELDS = ("name", "regulatory_reference", "description")

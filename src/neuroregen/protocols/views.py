@@ -23,7 +23,7 @@ from neuroregen.protocols import forms, selectors, services
 from neuroregen.protocols.choices import AssignmentStatus
 from neuroregen.protocols.rules import FIELDS as rule_fields
 from neuroregen.protocols.rules import show
-from neuroregen.visits.choices import SafetyCheck
+from neuroregen.protocols.visit_choices import SafetyCheck
 
 
 def _form_error(form: Any, error: DomainError) -> None:

@@ -147,7 +147,7 @@ def _reasons(values: Iterable[str]) -> list[tuple[str, int]]:
 
 
 def phase_label(code: str) -> str:
-    from neuroregen.visits.choices import Phase
+    from neuroregen.protocols.visit_choices import Phase
 
     try:
         return str(Phase(code).label)
@@ -310,7 +310,7 @@ def conservation_violations(flow: ConsortFlow) -> list[Violation]:
 
 def _stop(day_zero: dt.date, until: dt.date, boundaries: Any, phases: tuple[str, ...]) -> str:
     """The follow-up phase of ``until`` (a day-0 dose or earlier counts as the first phase)."""
-    from neuroregen.visits.timeline import phase_of
+    from neuroregen.protocols.timeline import phase_of
 
     phase = str(phase_of((until - day_zero).days, boundaries).value)
     return phase if phase in phases else phases[0]
@@ -335,7 +335,7 @@ def flow_records(
     from neuroregen.products.models import Administration
     from neuroregen.protocols.choices import AssignmentStatus
     from neuroregen.protocols.models import Assignment
-    from neuroregen.visits.timeline import local_date, today_at
+    from neuroregen.protocols.timeline import local_date, today_at
 
     data_phases = data_phases or {}
     people = Participant.objects.for_user(user).select_related("site")

@@ -23,13 +23,13 @@ from neuroregen.core.roles import Capability
 from neuroregen.core.services import signature_create
 from neuroregen.core.time import format_at
 from neuroregen.participants.models import Participant
+from neuroregen.protocols import timeline
 from neuroregen.safety import choices as c
 from neuroregen.safety import validators
 from neuroregen.safety.aesi import aesi_match
 from neuroregen.safety.models import AdverseEvent, AdverseEventFollowUp, InvestigatorSignOff
 from neuroregen.safety.reporting import clocks_sync
 from neuroregen.safety.write_helpers import follow_up, site_zone
-from neuroregen.visits import timeline
 
 SIGN_OFF_MEANING = "I confirm the seriousness, grade and relatedness of this adverse event"
 

@@ -18,12 +18,12 @@ from neuroregen.core.models import User
 from neuroregen.core.permissions import require
 from neuroregen.core.roles import Capability
 from neuroregen.participants.models import Participant
+from neuroregen.protocols import timeline
 from neuroregen.safety import choices as c
 from neuroregen.safety.models import AdverseEvent, BiomarkerSignalRule, SafetyReviewTask
 from neuroregen.safety.signals import SignalSpec, signal_fires
 from neuroregen.safety.signals import same_name as signals_same
 from neuroregen.safety.write_helpers import site_zone, to_decimal
-from neuroregen.visits import timeline
 
 
 @transaction.atomic

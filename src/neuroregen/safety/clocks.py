@@ -7,7 +7,7 @@ From the moment the site became aware of a serious adverse event:
   fatal or life-threatening suspected adverse reaction, and within **15 calendar days** for any
   other serious and unexpected suspected adverse reaction.
 
-Calendar days are counted on the site's calendar (through ``visits.timeline.local_date``): the
+Calendar days are counted on the site's calendar (through ``protocols.timeline.local_date``): the
 awareness date is day 0 and the report is due by the end of day 7 (or 15) in the site's time
 zone, however many hours daylight-saving changes give those days. The 24-hour clock is
 elapsed time. "Suspected" means a reasonable possibility that the *product* caused the event
@@ -20,8 +20,8 @@ from __future__ import annotations
 import datetime as dt
 
 from neuroregen.core.time import end_of_site_day
+from neuroregen.protocols.timeline import local_date
 from neuroregen.safety.choices import ClockKind, ClockState, Expectedness, Relatedness
-from neuroregen.visits.timeline import local_date
 
 __all__ = ["clock_state", "due_at", "required_clocks"]
 

@@ -26,6 +26,7 @@ from neuroregen.core.permissions import has_capability, sites_with
 from neuroregen.core.roles import Capability
 from neuroregen.participants.choices import WithdrawalScope
 from neuroregen.participants.models import Withdrawal
+from neuroregen.protocols import timeline
 from neuroregen.safety import choices as c
 from neuroregen.safety.models import AdverseEvent, StoppingRule
 from neuroregen.stats.results import Estimate
@@ -37,7 +38,6 @@ from neuroregen.stats.safety_rules import (
     person_years,
     proportion_exact,
 )
-from neuroregen.visits import timeline
 
 
 def dose_band(dose_per_kg: Decimal | float | None, unit: str) -> str:

@@ -23,14 +23,14 @@ from neuroregen.participants import choices as pc
 from neuroregen.participants import services as ps
 from neuroregen.protocols import choices as c
 from neuroregen.protocols import services as protocol_services
+from neuroregen.protocols import timeline
 from neuroregen.protocols.models import Protocol
+from neuroregen.protocols.visit_choices import VisitStatus
 from neuroregen.synthetic.protocol_documents import (
     cell_protocol_document,
     exosome_protocol_document,
 )
 from neuroregen.visits import services as visit_services
-from neuroregen.visits import timeline
-from neuroregen.visits.choices import VisitStatus
 
 
 def _investigator(site: Any, secret: str) -> User:

@@ -25,11 +25,11 @@ from neuroregen.core.models import User
 from neuroregen.core.roles import Role
 from neuroregen.core.services import membership_grant
 from neuroregen.participants import choices as pc
+from neuroregen.protocols import timeline
 from neuroregen.protocols.models import Protocol
 from neuroregen.protocols.selectors import current_assignment
 from neuroregen.safety import services as s
 from neuroregen.safety.models import AdverseEvent, BiomarkerSignalRule, StoppingRule
-from neuroregen.visits import timeline
 
 # term, SOC, grade weights (1..3), product relatedness weights, procedure relatedness weights
 COMMON_EVENTS: list[tuple[str, str, tuple[float, float, float], str, str]] = [

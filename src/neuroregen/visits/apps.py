@@ -6,4 +6,7 @@ class VisitsConfig(AppConfig):
     label = "visits"
 
     def ready(self) -> None:
-        from neuroregen.visits import checks  # noqa: F401 - registers the schedule checks
+        from neuroregen.visits import (
+            checks,  # noqa: F401 - registers the schedule checks
+            receivers,  # noqa: F401 - answers protocols.signals
+        )

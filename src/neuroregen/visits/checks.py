@@ -1,4 +1,4 @@
-"""Start-up checks of every stored visit schedule (ids and meanings in ``visits.schedule``)."""
+"""Start-up checks of every stored visit schedule (ids and meanings in ``protocols.schedule``)."""
 
 from __future__ import annotations
 
@@ -12,8 +12,8 @@ from neuroregen.core.checks import PROJECT
 
 def protocol_schedule_problems(protocol: Any) -> list[Any]:
     """Problems of one stored protocol's schedule, checked against the known form codes."""
-    from neuroregen.visits import codes
-    from neuroregen.visits.schedule import schedule_problems
+    from neuroregen.protocols import codes
+    from neuroregen.protocols.schedule import schedule_problems
 
     return schedule_problems(
         [d.as_spec() for d in protocol.visit_definitions.all()],

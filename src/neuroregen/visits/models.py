@@ -3,7 +3,7 @@
 A ``VisitDefinition`` is one row of a protocol's schedule: target study day, window, phase, and
 what is expected at the visit (instrument, biomarker and safety-check codes — the visit × form
 matrix). A ``Visit`` is a participant's instance of it, with calendar dates computed by
-``visits.timeline`` from day 0. Status is never stored: it is computed from the dates.
+``protocols.timeline`` from day 0. Status is never stored: it is computed from the dates.
 """
 
 from __future__ import annotations
@@ -15,8 +15,8 @@ from django.utils.translation import gettext_lazy as _
 
 from neuroregen.core.audit import AuditedModel
 from neuroregen.core.scoping import scoped_manager
-from neuroregen.visits import timeline
-from neuroregen.visits.choices import Phase, VisitStatus
+from neuroregen.protocols import timeline
+from neuroregen.protocols.visit_choices import Phase, VisitStatus
 
 
 class VisitDefinition(AuditedModel):

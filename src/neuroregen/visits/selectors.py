@@ -10,8 +10,8 @@ from django.db.models import Q, QuerySet
 
 from neuroregen.core.permissions import sites_with
 from neuroregen.core.roles import Capability
-from neuroregen.visits import timeline
-from neuroregen.visits.choices import PHASE_ORDER, Phase, VisitStatus
+from neuroregen.protocols import timeline
+from neuroregen.protocols.visit_choices import PHASE_ORDER, Phase, VisitStatus
 from neuroregen.visits.models import Visit, VisitDefinition
 
 

@@ -1,7 +1,7 @@
 """Writes of the visits app: generating, anchoring, rescheduling and recording visits.
 
 Each function is one transaction, checks the capability at the participant's site, and stamps
-the acting user and reason into the audit trail. Dates come from ``visits.timeline`` only.
+the acting user and reason into the audit trail. Dates come from ``protocols.timeline`` only.
 """
 
 from __future__ import annotations
@@ -18,10 +18,10 @@ from neuroregen.core.permissions import has_capability, require
 from neuroregen.core.roles import Capability
 from neuroregen.participants import choices as pc
 from neuroregen.participants.services import ensure_data_entry_allowed
+from neuroregen.protocols import timeline
 from neuroregen.protocols.models import Assignment, Protocol
 from neuroregen.protocols.selectors import current_assignment
-from neuroregen.visits import timeline
-from neuroregen.visits.choices import Phase
+from neuroregen.protocols.visit_choices import Phase
 from neuroregen.visits.errors import (
     DayZeroBeforeConsent,
     DayZeroInvalid,

@@ -19,8 +19,9 @@ from neuroregen.core.permissions import has_capability, require
 from neuroregen.core.research_dates import date_view
 from neuroregen.core.roles import Capability
 from neuroregen.participants.selectors import participant_get
+from neuroregen.protocols import timeline
 from neuroregen.protocols.selectors import assignment_list_for, current_assignment
-from neuroregen.visits import forms, selectors, services, timeline
+from neuroregen.visits import forms, selectors, services
 
 
 @login_required

@@ -24,8 +24,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from neuroregen.visits import timeline
-from neuroregen.visits.choices import Phase
+from neuroregen.protocols import timeline
+from neuroregen.protocols.visit_choices import Phase
 
 
 @dataclass(frozen=True)

@@ -25,7 +25,7 @@ POPULATE = ("protocols", "products", "instruments", "safety", "reports")
 def populate_modules(cohort: Any, *, seed: int, stdout: Any) -> None:
     for offset, name in enumerate(POPULATE, start=1):
         module = importlib.import_module(f"neuroregen.synthetic.{name}")
-        summary = module.populate(cohort, random.Random(seed + offset))  # noqa: S311 - synthetic
+        summary = module.populate(cohort, random.Random(seed + offset))
         stdout.write(f"  synthetic {name}: {summary}")
 
 

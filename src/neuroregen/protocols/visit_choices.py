@@ -1,4 +1,8 @@
-"""Phases of follow-up. Day 0 is the first administration (DOMAIN.md §1)."""
+"""The words of a protocol's visit schedule: phases of follow-up, visit statuses, safety checks.
+
+Day 0 is the first administration (DOMAIN.md §1). They live with the protocol, below the visits
+app, because a protocol's schedule and its study timeline speak them before any visit exists.
+"""
 
 from django.db import models
 from django.utils.translation import gettext_lazy as _

@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
 from neuroregen.core.time import zone
-from neuroregen.visits.choices import PHASE_ORDER, Phase, VisitStatus
+from neuroregen.protocols.visit_choices import PHASE_ORDER, Phase, VisitStatus
 
 __all__ = [
     "DEFAULT_BOUNDARIES",
