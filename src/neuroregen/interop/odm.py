@@ -12,7 +12,8 @@ who, where, when and the reason. A missing-data code is ``IsNull="Yes"`` with an
 
 The file is checked against the official ODM 1.3.2 XSD shipped inside ``odmlib``. Import
 validates against the same schema, then reads clinical data into the REDCap-shaped rows that
-:func:`neuroregen.interop.services.records_import` checks and writes.
+:func:`neuroregen.interop.services.odm_import` checks and writes (this module imports no
+service: the services call it).
 """
 
 from __future__ import annotations
@@ -30,7 +31,6 @@ from django.utils import timezone
 from neuroregen.instruments.choices import MissingCode, ResponseStatus
 from neuroregen.instruments.redcap import DATE_VALIDATIONS, NUMBER_VALIDATIONS, parse_choices
 from neuroregen.interop.dataset import Dataset
-from neuroregen.interop.errors import ImportRejected
 from neuroregen.interop.records import (
     MISSING_CODES,
     Problem,
@@ -383,21 +383,3 @@ def read_clinical_data(document: bytes) -> tuple[list[RecordRow], list[str], lis
             )
     return rows, header, []
 
-
-def odm_import(
-    *, user: Any, protocol: str, data: bytes, source_name: str = "", progress: Any = None
-) -> Any:
-    """Import ODM clinical data into existing definitions, all or nothing."""
-    from neuroregen.interop.services import records_import
-
-    rows, header, problems = read_clinical_data(data)
-    if problems:
-        raise ImportRejected(problems)
-    return records_import(
-        user=user,
-        protocol=protocol,
-        rows=rows,
-        header=header,
-        source_name=source_name,
-        progress=progress,
-    )

@@ -11,7 +11,7 @@ history row and its "opened" event.
 from __future__ import annotations
 
 import math
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 from simple_history.utils import bulk_create_with_history
 
@@ -22,9 +22,24 @@ from neuroregen.instruments.models import Query, QueryEvent
 
 if TYPE_CHECKING:
     from neuroregen.instruments.prepared import PreparedInstrument
-    from neuroregen.interop.new_forms import NewForm
 
 Cohorts = dict[int, dict[str, list[float]]]  # instrument id → score code → values
+
+
+class NewForm(Protocol):
+    """What the rules read of a form just written (:class:`.form_creation.NewForm`). Declared
+    here so that creating forms depends on these rules and not the other way round."""
+
+    @property
+    def participant(self) -> Any: ...
+    @property
+    def prepared(self) -> PreparedInstrument: ...
+    @property
+    def complete(self) -> bool: ...
+    @property
+    def values(self) -> dict[str, Any]: ...
+    @property
+    def pk(self) -> int | None: ...
 
 
 def cohorts_before(forms: list[NewForm]) -> Cohorts:
