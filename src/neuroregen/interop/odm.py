@@ -382,4 +382,3 @@ def read_clinical_data(document: bytes) -> tuple[list[RecordRow], list[str], lis
                 )
             )
     return rows, header, []
-
