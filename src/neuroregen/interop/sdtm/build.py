@@ -8,8 +8,9 @@ import pandas as pd
 from django.utils import translation
 
 from neuroregen.interop.dataset import Dataset
+from neuroregen.interop.sdtm.codes import Test
 from neuroregen.interop.sdtm.events import ae_rows, ex_rows
-from neuroregen.interop.sdtm.findings import lb_rows, qs_rows
+from neuroregen.interop.sdtm.findings import code_tests, lb_rows, qs_rows
 from neuroregen.interop.sdtm.spec import DOMAINS
 from neuroregen.interop.sdtm.subjects import dm_row, ds_rows, sv_rows
 
@@ -25,8 +26,7 @@ def _build_domains(dataset: Dataset) -> dict[str, pd.DataFrame]:
     study = dataset.protocol.code
     rows: dict[str, list[dict[str, Any]]] = {k: [] for k in DOMAINS}
     visitnum = {d.code: float(i) for i, d in enumerate(dataset.definitions, start=1)}
-    qs_codes: dict[tuple[str, str], str] = {}
-    taken: set[str] = set()
+    wanted: dict[Test, tuple[str, str]] = {}  # every test, coded once all rows are in
     for participant in dataset.participants:
         base = {"STUDYID": study, "USUBJID": f"{study}-{participant.study_code}"}
         assignment = dataset.assignments[participant.pk]
@@ -38,15 +38,14 @@ def _build_domains(dataset: Dataset) -> dict[str, pd.DataFrame]:
         rows["DM"].append(dm)
         rows["DS"].extend(ds_rows(dataset, participant, base, assignment, zero, consented))
         rows["SV"].extend(sv_rows(dataset, participant, base, zero, visits, visitnum))
-        rows["QS"].extend(
-            qs_rows(dataset, participant, base, zero, visits, visitnum, qs_codes, taken)
-        )
+        rows["QS"].extend(qs_rows(dataset, participant, base, zero, visits, visitnum, wanted))
         rows["LB"].extend(lb_rows(dataset, participant, base, zero, visits, visitnum))
         exposures = ex_rows(dataset, participant, base, zero, visits, visitnum)
         if exposures:
             dm["RFXENDTC"] = max(e["EXENDTC"] for e in exposures)
         rows["EX"].extend(exposures)
         rows["AE"].extend(ae_rows(dataset, participant, base, zero))
+    code_tests(rows["QS"], wanted)
     return {
         domain: pd.DataFrame(rows[domain], columns=[v.name for v in variables])
         for domain, (_label, variables) in DOMAINS.items()

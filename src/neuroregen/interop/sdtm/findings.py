@@ -22,10 +22,13 @@ def qs_rows(
     zero: dt.date | None,
     visits: list[Any],
     visitnum: dict[str, float],
-    qs_codes: dict[tuple[str, str], str],
-    taken: set[str],
+    wanted: dict[codes.Test, tuple[str, str]],
 ) -> list[dict[str, Any]]:
-    """The child's QS rows: one per item and score of a form, one per form not done."""
+    """The child's QS rows: one per item and score of a form, one per form not done.
+
+    ``QSTESTCD`` holds the test until :func:`code_tests` gives every test its code; ``wanted``
+    collects what each test's code is made from.
+    """
     found: list[dict[str, Any]] = []
     qs_seq = 0
     for visit in visits:
@@ -45,12 +48,12 @@ def qs_rows(
             if response.status == ResponseStatus.NOT_DONE:
                 qs_seq += 1
                 key = (code, "ALL")
-                qs_codes.setdefault(key, codes.testcd(f"{code}ALL", taken, code))
+                wanted.setdefault(key, (f"{code}ALL", code))
                 found.append(
                     {
                         **common,
                         "QSSEQ": float(qs_seq),
-                        "QSTESTCD": qs_codes[key],
+                        "QSTESTCD": key,
                         "QSTEST": f"{code} all questions"[:40],
                         "QSSTAT": "NOT DONE",
                         "QSREASND": response.not_done_reason[:200],
@@ -60,13 +63,13 @@ def qs_rows(
             for name, kind, value in _qs_values(response):
                 qs_seq += 1
                 key = (code, name)
-                qs_codes.setdefault(key, codes.testcd(name, taken, code))
+                wanted.setdefault(key, (name, code))
                 missing = response.missing.get(name, "")
                 found.append(
                     {
                         **common,
                         "QSSEQ": float(qs_seq),
-                        "QSTESTCD": qs_codes[key],
+                        "QSTESTCD": key,
                         "QSTEST": name[:40],
                         "QSSCAT": kind,
                         "QSORRES": "" if missing else str(value),
@@ -77,6 +80,13 @@ def qs_rows(
                     }
                 )
     return found
+
+
+def code_tests(rows: list[dict[str, Any]], wanted: dict[codes.Test, tuple[str, str]]) -> None:
+    """Replace the test in each row's ``QSTESTCD`` by its code, made once per test."""
+    assigned = codes.assign(wanted)
+    for row in rows:
+        row["QSTESTCD"] = assigned[row["QSTESTCD"]]
 
 
 def _qs_values(response: Any) -> Iterable[tuple[str, str, Any]]:
