@@ -11,6 +11,7 @@ history row and its "opened" event.
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any, Protocol
 
 from simple_history.utils import bulk_create_with_history
@@ -42,7 +43,7 @@ class NewForm(Protocol):
     def pk(self) -> int | None: ...
 
 
-def cohorts_before(forms: list[NewForm]) -> Cohorts:
+def cohorts_before(forms: Sequence[NewForm]) -> Cohorts:
     """The stored cohort of every instrument among ``forms`` (read before they are written)."""
     return {
         pk: instrument_services._cohort_scores(prepared.instrument, None)
@@ -58,7 +59,7 @@ def _score_values(scores: dict[str, Any]) -> dict[str, float]:
     }
 
 
-def open_queries(user: Any, forms: list[NewForm], cohorts: Cohorts) -> None:
+def open_queries(user: Any, forms: Sequence[NewForm], cohorts: Cohorts) -> None:
     """Run every rule on the new (written) ``forms``; open a query for each finding."""
     from neuroregen.visits import timeline
 

@@ -194,9 +194,9 @@ def _metadata(study: ET.Element, dataset: Dataset) -> str:
         entry = _sub(missing, "CodeListItem", CodedValue=code)
         _translated(entry, "Decode", str(label))
     complete = ET.Element(_q("CodeList"), OID=COMPLETE_LIST, Name="Form status", DataType="integer")
-    for code, label in (("0", "Incomplete"), ("1", "Unverified"), ("2", "Complete")):
-        entry = _sub(complete, "CodeListItem", CodedValue=code)
-        _translated(entry, "Decode", label)
+    for status, name in (("0", "Incomplete"), ("1", "Unverified"), ("2", "Complete")):
+        entry = _sub(complete, "CodeListItem", CodedValue=status)
+        _translated(entry, "Decode", name)
     mdv.extend([*lists, missing, complete])
     return mdv_oid
 
@@ -268,12 +268,12 @@ def export_odm(dataset: Dataset) -> bytes:
                 _form_data(event, response, participant, location, users, dataset)
     admin = ET.Element(_q("AdminData"), StudyOID=f"ST.{dataset.protocol.code}")
     for oid, login in sorted(users.users.items()):
-        user = _sub(admin, "User", OID=oid)
-        _sub(user, "LoginName", login)
+        user_def = _sub(admin, "User", OID=oid)
+        _sub(user_def, "LoginName", login)
     for code, site in sorted(sites.items()):
-        location = _sub(admin, "Location", OID=f"LOC.{code}", Name=site.name, LocationType="Site")
+        site_def = _sub(admin, "Location", OID=f"LOC.{code}", Name=site.name, LocationType="Site")
         _sub(
-            location,
+            site_def,
             "MetaDataVersionRef",
             StudyOID=f"ST.{dataset.protocol.code}",
             MetaDataVersionOID=mdv_oid,

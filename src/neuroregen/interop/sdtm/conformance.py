@@ -44,9 +44,11 @@ def conformance(frames: dict[str, pd.DataFrame]) -> list[str]:
                 findings.append(f"{domain}.{column}: not ISO 8601: {bad[:3]}")
         for column, allowed in CONTROLLED.items():
             if column in frame.columns:
-                bad = {"" if x is None or x != x else x for x in frame[column]} - allowed
-                if bad:
-                    findings.append(f"{domain}.{column}: not in controlled terms: {sorted(bad)}")
+                unknown = {"" if x is None or x != x else x for x in frame[column]} - allowed
+                if unknown:
+                    findings.append(
+                        f"{domain}.{column}: not in controlled terms: {sorted(unknown)}"
+                    )
         for column in [c for c in frame.columns if c.endswith("TESTCD")]:
             bad = [x for x in set(frame[column]) if not re.match(r"^[A-Z][A-Z0-9_]{0,7}$", x)]
             if bad:

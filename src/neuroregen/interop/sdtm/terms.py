@@ -96,14 +96,15 @@ EXDOSU = {
     "ml_per_kg": "mL/kg",
 }
 AESEV = {1: "MILD", 2: "MODERATE"}  # grade 3, 4 and 5: SEVERE
-AEREL = {
+# keyed by the choices' values (str): a model field holds the value, not the member
+AEREL: dict[str, str] = {
     sc.Relatedness.NOT_RELATED: "NOT RELATED",
     sc.Relatedness.UNLIKELY: "UNLIKELY RELATED",
     sc.Relatedness.POSSIBLE: "POSSIBLY RELATED",
     sc.Relatedness.PROBABLE: "PROBABLY RELATED",
     sc.Relatedness.DEFINITE: "RELATED",
 }
-AEACN = {
+AEACN: dict[str, str] = {
     sc.ActionTaken.NONE: "DOSE NOT CHANGED",
     sc.ActionTaken.DOSE_NOT_CHANGED: "DOSE NOT CHANGED",
     sc.ActionTaken.INFUSION_INTERRUPTED: "DRUG INTERRUPTED",
@@ -112,7 +113,7 @@ AEACN = {
     sc.ActionTaken.WITHDRAWN: "DRUG WITHDRAWN",
     sc.ActionTaken.NOT_APPLICABLE: "NOT APPLICABLE",
 }
-AEOUT = {
+AEOUT: dict[str, str] = {
     sc.Outcome.RECOVERED: "RECOVERED/RESOLVED",
     sc.Outcome.RECOVERED_WITH_SEQUELAE: "RECOVERED/RESOLVED WITH SEQUELAE",
     sc.Outcome.RECOVERING: "RECOVERING/RESOLVING",
