@@ -53,7 +53,8 @@ lint: install
 	$(BIN)/ruff format --check src tests bench
 
 typecheck: install
-	$(BIN)/mypy src/neuroregen/stats src/neuroregen/core src/neuroregen/participants
+	$(BIN)/mypy src/neuroregen/stats src/neuroregen/core src/neuroregen/participants \
+		src/neuroregen/interop
 
 ## Known vulnerabilities in the pinned dependencies (fails on a finding, not on a network outage).
 audit: install
