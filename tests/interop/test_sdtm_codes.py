@@ -98,11 +98,13 @@ def test_a_prefix_without_a_free_code_is_an_error_not_a_hang():
 @pytest.mark.django_db
 def test_the_demo_main_protocol_exports_with_a_code_per_test(monkeypatch, tmp_path):
     """The demo as ``make demo`` builds it: NR-CELL-01 has 57 children and some 42 000 QS rows,
-    29 000 of them ATEC answers (one prefix), for 146 distinct tests."""
+    29 000 of them ATEC answers (one prefix), for about 150 distinct tests."""
     call_command("demo_setup", stdout=io.StringIO())
     dataset = collect(user=User.objects.get(username="demo-administrator"), protocol=PROTOCOL)
     made = _counting(monkeypatch, limit=1000)
-    frames = sdtm.build_domains(dataset)  # the count stops a code per row (no thread: SQLite)
+    # the count, not a timeout thread, stops a code per row: a thread would not see the test's
+    # transaction on SQLite
+    frames = sdtm.build_domains(dataset)
     qs = frames["QS"]
     tests = _one_code_per_test(qs)
     assert len(qs) > 10_000  # more rows than a prefix has numbered codes
