@@ -55,7 +55,8 @@ lint: install
 	$(BIN)/lint-imports --no-logo --no-cache
 
 typecheck: install
-	$(BIN)/mypy src/neuroregen/stats src/neuroregen/core src/neuroregen/participants
+	$(BIN)/mypy src/neuroregen/stats src/neuroregen/core src/neuroregen/participants \
+		src/neuroregen/interop
 
 ## Known vulnerabilities in the pinned dependencies (fails on a finding, not on a network outage).
 audit: install

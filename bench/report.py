@@ -1,12 +1,12 @@
 """``make bench``: run every benchmark and write ``bench/RESULTS.md``.
 
 Runs ``bench_power.py``, ``bench_evidence.py`` (when present), ``bench_import.py``,
-``bench_latency.py`` and ``bench_entry.py`` one after the other (never in parallel: they would
-time each other), keeps their printed output, and writes the figures with a description of the
-machine. Usage::
+``bench_latency.py``, ``bench_entry.py`` and ``bench_sdtm.py`` one after the other (never in
+parallel: they would time each other), keeps their printed output, and writes the figures with
+a description of the machine. Usage::
 
     python bench/report.py [--participants 10000] [--values 1000000] [--seconds 45]
-        [--skip power,evidence,import,latency,entry] [--entry-database postgres://…/demo]
+        [--skip power,evidence,import,latency,entry,sdtm] [--entry-database postgres://…/demo]
 """
 
 from __future__ import annotations
@@ -211,6 +211,17 @@ def _registry_database(server: str, participants: int) -> str:
     return f"{server}/{name}"
 
 
+def _demo_database(server: str) -> str:
+    """A PostgreSQL database for the demo cohort (``bench_sdtm.py`` builds the demo in it once)."""
+    import psycopg
+
+    name = "nr_bench_sdtm_demo"
+    with psycopg.connect(f"{server}/postgres", autocommit=True) as conn:
+        if not conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", (name,)).fetchone():
+            conn.execute(f"CREATE DATABASE {name}")
+    return f"{server}/{name}"
+
+
 def _load() -> str:
     try:
         return Path("/proc/loadavg").read_text().split()[0]
@@ -226,7 +237,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--server", default="postgres://postgres@127.0.0.1:5432")
     parser.add_argument("--out", type=Path, default=BENCH / "RESULTS.md")
     parser.add_argument(
-        "--skip", default="", help="Comma-separated: power,evidence,import,latency,entry"
+        "--skip", default="", help="Comma-separated: power,evidence,import,latency,entry,sdtm"
     )
     parser.add_argument(
         "--entry-database",
@@ -341,6 +352,31 @@ def main(argv: list[str] | None = None) -> int:
                         f"{block['p50_ms']:.0f} ms, p95 {block['p95_ms']:.0f} ms | — | "
                         f"p95 ≤ {target} ms — {verdict} |"
                     )
+
+    if "sdtm" not in skip:
+        figures_path = OUT / "sdtm.json"
+        figures_path.unlink(missing_ok=True)
+        text, secs = _run(
+            "sdtm",
+            [
+                str(BENCH / "bench_sdtm.py"),
+                "--database",
+                _demo_database(args.server),
+                "--json",
+                str(figures_path),
+            ],
+        )
+        sections.append(
+            f"## (e) SDTM export of the demo's main protocol (bench_sdtm.py, {secs:.0f} s)"
+            f"\n\n```\n{text}\n```\n"
+        )
+        if figures_path.exists():
+            f = json.loads(figures_path.read_text())
+            summary.append(
+                f"| (e) SDTM export of {f['protocol']} ({f['participants']} children, "
+                f"{sum(f['rows'].values()):,} rows) | {f['total_s']} s, peak "
+                f"{f['peak_traced_mb']} MB traced / {f['peak_rss_mb']} MB RSS | — | finishes |"
+            )
 
     machine = [
         f"- Date: {started:%Y-%m-%d %H:%M} UTC",

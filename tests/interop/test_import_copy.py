@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 
 from neuroregen.instruments.models import Query, QueryEvent, Response
 from neuroregen.instruments.redcap import DictionaryRow
-from neuroregen.interop import new_form_queries, new_forms, records, services
+from neuroregen.interop import form_creation, form_quality, records, services
 from neuroregen.interop.dataset import collect
 from neuroregen.interop.errors import ImportRejected
 from tests.interop.builders import PROTOCOL, bare_world, fill_forms, leave_out_form_used
@@ -81,7 +81,7 @@ def test_copy_writes_the_rows_history_and_queries_bulk_create_writes(
     world, text = _world_and_file(site_a, site_b, coordinator_a, coordinator_b)
     written = {}
     for copy in (True, False):
-        monkeypatch.setattr(new_forms, "uses_copy", lambda copy=copy: copy)
+        monkeypatch.setattr(form_creation, "uses_copy", lambda copy=copy: copy)
         before = transaction.savepoint()
         result = services.redcap_import(
             user=world.admin, protocol=PROTOCOL, text=text, source_name="f.csv"
@@ -112,7 +112,7 @@ def test_a_failure_after_the_rows_were_written_leaves_nothing(
         assert Response.objects.exists()  # the new forms are in, inside the transaction
         raise RuntimeError("the server went away")
 
-    monkeypatch.setattr(new_form_queries, "open_queries", broken)
+    monkeypatch.setattr(form_quality, "open_queries", broken)
     with pytest.raises(RuntimeError):
         services.redcap_import(user=world.admin, protocol=PROTOCOL, text=text)
     assert not Response.objects.exists()

@@ -7,7 +7,7 @@ from defusedxml import ElementTree as SafeET
 from django.db import transaction
 
 from neuroregen.instruments.models import Response
-from neuroregen.interop import odm
+from neuroregen.interop import odm, services
 from neuroregen.interop.dataset import ExportOptions, collect
 from neuroregen.interop.errors import ImportRejected
 from tests.interop.builders import PROTOCOL, bare_world, fill_forms
@@ -53,11 +53,11 @@ def test_schema_catches_a_broken_document(world):
     broken = document.replace(b'ODMVersion="1.3.2"', b'ODMVersion="9.9"')
     assert odm.validate(broken)
     with pytest.raises(ImportRejected) as caught:
-        odm.odm_import(user=world.admin, protocol=PROTOCOL, data=broken)
+        services.odm_import(user=world.admin, protocol=PROTOCOL, data=broken)
     assert "ODMVersion" in str(caught.value.problems[0])
     bomb = b'<?xml version="1.0"?><!DOCTYPE x [<!ENTITY a "aaaa">]><x>&a;</x>'
     with pytest.raises(ImportRejected):
-        odm.odm_import(user=world.admin, protocol=PROTOCOL, data=bomb)
+        services.odm_import(user=world.admin, protocol=PROTOCOL, data=bomb)
 
 
 @pytest.mark.django_db
@@ -69,10 +69,10 @@ def test_round_trip_reimports_identically(site_a, site_b, coordinator_a, coordin
     before = responses_snapshot()
     transaction.savepoint_rollback(empty)
     assert not Response.objects.exists()
-    result = odm.odm_import(user=world.admin, protocol=PROTOCOL, data=document)
+    result = services.odm_import(user=world.admin, protocol=PROTOCOL, data=document)
     assert result.created == len(before) == 9
     assert responses_snapshot() == before
-    again = odm.odm_import(user=world.admin, protocol=PROTOCOL, data=document)
+    again = services.odm_import(user=world.admin, protocol=PROTOCOL, data=document)
     assert again.changed == 0
 
 

@@ -91,7 +91,7 @@ def _patient(dataset: Dataset, participant: Any) -> dict[str, Any]:
 
 def _answer(field: Any, value: Any) -> list[dict[str, Any]]:
     values = value if isinstance(value, list) else [value]
-    answers = []
+    answers: list[dict[str, Any]] = []
     for item in values:
         if field is not None and field.field_type in (
             "radio",
@@ -154,13 +154,13 @@ def _questionnaire_response(
     return resource
 
 
-def _score_observations(dataset: Dataset, participant: Any, response: Any) -> list[dict]:
+def _score_observations(dataset: Dataset, participant: Any, response: Any) -> list[dict[str, Any]]:
     found = []
     for code, score in sorted(response.scores.items()):
         value = score.get("value") if isinstance(score, dict) else score
         if value is None:
             continue
-        resource = {
+        resource: dict[str, Any] = {
             "resourceType": "Observation",
             "id": f"score-{response.pk}-{code}".replace("_", "-"),
             "status": "final" if response.status in ResponseStatus.finished() else "preliminary",

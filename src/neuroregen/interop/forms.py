@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
@@ -49,11 +49,11 @@ class ExportForm(BootstrapMixin, forms.Form):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["protocol"].choices = protocol_choices()
+        cast(forms.ChoiceField, self.fields["protocol"]).choices = protocol_choices()
         self._style()
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        data = super().clean() or {}
         if data.get("include_identity") and not (data.get("reason") or "").strip():
             self.add_error("reason", _("Give the reason for including identity."))
         return data
@@ -76,5 +76,5 @@ class ImportForm(BootstrapMixin, forms.Form):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["protocol"].choices = protocol_choices()
+        cast(forms.ChoiceField, self.fields["protocol"]).choices = protocol_choices()
         self._style()

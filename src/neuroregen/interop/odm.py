@@ -12,7 +12,8 @@ who, where, when and the reason. A missing-data code is ``IsNull="Yes"`` with an
 
 The file is checked against the official ODM 1.3.2 XSD shipped inside ``odmlib``. Import
 validates against the same schema, then reads clinical data into the REDCap-shaped rows that
-:func:`neuroregen.interop.services.records_import` checks and writes.
+:func:`neuroregen.interop.services.odm_import` checks and writes (this module imports no
+service: the services call it).
 """
 
 from __future__ import annotations
@@ -30,7 +31,6 @@ from django.utils import timezone
 from neuroregen.instruments.choices import MissingCode, ResponseStatus
 from neuroregen.instruments.redcap import DATE_VALIDATIONS, NUMBER_VALIDATIONS, parse_choices
 from neuroregen.interop.dataset import Dataset
-from neuroregen.interop.errors import ImportRejected
 from neuroregen.interop.records import (
     MISSING_CODES,
     Problem,
@@ -194,9 +194,9 @@ def _metadata(study: ET.Element, dataset: Dataset) -> str:
         entry = _sub(missing, "CodeListItem", CodedValue=code)
         _translated(entry, "Decode", str(label))
     complete = ET.Element(_q("CodeList"), OID=COMPLETE_LIST, Name="Form status", DataType="integer")
-    for code, label in (("0", "Incomplete"), ("1", "Unverified"), ("2", "Complete")):
-        entry = _sub(complete, "CodeListItem", CodedValue=code)
-        _translated(entry, "Decode", label)
+    for status, name in (("0", "Incomplete"), ("1", "Unverified"), ("2", "Complete")):
+        entry = _sub(complete, "CodeListItem", CodedValue=status)
+        _translated(entry, "Decode", name)
     mdv.extend([*lists, missing, complete])
     return mdv_oid
 
@@ -268,12 +268,12 @@ def export_odm(dataset: Dataset) -> bytes:
                 _form_data(event, response, participant, location, users, dataset)
     admin = ET.Element(_q("AdminData"), StudyOID=f"ST.{dataset.protocol.code}")
     for oid, login in sorted(users.users.items()):
-        user = _sub(admin, "User", OID=oid)
-        _sub(user, "LoginName", login)
+        user_def = _sub(admin, "User", OID=oid)
+        _sub(user_def, "LoginName", login)
     for code, site in sorted(sites.items()):
-        location = _sub(admin, "Location", OID=f"LOC.{code}", Name=site.name, LocationType="Site")
+        site_def = _sub(admin, "Location", OID=f"LOC.{code}", Name=site.name, LocationType="Site")
         _sub(
-            location,
+            site_def,
             "MetaDataVersionRef",
             StudyOID=f"ST.{dataset.protocol.code}",
             MetaDataVersionOID=mdv_oid,
@@ -382,22 +382,3 @@ def read_clinical_data(document: bytes) -> tuple[list[RecordRow], list[str], lis
                 )
             )
     return rows, header, []
-
-
-def odm_import(
-    *, user: Any, protocol: str, data: bytes, source_name: str = "", progress: Any = None
-) -> Any:
-    """Import ODM clinical data into existing definitions, all or nothing."""
-    from neuroregen.interop.services import records_import
-
-    rows, header, problems = read_clinical_data(data)
-    if problems:
-        raise ImportRejected(problems)
-    return records_import(
-        user=user,
-        protocol=protocol,
-        rows=rows,
-        header=header,
-        source_name=source_name,
-        progress=progress,
-    )

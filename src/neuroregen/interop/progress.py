@@ -2,11 +2,18 @@
 
 from __future__ import annotations
 
-from typing import TextIO
+from typing import Any, Protocol
+
+
+class Stream(Protocol):
+    """Where the bar is written: a text file or a command's ``stdout``/``stderr`` wrapper."""
+
+    def write(self, text: str, /) -> Any: ...
+    def flush(self) -> Any: ...
 
 
 class ProgressBar:
-    def __init__(self, stream: TextIO, label: str, width: int = 30) -> None:
+    def __init__(self, stream: Stream, label: str, width: int = 30) -> None:
         self.stream, self.label, self.width = stream, label, width
         self._last = -1
 

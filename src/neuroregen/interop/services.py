@@ -5,7 +5,7 @@ The same path serves REDCap records CSV and ODM clinical data: each reader turns
 to participants, visits and instrument definitions and validates every answer with the rules the
 data-entry form uses (each instrument's definition prepared once for all its forms). Forms that
 exist and changed are saved through ``response_save`` (same audit trail, same queries); new
-forms are created together by :mod:`neuroregen.interop.new_forms`, as ``response_start`` +
+forms are created together by :mod:`neuroregen.interop.form_creation`, as ``response_start`` +
 ``response_save`` would create them. Re-importing the same file changes nothing: a form whose
 answers, missing-data codes and completion are already as in the file is left untouched.
 """
@@ -31,7 +31,7 @@ from neuroregen.instruments.models import Instrument, Response
 from neuroregen.instruments.prepared import PreparedInstrument
 from neuroregen.interop.dataset import protocol_by_code
 from neuroregen.interop.errors import ImportRejected
-from neuroregen.interop.new_forms import create_forms
+from neuroregen.interop.form_creation import create_forms
 from neuroregen.interop.records import (
     EVENT_NAME,
     FormReader,
@@ -509,14 +509,35 @@ def file_import(
     """Import an uploaded file: ``fmt`` ``redcap`` (CSV text, decoded here; ``encoding``
     forces a codec) or ``odm`` (XML, which declares its own encoding)."""
     if fmt == "odm":
-        # imported here: the XML schema stack is heavy and only ODM needs it
-        from neuroregen.interop import odm
-
-        result: ImportResult = odm.odm_import(
+        return odm_import(
             user=user, protocol=protocol, data=data, source_name=source_name, progress=progress
         )
-        return result
     text = decode_text(data, encoding=encoding).text
     return redcap_import(
         user=user, protocol=protocol, text=text, source_name=source_name, progress=progress
+    )
+
+
+def odm_import(
+    *,
+    user: Any,
+    protocol: str,
+    data: bytes,
+    source_name: str = "",
+    progress: Progress | None = None,
+) -> ImportResult:
+    """Import ODM clinical data into existing definitions, all or nothing."""
+    # imported here: the XML schema stack is heavy and only ODM needs it
+    from neuroregen.interop import odm
+
+    rows, header, problems = odm.read_clinical_data(data)
+    if problems:
+        raise ImportRejected(problems)
+    return records_import(
+        user=user,
+        protocol=protocol,
+        rows=rows,
+        header=header,
+        source_name=source_name,
+        progress=progress,
     )

@@ -82,8 +82,10 @@ def export_page(request: AuthenticatedHttpRequest) -> HttpResponse:
                 form.apply_domain_error(error)
             else:
                 response = HttpResponse(download.data, content_type=download.content_type)
-                response["Content-Disposition"] = content_disposition_header(
-                    as_attachment=True, filename=download.name
+                # never None for an attachment; the fallback only satisfies the type
+                response["Content-Disposition"] = (
+                    content_disposition_header(as_attachment=True, filename=download.name)
+                    or "attachment"
                 )
                 return response
     return render(request, "interop/export.html", {"form": form, **_may(request)}, status=status)

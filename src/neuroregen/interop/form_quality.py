@@ -11,7 +11,8 @@ history row and its "opened" event.
 from __future__ import annotations
 
 import math
-from typing import TYPE_CHECKING, Any
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any, Protocol
 
 from simple_history.utils import bulk_create_with_history
 
@@ -22,12 +23,27 @@ from neuroregen.instruments.models import Query, QueryEvent
 
 if TYPE_CHECKING:
     from neuroregen.instruments.prepared import PreparedInstrument
-    from neuroregen.interop.new_forms import NewForm
 
 Cohorts = dict[int, dict[str, list[float]]]  # instrument id → score code → values
 
 
-def cohorts_before(forms: list[NewForm]) -> Cohorts:
+class NewForm(Protocol):
+    """What the rules read of a form just written (:class:`.form_creation.NewForm`). Declared
+    here so that creating forms depends on these rules and not the other way round."""
+
+    @property
+    def participant(self) -> Any: ...
+    @property
+    def prepared(self) -> PreparedInstrument: ...
+    @property
+    def complete(self) -> bool: ...
+    @property
+    def values(self) -> dict[str, Any]: ...
+    @property
+    def pk(self) -> int | None: ...
+
+
+def cohorts_before(forms: Sequence[NewForm]) -> Cohorts:
     """The stored cohort of every instrument among ``forms`` (read before they are written)."""
     return {
         pk: instrument_services._cohort_scores(prepared.instrument, None)
@@ -43,7 +59,7 @@ def _score_values(scores: dict[str, Any]) -> dict[str, float]:
     }
 
 
-def open_queries(user: Any, forms: list[NewForm], cohorts: Cohorts) -> None:
+def open_queries(user: Any, forms: Sequence[NewForm], cohorts: Cohorts) -> None:
     """Run every rule on the new (written) ``forms``; open a query for each finding."""
     from neuroregen.protocols import timeline
 

@@ -26,7 +26,7 @@ from neuroregen.core.errors import DomainError
 from neuroregen.instruments.choices import Respondent, ResponseSource, ResponseStatus
 from neuroregen.instruments.models import Response
 from neuroregen.instruments.prepared import PreparedInstrument
-from neuroregen.interop import new_form_queries
+from neuroregen.interop import form_quality
 from neuroregen.interop.records import Problem
 
 COMPLETE = ResponseStatus.COMPLETE.value
@@ -116,13 +116,13 @@ def create_forms(*, user: Any, items: list[Any], reason: str, result: Any) -> li
     if problems or not forms:
         return problems
     # the cohorts the outlier rule compares with, as they were before these forms
-    cohorts = new_form_queries.cohorts_before(forms)
+    cohorts = form_quality.cohorts_before(forms)
     now = timezone.now()
     if uses_copy():
         _copy_forms(user, forms, now)
     else:
         _bulk_create_forms(user, forms, now)
-    new_form_queries.open_queries(user, forms, cohorts)
+    form_quality.open_queries(user, forms, cohorts)
     return problems
 
 

@@ -10,7 +10,7 @@ from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from neuroregen.instruments.quality import outlier_message
-from neuroregen.interop.new_form_queries import _maybe_outlier, _outliers
+from neuroregen.interop.form_quality import _maybe_outlier, _outliers
 
 COHORT = [50.0, 52, 48, 51, 49, 50, 53, 47, 50, 50]  # mean 50, SD 1.76
 SCORE = st.one_of(

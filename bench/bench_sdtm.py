@@ -1,0 +1,144 @@
+"""Benchmark: the SDTM export of the demo's main protocol (NR-CELL-01: 57 children, some 42 000
+QS rows), as ``neuroregen export sdtm`` makes it.
+
+Times, on the configured database (``--database``, else ``DATABASE_URL``, else the SQLite file
+under ``NEUROREGEN_VAR_DIR``), after building the demo there if it has no participants yet
+(``demo_setup`` with its defaults, as ``make demo``):
+
+* ``collect``: the dataset read through the restricted querysets;
+* ``build``: ``sdtm.build_domains`` (every domain as a data frame, test codes included);
+* ``write``: ``sdtm.write_xpt`` (one XPT v5 file per domain);
+* ``total``: the three, as the export command runs them;
+
+then runs the export once more under ``tracemalloc`` for the peak of Python allocations (the
+timed runs are not traced: tracing slows them down), and reports the process's peak RSS.
+
+Usage::
+
+    NEUROREGEN_VAR_DIR=/tmp/bench python bench/bench_sdtm.py [--protocol NR-CELL-01]
+        [--repeats 3] [--database postgres://…/nr_bench_sdtm] [--json out.json]
+
+Timings are informational; no test asserts on them.
+"""
+
+from __future__ import annotations
+
+import argparse
+import io
+import json
+import os
+import resource
+import statistics
+import sys
+import tempfile
+import time
+import tracemalloc
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "src"))
+sys.path.insert(0, str(ROOT))
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "neuroregen.settings")
+
+MAIN_PROTOCOL = "NR-CELL-01"
+USER = "demo-administrator"
+
+
+def _setup() -> None:
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+
+    call_command("migrate", verbosity=0)
+    from neuroregen.participants.models import Participant
+
+    if not Participant.objects.exists():
+        print("building the demo (demo_setup) …", flush=True)
+        call_command("demo_setup", stdout=io.StringIO())
+
+
+def _export(protocol: str, out: Path) -> dict[str, Any]:
+    """One export, timed step by step; also the sizes of what it wrote."""
+    from neuroregen.core.models import User
+    from neuroregen.interop import sdtm
+    from neuroregen.interop.dataset import collect
+
+    user = User.objects.get(username=USER)
+    started = time.perf_counter()
+    dataset = collect(user=user, protocol=protocol)
+    collected = time.perf_counter()
+    frames = sdtm.build_domains(dataset)
+    built = time.perf_counter()
+    paths = sdtm.write_xpt(frames, out)
+    written = time.perf_counter()
+    return {
+        "collect": collected - started,
+        "build": built - collected,
+        "write": written - built,
+        "total": written - started,
+        "participants": len(dataset.participants),
+        "rows": {domain: len(frame) for domain, frame in frames.items()},
+        "test_codes": int(frames["QS"]["QSTESTCD"].nunique()),
+        "bytes": sum(p.stat().st_size for p in paths),
+    }
+
+
+def _say(label: str, times: list[float]) -> None:
+    print(
+        f"{label:<34} best {min(times):7.2f} s   median {statistics.median(times):7.2f} s",
+        flush=True,
+    )
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--protocol", default=MAIN_PROTOCOL)
+    parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--database", default="", help="a database URL (else DATABASE_URL)")
+    parser.add_argument("--json", type=Path, help="write the figures here")
+    args = parser.parse_args(argv)
+    if args.database:
+        os.environ["DATABASE_URL"] = args.database
+    _setup()
+    from django.db import connection
+
+    runs = []
+    with tempfile.TemporaryDirectory() as folder:
+        for _ in range(args.repeats):
+            runs.append(_export(args.protocol, Path(folder)))
+        tracemalloc.start()
+        _export(args.protocol, Path(folder))
+        _current, peak = tracemalloc.get_traced_memory()
+        tracemalloc.stop()
+    # ru_maxrss is in kilobytes on Linux
+    rss_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    first = runs[0]
+    print(
+        f"SDTM export of {args.protocol} on {connection.vendor}: {first['participants']} "
+        f"participants, {sum(first['rows'].values()):,} rows "
+        f"({', '.join(f'{d} {n:,}' for d, n in first['rows'].items())}), "
+        f"{first['test_codes']} QS test codes, {first['bytes'] / 1e6:.1f} MB of XPT",
+        flush=True,
+    )
+    for step in ("collect", "build", "write", "total"):
+        _say(f"{step}", [run[step] for run in runs])
+    print(f"peak Python allocations (tracemalloc) {peak / 2**20:9.1f} MB")
+    print(f"peak process RSS                      {rss_mb:9.1f} MB")
+    if args.json:
+        figures = {
+            "protocol": args.protocol,
+            "database": connection.vendor,
+            "participants": first["participants"],
+            "rows": first["rows"],
+            "total_s": round(min(run["total"] for run in runs), 2),
+            "peak_traced_mb": round(peak / 2**20, 1),
+            "peak_rss_mb": round(rss_mb, 1),
+        }
+        args.json.write_text(json.dumps(figures, indent=2))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

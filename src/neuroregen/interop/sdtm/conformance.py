@@ -1,0 +1,135 @@
+"""Our own conformance checks of the domains (see the package docstring for the list)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from typing import Any
+
+import pandas as pd
+
+from neuroregen.interop.sdtm.spec import DOMAINS
+from neuroregen.interop.sdtm.terms import AE_FLAGS, CONTROLLED
+from neuroregen.interop.sdtm.values import sdtm_day
+
+ISO = re.compile(r"^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}(:\d{2})?)?$")
+
+
+def conformance(frames: dict[str, pd.DataFrame]) -> list[str]:
+    """Every finding of our checks (empty: conformant). See the package docstring."""
+    findings: list[str] = []
+    dm = frames.get("DM")
+    reference = {r.USUBJID: r.RFSTDTC for r in dm.itertuples()} if dm is not None else {}
+    for domain, frame in frames.items():
+        _label, variables = DOMAINS[domain]
+        names = [v.name for v in variables]
+        for v in variables:
+            if v.name not in frame.columns:
+                findings.append(f"{domain}: required variable {v.name} is absent")
+                continue
+            if len(v.name) > 8 or len(v.label) > 40:
+                findings.append(f"{domain}.{v.name}: name > 8 or label > 40 characters")
+            if v.required and any(x is None or x != x or x == "" for x in frame[v.name]):
+                findings.append(f"{domain}.{v.name}: required but empty in some rows")
+        if list(frame.columns) != names:
+            findings.append(f"{domain}: variables not in SDTMIG order")
+        if not frame.empty and set(frame["DOMAIN"]) != {domain}:
+            findings.append(f"{domain}: DOMAIN must be {domain}")
+        seq = f"{domain}SEQ"
+        if seq in frame.columns and frame.duplicated(["USUBJID", seq]).any():
+            findings.append(f"{domain}.{seq}: not unique within USUBJID")
+        for column in [c for c in frame.columns if c.endswith("DTC")]:
+            bad = [x for x in frame[column] if x and x == x and not ISO.match(str(x))]
+            if bad:
+                findings.append(f"{domain}.{column}: not ISO 8601: {bad[:3]}")
+        for column, allowed in CONTROLLED.items():
+            if column in frame.columns:
+                unknown = {"" if x is None or x != x else x for x in frame[column]} - allowed
+                if unknown:
+                    findings.append(
+                        f"{domain}.{column}: not in controlled terms: {sorted(unknown)}"
+                    )
+        for column in [c for c in frame.columns if c.endswith("TESTCD")]:
+            bad = [x for x in set(frame[column]) if not re.match(r"^[A-Z][A-Z0-9_]{0,7}$", x)]
+            if bad:
+                findings.append(f"{domain}.{column}: test codes not valid: {bad[:3]}")
+        for column in frame.columns:
+            if frame[column].dtype == object:
+                long = [x for x in frame[column] if isinstance(x, str) and len(x.encode()) > 200]
+                if long:
+                    findings.append(f"{domain}.{column}: values longer than 200 bytes")
+        findings.extend(_study_day_findings(domain, frame, reference))
+        if domain == "EX" and dm is not None and "RFXENDTC" in dm.columns:
+            findings.extend(_last_exposure_findings(dm, frame))
+        findings.extend(_order_findings(domain, frame))
+        if domain == "AE":
+            findings.extend(_ae_findings(frame))
+    return findings
+
+
+def _day_pairs(frame: pd.DataFrame) -> list[tuple[str, str]]:
+    """(study day, date) column pairs: ``QSDY``/``QSDTC``, ``EXSTDY``/``EXSTDTC`` …"""
+    return [
+        (c, c[:-2] + "DTC")
+        for c in frame.columns
+        if c.endswith("DY") and c[:-2] + "DTC" in frame.columns
+    ]
+
+
+def _last_exposure_findings(dm: pd.DataFrame, ex: pd.DataFrame) -> list[str]:
+    """DM.RFXENDTC is the latest EXENDTC of the subject (and empty without exposure)."""
+    latest = ex.groupby("USUBJID")["EXENDTC"].max().to_dict() if not ex.empty else {}
+    findings = []
+    for row in dm.itertuples():
+        stated = row.RFXENDTC if isinstance(row.RFXENDTC, str) else ""
+        expected = latest.get(row.USUBJID, "")
+        if stated != expected:
+            findings.append(
+                f"DM.RFXENDTC: {stated or 'empty'} for {row.USUBJID}, but the last EXENDTC is "
+                f"{expected or 'absent'}"
+            )
+    return findings
+
+
+def _study_day_findings(domain: str, frame: pd.DataFrame, reference: dict[str, Any]) -> list[str]:
+    findings = []
+    for day, dtc in _day_pairs(frame):
+        for row in frame.itertuples():
+            ref, on, given = reference.get(row.USUBJID), getattr(row, dtc), getattr(row, day)
+            if ref and on and ISO.match(str(ref)) and ISO.match(str(on)):
+                expected = sdtm_day(dt.date.fromisoformat(ref[:10]), dt.date.fromisoformat(on[:10]))
+                if given is not None and given == given and given != expected:
+                    findings.append(f"{domain}.{day}: {given} but {on} is day {expected}")
+            if given == 0:
+                findings.append(f"{domain}.{day}: SDTM has no study day 0")
+    return findings
+
+
+def _order_findings(domain: str, frame: pd.DataFrame) -> list[str]:
+    """An end (``--ENDTC``) never before its start (``--STDTC``); compared as ISO text."""
+    start, end = f"{domain}STDTC", f"{domain}ENDTC"
+    if start not in frame.columns or end not in frame.columns:
+        return []
+    findings = []
+    for a, b in zip(frame[start], frame[end], strict=True):
+        if a and b and ISO.match(str(a)) and ISO.match(str(b)):
+            width = min(len(a), len(b))
+            if str(b)[:width] < str(a)[:width]:
+                findings.append(f"{domain}.{end}: {b} is before {start} {a}")
+    return findings
+
+
+def _ae_findings(frame: pd.DataFrame) -> list[str]:
+    """Seriousness and grade agree with their flags and outcome."""
+    findings = []
+    for row in frame.itertuples():
+        flagged = any(getattr(row, flag, "") == "Y" for flag in AE_FLAGS)
+        if row.AESER == "Y" and not flagged:
+            findings.append(f"AE.AESER: Y but no seriousness criterion on {row.AESPID}")
+        if row.AESER == "N" and flagged:
+            findings.append(f"AE.AESER: N but a seriousness criterion is Y on {row.AESPID}")
+        if (row.AETOXGR == "5") != (row.AEOUT == "FATAL"):
+            findings.append(f"AE.AETOXGR: grade 5 exactly when AEOUT is FATAL ({row.AESPID})")
+        if row.AESDTH == "Y" and row.AEOUT != "FATAL":
+            findings.append(f"AE.AESDTH: Y but AEOUT is {row.AEOUT} ({row.AESPID})")
+    return findings

@@ -1,0 +1,41 @@
+"""The domains as SAS transport files, version 5 (one ``<domain>.xpt`` each)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+
+from neuroregen.interop.sdtm.spec import DOMAINS, Var
+
+
+def _xpt_ready(frame: pd.DataFrame, variables: list[Var]) -> pd.DataFrame:
+    frame = frame.copy()
+    for column in frame.columns:
+        if frame[column].dtype == object:
+            numeric = all(v is None or isinstance(v, float | int) for v in frame[column])
+            if numeric and column.endswith(("SEQ", "DY", "NUM", "STRESN", "LLOQ", "AGE", "DOSE")):
+                frame[column] = frame[column].astype("float64")
+            else:
+                frame[column] = frame[column].fillna("").astype(str)
+    return frame
+
+
+def write_xpt(frames: dict[str, pd.DataFrame], out: Path) -> list[Path]:
+    """Write each domain as ``<domain>.xpt`` (SAS transport version 5)."""
+    import pyreadstat
+
+    paths = []
+    for domain, frame in frames.items():
+        label, variables = DOMAINS[domain]
+        path = out / f"{domain.lower()}.xpt"
+        pyreadstat.write_xport(
+            _xpt_ready(frame, variables),
+            str(path),
+            file_label=label,
+            table_name=domain,
+            column_labels=[v.label for v in variables],
+            file_format_version=5,
+        )
+        paths.append(path)
+    return paths
