@@ -270,3 +270,16 @@ def test_command_imports_windows_1251_and_takes_an_encoding(tmp_path):
     call_command("dictionary", "import", str(latin), "--encoding", "latin-1")
     exported = services.dictionary_export(instrument=Instrument.objects.get(code="fiche"))
     assert "Âge de l'élève" in exported
+
+
+def test_a_decimal_comma_is_typed_into_a_text_input():
+    from neuroregen.instruments.forms import field_views
+    from neuroregen.instruments.models import Field
+
+    kinds = ["number_1dp", "number_2dp_comma_decimal", "date_dmy", "int", "ssn"]
+    fields = [
+        Field(field_name=f"f{i}", form_name="f", field_type="text", field_label="F", validation=v)
+        for i, v in enumerate(kinds)
+    ]
+    views = field_views(fields, {}, {}, {}, "en")
+    assert [v.input_type for v in views] == ["number", "text", "date", "number", "text"]
