@@ -273,7 +273,8 @@ def parse(text: str) -> tuple:
         token = getattr(exc, "token", None)
         if token is not None and token.type == "$END":
             raise LogicError("the expression ends too early") from None
-        raise LogicError(f"unexpected '{token}' at character {exc.column}") from None
+        position = exc.pos_in_stream + 1 if exc.pos_in_stream is not None else exc.column
+        raise LogicError(f"unexpected '{token}' at character {position}") from None
     try:
         return _TO_NODES.transform(tree)
     except VisitError as exc:  # a LogicError raised inside the transformer, wrapped by Lark
