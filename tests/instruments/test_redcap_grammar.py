@@ -283,3 +283,23 @@ def test_a_decimal_comma_is_typed_into_a_text_input():
     ]
     views = field_views(fields, {}, {}, {}, "en")
     assert [v.input_type for v in views] == ["number", "text", "date", "number", "text"]
+
+
+@pytest.mark.django_db
+def test_the_import_page_reads_windows_1251_and_reports_bad_bytes_where_they_are():
+    from django.core.files.uploadedfile import SimpleUploadedFile
+    from django.urls import reverse
+
+    from neuroregen.core.roles import Role
+    from tests.helpers import make_user
+    from tests.security.battery import client_for
+
+    client = client_for(make_user(Role.ADMINISTRATOR, None))
+    url = reverse("instrument_dictionary_import")
+    upload = SimpleUploadedFile("anketa.csv", CYRILLIC.encode("cp1251"), "text/csv")
+    assert client.post(url, {"file": upload}).status_code == 302
+    assert Instrument.objects.filter(code="anketa").exists()
+    broken = SimpleUploadedFile("broken.csv", b"\x00\xd8" + CYRILLIC.encode("utf-16-le"))
+    page = client.post(url, {"file": broken}).content.decode()
+    assert "cannot be read as text: line 1, column 1: byte 0x00 is not utf-16-le text" in page
+    assert Instrument.objects.filter(code="anketa").count() == 1
