@@ -187,7 +187,7 @@ def field(validation: str, **more: str) -> SimpleNamespace:
         ("time_hh_mm_ss", "23:59:59", "23:59"),
         ("time_mm_ss", "59:59", "60:00"),
         ("alpha_only", "Anna", "Anna1"),
-        ("phone", "(615) 322-5000", "12345"),
+        ("phone", "(800) 555-1234", "123-456-7890"),
         ("phone_australia", "(02) 9876 5432", "9876 5432"),
         ("phone_uk", "020 7946 0958", "12345"),
         ("postalcode_australia", "2000", "200"),

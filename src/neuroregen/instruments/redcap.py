@@ -96,7 +96,7 @@ PATTERN_VALIDATIONS: dict[str, re.Pattern[str]] = {
     "mrn_generic": re.compile(r"[a-z0-9_-]+", re.IGNORECASE),
     "vmrn": re.compile(r"[0-9]{4,9}"),
     "phone": re.compile(
-        r"\(?([2-9]0[1-9]|[2-9]1[02-9]|[2-9][2-9][0-9])\)?\s*[.-]?\s*([2-9]\d{2})"
+        r"\(?([2-9]0[1-9]|[2-9]1[02-9]|[2-9][2-9][0-9]|8(00|33|44|55|66|77|88))\)?\s*[.-]?\s*([2-9]\d{2})"
         r"\s*[.-]?\s*(\d{4})(\s*(#|x\.?|ext\.?|extension)\s*\d+)?",
         re.IGNORECASE,
     ),
