@@ -45,7 +45,9 @@ def test_calculations(expression, values, expected):
     assert logic.calculate(expression, values) == expected
 
 
-@pytest.mark.parametrize("bad", ["[a] +", "unknownfn([a])", "([a]", "[event_1][a]", "[a] = = 1"])
+@pytest.mark.parametrize(
+    "bad", ["[a] +", "unknownfn([a])", "([a]", "[e][a][1][2]", "[a] = = 1", "[a:bogus]"]
+)
 def test_unreadable_logic_is_an_error(bad):
     with pytest.raises(logic.LogicError):
         logic.parse(bad)

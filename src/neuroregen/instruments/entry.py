@@ -14,19 +14,28 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from neuroregen.instruments import logic
 from neuroregen.instruments.choices import MissingCode
 from neuroregen.instruments.redcap import (
     DATE_VALIDATIONS,
     DATETIME_VALIDATIONS,
+    INTEGER_VALIDATIONS,
     NUMBER_VALIDATIONS,
+    PATTERN_VALIDATIONS,
+    TIME_VALIDATIONS,
     bound_value,
     parse_choices,
 )
 
 NO_INPUT = frozenset({"calc", "descriptive", "file", "sql"})
-EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+_PLACES = re.compile(r"number_(\d)dp")
+_CLOCKS = {
+    "time": re.compile(r"([01]?\d|2[0-3]):[0-5]\d"),
+    "time_hh_mm_ss": re.compile(r"([01]?\d|2[0-3])(:[0-5]\d){2}"),
+    "time_mm_ss": re.compile(r"[0-5]\d:[0-5]\d"),
+}
 
 
 def evaluation_values(answers: Mapping[str, Any], missing: Mapping[str, str]) -> dict[str, Any]:
@@ -85,13 +94,23 @@ def _check_text(field: Any, raw: str) -> str | None:
     kind = field.validation
     if not kind:
         return None
-    if kind == "integer" and not re.fullmatch(r"-?\d+", raw):
+    if kind in INTEGER_VALIDATIONS and not re.fullmatch(r"-?\d+", raw):
         return _("Enter a whole number.")
     if kind in NUMBER_VALIDATIONS:
+        comma = "comma" in kind
         try:
-            float(raw.replace(",", ".") if "comma" in kind else raw)
+            float(raw.replace(",", ".") if comma else raw)
         except ValueError:
             return _("Enter a number.")
+        places = _PLACES.match(kind)
+        point = "," if comma else "."
+        if places and not re.fullmatch(rf"-?\d+{re.escape(point)}\d{{{places.group(1)}}}", raw):
+            count = int(places.group(1))
+            return ngettext(
+                "Enter a number with %(count)d decimal place.",
+                "Enter a number with %(count)d decimal places.",
+                count,
+            ) % {"count": count}
     if kind in DATE_VALIDATIONS:
         try:
             dt.date.fromisoformat(raw)
@@ -102,10 +121,19 @@ def _check_text(field: Any, raw: str) -> str | None:
             dt.datetime.fromisoformat(raw)
         except ValueError:
             return _("Enter a date and time as YYYY-MM-DD HH:MM.")
-    if kind == "email" and not EMAIL.match(raw):
+    if kind == "email" and not PATTERN_VALIDATIONS["email"].fullmatch(raw):
         return _("Enter an e-mail address.")
-    if kind == "time" and not re.fullmatch(r"([01]\d|2[0-3]):[0-5]\d", raw):
+    if kind == "time" and not _CLOCKS["time"].fullmatch(raw):
         return _("Enter a time as HH:MM.")
+    if kind == "time_hh_mm_ss" and not _CLOCKS[kind].fullmatch(raw):
+        return _("Enter a time as HH:MM:SS.")
+    if kind == "time_mm_ss" and not _CLOCKS[kind].fullmatch(raw):
+        return _("Enter minutes and seconds as MM:SS.")
+    if kind in PATTERN_VALIDATIONS and not PATTERN_VALIDATIONS[kind].fullmatch(raw):
+        return _("'%(value)s' is not in the %(validation)s format.") % {
+            "value": raw,
+            "validation": kind,
+        }
     return None
 
 
@@ -114,7 +142,9 @@ def out_of_range(field: Any, raw: Any) -> str | None:
     if field.field_type != "text" or not field.validation or raw in (None, ""):
         return None
     kind = field.validation
-    comparable = kind if kind in (*DATE_VALIDATIONS, *DATETIME_VALIDATIONS) else "number"
+    comparable = (
+        kind if kind in (*DATE_VALIDATIONS, *DATETIME_VALIDATIONS, *TIME_VALIDATIONS) else "number"
+    )
     value = bound_value(comparable, str(raw))
     if value is None:
         return None

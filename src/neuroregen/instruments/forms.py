@@ -16,6 +16,7 @@ from django.utils.translation import gettext_lazy as _
 from neuroregen.core.errors import ValidationFailed
 from neuroregen.instruments import choices as c
 from neuroregen.instruments import entry, files
+from neuroregen.instruments.redcap import DATE_VALIDATIONS, INTEGER_VALIDATIONS, NUMBER_VALIDATIONS
 from neuroregen.participants.forms import BootstrapMixin
 
 
@@ -103,9 +104,11 @@ def field_views(
     for field in fields:
         kind = field.field_type
         input_type = "text"
-        if field.validation in ("integer",) or field.validation.startswith("number"):
+        if field.validation in INTEGER_VALIDATIONS or (
+            field.validation in NUMBER_VALIDATIONS and "comma" not in field.validation
+        ):  # a browser's number input refuses a decimal comma: those stay text
             input_type = "number"
-        elif field.validation.startswith("date_"):
+        elif field.validation in DATE_VALIDATIONS:
             input_type = "date"
         elif field.validation == "email":
             input_type = "email"

@@ -6,11 +6,15 @@ every cell exactly as read, so a dictionary we wrote reads back and writes out b
 
 from __future__ import annotations
 
+import codecs
 import csv
+import datetime as dt
 import functools
 import io
 import re
 from dataclasses import asdict, dataclass, fields
+
+import charset_normalizer
 
 from neuroregen.instruments import logic
 
@@ -52,7 +56,10 @@ FIELD_TYPES = frozenset(
     }
 )
 CHOICE_TYPES = frozenset({"dropdown", "radio", "checkbox"})
-DATE_VALIDATIONS = frozenset({"date_ymd", "date_mdy", "date_dmy"})
+# REDCap's validation types (its redcap_validation_types table, as the Online Designer offers
+# them), with the legacy names its dictionary upload still accepts (date, datetime, int,
+# float). Values are stored in Y-M-D and with a point or comma as typed, whatever the order.
+DATE_VALIDATIONS = frozenset({"date_ymd", "date_mdy", "date_dmy", "date"})
 DATETIME_VALIDATIONS = frozenset(
     {
         "datetime_ymd",
@@ -61,34 +68,70 @@ DATETIME_VALIDATIONS = frozenset(
         "datetime_seconds_ymd",
         "datetime_seconds_mdy",
         "datetime_seconds_dmy",
+        "datetime",
     }
 )
+INTEGER_VALIDATIONS = frozenset({"integer", "int"})
 NUMBER_VALIDATIONS = frozenset(
     {
         "number",
+        "float",
         "number_1dp",
         "number_2dp",
         "number_3dp",
         "number_4dp",
+        "number_comma_decimal",
         "number_1dp_comma_decimal",
         "number_2dp_comma_decimal",
-        "number_comma_decimal",
+        "number_3dp_comma_decimal",
+        "number_4dp_comma_decimal",
     }
 )
+TIME_VALIDATIONS = frozenset({"time", "time_hh_mm_ss", "time_mm_ss"})
+# Text types whose whole check is a pattern (REDCap's own regular expressions).
+PATTERN_VALIDATIONS: dict[str, re.Pattern[str]] = {
+    "alpha_only": re.compile(r"[a-z]+", re.IGNORECASE),
+    "email": re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+"),
+    "mrn_10d": re.compile(r"\d{10}"),
+    "mrn_generic": re.compile(r"[a-z0-9_-]+", re.IGNORECASE),
+    "vmrn": re.compile(r"[0-9]{4,9}"),
+    "phone": re.compile(
+        r"\(?([2-9]0[1-9]|[2-9]1[02-9]|[2-9][2-9][0-9]|8(00|33|44|55|66|77|88))\)?\s*[.-]?\s*([2-9]\d{2})"
+        r"\s*[.-]?\s*(\d{4})(\s*(#|x\.?|ext\.?|extension)\s*\d+)?",
+        re.IGNORECASE,
+    ),
+    "phone_australia": re.compile(r"(\(0[2-8]\)|0[2-8])\s*\d{4}\s*\d{4}"),
+    "phone_uk": re.compile(
+        r"((((\+44|0044)\s?\d{4}|\(?0\d{4}\)?)\s?\d{3}\s?\d{3})"
+        r"|(((\+44|0044)\s?\d{3}|\(?0\d{3}\)?)\s?\d{3}\s?\d{4})"
+        r"|(((\+44|0044)\s?\d{2}|\(?0\d{2}\)?)\s?\d{4}\s?\d{4}))(\s?\#(\d{4}|\d{3}))?"
+    ),
+    "postalcode_australia": re.compile(r"\d{4}"),
+    "postalcode_canada": re.compile(r"[ABCEGHJKLMNPRSTVXY]\d[A-Z]\s*\d[A-Z]\d", re.IGNORECASE),
+    "postalcode_french": re.compile(r"((0?[1-9])|([1-8][0-9])|(9[0-8]))[0-9]{3}"),
+    "postalcode_germany": re.compile(r"(0[1-9]|[1-9]\d)\d{3}"),
+    "postalcode_uk": re.compile(r"(([A-Z]{1,2}\d{1,2})|([A-Z]{1,2}\d[A-Z])) \d[ABD-HJLNP-Z]{2}"),
+    "postalcode_us": re.compile(r"\d{5}(-\d{4})?"),
+    "ssn": re.compile(r"\d{3}-\d\d-\d{4}"),
+    "zipcode": re.compile(r"\d{5}(-\d{4})?"),
+}
 VALIDATIONS = frozenset(
     {
         *DATE_VALIDATIONS,
         *DATETIME_VALIDATIONS,
+        *INTEGER_VALIDATIONS,
         *NUMBER_VALIDATIONS,
-        "integer",
-        "email",
-        "time",
-        "time_mm_ss",
-        "phone",
-        "zipcode",
-        "alpha_only",
+        *TIME_VALIDATIONS,
+        *PATTERN_VALIDATIONS,
     }
 )
+# The validation cell of other field types: a searchable dropdown, a signature pad
+VALIDATIONS_OF_TYPE = {
+    "dropdown": frozenset({"autocomplete"}),
+    "sql": frozenset({"autocomplete"}),
+    "file": frozenset({"signature"}),
+}
+BOUND_KEYWORDS = frozenset({"today", "now"})  # dates and times: the day or moment of entry
 ALIGNMENTS = frozenset({"", "LV", "LH", "RV", "RH"})
 NAME = re.compile(r"^[a-z][a-z0-9_]*$")
 
@@ -160,6 +203,78 @@ def _parse_choices(text: str) -> tuple[tuple[str, str], ...]:
             raise ValueError(f"'{part.strip()}' has an empty code")
         pairs.append((code, label))
     return tuple(pairs)
+
+
+class UndecodableFile(ValueError):
+    """The bytes are not text in the encoding given or recognised; says where."""
+
+    def __init__(self, message: str, line: int = 0, column: int = 0) -> None:
+        self.line, self.column, self.message = line, column, message
+        where = f"line {line}, column {column}: " if line else ""
+        super().__init__(f"{where}{message}")
+
+
+_BOMS = (
+    (codecs.BOM_UTF32_LE, "utf-32"),  # before UTF-16 LE, whose mark it begins with
+    (codecs.BOM_UTF32_BE, "utf-32"),
+    (codecs.BOM_UTF8, "utf-8-sig"),
+    (codecs.BOM_UTF16_LE, "utf-16"),
+    (codecs.BOM_UTF16_BE, "utf-16"),
+)
+# What dictionaries are saved as besides UTF-8: Excel's "Unicode text", and the Cyrillic and
+# Western code pages of Windows and older systems.
+_CANDIDATES = ["utf_16", "cp1251", "cp1252", "latin_1"]
+
+
+def decode_text(raw: bytes, encoding: str | None = None) -> tuple[str, str]:
+    """The text of a file and the encoding it was read with.
+
+    With ``encoding`` given, exactly that; otherwise a byte-order mark, then UTF-8, then the
+    likeliest of UTF-16, Windows-1251, Windows-1252 and Latin-1. Raises
+    :class:`UndecodableFile` naming the line and column of the first byte that does not fit.
+    """
+    if encoding:
+        try:
+            codecs.lookup(encoding)
+        except LookupError:
+            raise UndecodableFile(f"'{encoding}' is not a known encoding") from None
+        return _decode(raw, encoding), encoding
+    for mark, name in _BOMS:
+        if raw.startswith(mark):
+            return _decode(raw, name), name
+    if b"\x00" in raw[:4096]:
+        # No text holds NUL bytes, but UTF-16 without a mark does: one per ASCII character,
+        # after it (little-endian) or before it (big-endian).
+        odd, even = raw[1:4096:2].count(0), raw[0:4096:2].count(0)
+        name = "utf-16-le" if odd >= even else "utf-16-be"
+        return _decode(raw, name), name
+    try:
+        return raw.decode("utf-8"), "utf-8"
+    except UnicodeDecodeError as utf8_error:
+        best = charset_normalizer.from_bytes(raw, cp_isolation=_CANDIDATES).best()
+        if best is None:
+            raise _undecodable(raw, "utf-8", utf8_error) from None
+        return str(best), best.encoding
+
+
+def _decode(raw: bytes, encoding: str) -> str:
+    try:
+        return raw.decode(encoding).removeprefix("\ufeff")
+    except UnicodeDecodeError as error:
+        raise _undecodable(raw, encoding, error) from None
+
+
+def _undecodable(raw: bytes, encoding: str, error: UnicodeDecodeError) -> UndecodableFile:
+    start = error.start
+    line_start = raw.rfind(b"\n", 0, start) + 1
+    line = raw.count(b"\n", 0, start) + 1
+    # the column counts characters, so decode what precedes the bad byte on its line
+    column = len(raw[line_start:start].decode(encoding, errors="replace")) + 1
+    return UndecodableFile(
+        f"byte 0x{raw[start]:02x} is not {encoding} text (give the file's encoding)",
+        line,
+        column,
+    )
 
 
 def write_dictionary(rows: list[DictionaryRow]) -> str:
@@ -265,11 +380,6 @@ def _check_rows(rows: list[tuple[int, DictionaryRow]]) -> list[Problem]:
                 "field_type",
                 f"'{kind}' is not a REDCap field type ({', '.join(sorted(FIELD_TYPES))})",
             )
-        elif kind == "sql":
-            add(
-                "field_type",
-                "sql fields query a REDCap server's database and cannot be imported here",
-            )
         if kind != "descriptive" and not row.field_label.strip():
             add("field_label", "a label is required")
         _check_choices(row, kind, names, add)
@@ -343,6 +453,7 @@ def _check_choices(row: DictionaryRow, kind: str, names: dict[str, int], add) ->
             return
         for name in sorted(used - set(names)):
             add("choices", f"the calculation refers to '{name}', which is not in the dictionary")
+    # an sql field's "choices" cell is its query, which only a REDCap server runs: kept as read
     elif kind == "slider":
         if row.choices and len(row.choices.split("|")) > 3:
             add("choices", "a slider has at most three labels (left | middle | right)")
@@ -359,15 +470,24 @@ def _check_validation(row: DictionaryRow, kind: str, add) -> None:  # type: igno
         if validation not in ("", "number"):
             add("validation", "a slider accepts only 'number' (show the number) or empty")
         bounds_kind = "number"
+    elif validation and kind != "text":
+        allowed = VALIDATIONS_OF_TYPE.get(kind, frozenset())
+        if validation not in allowed:
+            add(
+                "validation",
+                f"a {kind} field takes no validation type"
+                if not allowed
+                else f"a {kind} field takes only {' or '.join(sorted(allowed))} here",
+            )
+        bounds_kind = ""
     elif validation:
-        if kind != "text":
-            add("validation", f"only text fields take a validation type, not {kind}")
-            return
         if validation not in VALIDATIONS:
             add("validation", f"'{validation}' is not a REDCap validation type")
             return
         bounds_kind = validation
     else:
+        bounds_kind = ""
+    if not bounds_kind:
         for column in ("validation_min", "validation_max"):
             if getattr(row, column).strip():
                 add(column, "a minimum or maximum needs a validation type")
@@ -378,13 +498,7 @@ def _check_validation(row: DictionaryRow, kind: str, add) -> None:  # type: igno
         if not raw:
             continue
         value = bound_value(bounds_kind, raw)
-        if value is None and bounds_kind in (
-            "integer",
-            *NUMBER_VALIDATIONS,
-            *DATE_VALIDATIONS,
-            *DATETIME_VALIDATIONS,
-            "number",
-        ):
+        if value is None:
             add(column, f"'{raw}' is not a valid {bounds_kind} bound")
         parsed[column] = value
     low, high = parsed.get("validation_min"), parsed.get("validation_max")
@@ -392,18 +506,45 @@ def _check_validation(row: DictionaryRow, kind: str, add) -> None:  # type: igno
         add("validation_max", "the maximum is below the minimum")
 
 
+_ISO_MOMENT = re.compile(r"\d{4}-\d{2}-\d{2}( \d{2}:\d{2}(:\d{2})?)?")
+_CLOCK = {
+    "time": re.compile(r"\d{1,2}:\d{2}"),
+    "time_hh_mm_ss": re.compile(r"\d{1,2}:\d{2}:\d{2}"),
+    "time_mm_ss": re.compile(r"\d{2}:\d{2}"),
+}
+
+
 def bound_value(kind: str, raw: str):  # type: ignore[no-untyped-def]
-    """A min/max bound as a comparable value (number, or ISO text for dates); None if invalid."""
-    if raw.lower() in ("today", "now"):
-        return None
-    if kind == "integer":
-        return int(raw) if re.fullmatch(r"-?\d+", raw) else None
-    if kind in NUMBER_VALIDATIONS or kind == "number":
+    """A min/max bound (or a value) as a comparable value: a number; ISO text for dates and
+    times ('today' and 'now' are the current day and moment). None if it is not one."""
+    raw = raw.strip()
+    if kind in DATE_VALIDATIONS or kind in DATETIME_VALIDATIONS or kind in TIME_VALIDATIONS:
+        moment = _keyword_moment(kind, raw.lower())
+        if moment is not None:
+            return moment
+    if kind in INTEGER_VALIDATIONS:
+        return int(raw) if re.fullmatch(r"[-+]?\d+", raw) else None
+    if kind in NUMBER_VALIDATIONS:
         try:
             return float(raw.replace(",", ".") if "comma" in kind else raw)
         except ValueError:
             return None
     if kind in DATE_VALIDATIONS or kind in DATETIME_VALIDATIONS:
         # REDCap stores bounds in Y-M-D whatever the display format.
-        return raw if re.fullmatch(r"\d{4}-\d{2}-\d{2}( \d{2}:\d{2}(:\d{2})?)?", raw) else None
+        return raw if _ISO_MOMENT.fullmatch(raw) else None
+    if kind in TIME_VALIDATIONS:
+        if not _CLOCK[kind].fullmatch(raw):
+            return None
+        return raw.zfill(len(raw) + 1) if raw.index(":") == 1 else raw  # 8:00 sorts as 08:00
     return raw
+
+
+def _keyword_moment(kind: str, keyword: str) -> str | None:
+    if keyword not in BOUND_KEYWORDS:
+        return None
+    now = dt.datetime.now()  # noqa: DTZ005 - REDCap compares with the local day and time
+    if kind in DATE_VALIDATIONS:
+        return now.date().isoformat()
+    if kind in TIME_VALIDATIONS:
+        return now.strftime("%M:%S" if kind == "time_mm_ss" else "%H:%M:%S")
+    return now.strftime("%Y-%m-%d %H:%M:%S")

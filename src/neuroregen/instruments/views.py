@@ -30,6 +30,7 @@ from neuroregen.instruments.errors import (
     ResponseConflict,
 )
 from neuroregen.instruments.form_feedback import error_summary, progress
+from neuroregen.instruments.redcap import UndecodableFile, decode_text
 from neuroregen.visits.selectors import visit_get
 
 
@@ -82,9 +83,11 @@ def dictionary_import(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         raw = form.cleaned_data["file"].read()
         try:
-            text = raw.decode("utf-8-sig")
-        except UnicodeDecodeError:
-            form.add_error("file", _("The file is not UTF-8 text."))
+            text, _encoding = decode_text(raw)
+        except UndecodableFile as error:
+            form.add_error(
+                "file", _("The file cannot be read as text: %(problem)s") % {"problem": error}
+            )
         else:
             try:
                 imported = services.dictionary_import(

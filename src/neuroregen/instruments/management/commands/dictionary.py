@@ -14,6 +14,7 @@ from neuroregen.core.checks import DATA_COMMAND_CHECKS
 from neuroregen.core.errors import NotFound
 from neuroregen.instruments import services, translations
 from neuroregen.instruments.errors import DictionaryRejected
+from neuroregen.instruments.redcap import UndecodableFile, decode_text
 
 
 class Command(BaseCommand):
@@ -24,6 +25,11 @@ class Command(BaseCommand):
         sub = parser.add_subparsers(dest="action", required=True)
         importer = sub.add_parser("import", help="Import a dictionary (all or nothing).")
         importer.add_argument("file", type=Path)
+        importer.add_argument(
+            "--encoding",
+            default=None,
+            help="The file's encoding (default: recognised; UTF-8, UTF-16, Windows-1251, Latin-1).",
+        )
         importer.add_argument("--title", default="", help="Title for new instruments.")
         importer.add_argument(
             "--reason", default="", help="Why the definitions change (kept in their history)."
@@ -57,7 +63,7 @@ class Command(BaseCommand):
             return
         if options["action"] == "import":
             path: Path = options["file"]
-            text = _read(path)
+            text = _read(path, options["encoding"])
             try:
                 imported = services.dictionary_import(
                     user=None, text=text, title=options["title"], reason=options["reason"]
@@ -109,11 +115,12 @@ class Command(BaseCommand):
         )
 
 
-def _read(path: Path) -> str:
+def _read(path: Path, encoding: str | None = None) -> str:
     try:
-        return path.read_text(encoding="utf-8-sig")
-    except (OSError, UnicodeDecodeError) as exc:
+        text, _used = decode_text(path.read_bytes(), encoding)
+    except (OSError, UndecodableFile) as exc:
         raise CommandError(f"cannot read {path}: {exc}") from exc
+    return text
 
 
 def _instrument(code: str) -> Any:
