@@ -73,3 +73,9 @@ def test_the_sign_in_page_offers_the_switcher_and_a_visitor_keeps_it_in_a_cookie
 
 def test_the_switch_is_a_post_only(coordinator_a):
     assert client_for(coordinator_a).get("/i18n/setlang/?language=ru").status_code == 405
+
+
+def test_until_someone_chooses_their_pages_follow_the_browser(coordinator_a):
+    assert coordinator_a.preferred_language == ""
+    page = client_for(coordinator_a).get("/participants/", HTTP_ACCEPT_LANGUAGE="uk")
+    assert page["Content-Language"] == "uk"
