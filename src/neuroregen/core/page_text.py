@@ -188,9 +188,6 @@ class Finding:
     word: str
     snippet: str
 
-    def line(self) -> str:
-        return f"{self.path} [{self.name}] {self.language} as {self.role}: {self.word!r} in «{self.snippet}»"
-
 
 def page_findings(
     html: str,
@@ -234,8 +231,11 @@ def scan_site(
     roles: Iterable[Any] | None = None,
     only: str = "",
     per_page: int = 3,
+    accounts: dict[Any, Any] | None = None,
 ) -> Iterator[Finding]:
     """Open every named page as each role's demo account (``demo_setup``) in each language.
+
+    ``accounts`` maps roles to the users to sign in as instead of the demo accounts.
 
     A page taking arguments is tried with up to ``per_page`` argument sets from the database
     and read once, at the first that answers 200; ``only`` keeps pages whose path or URL name
@@ -250,8 +250,11 @@ def scan_site(
 
     entered = EnteredText.from_database()
     site_pages = [p for p in pages() if not only or only in p.route or only in p.name]
-    for role in roles or list(Role):
-        user = User.objects.filter(username=f"demo-{Role(role).value}").first()
+    if accounts is None:
+        demo = {u.username: u for u in User.objects.filter(username__startswith="demo-")}
+        accounts = {role: demo.get(f"demo-{role.value}") for role in Role}
+    for role in roles or list(accounts):
+        user = accounts.get(role)
         if user is None:
             continue
         for language in languages:
