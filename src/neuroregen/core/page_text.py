@@ -2,14 +2,16 @@
 
 A page is read as a person reads it: HTML text nodes (SVG text included), the ``title``,
 ``aria-label``, ``placeholder`` and ``alt`` attributes and the labels of input buttons; never
-scripts, styles, ``<code>``, text marked ``translate="no"`` or text marked as English with
+scripts, styles, ``<code>``, a textarea's value, text marked ``translate="no"`` or text marked as English with
 ``lang="en"`` (the language switcher names English in English on purpose).
 
 A Latin word on a Russian or Ukrainian page is a finding unless it is
 
-- an acronym or code: written in capitals (ATEC, CSHQ, SAE, HLA), or part of a token with
-  digits or identifier punctuation (KYIV-01, NR-0007, report.pdf, a@b.org);
-- on the allow-list (the product's name, units, symbols: :data:`ALLOWED_WORDS`);
+- an acronym or code: written in capitals (ATEC, CSHQ, SAE, HLA) or with several capitals
+  (iPSC, REDCap, MedDRA), or part of a token with digits or identifier punctuation (KYIV-01,
+  NR-0007, report.pdf, a@b.org);
+- on the allow-list (the product's name, units, symbols, standards' and products' names:
+  :data:`ALLOWED_WORDS`, :data:`ALLOWED_PHRASES`);
 - part of something the database holds that the page shows as it was entered (a person's or
   site's name, a protocol's visit names, free text): :class:`EnteredText` knows those.
 
@@ -26,7 +28,8 @@ from html.parser import HTMLParser
 from typing import Any
 
 ATTRIBUTES_READ = ("title", "aria-label", "placeholder", "alt")
-NOT_READ = {"script", "style", "code", "kbd", "samp", "template"}
+# A textarea holds the value being edited (entered data, a protocol's JSON), not the page's words.
+NOT_READ = {"script", "style", "code", "kbd", "samp", "template", "textarea"}
 VOID = {
     "area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source",
     "track", "wbr",
@@ -41,6 +44,18 @@ ALLOWED_WORDS = frozenset(
         "kpa", "sd", "ci", "df", "vs", "log", "ln", "min", "max",
     }
 )  # fmt: skip
+
+# Names that stay Latin in any language: standards, products, keys. Removed before the scan.
+ALLOWED_PHRASES = (
+    "NIMH Data Archive",
+    "Google Authenticator",
+    "Microsoft Authenticator",
+    "FreeOTP",
+    "Aegis",
+    "tidy",  # the tidy-data format's name, as in "tidy CSV"
+    "Ctrl",
+    "Enter",  # the key's name on the keyboard
+)
 
 _LATIN_WORD = re.compile(r"[A-Za-zµ]+(?:'[A-Za-z]+)?")
 _IDENTIFIER = re.compile(r"[\d_@/\\=#]|\w\.\w")
@@ -106,13 +121,20 @@ def visible_text(html: str) -> list[Fragment]:
     return [Fragment(" ".join(f.text.split()), f.where) for f in parser.fragments]
 
 
+def _acronym(word: str) -> bool:
+    """Capitals (ATEC), or two or more capitals in a mixed word (iPSC, REDCap, MedDRA, HLx)."""
+    return word.isupper() or sum(ch.isupper() for ch in word) >= 2
+
+
 def _candidate_words(text: str) -> Iterator[str]:
+    for phrase in ALLOWED_PHRASES:
+        text = re.sub(rf"\b{re.escape(phrase)}\b", " ", text)
     for chunk in text.split():
         chunk = chunk.strip(_EDGE_PUNCTUATION)
         if not chunk or _IDENTIFIER.search(chunk):
             continue
         for word in _LATIN_WORD.findall(chunk):
-            if len(word) < 2 or word.isupper() or word.lower() in ALLOWED_WORDS:
+            if len(word) < 2 or _acronym(word) or word.lower() in ALLOWED_WORDS:
                 continue
             yield word
 
