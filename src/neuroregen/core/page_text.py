@@ -2,8 +2,9 @@
 
 A page is read as a person reads it: HTML text nodes (SVG text included), the ``title``,
 ``aria-label``, ``placeholder`` and ``alt`` attributes and the labels of input buttons; never
-scripts, styles, ``<code>``, a textarea's value, text marked ``translate="no"`` or text marked as English with
-``lang="en"`` (the language switcher names English in English on purpose).
+scripts, styles, ``<code>``, a textarea's value, text marked ``translate="no"`` or text
+marked as English with ``lang="en"`` (the language switcher names English in English on
+purpose, an instrument without a checked translation is shown in its English wording).
 
 A Latin word on a Russian or Ukrainian page is a finding unless it is
 
