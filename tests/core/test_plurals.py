@@ -6,7 +6,8 @@ import pytest
 from django.template import Context, Template
 from django.utils import translation
 
-from neuroregen.core.plurals import days, number, points
+from neuroregen.core.numbers import number
+from neuroregen.core.plurals import days, points
 
 
 @pytest.mark.parametrize(

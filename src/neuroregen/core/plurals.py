@@ -22,20 +22,11 @@ from collections.abc import Callable
 from decimal import Decimal
 from typing import Any
 
-from django.utils import formats
 from django.utils.translation import ngettext, pgettext
 
+from neuroregen.core.numbers import Number, number
+
 FRACTION = "fractional number"  # the message context of every fractional form
-
-Number = int | float | Decimal
-
-
-def number(value: Number, digits: int = 1) -> str:
-    """``value`` in the active language with at most ``digits`` decimals (none if whole)."""
-    rounded = round(Decimal(str(value)), digits)
-    places = 0 if rounded == rounded.to_integral_value() else digits
-    text = formats.number_format(rounded, decimal_pos=places, use_l10n=True)
-    return text.replace("-", "−")
 
 
 def _count(

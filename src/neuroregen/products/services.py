@@ -20,6 +20,7 @@ from django.utils.translation import gettext as _
 from neuroregen.core import codes
 from neuroregen.core.errors import InvalidTransition, NotPermitted, ValidationFailed
 from neuroregen.core.models import Site, User
+from neuroregen.core.numbers import significant
 from neuroregen.core.permissions import has_capability, require
 from neuroregen.core.roles import Capability
 from neuroregen.core.services import signature_create
@@ -1048,8 +1049,8 @@ def administration_record(
             )
             % {
                 "vol": volume_ml,
-                "conc": f"{lot.concentration:.3g}",
-                "dose": f"{per_kg:.3g}",
+                "conc": significant(lot.concentration),
+                "dose": significant(per_kg),
                 "unit": arm.dose_unit,
                 "kg": weighed.weight_kg,
                 "why": exc,
@@ -1059,7 +1060,7 @@ def administration_record(
     if calculation.capped:
         raise DoseOutOfRange(
             _("Dose refused: %(dose)s exceeds the arm's maximum total dose.")
-            % {"dose": f"{delivered:.3g}"},
+            % {"dose": significant(delivered)},
             field="volume_ml",
         )
     is_first = not participant.administrations.exists()

@@ -15,9 +15,11 @@ from dataclasses import asdict, dataclass, field
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
+from django.utils import formats
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from neuroregen.core.numbers import significant
 from neuroregen.participants import choices as pc
 from neuroregen.protocols.choices import RuleKind, RuleOperator
 
@@ -213,7 +215,7 @@ def show(value: Any) -> str:
     if isinstance(value, list | tuple | set | frozenset):
         return ", ".join(sorted(str(v) for v in value)) or _("none")
     if isinstance(value, float):
-        return f"{value:.1f}"
+        return formats.number_format(value, decimal_pos=1)  # decimal comma in ru and uk
     if value == "":
         return _("none")
     return str(value)
@@ -352,7 +354,7 @@ def evaluate(
             if fired:
                 text = _("Dose for arm %(arm)s set to %(dose)s per kg: %(reason)s") % {
                     "arm": arm_label,
-                    "dose": f"{dose:.3g}",
+                    "dose": significant(dose),
                     "reason": reason,
                 }
                 doses.setdefault(arm, (dose, text))

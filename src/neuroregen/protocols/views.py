@@ -289,7 +289,7 @@ def assignment_detail(request: HttpRequest, pk: int) -> HttpResponse:
         {
             "a": assignment,
             "p": assignment.participant,
-            "evaluation": assignment.evaluation,
+            "evaluation": selectors.assignment_evaluation_worded(assignment),
             "profile_rows": [
                 (rule_fields[k].label if k in rule_fields else k, show(v))
                 for k, v in assignment.profile.items()
