@@ -87,8 +87,11 @@ def history_rows(obj: models.Model) -> list[dict[str, Any]]:
             changes = [
                 {
                     "field": c.field,
-                    "old": _shown(obj, c.field, c.old),
-                    "new": _shown(obj, c.field, c.new),
+                    "old": c.old,
+                    "new": c.new,
+                    # what people read: a coded value as its translated label
+                    "old_shown": _shown(obj, c.field, c.old),
+                    "new_shown": _shown(obj, c.field, c.new),
                 }
                 for c in delta.changes
             ]
