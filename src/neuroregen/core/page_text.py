@@ -43,6 +43,7 @@ ALLOWED_WORDS = frozenset(
         # units and symbols
         "mg", "ml", "kg", "cm", "mm", "mmhg", "bpm", "µl", "ul", "dl", "mol", "mmol", "iu",
         "kpa", "sd", "ci", "df", "vs", "log", "ln", "min", "max",
+        "zip",  # the archive format, as in "zip-архив"
     }
 )  # fmt: skip
 

@@ -291,7 +291,7 @@ def assignment_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "p": assignment.participant,
             "evaluation": selectors.assignment_evaluation_worded(assignment),
             "profile_rows": [
-                (rule_fields[k].label if k in rule_fields else k, show(v))
+                (rule_fields[k].label if k in rule_fields else k, show(v, k))
                 for k, v in assignment.profile.items()
             ],
             "confirm_form": confirm_form,
