@@ -43,6 +43,7 @@ def test_acronyms_codes_identifiers_and_the_allow_list_are_not_findings():
     html = """<p>ATEC и CSHQ, SAE 3 степени, HLA-A*02</p><p>KYIV-01, NR-0007, report.pdf,
     monitor@example.org, /participants/, visit_day</p><p>NeuroRegen: 5 mg, 2 mL, 90 bpm</p>
     <p>12 ± 3 (SD), 95% CI, x, n = 4</p><p>линии iPSC, словарь REDCap, MedDRA 27.1</p>
+    <p>белок (hs-CRP), 4 µV², zip-архив</p>
     <p>NIMH Data Archive, нажмите Enter</p><textarea>{"name": "Neural cell therapy"}</textarea>"""
     assert _words(html) == []
 

@@ -41,8 +41,8 @@ ALLOWED_WORDS = frozenset(
     {
         "neuroregen",  # the product's name
         # units and symbols
-        "mg", "ml", "kg", "cm", "mm", "mmhg", "bpm", "µl", "ul", "dl", "mol", "mmol", "iu",
-        "kpa", "sd", "ci", "df", "vs", "log", "ln", "min", "max",
+        "mg", "ml", "kg", "cm", "mm", "mmhg", "bpm", "µl", "ul", "dl", "µv", "nv", "mv", "mol",
+        "mmol", "iu", "kpa", "sd", "ci", "df", "vs", "log", "ln", "min", "max",
         "zip",  # the archive format, as in "zip-архив"
     }
 )  # fmt: skip
@@ -124,8 +124,14 @@ def visible_text(html: str) -> list[Fragment]:
 
 
 def _acronym(word: str) -> bool:
-    """Capitals (ATEC), or two or more capitals in a mixed word (iPSC, REDCap, MedDRA, HLx)."""
+    """Capitals (ATEC), or two or more capitals in a mixed word (iPSC, REDCap, MedDRA)."""
     return word.isupper() or sum(ch.isupper() for ch in word) >= 2
+
+
+def _names_an_acronym(chunk: str) -> bool:
+    """A hyphenated name built on an acronym ("hs-CRP", "IL-1β"): a code, not words."""
+    parts = chunk.split("-")
+    return len(parts) > 1 and any(len(p) > 1 and _acronym(p) for p in parts)
 
 
 def _candidate_words(text: str) -> Iterator[str]:
@@ -133,7 +139,7 @@ def _candidate_words(text: str) -> Iterator[str]:
         text = re.sub(rf"\b{re.escape(phrase)}\b", " ", text)
     for chunk in text.split():
         chunk = chunk.strip(_EDGE_PUNCTUATION)
-        if not chunk or _IDENTIFIER.search(chunk):
+        if not chunk or _IDENTIFIER.search(chunk) or _names_an_acronym(chunk):
             continue
         for word in _LATIN_WORD.findall(chunk):
             if len(word) < 2 or _acronym(word) or word.lower() in ALLOWED_WORDS:
