@@ -40,6 +40,7 @@ VOID = {
 ALLOWED_WORDS = frozenset(
     {
         "neuroregen",  # the product's name
+        "vineland",  # an instrument's name (Vineland Adaptive Behavior Scales)
         # units and symbols
         "mg", "ml", "kg", "cm", "mm", "mmhg", "bpm", "µl", "ul", "dl", "µv", "nv", "mv", "mol",
         "mmol", "iu", "kpa", "sd", "ci", "df", "vs", "log", "ln", "min", "max",
