@@ -1,11 +1,11 @@
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
-from django.views.i18n import set_language
 
 from neuroregen.api import views as api_views
 from neuroregen.api.api import api
 from neuroregen.core import access
+from neuroregen.core import views as core_views
 from neuroregen.participants import views as participant_views
 
 urlpatterns = [
@@ -27,7 +27,7 @@ urlpatterns = [
     path("reports/", include("neuroregen.reports.urls")),
     path("family/", include("neuroregen.reports.family_urls")),
     path("interop/", include("neuroregen.interop.urls")),
-    path("i18n/setlang/", access.public(set_language), name="set_language"),
+    path("i18n/setlang/", core_views.language_set, name="set_language"),
     path("account/tokens/", api_views.api_tokens, name="api_tokens"),
     path("account/", include("neuroregen.core.urls")),
     path("users/", include("neuroregen.accounts.urls")),

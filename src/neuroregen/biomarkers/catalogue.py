@@ -1,9 +1,10 @@
-"""The analytes and measures the programme tracks, their canonical units and conversions. Pure.
+"""The analytes and measures the programme tracks, their canonical units and conversions.
 
 Lab analytes are stored in one canonical unit whatever the lab reported (the report is kept
 too). Neurophysiology and imaging measures use the same record: EEG absolute spectral power by
 band (µV², per electrode region) and MRI diffusion fractional anisotropy (unitless, per named
 tract, a myelination marker). A direction is given only where the programme's claim fixes one.
+Names are English (exports use them); ``Analyte.label`` translates them for pages.
 
 >>> to_canonical("il6", Decimal("0.012"), "ng/mL")
 (Decimal('12.000'), 'pg/mL')
@@ -15,6 +16,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from decimal import Decimal
+
+from django.utils.functional import Promise
+from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_noop as N_
 
 LAB, EEG, MRI = "lab", "eeg", "mri"
 
@@ -31,6 +36,11 @@ class Analyte:
     regions: tuple[str, ...] = ()  # required region vocabulary (EEG electrode region, MRI tract)
     note: str = ""
     aliases: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def label(self) -> Promise:
+        """The name in the reader's language (``name`` stays English for exports)."""
+        return gettext_lazy(self.name)
 
 
 _PG = {
@@ -73,7 +83,7 @@ ANALYTES: dict[str, Analyte] = {
     for a in [
         Analyte(
             "il6",
-            "Interleukin-6 (IL-6)",
+            N_("Interleukin-6 (IL-6)"),
             LAB,
             "pg/mL",
             _PG,
@@ -83,7 +93,7 @@ ANALYTES: dict[str, Analyte] = {
         ),
         Analyte(
             "tnfa",
-            "Tumour necrosis factor alpha (TNF-α)",
+            N_("Tumour necrosis factor alpha (TNF-α)"),
             LAB,
             "pg/mL",
             _PG,
@@ -91,12 +101,14 @@ ANALYTES: dict[str, Analyte] = {
             "higher_worse",
             note="Claimed to fall in the early phase.",
         ),
-        Analyte("il1b", "Interleukin-1 beta (IL-1β)", LAB, "pg/mL", _PG, _FLUIDS, "higher_worse"),
-        Analyte("il10", "Interleukin-10 (IL-10)", LAB, "pg/mL", _PG, _FLUIDS),
-        Analyte("ifng", "Interferon gamma (IFN-γ)", LAB, "pg/mL", _PG, _FLUIDS),
+        Analyte(
+            "il1b", N_("Interleukin-1 beta (IL-1β)"), LAB, "pg/mL", _PG, _FLUIDS, "higher_worse"
+        ),
+        Analyte("il10", N_("Interleukin-10 (IL-10)"), LAB, "pg/mL", _PG, _FLUIDS),
+        Analyte("ifng", N_("Interferon gamma (IFN-γ)"), LAB, "pg/mL", _PG, _FLUIDS),
         Analyte(
             "crp",
-            "C-reactive protein, high-sensitivity (hs-CRP)",
+            N_("C-reactive protein, high-sensitivity (hs-CRP)"),
             LAB,
             "mg/L",
             {"mg/L": Decimal(1), "mg/dL": Decimal(10), "µg/mL": Decimal(1)},
@@ -105,7 +117,7 @@ ANALYTES: dict[str, Analyte] = {
         ),
         Analyte(
             "bdnf",
-            "Brain-derived neurotrophic factor (BDNF)",
+            N_("Brain-derived neurotrophic factor (BDNF)"),
             LAB,
             "ng/mL",
             {"ng/mL": Decimal(1), "pg/mL": Decimal("0.001"), "µg/L": Decimal(1)},
@@ -114,24 +126,24 @@ ANALYTES: dict[str, Analyte] = {
         *[
             Analyte(
                 f"eeg_{band}",
-                f"EEG absolute power, {band} band",
+                name,
                 EEG,
                 "µV²",
                 _POWER,
                 regions=EEG_REGIONS,
                 note=f"{limits} Hz",
             )
-            for band, limits in (
-                ("delta", "1–4"),
-                ("theta", "4–8"),
-                ("alpha", "8–13"),
-                ("beta", "13–30"),
-                ("gamma", "30–45"),
+            for band, name, limits in (
+                ("delta", N_("EEG absolute power, delta band"), "1–4"),
+                ("theta", N_("EEG absolute power, theta band"), "4–8"),
+                ("alpha", N_("EEG absolute power, alpha band"), "8–13"),
+                ("beta", N_("EEG absolute power, beta band"), "13–30"),
+                ("gamma", N_("EEG absolute power, gamma band"), "30–45"),
             )
         ],
         Analyte(
             "mri_fa",
-            "MRI diffusion fractional anisotropy (FA)",
+            N_("MRI diffusion fractional anisotropy (FA)"),
             MRI,
             "1",
             {"1": Decimal(1)},

@@ -15,7 +15,7 @@ from neuroregen.participants.forms import BootstrapMixin
 
 class MeasurementForm(SiteTimeFormMixin, BootstrapMixin, forms.Form):
     analyte = forms.ChoiceField(
-        label=_("Analyte or measure"), choices=[(a.code, a.name) for a in ANALYTES.values()]
+        label=_("Analyte or measure"), choices=[(a.code, a.label) for a in ANALYTES.values()]
     )
     visit = forms.TypedChoiceField(label=_("Visit"), required=False, coerce=int, empty_value=None)
     value = forms.CharField(

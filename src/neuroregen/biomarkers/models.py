@@ -30,7 +30,7 @@ class Measurement(AuditedModel):
     analyte = models.CharField(
         _("analyte or measure"),
         max_length=20,
-        choices=[(a.code, a.name) for a in ANALYTES.values()],
+        choices=[(a.code, a.label) for a in ANALYTES.values()],
     )
     region = models.CharField(_("electrode region or tract"), max_length=30, blank=True)
     value = models.DecimalField(

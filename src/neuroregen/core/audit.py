@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.core.exceptions import FieldDoesNotExist
 from django.db import models
 from simple_history.models import HistoricalRecords
 
@@ -64,6 +65,16 @@ def stamp(obj: models.Model, *, user: Any, reason: str | None) -> None:
     obj._change_reason = (reason or "").strip()  # type: ignore[attr-defined]
 
 
+def _shown(obj: models.Model, name: str, value: Any) -> Any:
+    """A coded value as its translated label (a status reads "включён", not "enrolled")."""
+    try:
+        field = obj._meta.get_field(name)
+    except FieldDoesNotExist:
+        return value
+    choices = getattr(field, "flatchoices", None)
+    return dict(choices).get(value, value) if choices else value
+
+
 def history_rows(obj: models.Model) -> list[dict[str, Any]]:
     """The object's history, newest first, with field-level differences for each change."""
     records = list(obj.history.all().select_related("history_user"))  # type: ignore[attr-defined]
@@ -73,7 +84,17 @@ def history_rows(obj: models.Model) -> list[dict[str, Any]]:
         changes = []
         if previous is not None:
             delta = record.diff_against(previous, excluded_fields=["row_version"])
-            changes = [{"field": c.field, "old": c.old, "new": c.new} for c in delta.changes]
+            changes = [
+                {
+                    "field": c.field,
+                    "old": c.old,
+                    "new": c.new,
+                    # what people read: a coded value as its translated label
+                    "old_shown": _shown(obj, c.field, c.old),
+                    "new_shown": _shown(obj, c.field, c.new),
+                }
+                for c in delta.changes
+            ]
         rows.append(
             {
                 "when": record.history_date,

@@ -6,7 +6,7 @@ from typing import Any
 
 from django.http import HttpRequest
 
-from neuroregen.core.roles import Capability
+from neuroregen.core.roles import Capability, Role
 from neuroregen.core.scoping import memberships_of
 
 
@@ -25,7 +25,7 @@ def neuroregen(request: HttpRequest) -> dict[str, Any]:
     roles = sorted({m.role for m in memberships})
     return {
         "nr_synthetic": synthetic,
-        "nr_roles": roles,
+        "nr_roles": [Role(role).label for role in roles],  # shown in the header, translated
         "nr_family_only": roles == ["family"],
         "nr_menu": menu_for(user),
     }

@@ -7,9 +7,31 @@ from typing import Any
 
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
+from django.utils import translation
 from django.utils.translation import gettext as _
 
 from neuroregen.core.errors import DomainError
+
+
+class UserLanguageMiddleware:
+    """Shows a signed-in person's pages in the language kept on their account.
+
+    Runs after ``LocaleMiddleware`` (which serves visitors from the cookie and the browser's
+    Accept-Language) and after authentication; the account's choice wins over both, so it
+    applies from the first page after sign-in on any browser. ``LocaleMiddleware`` then sets
+    Content-Language from the language activated here.
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        user = getattr(request, "user", None)
+        language = getattr(user, "preferred_language", "") if user is not None else ""
+        if language and user.is_authenticated:  # type: ignore[union-attr]
+            translation.activate(language)
+            request.LANGUAGE_CODE = language
+        return self.get_response(request)
 
 
 class DomainErrorMiddleware:

@@ -19,13 +19,26 @@ from neuroregen.core.time import validate_time_zone
 class User(AbstractUser):
     """A person who signs in. What they may see and do comes from their site memberships."""
 
+    # Chosen from the page header (or set for a family from the child's record); blank until
+    # someone chooses, and then pages follow the browser's language.
     preferred_language = models.CharField(
-        _("preferred language"), max_length=8, choices=settings.LANGUAGES, default="en"
+        _("preferred language"),
+        max_length=8,
+        choices=settings.LANGUAGES,
+        blank=True,
+        default="",
+        help_text=_("Blank: the language the browser asks for."),
     )
     history = HistoricalRecords()
 
     def display_name(self) -> str:
         return self.get_full_name() or self.username
+
+    def reading_language(self) -> str:
+        """The language this person reads: their choice, else the one active for the request."""
+        from django.utils import translation
+
+        return self.preferred_language or translation.get_language() or settings.LANGUAGE_CODE
 
 
 class Site(models.Model):

@@ -49,6 +49,18 @@ def membership_grant(*, user: User, role: Role | str, site: Site | None) -> Site
     return membership
 
 
+@transaction.atomic
+def user_language_set(*, user: User, language: str) -> User:
+    """The language the user's pages are shown in, from their next request on (and at sign-in)."""
+    from django.conf import settings
+
+    if language not in dict(settings.LANGUAGES):
+        raise ValidationFailed(_("Choose one of the offered languages."), field="language")
+    user.preferred_language = language
+    user.save(update_fields=["preferred_language"])
+    return user
+
+
 def _record_state(record: models.Model) -> str:
     # The stored row (re-read, so in-memory types cannot differ) is what was signed; its digest
     # makes later changes detectable.

@@ -20,6 +20,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.conf import settings
+from django.utils import formats
+from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext as _
 
 from neuroregen.core.errors import ValidationFailed
@@ -81,12 +83,13 @@ def safe_filename(name: str, *, allowed_extensions: tuple[str, ...] = ()) -> str
 
 
 def human_size(size: int) -> str:
-    """A byte count as people read it (10485760 → "10.0 MB")."""
+    """A byte count as people read it (10485760 → "10.0 MB", "10,0 МБ" in Russian)."""
+    # Django's own catalogue translates the units (as its filesizeformat filter does).
     if size >= 2**20:
-        return f"{size / 2**20:.1f} MB"
+        return gettext("%s MB") % formats.number_format(round(size / 2**20, 1), 1)
     if size >= 2**10:
-        return f"{size / 2**10:.0f} KB"
-    return f"{size} bytes"
+        return gettext("%s KB") % formats.number_format(round(size / 2**10), 0)
+    return ngettext("%(size)d byte", "%(size)d bytes", size) % {"size": size}
 
 
 def check_size(size: int, *, limit: int | None = None) -> None:

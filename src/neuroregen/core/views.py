@@ -14,9 +14,11 @@ from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+from django.views.i18n import set_language
 from django_otp import login as otp_login
 
-from neuroregen.core import access, twofactor
+from neuroregen.core import access, services, twofactor
 from neuroregen.core.errors import ValidationFailed
 from neuroregen.core.http import AuthenticatedHttpRequest
 from neuroregen.core.staff import is_staff_account
@@ -126,3 +128,18 @@ def two_factor_manage(request: AuthenticatedHttpRequest) -> HttpResponse:
             "codes_left": twofactor.recovery_codes_left(request.user),
         },
     )
+
+
+@require_POST
+@access.public
+def language_set(request: HttpRequest) -> HttpResponse:
+    """The header's language switcher. A signed-in person keeps the choice on their account, so it
+    follows them to other browsers and applies at their next sign-in; a visitor who has not
+    signed in yet keeps it in a cookie (Django's ``set_language``, which also checks ``next``)."""
+    user = request.user
+    if user.is_authenticated:
+        try:
+            services.user_language_set(user=user, language=request.POST.get("language", ""))  # type: ignore[arg-type]
+        except ValidationFailed:
+            pass  # an unknown code changes nothing, as set_language itself ignores it
+    return set_language(request)

@@ -14,8 +14,9 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
+from django.utils.translation import gettext_noop, ngettext
 
+from neuroregen.core.wording import render, wording
 from neuroregen.instruments import logic
 from neuroregen.instruments.choices import MissingCode
 from neuroregen.instruments.redcap import (
@@ -137,8 +138,8 @@ def _check_text(field: Any, raw: str) -> str | None:
     return None
 
 
-def out_of_range(field: Any, raw: Any) -> str | None:
-    """A message when a value lies outside the field's min/max (a soft check), else None."""
+def out_of_range_wording(field: Any, raw: Any) -> dict[str, Any] | None:
+    """The finding when a value lies outside the field's min/max (a soft check), else None."""
     if field.field_type != "text" or not field.validation or raw in (None, ""):
         return None
     kind = field.validation
@@ -151,12 +152,19 @@ def out_of_range(field: Any, raw: Any) -> str | None:
     low = bound_value(comparable, field.validation_min) if field.validation_min else None
     high = bound_value(comparable, field.validation_max) if field.validation_max else None
     if (low is not None and value < low) or (high is not None and value > high):
-        return _("%(value)s is outside the expected range %(low)s–%(high)s.") % {
-            "value": raw,
-            "low": field.validation_min or "…",
-            "high": field.validation_max or "…",
-        }
+        return wording(
+            gettext_noop("%(value)s is outside the expected range %(low)s–%(high)s."),
+            value=raw,
+            low=field.validation_min or "…",
+            high=field.validation_max or "…",
+        )
     return None
+
+
+def out_of_range(field: Any, raw: Any) -> str | None:
+    """:func:`out_of_range_wording` in the active language."""
+    kept = out_of_range_wording(field, raw)
+    return render(kept) if kept else None
 
 
 def clean_answers(

@@ -80,6 +80,9 @@ class FieldView:
     number: str
     input_type: str
     hidden_on_survey: bool = False
+    # "en" when the item is shown in its English source wording because no translation into
+    # the form's language is loaded (an unchecked published translation is not shipped).
+    wording_language: str = ""
 
 
 def needs_live(fields: list[Any], *, survey: bool) -> bool:
@@ -131,6 +134,9 @@ def field_views(
                 number=field.question_number,
                 input_type=input_type,
                 hidden_on_survey="@HIDDEN-SURVEY" in field.field_annotation,
+                wording_language=""
+                if language == "en" or (field.translations or {}).get(language)
+                else "en",
             )
         )
     return views

@@ -355,6 +355,9 @@ class Query(AuditedModel):
     field_name = models.CharField(_("field"), max_length=100, blank=True)
     rule = models.CharField(_("rule"), max_length=20, choices=c.QueryRule.choices)
     message = models.CharField(_("message"), max_length=500)
+    # A rule's message as msgid and values (core.wording), so each reader gets it in their
+    # language; empty for a query a person wrote, whose words are kept as written.
+    wording = models.JSONField(_("wording"), default=dict, blank=True, editable=False)
     status = models.CharField(
         _("status"), max_length=10, choices=c.QueryStatus.choices, default=c.QueryStatus.OPEN
     )
@@ -375,7 +378,19 @@ class Query(AuditedModel):
         verbose_name_plural = _("queries")
 
     def __str__(self) -> str:
-        return f"{self.get_rule_display()}: {self.message}"
+        return f"{self.get_rule_display()}: {self.text}"
+
+    @property
+    def text(self) -> str:
+        """The message in the reader's language (a rule's), or as a person wrote it."""
+        from neuroregen.core.wording import render
+
+        if self.wording.get("msgid"):
+            try:
+                return render(self.wording)
+            except (KeyError, TypeError, ValueError):
+                pass  # a catalogue entry that does not fit its values: the stored text
+        return self.message
 
     def delete(self, *args: Any, **kwargs: Any) -> Any:
         raise ValidationFailed(_("Queries are never deleted; close them instead."))

@@ -15,8 +15,9 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop as N_
 
+from neuroregen.core.wording import render, wording
 from neuroregen.instruments import entry
 from neuroregen.instruments.choices import QueryRule, ResponseStatus
 from neuroregen.instruments.redcap import DATE_VALIDATIONS, DATETIME_VALIDATIONS
@@ -29,23 +30,36 @@ SD_LIMIT = 3
 class Finding:
     rule: str
     field_name: str
-    message: str
+    message: str  # in the active language
+    kept: dict[str, Any] | None = None  # core.wording: worded again for each reader
 
 
-def outlier_message(value: float, others: list[float]) -> str | None:
-    """A message when ``value`` is more than 3 SD from the mean of ``others`` (n ≥ 10)."""
+def _finding(rule: str, field_name: str, kept: dict[str, Any]) -> Finding:
+    return Finding(rule, field_name, render(kept), kept)
+
+
+def outlier_wording(value: float, others: list[float], prefix: str = "") -> dict[str, Any] | None:
+    """The finding when ``value`` is more than 3 SD from the mean of ``others`` (n ≥ 10)."""
     if len(others) < MIN_COHORT:
         return None
     mean = statistics.fmean(others)
     sd = statistics.stdev(others)
     if sd == 0 or abs(value - mean) <= SD_LIMIT * sd:
         return None
-    return _("%(value)s is %(z).1f SD from the cohort mean %(mean).1f (n = %(n)s).") % {
-        "value": value,
-        "z": (value - mean) / sd,
-        "mean": mean,
-        "n": len(others),
-    }
+    return wording(
+        N_("%(value)s is %(z)s SD from the cohort mean %(mean)s (n = %(n)s)."),
+        prefix=prefix,
+        value=value,
+        z=(value - mean) / sd,
+        mean=mean,
+        n=len(others),
+    )
+
+
+def outlier_message(value: float, others: list[float]) -> str | None:
+    """:func:`outlier_wording` in the active language."""
+    kept = outlier_wording(value, others)
+    return render(kept) if kept else None
 
 
 def response_findings(
@@ -114,20 +128,23 @@ class ResponseRules:
             shown = entry.is_shown(field, values)
             if present and not shown and field.field_type != "calc":
                 findings.append(
-                    Finding(
+                    _finding(
                         QueryRule.BRANCHING,
                         name,
-                        _(
-                            "'%(label)s' is answered although its branching logic hides it "
-                            "(%(logic)s)."
-                        )
-                        % {"label": field.field_label[:80], "logic": field.branching_logic},
+                        wording(
+                            N_(
+                                "'%(label)s' is answered although its branching logic hides it "
+                                "(%(logic)s)."
+                            ),
+                            label=field.field_label[:80],
+                            logic=field.branching_logic,
+                        ),
                     )
                 )
             if present:
-                message = entry.out_of_range(field, raw)
-                if message:
-                    findings.append(Finding(QueryRule.OUT_OF_RANGE, name, message))
+                kept = entry.out_of_range_wording(field, raw)
+                if kept:
+                    findings.append(_finding(QueryRule.OUT_OF_RANGE, name, kept))
                 if field.validation in _DATES:
                     try:
                         day = dt.date.fromisoformat(str(raw)[:10])
@@ -135,18 +152,18 @@ class ResponseRules:
                         day = None
                     if day and day > today:
                         findings.append(
-                            Finding(
+                            _finding(
                                 QueryRule.IMPOSSIBLE_DATE,
                                 name,
-                                _("%(day)s is in the future.") % {"day": day},
+                                wording(N_("%(day)s is in the future."), day=day),
                             )
                         )
                     elif day and earliest and day < earliest:
                         findings.append(
-                            Finding(
+                            _finding(
                                 QueryRule.IMPOSSIBLE_DATE,
                                 name,
-                                _("%(day)s is before the child was born.") % {"day": day},
+                                wording(N_("%(day)s is before the child was born."), day=day),
                             )
                         )
             elif (
@@ -157,14 +174,16 @@ class ResponseRules:
                 and field.field_type not in entry.NO_INPUT
             ):
                 findings.append(
-                    Finding(
+                    _finding(
                         QueryRule.REQUIRED_MISSING,
                         name,
-                        _(
-                            "Required answer '%(label)s' is missing; "
-                            "enter it or give a missing-data code."
-                        )
-                        % {"label": field.field_label[:80]},
+                        wording(
+                            N_(
+                                "Required answer '%(label)s' is missing; "
+                                "enter it or give a missing-data code."
+                            ),
+                            label=field.field_label[:80],
+                        ),
                     )
                 )
         for definition in self.score_defs:
@@ -176,21 +195,21 @@ class ResponseRules:
                 Decimal(definition.minimum) <= Decimal(str(value)) <= Decimal(definition.maximum)
             ):
                 findings.append(
-                    Finding(
+                    _finding(
                         QueryRule.OUT_OF_RANGE,
                         definition.code,
-                        _("Score %(code)s = %(value)s lies outside %(low)s–%(high)s.")
-                        % {
-                            "code": definition.code,
-                            "value": value,
-                            "low": definition.minimum,
-                            "high": definition.maximum,
-                        },
+                        wording(
+                            N_("Score %(code)s = %(value)s lies outside %(low)s–%(high)s."),
+                            code=definition.code,
+                            value=value,
+                            low=definition.minimum,
+                            high=definition.maximum,
+                        ),
                     )
                 )
-            message = outlier_message(float(value), cohort.get(definition.code, []))
-            if message:
-                findings.append(
-                    Finding(QueryRule.OUTLIER, definition.code, f"{definition.label}: {message}")
-                )
+            kept = outlier_wording(
+                float(value), cohort.get(definition.code, []), prefix=definition.label
+            )
+            if kept:
+                findings.append(_finding(QueryRule.OUTLIER, definition.code, kept))
         return findings

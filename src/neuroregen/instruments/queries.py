@@ -10,13 +10,16 @@ from collections import defaultdict
 from typing import Any
 
 from django.db import transaction
+from django.utils import translation
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from neuroregen.biomarkers.models import Measurement
 from neuroregen.core.audit import stamp
 from neuroregen.core.errors import InvalidTransition, ValidationFailed
 from neuroregen.core.permissions import require
 from neuroregen.core.roles import Capability
+from neuroregen.core.wording import render, wording
 from neuroregen.instruments import choices as c
 from neuroregen.instruments import quality
 from neuroregen.instruments.cohort import CohortScores
@@ -64,9 +67,14 @@ def _open_finding(
     response: Response | None = None,
     measurement: Any = None,
     user: Any | None = None,
+    kept: dict[str, Any] | None = None,
 ) -> Query | None:
     if Query.objects.filter(key=key).exclude(status=c.QueryStatus.CLOSED).exists():
         return None
+    if kept:
+        # The stored text is English, whoever ran the rule; readers get it worded anew.
+        with translation.override("en"):
+            message = render(kept)
     query = Query(
         participant=participant,
         response=response,
@@ -74,6 +82,7 @@ def _open_finding(
         field_name=field_name,
         rule=rule,
         message=message[:500],
+        wording=kept or {},
         key=key,
         opened_by=user,
     )
@@ -108,6 +117,7 @@ def quality_check_response(*, response: Response, user: Any | None) -> list[Quer
             rule=finding.rule,
             message=finding.message,
             field_name=finding.field_name,
+            kept=finding.kept,
         )
         if query:
             opened.append(query)
@@ -127,28 +137,34 @@ def quality_check_measurement(*, measurement: Any, user: Any | None) -> list[Que
         .exclude(pk=measurement.pk)
         .values_list("value", flat=True)
     ]
-    findings = []
-    message = quality.outlier_message(float(measurement.value), others)
-    if message:
-        findings.append((c.QueryRule.OUTLIER, message))
+    findings: list[tuple[str, dict[str, Any]]] = []
+    name = measurement.analyte_def.name  # English, a msgid: each reader gets it translated
+    kept = quality.outlier_wording(float(measurement.value), others, prefix=name)
+    if kept:
+        findings.append((c.QueryRule.OUTLIER, kept))
     collected = measurement.collected_at.date()
     if collected < _birth_floor(measurement.participant):
         findings.append(
             (
                 c.QueryRule.IMPOSSIBLE_DATE,
-                _("Collected on %(day)s, before the child was born.") % {"day": collected},
+                wording(
+                    gettext_noop("Collected on %(day)s, before the child was born."),
+                    prefix=name,
+                    day=collected,
+                ),
             )
         )
     opened = []
-    for rule, text in findings:
+    for rule, kept in findings:
         query = _open_finding(
             participant=measurement.participant,
             measurement=measurement,
             user=user,
             key=f"measurement:{measurement.pk}:{rule}",
             rule=rule,
-            message=f"{measurement.analyte_def.name}: {text}",
+            message=render(kept),
             field_name=measurement.analyte,
+            kept=kept,
         )
         if query:
             opened.append(query)

@@ -236,7 +236,7 @@ class ConsentDocument(AuditedModel):
         ]
 
     def __str__(self) -> str:
-        return f"{self.get_kind_display()} v{self.version} ({self.language})"
+        return f"{self.get_kind_display()} v{self.version} ({self.get_language_display()})"
 
     def in_use_on(self, day: dt.date) -> bool:
         return self.effective_from <= day and (self.retired_on is None or day < self.retired_on)

@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 
 from neuroregen.core.errors import ValidationFailed
 from neuroregen.core.models import User
+from neuroregen.core.numbers import significant
 from neuroregen.core.permissions import require
 from neuroregen.core.roles import Capability
 from neuroregen.participants import choices as pc
@@ -192,8 +193,8 @@ def administration_record(
             )
             % {
                 "vol": volume_ml,
-                "conc": f"{lot.concentration:.3g}",
-                "dose": f"{per_kg:.3g}",
+                "conc": significant(lot.concentration),
+                "dose": significant(per_kg),
                 "unit": arm.dose_unit,
                 "kg": weighed.weight_kg,
                 "why": exc,
@@ -203,7 +204,7 @@ def administration_record(
     if calculation.capped:
         raise DoseOutOfRange(
             _("Dose refused: %(dose)s exceeds the arm's maximum total dose.")
-            % {"dose": f"{delivered:.3g}"},
+            % {"dose": significant(delivered)},
             field="volume_ml",
         )
     is_first = not participant.administrations.exists()

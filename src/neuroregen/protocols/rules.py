@@ -15,9 +15,11 @@ from dataclasses import asdict, dataclass, field
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
+from django.utils import formats
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from neuroregen.core.numbers import significant
 from neuroregen.participants import choices as pc
 from neuroregen.protocols.choices import RuleKind, RuleOperator
 
@@ -204,24 +206,37 @@ def _holds(operator: str, seen: Any, value: Any) -> bool:
     raise ValueError(f"unknown operator {operator}")
 
 
-def show(value: Any) -> str:
-    """A profile value as people read it."""
+# The coded profile values' vocabularies, so a rule reads "синдромальная", not "syndromic".
+_VOCABULARIES: dict[str, dict[Any, Any]] = {
+    "sex": dict(pc.Sex.choices),
+    "genetic_finding": dict(pc.GeneticFinding.choices),
+    "syndrome": dict(pc.Syndrome.choices),
+    "comorbidities": dict(pc.Comorbidity.choices),
+    "epilepsy_control": dict(pc.SeizureControl.choices),
+    "consent_scope": dict(pc.ConsentKind.choices),
+}
+
+
+def show(value: Any, field: str = "") -> str:
+    """A profile value as people read it (a coded value of ``field`` as its label)."""
+    labels = _VOCABULARIES.get(field, {})
     if value is None:
         return _("not recorded")
     if isinstance(value, bool):
         return _("yes") if value else _("no")
     if isinstance(value, list | tuple | set | frozenset):
-        return ", ".join(sorted(str(v) for v in value)) or _("none")
+        return ", ".join(sorted(str(labels.get(v, v)) for v in value)) or _("none")
     if isinstance(value, float):
-        return f"{value:.1f}"
+        return formats.number_format(value, decimal_pos=1)  # decimal comma in ru and uk
     if value == "":
         return _("none")
-    return str(value)
+    return str(labels.get(value, value))
 
 
 def _condition(rule: dict[str, Any]) -> str:
     spec = FIELDS[rule["field"]]
-    return f"{spec.label} {RuleOperator(rule['operator']).label} {show(rule['value'])}"
+    value = show(rule["value"], rule["field"])
+    return f"{spec.label} {RuleOperator(rule['operator']).label} {value}"
 
 
 @dataclass
@@ -287,7 +302,7 @@ def evaluate(
         arm_label = arm_names.get(arm, arm)
         detail = _("%(label)s: %(seen)s — rule: %(condition)s") % {
             "label": FIELDS[rule["field"]].label,
-            "seen": show(seen),
+            "seen": show(seen, rule["field"]),
             "condition": _condition(rule),
         }
         kind = rule["kind"]
@@ -352,7 +367,7 @@ def evaluate(
             if fired:
                 text = _("Dose for arm %(arm)s set to %(dose)s per kg: %(reason)s") % {
                     "arm": arm_label,
-                    "dose": f"{dose:.3g}",
+                    "dose": significant(dose),
                     "reason": reason,
                 }
                 doses.setdefault(arm, (dose, text))

@@ -127,3 +127,33 @@ def protocol_export(protocol: Protocol) -> dict[str, Any]:
             d.as_spec() for d in protocol.visit_definitions.order_by("target_day", "code")
         ],
     }
+
+
+def _decisions(evaluation: dict[str, Any]) -> Any:
+    return (
+        [(o["rule"], o["met"], o["fired"]) for o in evaluation.get("outcomes", [])],
+        [(a["code"], a["eligible"]) for a in evaluation.get("arms", [])],
+        evaluation.get("recommended_arm"),
+        evaluation.get("eligible"),
+    )
+
+
+def assignment_evaluation_worded(assignment: Assignment) -> dict[str, Any]:
+    """The assignment's stored evaluation in the reader's language.
+
+    The stored texts are worded in the language of whoever asked for the recommendation. The
+    stored profile is evaluated again under the protocol's rules, in the active language, and
+    that wording is shown only when it reaches exactly the stored decisions (every rule's
+    outcome, every arm, the recommendation); otherwise (rules revised since) the stored record
+    is shown as it was written.
+    """
+    from neuroregen.protocols import rules as rule_engine
+
+    stored = assignment.evaluation or {}
+    arms = [arm_spec(a) for a in assignment.protocol.arms.order_by("code")]
+    rules = [r.as_spec() for r in assignment.protocol.rules.order_by("order", "code")]
+    try:
+        again = rule_engine.evaluate(rules, arms, assignment.profile or {}).as_dict()
+    except (KeyError, TypeError, ValueError):
+        return stored
+    return again if _decisions(again) == _decisions(stored) else stored

@@ -9,6 +9,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
+from django.utils.html import format_html
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -253,6 +254,12 @@ def assignment_start(request: HttpRequest, study_code: str) -> HttpResponse:
     )
 
 
+def _profile_label(key: str) -> Any:
+    """A rule field's translated name; any other profile key is a code and shown as one."""
+    spec = rule_fields.get(key)
+    return spec.label if spec is not None else format_html("<code>{}</code>", key)
+
+
 @login_required
 @access.staff()
 def assignment_detail(request: HttpRequest, pk: int) -> HttpResponse:
@@ -289,9 +296,12 @@ def assignment_detail(request: HttpRequest, pk: int) -> HttpResponse:
         {
             "a": assignment,
             "p": assignment.participant,
-            "evaluation": assignment.evaluation,
+            "evaluation": selectors.assignment_evaluation_worded(assignment),
             "profile_rows": [
-                (rule_fields[k].label if k in rule_fields else k, show(v))
+                (
+                    rule_fields[k].label if k in rule_fields else format_html("<code>{}</code>", k),
+                    show(v, k),
+                )
                 for k, v in assignment.profile.items()
             ],
             "confirm_form": confirm_form,

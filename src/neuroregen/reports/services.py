@@ -384,15 +384,10 @@ def invitation_accept(*, token: str, password: str, password_again: str) -> User
     return family
 
 
-@transaction.atomic
 def family_language_set(*, user: User, language: str) -> User:
-    from django.conf import settings
+    from neuroregen.core.services import user_language_set
 
-    if language not in dict(settings.LANGUAGES):
-        raise ValidationFailed(_("Choose one of the offered languages."), field="language")
-    user.preferred_language = language
-    user.save(update_fields=["preferred_language"])
-    return user
+    return user_language_set(user=user, language=language)
 
 
 # --- report jobs ----------------------------------------------------------------------------

@@ -53,7 +53,7 @@ def _reader_language(request: AuthenticatedHttpRequest, report: FamilyReport) ->
     (what the clinician signs is what the family reads) and may preview another (?lang=)."""
     languages = {code for code, _name in settings.LANGUAGES}
     if is_family(request.user) and not selectors.is_staff_viewer(request.user):
-        return request.user.preferred_language
+        return request.user.reading_language()
     wanted = request.GET.get("lang", "")
     return wanted if wanted in languages else selectors.family_language(report.participant)
 
@@ -388,7 +388,7 @@ def family_home(request: AuthenticatedHttpRequest) -> HttpResponse:
     if not is_family(request.user):
         raise NotPermitted()
     children = selectors.family_children(user=request.user)
-    with translation.override(request.user.preferred_language):
+    with translation.override(request.user.reading_language()):
         rows = [
             {
                 "child": child,
@@ -407,11 +407,11 @@ def family_home(request: AuthenticatedHttpRequest) -> HttpResponse:
                 "rows": rows,
                 "link_requests": services.family_link_requests_open(user=request.user),
                 "language_form": forms.LanguageForm(
-                    initial={"language": request.user.preferred_language}
+                    initial={"language": request.user.reading_language()}
                 ),
             },
         )
-    response["Content-Language"] = request.user.preferred_language
+    response["Content-Language"] = request.user.reading_language()
     return response
 
 

@@ -11,8 +11,8 @@ from typing import Any
 
 from django.utils import formats
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
 
+from neuroregen.core import plurals
 from neuroregen.reports import labels
 from neuroregen.reports.pdf import family_measure_plot
 from neuroregen.safety.choices import Relatedness
@@ -47,13 +47,8 @@ def day(iso: str) -> str:
 
 
 def _points(n: float | None) -> str:
-    if n is None:
-        return "—"
-    size = abs(n)
-    digits = 0 if float(size).is_integer() else 1
-    # A fraction takes the "many" form, which reads naturally enough in Russian and Ukrainian.
-    count = int(size) if digits == 0 else 5
-    return ngettext("%(n)s point", "%(n)s points", count) % {"n": num(size, digits)}
+    # Fractions take their own form ("12,8 балла"), which no gettext plural form can give.
+    return plurals.points(None if n is None else abs(n), 1)
 
 
 CGI_I_WORDS = {
