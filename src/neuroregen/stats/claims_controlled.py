@@ -35,6 +35,7 @@ from neuroregen.stats.claims import (
 from neuroregen.stats.controlled import concurrent_comparator, responder_difference
 from neuroregen.stats.proportions import ResponderDefinition, responder_rate_from_counts
 from neuroregen.stats.results import CAREGIVER_RATED, SYNTHETIC, Estimate
+from neuroregen.stats.text import text
 
 __all__ = ["evaluate_claim_controlled"]
 
@@ -90,12 +91,20 @@ def evaluate_claim_controlled(
     context = tuple(
         c for c, on in ((CAREGIVER_RATED, caregiver_rated), (SYNTHETIC, synthetic)) if on
     )
-    text = definition.describe()
+    definition_text = definition.describe()
     comparator = concurrent_comparator(control_arm)
     status_t, status_c = _status(definition, treated), _status(definition, control)
     if claim.kind is ClaimKind.LARGER_IN_YOUNGER:
         return _age_effect(
-            claim, text, status_t, status_c, treated, control, control_arm, context, confidence
+            claim,
+            definition_text,
+            status_t,
+            status_c,
+            treated,
+            control,
+            control_arm,
+            context,
+            confidence,
         )
     x_t, n_t = _counts(status_t)
     x_c, n_c = _counts(status_c)
@@ -104,8 +113,12 @@ def evaluate_claim_controlled(
     window: tuple[str, ...] = ()
     if claim.window_months is not None:
         window = (
-            f"the claim concerns months {claim.window_months[0]:g}–{claim.window_months[1]:g}; "
-            "sustained = responder at every visit supplied",
+            text(
+                "the claim concerns months {first:g}–{last:g}; sustained = responder at every "
+                "visit supplied",
+                first=claim.window_months[0],
+                last=claim.window_months[1],
+            ),
         )
     observed = responder_rate_from_counts(
         x_t,
@@ -120,15 +133,17 @@ def evaluate_claim_controlled(
         n_t,
         x_c,
         n_c,
-        definition=text,
+        definition=definition_text,
         control=control_arm,
         confidence=confidence,
         caveats=context,
     )
-    verdict, reasons = _rate_verdict(claim, observed, rd, versus=f"the {comparator}")
+    verdict, reasons = _rate_verdict(
+        claim, observed, rd, versus=text("the {comparator}", comparator=comparator)
+    )
     return ClaimVerdict(
         claim=claim,
-        definition=text,
+        definition=definition_text,
         observed=observed,
         benchmark=None,
         comparison=rd,
@@ -142,7 +157,7 @@ def evaluate_claim_controlled(
 
 def _age_effect(
     claim: Claim,
-    text: str,
+    definition_text: str,
     status_t: np.ndarray,
     status_c: np.ndarray,
     treated: Arrays,
@@ -173,7 +188,7 @@ def _age_effect(
             int(r_t.size),
             int(r_c.sum()),
             int(r_c.size),
-            definition=text,
+            definition=definition_text,
             control=control_arm,
             confidence=confidence,
         )
@@ -187,8 +202,11 @@ def _age_effect(
     )
     n = int(keep_t.sum() + keep_c.sum())
     observed = Estimate(
-        quantity=f"treatment effect on responders (treated − control), younger (< {cutoff:g} "
-        "months) minus older",
+        quantity=text(
+            "treatment effect on responders (treated − control), younger (< {cutoff:g} months) "
+            "minus older",
+            cutoff=cutoff,
+        ),
         estimate=young_rd.estimate - old_rd.estimate,
         ci_low=low,
         ci_high=high,
@@ -207,21 +225,21 @@ def _age_effect(
     if low > 0:
         verdict, reason = (
             Verdict.SUPPORTED,
-            "the effect is larger in younger children beyond its uncertainty",
+            text("the effect is larger in younger children beyond its uncertainty"),
         )
     elif high < 0:
         verdict, reason = (
             Verdict.NOT_SUPPORTED,
-            "the effect is larger in older children beyond its uncertainty",
+            text("the effect is larger in older children beyond its uncertainty"),
         )
     else:
         verdict, reason = (
             Verdict.INCONCLUSIVE,
-            "the difference in effect between age groups is within its uncertainty",
+            text("the difference in effect between age groups is within its uncertainty"),
         )
     return ClaimVerdict(
         claim=claim,
-        definition=text,
+        definition=definition_text,
         observed=observed,
         benchmark=None,
         comparison=None,

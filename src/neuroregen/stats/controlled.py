@@ -33,6 +33,7 @@ from neuroregen.stats.between import ancova_treatment_effect
 from neuroregen.stats.mixed import MAR_ASSUMPTION, WALD_SMALL_SAMPLE
 from neuroregen.stats.proportions import risk_difference, risk_ratio
 from neuroregen.stats.results import SMALL_N, Direction, Estimate, _replace
+from neuroregen.stats.text import text
 
 __all__ = [
     "ArmPhaseModel",
@@ -45,7 +46,7 @@ __all__ = [
 
 def concurrent_comparator(control: str) -> str:
     """The comparator text of every between-arm estimate: it names the control arm."""
-    return f"concurrent control arm {control}"
+    return text("concurrent control arm {control}", control=control)
 
 
 def ancova_change(

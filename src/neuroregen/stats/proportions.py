@@ -42,6 +42,7 @@ from neuroregen.stats.results import (
     Estimate,
     _fmt,
 )
+from neuroregen.stats.text import Text, text
 
 __all__ = [
     "NNTEstimate",
@@ -150,7 +151,7 @@ class ResponderDefinition:
     def _better(self) -> str:
         if self.direction is None:
             return ""
-        return (
+        return text(
             "lower is better" if self.direction is Direction.HIGHER_IS_WORSE else "higher is better"
         )
 
@@ -172,24 +173,46 @@ class ResponderDefinition:
                 3: "at least minimally improved",
             }
             k = int(self.threshold)
-            extra = words.get(k, "rated ≤ this")
-            return f"CGI-I ≤ {k} ({extra})"
-        move = "a reduction" if self.direction is Direction.HIGHER_IS_WORSE else "an increase"
+            extra = text(words.get(k, "rated ≤ this"))
+            return text("CGI-I ≤ {k} ({extra})", k=k, extra=extra)
+        better = self._better()
+        reduction = self.direction is Direction.HIGHER_IS_WORSE
         if self.kind is ResponderKind.PERCENT_IMPROVEMENT:
-            floor = f" relative to floor {self.floor:g}" if self.floor else ""
-            return (
-                f"≥ {self.threshold:.0%} improvement from baseline on {self.instrument}"
-                f"{floor} ({move}; {self._better()})"
+            # whole sentences per direction and floor, so each language words them freely
+            template = (
+                "≥ {threshold:.0%} improvement from baseline on {instrument}"
+                + (" relative to floor {floor:g}" if self.floor else "")
+                + (" (a reduction; {better})" if reduction else " (an increase; {better})")
             )
+            params = {"threshold": self.threshold, "instrument": self.instrument, "better": better}
+            if self.floor:
+                params["floor"] = self.floor
+            return Text(template, params)
         if self.kind is ResponderKind.RELIABLE_CHANGE:
-            sd = f"SD {self.sd:g}" if self.sd is not None else "SD = sample baseline SD"
-            prov = ", provisional" if self.provisional else ""
-            return (
-                f"reliable improvement on {self.instrument} (Jacobson–Truax |RC| > 1.96, "
-                f"r = {self.reliability:g}{prov}, {sd}; {self._better()})"
+            sd = (
+                text("SD {sd:g}", sd=self.sd)
+                if self.sd is not None
+                else text("SD = sample baseline SD")
             )
-        word = "decrease" if self.direction is Direction.HIGHER_IS_WORSE else "increase"
-        return f"any improvement on {self.instrument} (any {word}; {self._better()})"
+            return text(
+                "reliable improvement on {instrument} (Jacobson–Truax |RC| > 1.96, "
+                + (
+                    "r = {r:g}, provisional, {sd}; {better})"
+                    if self.provisional
+                    else "r = {r:g}, {sd}; {better})"
+                ),
+                instrument=self.instrument,
+                r=self.reliability,
+                sd=sd,
+                better=better,
+            )
+        return text(
+            "any improvement on {instrument} (any decrease; {better})"
+            if reduction
+            else "any improvement on {instrument} (any increase; {better})",
+            instrument=self.instrument,
+            better=better,
+        )
 
     def caveats(self) -> tuple[str, ...]:
         """Caveats the definition itself brings (provisional reliability)."""
@@ -358,16 +381,20 @@ def responder_rate_from_counts(
     cp_low, cp_high = clopper_pearson_interval(x, n, conf)
     total = n + int(n_not_evaluable)
     worst = x / total
-    text = definition.describe()
+    described = definition.describe()
     extra: tuple[str, ...] = ()
     if n_not_evaluable:
         extra = (
-            f"{n_not_evaluable} participant(s) could not be classified and are excluded; "
-            f"counting them as non-responders gives {worst:.0%}",
+            text(
+                "{n} participant(s) could not be classified and are excluded; counting them as "
+                "non-responders gives {worst:.0%}",
+                n=n_not_evaluable,
+                worst=worst,
+            ),
         )
     uncontrolled = (UNCONTROLLED,) if comparator == OWN_BASELINE else ()
     return Estimate(
-        quantity=f"responder rate — responder: {text}",
+        quantity=text("responder rate — responder: {definition}", definition=described),
         estimate=x / n,
         ci_low=low,
         ci_high=high,
@@ -381,7 +408,7 @@ def responder_rate_from_counts(
             )
         ),
         details={
-            "definition": text,
+            "definition": described,
             "responders": x,
             "n_evaluable": n,
             "n_not_evaluable": int(n_not_evaluable),
@@ -518,12 +545,12 @@ def risk_difference(
         low, high = mover_difference(
             p1, wilson_interval(x1, n1, conf), p2, wilson_interval(x2, n2, conf)
         )
-        text = "Newcombe hybrid score interval (method 10)"
+        how = "Newcombe hybrid score interval (method 10)"
     elif method == "wald":
         z = z_quantile(conf)
         se = math.sqrt(p1 * (1 - p1) / n1 + p2 * (1 - p2) / n2)
         low, high = p1 - p2 - z * se, p1 - p2 + z * se
-        text = "Wald interval"
+        how = "Wald interval"
     else:
         raise ValueError(f"unknown method {method!r}")
     n = n1 + n2
@@ -534,7 +561,7 @@ def risk_difference(
         ci_high=high,
         confidence=conf,
         n=n,
-        method=f"difference of proportions; {text}",
+        method=f"difference of proportions; {how}",
         comparator=comparator,
         caveats=size_caveats(n),
         details={"p1": p1, "p2": p2, "x1": x1, "n1": n1, "x2": x2, "n2": n2},
