@@ -88,6 +88,10 @@ def _number(value: float | Decimal, spec: str) -> str:
             digits = Decimal(format(value * 100, f".{places}f"))
             return number_format(digits, decimal_pos=places) + "%"
         return number_format(Decimal(format(value, f".{places}f")), decimal_pos=places)
-    if spec:
-        return format(value, spec)
-    return number_format(value)
+    if spec.endswith("g") or not spec:
+        # general format ("{cutoff:g}", or no spec): the English digits, the locale's mark
+        digits = format(value, spec) if spec else str(value)
+        if "e" in digits or "inf" in digits or "nan" in digits:
+            return digits
+        return number_format(Decimal(digits))
+    return format(value, spec)

@@ -64,6 +64,7 @@ from neuroregen.stats.reliable_change import ReliableChangeResult, reliable_chan
 from neuroregen.stats.results import CAREGIVER_RATED, SYNTHETIC, Direction, Estimate
 from neuroregen.stats.safety_rules import proportion_exact
 from neuroregen.stats.subgroups import SubgroupResult, overall_estimate, subgroup_analysis
+from neuroregen.stats.text import Text, text, text_join
 from neuroregen.stats.within import hedges_g_av, mean_change
 
 __all__ = [
@@ -79,19 +80,19 @@ CGI_I_MEASURE = "cgi_i.cgi_i"
 DAYS_PER_MONTH = 30.4375
 MODEL_PHASES: tuple[str, ...] = ("baseline", "early", "mid", "late", "long_term")
 SUBGROUP_VARIABLES: tuple[tuple[str, str], ...] = (
-    ("age_band", "age band"),
-    ("severity", "DSM-5 severity"),
-    ("syndrome_group", "genetic syndrome"),
-    ("comorbidity_group", "comorbidity"),
-    ("product_type", "product"),
-    ("lot", "lot"),
-    ("dose_band", "dose band"),
-    ("route", "route"),
+    ("age_band", text("age band")),
+    ("severity", text("DSM-5 severity")),
+    ("syndrome_group", text("genetic syndrome")),
+    ("comorbidity_group", text("comorbidity")),
+    ("product_type", text("product")),
+    ("lot", text("lot")),
+    ("dose_band", text("dose band")),
+    ("route", text("route")),
 )
 #: Lots with fewer participants are pooled into one level (``SMALL_LOTS``) for the lot
 #: subgroups and the table by lot.
 LOT_MIN_PARTICIPANTS = 5
-SMALL_LOTS = "other lots (each < 5 participants)"
+SMALL_LOTS = text("other lots (each < 5 participants)")
 #: Random slopes are tried up to this many participants; beyond, the random-intercept model is
 #: fitted directly (the page says which model was used). A random-slope fit costs about 0.1 s
 #: per measure at 2 000 children and 0.25 s at 10 000 (stats/_slope.py), which at registry
@@ -405,7 +406,9 @@ def _try(fn: Callable[[], Any], notes: list[str], what: str) -> Any:
     try:
         return fn()
     except (InsufficientDataError, ValueError, RuntimeError) as exc:
-        notes.append(f"{what}: not estimable ({exc})")
+        # the reason stays a Text when the stats raised one, so the page can translate it
+        reason = exc.args[0] if exc.args and isinstance(exc.args[0], Text) else str(exc)
+        notes.append(text("{what}: not estimable ({reason})", what=text(what), reason=reason))
         return None
 
 
@@ -491,7 +494,12 @@ def _score_row(
             "reliable change",
         )
     else:
-        notes.append(f"no reliability recorded for {meta.label}: reliable change not computed")
+        notes.append(
+            text(
+                "no reliability recorded for {measure}: reliable change not computed",
+                measure=meta.label,
+            )
+        )
     return PhaseRow(
         arm,
         meta.measure,
@@ -547,7 +555,7 @@ def _cgi_row(
         responder=responder,
         responder_vs_benchmark=vs,
         benchmark=bench,
-        notes=(*notes, "CGI-I rates change itself: no baseline, no change score"),
+        notes=(*notes, text("CGI-I rates change itself: no baseline, no change score")),
     )
 
 
@@ -592,11 +600,11 @@ def _trajectory(
         notes,
         "mixed model",
     )
-    note = "; ".join(notes)
+    note = text_join(notes)
     if model is not None and n > RANDOM_SLOPE_MAX_PARTICIPANTS:
-        note = (
-            f"random-intercept model fitted directly (more than "
-            f"{RANDOM_SLOPE_MAX_PARTICIPANTS} participants)"
+        note = text(
+            "random-intercept model fitted directly (more than {n} participants)",
+            n=RANDOM_SLOPE_MAX_PARTICIPANTS,
         )
     return Trajectory(arm, meta.measure, meta.label, model, note)
 
@@ -766,10 +774,13 @@ def _pooled_lots_note(participants: pd.DataFrame) -> str | None:
     small = size[size < LOT_MIN_PARTICIPANTS]
     if small.empty:
         return None
-    return (
-        f"{len(small)} lots with fewer than {LOT_MIN_PARTICIPANTS} participants each "
-        f"({int(small.sum())} participants) are pooled as “{SMALL_LOTS}” in the lot "
-        "subgroups and in the table by lot"
+    return text(
+        "{lots} lots with fewer than {min} participants each ({n} participants) are pooled as "
+        "“{pooled}” in the lot subgroups and in the table by lot",
+        lots=len(small),
+        min=LOT_MIN_PARTICIPANTS,
+        n=int(small.sum()),
+        pooled=SMALL_LOTS,
     )
 
 
@@ -844,7 +855,7 @@ def analyse_program(
     outcomes = pick(frames.outcomes)[list(_OUTCOME_COLUMNS)]
     bio = pick(frames.biomarkers)[list(_BIOMARKER_COLUMNS)]
     synthetic = bool(participants["synthetic"].astype(bool).any()) if len(participants) else False
-    label = arm or ("all treated arms" if controls else "all arms")
+    label = arm or (text("all treated arms") if controls else text("all arms"))
     choice = RESPONDER_CHOICES[definition_key]
     metas = measures(outcomes)
     scored = [m for m in metas if m.measure != CGI_I_MEASURE]
@@ -934,10 +945,10 @@ def analyse_program(
             notes,
             "durability",
         )
-        ev.durability_note = "; ".join(notes)
+        ev.durability_note = text_join(notes)
     else:
-        ev.durability_note = "; ".join(status_notes) or (
-            "no child met the responder definition at a follow-up visit"
+        ev.durability_note = text_join(status_notes) or (
+            text("no child met the responder definition at a follow-up visit")
         )
 
     # subgroups and the table by lot, dose and route: change in the protocol's primary outcome

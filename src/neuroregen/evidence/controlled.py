@@ -32,6 +32,7 @@ from neuroregen.stats.controlled import (
     responder_difference,
 )
 from neuroregen.stats.results import Estimate
+from neuroregen.stats.text import text, text_join
 
 __all__ = ["ControlledEvidence", "ControlledRow", "ControlledTrajectory", "analyse_controlled"]
 
@@ -261,7 +262,9 @@ def analyse_controlled(
                 _trajectory(meta, rows, treated_codes, control_text, ctx, confidence)
             )
     if not ev.rows:
-        ev.notes.append("no follow-up phase has children in both the treated and control arms")
+        ev.notes.append(
+            text("no follow-up phase has children in both the treated and control arms")
+        )
     return ev
 
 
@@ -296,4 +299,4 @@ def _trajectory(
         notes,
         "arm × phase mixed model",
     )
-    return ControlledTrajectory(meta.measure, meta.label, model, "; ".join(notes))
+    return ControlledTrajectory(meta.measure, meta.label, model, text_join(notes))

@@ -34,6 +34,7 @@ from neuroregen.participants.choices import WithdrawalScope
 from neuroregen.participants.models import Participant, ParticipantComorbidity, Withdrawal
 from neuroregen.protocols.choices import AssignmentStatus
 from neuroregen.protocols.models import Arm, Assignment, Protocol
+from neuroregen.stats.text import text
 from neuroregen.visits import timeline
 
 __all__ = ["child_frames", "evidence_frames", "phase_spans", "protocols_for"]
@@ -515,8 +516,11 @@ def evidence_frames(
     day_zero = a["day_zero"].where(~planned_only, a["planned_day_zero"])
     if planned_only.any():
         notes.append(
-            f"{int(planned_only.sum())} participant(s) have no recorded first "
-            "administration: their study days count from the planned day 0"
+            text(
+                "{n} participant(s) have no recorded first administration: their study days "
+                "count from the planned day 0",
+                n=int(planned_only.sum()),
+            )
         )
     age = a["participant__age_months_at_screening"].astype(float)
     # age at first administration where day 0 is known (screening age + elapsed months)
@@ -566,8 +570,10 @@ def evidence_frames(
 
     if participants["lot"].isna().all():
         notes.append(
-            "no administrations recorded yet: lot is empty; product, dose and route "
-            "are the arm's planned values"
+            text(
+                "no administrations recorded yet: lot is empty; product, dose and route "
+                "are the arm's planned values"
+            )
         )
 
     # outcomes (three queries: responses, score metadata, domain mappings)

@@ -468,7 +468,7 @@ def evaluate_claim(
         return _evaluate_age(claim, definition, status, ages, age_cutoff, context, confidence)
     evaluable = status[~np.isnan(status)]
     if evaluable.size == 0:
-        raise InsufficientDataError("no participant could be classified")
+        raise InsufficientDataError(text("no participant could be classified"))
     window: tuple[str, ...] = ()
     if claim.window_months is not None:
         window = (
@@ -532,7 +532,9 @@ def _evaluate_age(
     cutoff = float(np.median(age)) if age_cutoff is None else float(age_cutoff)
     young = age < cutoff
     if young.sum() == 0 or (~young).sum() == 0:
-        raise InsufficientDataError(f"age cutoff {cutoff:g} leaves one group empty")
+        raise InsufficientDataError(
+            text("age cutoff {cutoff:g} leaves one group empty", cutoff=cutoff)
+        )
     observed = risk_difference(
         int(resp[young].sum()),
         int(young.sum()),

@@ -109,7 +109,7 @@ def evaluate_claim_controlled(
     x_t, n_t = _counts(status_t)
     x_c, n_c = _counts(status_c)
     if n_t == 0 or n_c == 0:
-        raise InsufficientDataError("no child could be classified in one of the arms")
+        raise InsufficientDataError(text("no child could be classified in one of the arms"))
     window: tuple[str, ...] = ()
     if claim.window_months is not None:
         window = (
@@ -174,7 +174,7 @@ def _age_effect(
     keep_c = ~(np.isnan(age_c) | np.isnan(status_c))
     ages = np.concatenate([age_t[keep_t], age_c[keep_c]])
     if ages.size == 0:
-        raise InsufficientDataError("no child with both age and responder status")
+        raise InsufficientDataError(text("no child with both age and responder status"))
     cutoff = float(np.median(ages))
     effects: list[Estimate] = []
     for young in (True, False):
@@ -182,7 +182,9 @@ def _age_effect(
         in_c = (age_c[keep_c] < cutoff) == young
         r_t, r_c = status_t[keep_t][in_t], status_c[keep_c][in_c]
         if r_t.size == 0 or r_c.size == 0:
-            raise InsufficientDataError(f"age cutoff {cutoff:g} leaves an arm empty in a group")
+            raise InsufficientDataError(
+                text("age cutoff {cutoff:g} leaves an arm empty in a group", cutoff=cutoff)
+            )
         rd, _ = responder_difference(
             int(r_t.sum()),
             int(r_t.size),

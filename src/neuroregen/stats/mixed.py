@@ -34,6 +34,7 @@ from scipy import stats
 from neuroregen.stats._intercept import ENGINE, fit_random_intercept
 from neuroregen.stats._slope import fit_random_slope
 from neuroregen.stats.results import SMALL_N, UNCONTROLLED, Direction, Estimate
+from neuroregen.stats.text import text
 
 __all__ = [
     "DEFAULT_PHASES",
@@ -44,16 +45,16 @@ __all__ = [
 ]
 
 DEFAULT_PHASES: tuple[str, ...] = ("baseline", "early", "mid", "late")
-MAR_ASSUMPTION = (
+MAR_ASSUMPTION = text(
     "missing visits are handled by the likelihood, which is unbiased only if whether a visit is "
     "missed depends on observed scores, not on the unobserved score itself (missing at random)"
 )
-WALD_SMALL_SAMPLE = (
+WALD_SMALL_SAMPLE = text(
     "intervals use a normal reference and treat variance components as known: with fewer than "
     "30 participants they are somewhat too narrow"
 )
-INTERCEPT_MODEL = "random intercept"
-SLOPE_MODEL = "random intercept and random slope on time"
+INTERCEPT_MODEL = text("random intercept")
+SLOPE_MODEL = text("random intercept and random slope on time")
 _BOUNDARY_TOL = 1e-6  # variance component / residual variance below this counts as zero
 _CORR_TOL = 0.99  # |random intercept–slope correlation| above this counts as singular
 
@@ -311,7 +312,7 @@ def phase_mixed_model(
     """
     phases = tuple(phases)
     if len(phases) < 2 or len(set(phases)) != len(phases):
-        raise ValueError("give at least two distinct phases, reference first")
+        raise ValueError(text("give at least two distinct phases, reference first"))
     cols = [participant, phase, score, *([time] if time else []), *covariates]
     for col in cols:
         if col not in data.columns:

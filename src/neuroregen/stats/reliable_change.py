@@ -29,6 +29,7 @@ import pandas as pd
 
 from neuroregen.stats._common import FloatArray, as_float_array
 from neuroregen.stats.results import PROVISIONAL_RELIABILITY, Direction
+from neuroregen.stats.text import text
 
 __all__ = [
     "CATEGORIES",
@@ -286,7 +287,7 @@ def reliable_change(
     if sd is None:
         observed = x1[~np.isnan(x1)]
         if observed.size < 2:
-            raise ValueError("need an SD: supply sd or at least 2 observed baseline scores")
+            raise ValueError(text("need an SD: supply sd or at least 2 observed baseline scores"))
         sd_used, sd_source = float(np.std(observed, ddof=1)), "sample baseline SD"
     else:
         sd_used, sd_source = float(sd), "supplied"
