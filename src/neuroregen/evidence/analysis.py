@@ -25,6 +25,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from neuroregen.evidence.claims_panel import CONTROL_ARM_NOTE, program_claims
 from neuroregen.evidence.controlled import (
@@ -245,6 +246,10 @@ class ProgramEvidence:
     definition_text: str
     synthetic: bool
     n_participants: int
+    #: Of ``n_participants`` (allocated, in the analysis set), the children with at least one
+    #: recorded administration: the population of the safety tables and reports. The page
+    #: shows both so the two counts reconcile.
+    n_treated: int = 0
     rows: list[PhaseRow] = field(default_factory=list)
     trajectories: list[Trajectory] = field(default_factory=list)
     biomarkers: list[BiomarkerPhase] = field(default_factory=list)
@@ -295,6 +300,7 @@ class ProgramEvidence:
             "responder_definition": self.definition_text,
             "synthetic": self.synthetic,
             "n_participants": self.n_participants,
+            "n_treated": self.n_treated,
             "lloq_handling": self.lloq_handling,
             "phase_summary_rules": dict(self.phase_rules),
             "subgroup_outcome": {
@@ -434,14 +440,14 @@ def _score_row(
             base, follow, direction=meta.direction, label=label, confidence=confidence
         ),
         notes,
-        "mean change",
+        gettext_noop("mean change"),
     )
     effect = _try(
         lambda: hedges_g_av(
             base, follow, direction=meta.direction, label=label, confidence=confidence
         ),
         notes,
-        "standardized effect",
+        gettext_noop("standardized effect"),
     )
     if change is not None:
         change = change.with_caveats(*ctx)
@@ -459,19 +465,21 @@ def _score_row(
                     compare_change_with_benchmark(observed, bench), meta.direction, bench
                 ),
                 notes,
-                "benchmark",
+                gettext_noop("benchmark"),
             )
     responder = resp_vs = None
     choice = RESPONDER_CHOICES[key]
     if not choice.uses_cgi:
-        definition = _try(lambda: responder_definition(key, meta), notes, "responder definition")
+        definition = _try(
+            lambda: responder_definition(key, meta), notes, gettext_noop("responder definition")
+        )
         if definition is not None:
             responder = _try(
                 lambda: responder_rate(
                     definition, baseline=base, follow_up=follow, confidence=confidence, caveats=ctx
                 ),
                 notes,
-                "responder rate",
+                gettext_noop("responder rate"),
             )
             match = match_rate_benchmark(PLACEBO_CGI_I_RESPONDERS, definition.describe())
             if responder is not None and benchmarks and match.matches:
@@ -491,7 +499,7 @@ def _score_row(
                 participants=data["study_code"].to_numpy(),
             ),
             notes,
-            "reliable change",
+            gettext_noop("reliable change"),
         )
     else:
         notes.append(
@@ -536,7 +544,7 @@ def _cgi_row(
             caveats=_context(False, synthetic),
         ),
         notes,
-        "responder rate",
+        gettext_noop("responder rate"),
     )
     bench = PLACEBO_CGI_I_RESPONDERS if benchmarks else None
     vs = None
@@ -598,7 +606,7 @@ def _trajectory(
             caveats=_context(meta.caregiver_rated, synthetic),
         ),
         notes,
-        "mixed model",
+        gettext_noop("mixed model"),
     )
     note = text_join(notes)
     if model is not None and n > RANDOM_SLOPE_MAX_PARTICIPANTS:
@@ -637,7 +645,7 @@ def _biomarkers(
                     caveats=ctx,
                 ),
                 notes,
-                "geometric mean",
+                gettext_noop("geometric mean"),
             )
             ratio = None
             if phase != "baseline":
@@ -655,7 +663,7 @@ def _biomarkers(
                         caveats=ctx,
                     ),
                     notes,
-                    "ratio to baseline",
+                    gettext_noop("ratio to baseline"),
                 )
             out.append(
                 BiomarkerPhase(arm, str(analyte), unit, phase, level, ratio, "; ".join(notes))
@@ -884,6 +892,7 @@ def analyse_program(
         definition_text=definition_text,
         synthetic=synthetic,
         n_participants=int(participants["study_code"].nunique()),
+        n_treated=_n_treated(participants, frames.administrations),
         lloq_handling=LLOQ_HANDLING[lloq_handling],
         notes=list(frames.notes),
         phase_rules={p: plan.describe(p) for p in FOLLOW_UP_PHASES},
@@ -929,7 +938,7 @@ def analyse_program(
         status = _try(
             lambda: responder_status(status_of, definition_key, primary),
             status_notes,
-            "responder definition",
+            gettext_noop("responder definition"),
         )
     has_status = status is not None and not status.empty
     durations = response_durations(status) if has_status else pd.DataFrame()
@@ -943,7 +952,7 @@ def analyse_program(
                 caveats=(SYNTHETIC,) if synthetic else (),
             ),
             notes,
-            "durability",
+            gettext_noop("durability"),
         )
         ev.durability_note = text_join(notes)
     else:
@@ -989,6 +998,12 @@ def analyse_program(
         plan=plan,
     )
     return ev
+
+
+def _n_treated(participants: pd.DataFrame, administrations: pd.DataFrame) -> int:
+    """Children of *participants* with at least one recorded administration."""
+    given = participants["study_code"].isin(administrations["study_code"])
+    return int(participants.loc[given, "study_code"].nunique())
 
 
 #: Fewer children with the outcome than this give subgroup estimates that are all interval.

@@ -16,6 +16,7 @@ from functools import partial
 from typing import Any
 
 import pandas as pd
+from django.utils.translation import gettext_noop
 
 from neuroregen.stats.claims import (
     CLAIM_LARGER_IN_YOUNGER,
@@ -101,7 +102,7 @@ def program_claims(
     definition = (
         responder_definition(key)
         if choice.uses_cgi
-        else _try(lambda: responder_definition(key, meta), notes, "definition")
+        else _try(lambda: responder_definition(key, meta), notes, gettext_noop("definition"))
     )
     if definition is None:
         return [], notes

@@ -23,6 +23,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+from django.utils.translation import gettext_noop
 
 from neuroregen.stats.controlled import (
     ArmPhaseModel,
@@ -209,14 +210,14 @@ def analyse_controlled(
                         caveats=c,
                     ),
                     notes,
-                    "ANCOVA",
+                    gettext_noop("ANCOVA"),
                 )
             rd = rr = None
             if choice.uses_cgi == (meta.measure == a.CGI_I_MEASURE):
                 definition = _try(
                     lambda m=meta: a.responder_definition(definition_key, m),
                     notes,
-                    "responder definition",
+                    gettext_noop("responder definition"),
                 )
                 if definition is not None:
                     status = (
@@ -239,7 +240,7 @@ def analyse_controlled(
                                 caveats=c,
                             ),
                             notes,
-                            "responders between arms",
+                            gettext_noop("responders between arms"),
                         )
                         if pair is not None:
                             rd, rr = pair
@@ -297,6 +298,6 @@ def _trajectory(
             caveats=ctx,
         ),
         notes,
-        "arm × phase mixed model",
+        gettext_noop("arm × phase mixed model"),
     )
     return ControlledTrajectory(meta.measure, meta.label, model, text_join(notes))

@@ -60,7 +60,7 @@ from neuroregen.stats.results import (
     Estimate,
     _fmt,
 )
-from neuroregen.stats.text import text
+from neuroregen.stats.text import template, text
 
 __all__ = [
     "CLAIM_LARGER_IN_YOUNGER",
@@ -85,25 +85,25 @@ class ClaimKind(enum.Enum):
 class Verdict(enum.Enum):
     """Outcome of a claim check."""
 
-    SUPPORTED = "supported"
-    NOT_SUPPORTED = "not supported"
-    INCONCLUSIVE = "inconclusive"
+    SUPPORTED = template("supported")
+    NOT_SUPPORTED = template("not supported")
+    INCONCLUSIVE = template("inconclusive")
 
 
 _CONTROLLED_HEADLINE = {
-    Verdict.SUPPORTED: "Supported, compared with the {comparator}.",
-    Verdict.NOT_SUPPORTED: "Not supported, compared with the {comparator}.",
-    Verdict.INCONCLUSIVE: "Inconclusive, compared with the {comparator}.",
+    Verdict.SUPPORTED: template("Supported, compared with the {comparator}."),
+    Verdict.NOT_SUPPORTED: template("Not supported, compared with the {comparator}."),
+    Verdict.INCONCLUSIVE: template("Inconclusive, compared with the {comparator}."),
 }
 _UNCONTROLLED_HEADLINE = {
-    Verdict.SUPPORTED: (
+    Verdict.SUPPORTED: template(
         "Supported as an observed figure only: without a concurrent control these "
         "uncontrolled data cannot show that the therapy caused the improvement."
     ),
-    Verdict.NOT_SUPPORTED: (
+    Verdict.NOT_SUPPORTED: template(
         "Not supported; uncontrolled data (no concurrent control) cannot show efficacy either way."
     ),
-    Verdict.INCONCLUSIVE: (
+    Verdict.INCONCLUSIVE: template(
         "Inconclusive; uncontrolled data (no concurrent control) cannot show efficacy either way."
     ),
 }

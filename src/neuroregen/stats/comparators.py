@@ -21,7 +21,7 @@ from scipy import stats
 from neuroregen.stats._common import mover_difference, wilson_interval, z_quantile
 from neuroregen.stats.benchmark_match import MismatchedBenchmarkError, match_rate_benchmark
 from neuroregen.stats.results import Direction, Estimate, _fmt
-from neuroregen.stats.text import text
+from neuroregen.stats.text import template, text
 
 __all__ = [
     "ALL_BENCHMARKS",
@@ -207,7 +207,7 @@ PLACEBO_CGI_I_RESPONDERS = Benchmark(
     population=_SIAFIS_POP,
     citation=_SIAFIS,
     note=_SIAFIS_NOTE,
-    responder_definition="CGI-I ≤ 2 (much or very much improved)",
+    responder_definition=template("CGI-I ≤ 2 (much or very much improved)"),
     rater="clinician",
 )
 PLACEBO_SMC_CORE = Benchmark(

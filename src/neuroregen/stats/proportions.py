@@ -42,7 +42,7 @@ from neuroregen.stats.results import (
     Estimate,
     _fmt,
 )
-from neuroregen.stats.text import Text, text
+from neuroregen.stats.text import Text, template, text
 
 __all__ = [
     "NNTEstimate",
@@ -68,6 +68,40 @@ class ResponderKind(enum.Enum):
     PERCENT_IMPROVEMENT = "percent_improvement"
     RELIABLE_CHANGE = "reliable_change"
     ANY_IMPROVEMENT = "any_improvement"
+
+
+# Whole sentences, chosen by (has a floor, lower is better) / provisional / lower is better,
+# so each language words them freely.
+_PERCENT_IMPROVEMENT = {
+    (False, True): template(
+        "≥ {threshold:.0%} improvement from baseline on {instrument} (a reduction; {better})"
+    ),
+    (False, False): template(
+        "≥ {threshold:.0%} improvement from baseline on {instrument} (an increase; {better})"
+    ),
+    (True, True): template(
+        "≥ {threshold:.0%} improvement from baseline on {instrument} relative to floor "
+        "{floor:g} (a reduction; {better})"
+    ),
+    (True, False): template(
+        "≥ {threshold:.0%} improvement from baseline on {instrument} relative to floor "
+        "{floor:g} (an increase; {better})"
+    ),
+}
+_RELIABLE_IMPROVEMENT = {
+    False: template(
+        "reliable improvement on {instrument} (Jacobson–Truax |RC| > 1.96, r = {r:g}, {sd}; "
+        "{better})"
+    ),
+    True: template(
+        "reliable improvement on {instrument} (Jacobson–Truax |RC| > 1.96, r = {r:g}, "
+        "provisional, {sd}; {better})"
+    ),
+}
+_ANY_IMPROVEMENT = {
+    True: template("any improvement on {instrument} (any decrease; {better})"),
+    False: template("any improvement on {instrument} (any increase; {better})"),
+}
 
 
 @dataclass(frozen=True)
@@ -168,51 +202,30 @@ class ResponderDefinition:
         """
         if self.kind is ResponderKind.CGI_I:
             words = {
-                1: "very much improved",
-                2: "much or very much improved",
-                3: "at least minimally improved",
+                1: template("very much improved"),
+                2: template("much or very much improved"),
+                3: template("at least minimally improved"),
             }
             k = int(self.threshold)
-            extra = text(words.get(k, "rated ≤ this"))
+            extra = text(words.get(k, template("rated ≤ this")))
             return text("CGI-I ≤ {k} ({extra})", k=k, extra=extra)
         better = self._better()
         reduction = self.direction is Direction.HIGHER_IS_WORSE
         if self.kind is ResponderKind.PERCENT_IMPROVEMENT:
             # whole sentences per direction and floor, so each language words them freely
-            template = (
-                "≥ {threshold:.0%} improvement from baseline on {instrument}"
-                + (" relative to floor {floor:g}" if self.floor else "")
-                + (" (a reduction; {better})" if reduction else " (an increase; {better})")
-            )
             params = {"threshold": self.threshold, "instrument": self.instrument, "better": better}
             if self.floor:
                 params["floor"] = self.floor
-            return Text(template, params)
+            return Text(_PERCENT_IMPROVEMENT[bool(self.floor), reduction], params)
         if self.kind is ResponderKind.RELIABLE_CHANGE:
             sd = (
                 text("SD {sd:g}", sd=self.sd)
                 if self.sd is not None
                 else text("SD = sample baseline SD")
             )
-            return text(
-                "reliable improvement on {instrument} (Jacobson–Truax |RC| > 1.96, "
-                + (
-                    "r = {r:g}, provisional, {sd}; {better})"
-                    if self.provisional
-                    else "r = {r:g}, {sd}; {better})"
-                ),
-                instrument=self.instrument,
-                r=self.reliability,
-                sd=sd,
-                better=better,
-            )
-        return text(
-            "any improvement on {instrument} (any decrease; {better})"
-            if reduction
-            else "any improvement on {instrument} (any increase; {better})",
-            instrument=self.instrument,
-            better=better,
-        )
+            params = {"instrument": self.instrument, "r": self.reliability, "sd": sd}
+            return Text(_RELIABLE_IMPROVEMENT[self.provisional], {**params, "better": better})
+        return Text(_ANY_IMPROVEMENT[reduction], {"instrument": self.instrument, "better": better})
 
     def caveats(self) -> tuple[str, ...]:
         """Caveats the definition itself brings (provisional reliability)."""

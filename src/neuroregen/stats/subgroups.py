@@ -20,7 +20,7 @@ from scipy import stats
 from statsmodels.stats.proportion import proportion_confint
 
 from neuroregen.stats.results import AGE_CONFOUNDING, MULTIPLICITY, SMALL_N, Estimate
-from neuroregen.stats.text import text
+from neuroregen.stats.text import template, text
 
 __all__ = [
     "NO_CONTROL_SUBGROUPS",
@@ -31,7 +31,9 @@ __all__ = [
 ]
 
 #: A :class:`~neuroregen.stats.text.Text` template; ``min_n`` is filled per analysis.
-TINY_SUBGROUP = "fewer than {min_n} participants in this subgroup: shown, but too small to read"
+TINY_SUBGROUP = template(
+    "fewer than {min_n} participants in this subgroup: shown, but too small to read"
+)
 NO_CONTROL_SUBGROUPS = text(
     "without a control group, subgroups differ in natural history and expectations as well as "
     "in response; a difference between subgroups is not a difference in treatment effect"

@@ -28,10 +28,8 @@ from collections.abc import Mapping
 from types import MappingProxyType
 from typing import Any
 
-__all__ = ["NOT_AVAILABLE", "Text", "fields_of", "render", "text", "text_join"]
+__all__ = ["NOT_AVAILABLE", "Text", "fields_of", "render", "template", "text", "text_join"]
 
-#: What a missing number reads as (also a msgid, so it is translated with the rest).
-NOT_AVAILABLE = "n/a"
 
 _FORMATTER = string.Formatter()
 
@@ -46,7 +44,7 @@ def fields_of(template: str) -> list[tuple[str, str]]:
 
 
 def special_number(value: Any) -> str | None:
-    """ "n/a", "∞" or "−∞" for a missing or infinite float; ``None`` for any other value."""
+    """What a missing or infinite float reads as; ``None`` for any other value."""
     if isinstance(value, float):
         if math.isnan(value):
             return NOT_AVAILABLE
@@ -113,6 +111,16 @@ class Text(str):
 def text(template: str, /, **params: Any) -> Text:
     """A :class:`Text` from an English *template* and its named *params*."""
     return Text(template, params)
+
+
+def template(msgid: str, /) -> str:
+    """Mark *msgid* as a :class:`Text` template filled later (a table of sentences chosen at
+    run time); returned unchanged. ``makemessages`` extracts it like :func:`text`."""
+    return msgid
+
+
+#: What a missing number reads as (also a msgid, so it is translated with the rest).
+NOT_AVAILABLE = template("n/a")
 
 
 def text_join(parts: tuple[Any, ...] | list[Any], separator: str = "; ") -> Text:
