@@ -122,26 +122,28 @@ RESPONDER_CHOICES: dict[str, ResponderChoice] = {
     for c in (
         ResponderChoice(
             "cgi_i_2",
-            "CGI-I ≤ 2 (much or very much improved)",
+            text("CGI-I ≤ 2 (much or very much improved)"),
             True,
             lambda *_: ResponderDefinition.cgi_i(2),
         ),
         ResponderChoice(
             "cgi_i_3",
-            "CGI-I ≤ 3 (at least minimally improved)",
+            text("CGI-I ≤ 3 (at least minimally improved)"),
             True,
             lambda *_: ResponderDefinition.cgi_i(3),
         ),
         ResponderChoice(
             "pct25",
-            "≥ 25 % improvement from baseline",
+            text("≥ 25 % improvement from baseline"),
             False,
             lambda lab, d, r, p: ResponderDefinition.percent_improvement(lab, d),
         ),
-        ResponderChoice("reliable", "reliable improvement (Jacobson–Truax)", False, _reliable),
+        ResponderChoice(
+            "reliable", text("reliable improvement (Jacobson–Truax)"), False, _reliable
+        ),
         ResponderChoice(
             "any",
-            "any improvement",
+            text("any improvement"),
             False,
             lambda lab, d, r, p: ResponderDefinition.any_improvement(lab, d),
         ),
@@ -892,7 +894,7 @@ def analyse_program(
         definition_text=definition_text,
         synthetic=synthetic,
         n_participants=int(participants["study_code"].nunique()),
-        n_treated=_n_treated(participants, frames.administrations),
+        n_treated=int(participants.loc[participants["received"], "study_code"].nunique()),
         lloq_handling=LLOQ_HANDLING[lloq_handling],
         notes=list(frames.notes),
         phase_rules={p: plan.describe(p) for p in FOLLOW_UP_PHASES},
@@ -998,12 +1000,6 @@ def analyse_program(
         plan=plan,
     )
     return ev
-
-
-def _n_treated(participants: pd.DataFrame, administrations: pd.DataFrame) -> int:
-    """Children of *participants* with at least one recorded administration."""
-    given = participants["study_code"].isin(administrations["study_code"])
-    return int(participants.loc[given, "study_code"].nunique())
 
 
 #: Fewer children with the outcome than this give subgroup estimates that are all interval.

@@ -558,6 +558,10 @@ def evidence_frames(
         participants[flag] = pid.isin(having).to_numpy()
     participants["age_band"] = participants["age_months"].map(fr.age_band)
     participants["dose_band"] = fr.dose_bands(participants["dose"], participants["product_type"])
+    # as the report's flow counts "received": an administration row or a recorded day 0
+    participants["received"] = (
+        pid.isin(set(adm["participant_id"])) | a["day_zero"].notna()
+    ).to_numpy()
     participants = participants[[c.name for c in fr.PARTICIPANT_COLUMNS]]
     code_of = dict(zip(pid, a["participant__study_code"], strict=True))
     zero_of = dict(zip(pid, day_zero, strict=True))
