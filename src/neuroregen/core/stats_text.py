@@ -85,13 +85,13 @@ def _number(value: float | Decimal, spec: str) -> str:
         places = int(fixed["places"])
         if fixed["kind"] == "%":
             # same digits as the English rendering, then the locale's decimal mark
-            digits = Decimal(format(value * 100, f".{places}f"))
-            return number_format(digits, decimal_pos=places) + "%"
+            percent = Decimal(format(value * 100, f".{places}f"))
+            return number_format(percent, decimal_pos=places) + "%"
         return number_format(Decimal(format(value, f".{places}f")), decimal_pos=places)
     if spec.endswith("g") or not spec:
         # general format ("{cutoff:g}", or no spec): the English digits, the locale's mark
-        digits = format(value, spec) if spec else str(value)
-        if "e" in digits or "inf" in digits or "nan" in digits:
-            return digits
-        return number_format(Decimal(digits))
+        english = format(value, spec) if spec else str(value)
+        if "e" in english or "inf" in english or "nan" in english:
+            return english
+        return number_format(Decimal(english))
     return format(value, spec)
