@@ -164,7 +164,10 @@ def geometric_mean_lloq(
     extra = list(caveats)
     if share > MANY_BELOW:
         extra.append(
-            f"{share:.0%} of values are below LLOQ: the summary depends on how they are handled"
+            text(
+                "{share:.0%} of values are below LLOQ: the summary depends on how they are handled",
+                share=share,
+            )
         )
     return Estimate(
         quantity=f"geometric mean {label}" + (f" ({unit})" if unit else ""),
