@@ -151,7 +151,7 @@ def welch_difference(
         **_improvement(direction, diff, low, high),
     }
     return Estimate(
-        quantity=f"difference in means, {label} (treated − control)",
+        quantity=text("difference in means, {label} (treated − control)", label=label),
         estimate=diff,
         ci_low=low,
         ci_high=high,
@@ -283,7 +283,9 @@ def ancova_treatment_effect(
         **_improvement(direction, tau, low, high),
     }
     return Estimate(
-        quantity=f"baseline-adjusted difference at follow-up, {label} (treated − control)",
+        quantity=text(
+            "baseline-adjusted difference at follow-up, {label} (treated − control)", label=label
+        ),
         estimate=tau,
         ci_low=low,
         ci_high=high,
@@ -380,7 +382,11 @@ def _raw_smd(
     name = "Hedges' g" if corrected else "Cohen's d"
     n = int(t.size + c.size)
     return Estimate(
-        quantity=f"standardized mean difference ({name}), {label} (treated − control)",
+        quantity=text(
+            "standardized mean difference ({name}), {label} (treated − control)",
+            name=name,
+            label=label,
+        ),
         estimate=est,
         ci_low=low,
         ci_high=high,
@@ -774,7 +780,10 @@ def effect_size_from_summary(
     )
     n = n_t + n_c
     return Estimate(
-        quantity=f"standardized mean difference (Hedges' g) from published summaries, {label}",
+        quantity=text(
+            "standardized mean difference (Hedges' g) from published summaries, {label}",
+            label=label,
+        ),
         estimate=g,
         ci_low=low,
         ci_high=high,

@@ -253,7 +253,7 @@ def geometric_mean_ratio_lloq(
         p = float(2.0 * stats.t.sf(abs(mean / se), n - 1))
     n_below = int(np.sum(np.asarray(baseline_below, bool) | np.asarray(follow_up_below, bool)))
     return Estimate(
-        quantity=f"ratio of geometric means {label}, follow-up / baseline",
+        quantity=text("ratio of geometric means {label}, follow-up / baseline", label=label),
         estimate=math.exp(mean),
         ci_low=low,
         ci_high=high,

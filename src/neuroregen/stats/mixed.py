@@ -451,7 +451,7 @@ def phase_mixed_model(
         se = float(math.sqrt(max(L @ v @ L, 0.0)))
         emms.append(
             Estimate(
-                quantity=f"{quantity}, {p} (estimated marginal mean)",
+                quantity=text("{quantity}, {p} (estimated marginal mean)", quantity=quantity, p=p),
                 estimate=est,
                 ci_low=est - z * se,
                 ci_high=est + z * se,

@@ -568,7 +568,7 @@ def risk_difference(
         raise ValueError(f"unknown method {method!r}")
     n = n1 + n2
     return Estimate(
-        quantity=f"risk difference, {label} (group 1 − group 2)",
+        quantity=text("risk difference, {label} (group 1 − group 2)", label=label),
         estimate=p1 - p2,
         ci_low=low,
         ci_high=high,
@@ -612,7 +612,7 @@ def _log_ratio(
             "a zero cell: 0.5 was added to every cell (Haldane–Anscombe) before estimating",
         )
     return Estimate(
-        quantity=f"{name}, {label} (group 1 / group 2)",
+        quantity=text("{name}, {label} (group 1 / group 2)", name=name, label=label),
         estimate=ratio,
         ci_low=low,
         ci_high=high,
@@ -785,7 +785,9 @@ def number_needed_to_treat(
         ci_low, ci_high = sorted((a, b))
         words = f"{_nnt_word(a)} to {_nnt_word(b)}"
     return NNTEstimate(
-        quantity=f"number needed to treat, {label} (positive = NNTB, negative = NNTH)",
+        quantity=text(
+            "number needed to treat, {label} (positive = NNTB, negative = NNTH)", label=label
+        ),
         estimate=nnt,
         ci_low=ci_low,
         ci_high=ci_high,
@@ -844,7 +846,7 @@ def fisher_exact_test(
     res = contingency.odds_ratio(table, kind="conditional")
     ci = res.confidence_interval(confidence_level=conf)
     return Estimate(
-        quantity=f"odds ratio, {label} (group 1 / group 2; conditional MLE)",
+        quantity=text("odds ratio, {label} (group 1 / group 2; conditional MLE)", label=label),
         estimate=float(res.statistic),
         ci_low=float(ci.low),
         ci_high=float(ci.high),

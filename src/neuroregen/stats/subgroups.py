@@ -234,7 +234,7 @@ def _overall(
     return _group_estimate(
         y_all,
         kind=kind,
-        quantity=f"{what}, all participants",
+        quantity=text("{what}, all participants", what=what),
         method=method,
         comparator=comparator,
         caveats=overall_caveats,
@@ -416,7 +416,7 @@ def subgroup_analysis(
             _group_estimate(
                 y,
                 kind=kind,
-                quantity=f"{what}, {label} = {lev}",
+                quantity=text("{what}, {label} = {lev}", what=what, label=label, lev=lev),
                 method=method_sub,
                 comparator=comparator,
                 caveats=[*common_caveats, tiny_text] if tiny else common_caveats,

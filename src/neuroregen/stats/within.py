@@ -158,7 +158,7 @@ def mean_change(
         **_improvement(direction, mean, low, high),
     }
     return Estimate(
-        quantity=f"mean change from baseline, {label} (follow-up − baseline)",
+        quantity=text("mean change from baseline, {label} (follow-up − baseline)", label=label),
         estimate=mean,
         ci_low=low,
         ci_high=high,
@@ -246,7 +246,7 @@ def cohens_d_z(
         **_improvement(direction, dz, low, high),
     }
     return Estimate(
-        quantity=f"standardized mean change d_z, {label} (change / SD of change)",
+        quantity=text("standardized mean change d_z, {label} (change / SD of change)", label=label),
         estimate=dz,
         ci_low=low,
         ci_high=high,
@@ -348,7 +348,9 @@ def cohens_d_av(
     d_av, low, high, n, details = _d_av_parts(baseline, follow_up, conf)
     details.update(_improvement(direction, d_av, low, high))
     return Estimate(
-        quantity=f"standardized mean change d_av, {label} (change / mean of score SDs)",
+        quantity=text(
+            "standardized mean change d_av, {label} (change / mean of score SDs)", label=label
+        ),
         estimate=d_av,
         ci_low=low,
         ci_high=high,
@@ -417,7 +419,7 @@ def hedges_g_av(
     details.update({"d_av": d_av, "j": j})
     details.update(_improvement(direction, g, g_low, g_high))
     return Estimate(
-        quantity=f"standardized mean change g_av, {label} (bias-corrected d_av)",
+        quantity=text("standardized mean change g_av, {label} (bias-corrected d_av)", label=label),
         estimate=g,
         ci_low=g_low,
         ci_high=g_high,
@@ -565,7 +567,9 @@ def signed_rank_change(
         **_improvement(direction, estimate, low, high),
     }
     return Estimate(
-        quantity=f"Hodges–Lehmann pseudo-median change, {label} (follow-up − baseline)",
+        quantity=text(
+            "Hodges–Lehmann pseudo-median change, {label} (follow-up − baseline)", label=label
+        ),
         estimate=estimate,
         ci_low=low,
         ci_high=high,
