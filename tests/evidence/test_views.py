@@ -8,9 +8,11 @@ import re
 
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 
 from neuroregen.core.roles import Role
 from neuroregen.participants.models import FamilyLink
+from neuroregen.protocols.models import Assignment
 from tests.evidence.builders import adverse_event, child
 from tests.helpers import make_user
 from tests.instruments.builders import active_protocol
@@ -59,6 +61,23 @@ class TestProgramPage:
         assert page.context["ev"].n_participants == 2
         everyone = client_for(monitor).get(_program_url(two_sites))
         assert everyone.context["ev"].n_participants == 3
+
+    def test_page_states_allocated_and_treated_children(self, two_sites, monitor, settings):
+        # issue 17 obs 9: the page's n (allocated) and the safety tables' n (treated) differ
+        # until every child has had an administration; the page says both, defined
+        settings.NEUROREGEN_EVIDENCE_CACHE_SECONDS = 0  # the update below writes no history
+        url = _program_url(two_sites)
+        ev = client_for(monitor).get(url).context["ev"]
+        assert (ev.n_participants, ev.n_treated) == (3, 0)  # day 0 only planned so far
+        first = two_sites["own"][0]
+        Assignment.objects.filter(participant=first).update(day_zero=timezone.localdate())
+        page = client_for(monitor).get(url)
+        ev = page.context["ev"]
+        assert (ev.n_participants, ev.n_treated) == (3, 1)
+        counts = re.search(r'data-testid="participant-counts">(.*?)</p>', page.content.decode())
+        assert counts is not None
+        assert "Allocated: 3 (" in counts.group(1)
+        assert "Treated: 1 of them (at least one administration recorded;" in counts.group(1)
 
     def test_every_effect_shown_has_an_interval(self, two_sites, monitor):
         page = client_for(monitor).get(_program_url(two_sites, definition="cgi_i_3"))

@@ -25,6 +25,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from neuroregen.evidence.claims_panel import CONTROL_ARM_NOTE, program_claims
 from neuroregen.evidence.controlled import (
@@ -64,6 +65,7 @@ from neuroregen.stats.reliable_change import ReliableChangeResult, reliable_chan
 from neuroregen.stats.results import CAREGIVER_RATED, SYNTHETIC, Direction, Estimate
 from neuroregen.stats.safety_rules import proportion_exact
 from neuroregen.stats.subgroups import SubgroupResult, overall_estimate, subgroup_analysis
+from neuroregen.stats.text import Text, text, text_join
 from neuroregen.stats.within import hedges_g_av, mean_change
 
 __all__ = [
@@ -79,19 +81,19 @@ CGI_I_MEASURE = "cgi_i.cgi_i"
 DAYS_PER_MONTH = 30.4375
 MODEL_PHASES: tuple[str, ...] = ("baseline", "early", "mid", "late", "long_term")
 SUBGROUP_VARIABLES: tuple[tuple[str, str], ...] = (
-    ("age_band", "age band"),
-    ("severity", "DSM-5 severity"),
-    ("syndrome_group", "genetic syndrome"),
-    ("comorbidity_group", "comorbidity"),
-    ("product_type", "product"),
-    ("lot", "lot"),
-    ("dose_band", "dose band"),
-    ("route", "route"),
+    ("age_band", text("age band")),
+    ("severity", text("DSM-5 severity")),
+    ("syndrome_group", text("genetic syndrome")),
+    ("comorbidity_group", text("comorbidity")),
+    ("product_type", text("product")),
+    ("lot", text("lot")),
+    ("dose_band", text("dose band")),
+    ("route", text("route")),
 )
 #: Lots with fewer participants are pooled into one level (``SMALL_LOTS``) for the lot
 #: subgroups and the table by lot.
 LOT_MIN_PARTICIPANTS = 5
-SMALL_LOTS = "other lots (each < 5 participants)"
+SMALL_LOTS = text("other lots (each < 5 participants)")
 #: Random slopes are tried up to this many participants; beyond, the random-intercept model is
 #: fitted directly (the page says which model was used). A random-slope fit costs about 0.1 s
 #: per measure at 2 000 children and 0.25 s at 10 000 (stats/_slope.py), which at registry
@@ -120,26 +122,28 @@ RESPONDER_CHOICES: dict[str, ResponderChoice] = {
     for c in (
         ResponderChoice(
             "cgi_i_2",
-            "CGI-I ≤ 2 (much or very much improved)",
+            text("CGI-I ≤ 2 (much or very much improved)"),
             True,
             lambda *_: ResponderDefinition.cgi_i(2),
         ),
         ResponderChoice(
             "cgi_i_3",
-            "CGI-I ≤ 3 (at least minimally improved)",
+            text("CGI-I ≤ 3 (at least minimally improved)"),
             True,
             lambda *_: ResponderDefinition.cgi_i(3),
         ),
         ResponderChoice(
             "pct25",
-            "≥ 25 % improvement from baseline",
+            text("≥ 25 % improvement from baseline"),
             False,
             lambda lab, d, r, p: ResponderDefinition.percent_improvement(lab, d),
         ),
-        ResponderChoice("reliable", "reliable improvement (Jacobson–Truax)", False, _reliable),
+        ResponderChoice(
+            "reliable", text("reliable improvement (Jacobson–Truax)"), False, _reliable
+        ),
         ResponderChoice(
             "any",
-            "any improvement",
+            text("any improvement"),
             False,
             lambda lab, d, r, p: ResponderDefinition.any_improvement(lab, d),
         ),
@@ -244,6 +248,10 @@ class ProgramEvidence:
     definition_text: str
     synthetic: bool
     n_participants: int
+    #: Of ``n_participants`` (allocated, in the analysis set), the children with at least one
+    #: recorded administration: the population of the safety tables and reports. The page
+    #: shows both so the two counts reconcile.
+    n_treated: int = 0
     rows: list[PhaseRow] = field(default_factory=list)
     trajectories: list[Trajectory] = field(default_factory=list)
     biomarkers: list[BiomarkerPhase] = field(default_factory=list)
@@ -294,6 +302,7 @@ class ProgramEvidence:
             "responder_definition": self.definition_text,
             "synthetic": self.synthetic,
             "n_participants": self.n_participants,
+            "n_treated": self.n_treated,
             "lloq_handling": self.lloq_handling,
             "phase_summary_rules": dict(self.phase_rules),
             "subgroup_outcome": {
@@ -405,7 +414,9 @@ def _try(fn: Callable[[], Any], notes: list[str], what: str) -> Any:
     try:
         return fn()
     except (InsufficientDataError, ValueError, RuntimeError) as exc:
-        notes.append(f"{what}: not estimable ({exc})")
+        # the reason stays a Text when the stats raised one, so the page can translate it
+        reason = exc.args[0] if exc.args and isinstance(exc.args[0], Text) else str(exc)
+        notes.append(text("{what}: not estimable ({reason})", what=text(what), reason=reason))
         return None
 
 
@@ -431,14 +442,14 @@ def _score_row(
             base, follow, direction=meta.direction, label=label, confidence=confidence
         ),
         notes,
-        "mean change",
+        gettext_noop("mean change"),
     )
     effect = _try(
         lambda: hedges_g_av(
             base, follow, direction=meta.direction, label=label, confidence=confidence
         ),
         notes,
-        "standardized effect",
+        gettext_noop("standardized effect"),
     )
     if change is not None:
         change = change.with_caveats(*ctx)
@@ -456,19 +467,21 @@ def _score_row(
                     compare_change_with_benchmark(observed, bench), meta.direction, bench
                 ),
                 notes,
-                "benchmark",
+                gettext_noop("benchmark"),
             )
     responder = resp_vs = None
     choice = RESPONDER_CHOICES[key]
     if not choice.uses_cgi:
-        definition = _try(lambda: responder_definition(key, meta), notes, "responder definition")
+        definition = _try(
+            lambda: responder_definition(key, meta), notes, gettext_noop("responder definition")
+        )
         if definition is not None:
             responder = _try(
                 lambda: responder_rate(
                     definition, baseline=base, follow_up=follow, confidence=confidence, caveats=ctx
                 ),
                 notes,
-                "responder rate",
+                gettext_noop("responder rate"),
             )
             match = match_rate_benchmark(PLACEBO_CGI_I_RESPONDERS, definition.describe())
             if responder is not None and benchmarks and match.matches:
@@ -488,10 +501,15 @@ def _score_row(
                 participants=data["study_code"].to_numpy(),
             ),
             notes,
-            "reliable change",
+            gettext_noop("reliable change"),
         )
     else:
-        notes.append(f"no reliability recorded for {meta.label}: reliable change not computed")
+        notes.append(
+            text(
+                "no reliability recorded for {measure}: reliable change not computed",
+                measure=meta.label,
+            )
+        )
     return PhaseRow(
         arm,
         meta.measure,
@@ -528,7 +546,7 @@ def _cgi_row(
             caveats=_context(False, synthetic),
         ),
         notes,
-        "responder rate",
+        gettext_noop("responder rate"),
     )
     bench = PLACEBO_CGI_I_RESPONDERS if benchmarks else None
     vs = None
@@ -547,7 +565,7 @@ def _cgi_row(
         responder=responder,
         responder_vs_benchmark=vs,
         benchmark=bench,
-        notes=(*notes, "CGI-I rates change itself: no baseline, no change score"),
+        notes=(*notes, text("CGI-I rates change itself: no baseline, no change score")),
     )
 
 
@@ -590,13 +608,13 @@ def _trajectory(
             caveats=_context(meta.caregiver_rated, synthetic),
         ),
         notes,
-        "mixed model",
+        gettext_noop("mixed model"),
     )
-    note = "; ".join(notes)
+    note = text_join(notes)
     if model is not None and n > RANDOM_SLOPE_MAX_PARTICIPANTS:
-        note = (
-            f"random-intercept model fitted directly (more than "
-            f"{RANDOM_SLOPE_MAX_PARTICIPANTS} participants)"
+        note = text(
+            "random-intercept model fitted directly (more than {n} participants)",
+            n=RANDOM_SLOPE_MAX_PARTICIPANTS,
         )
     return Trajectory(arm, meta.measure, meta.label, model, note)
 
@@ -629,7 +647,7 @@ def _biomarkers(
                     caveats=ctx,
                 ),
                 notes,
-                "geometric mean",
+                gettext_noop("geometric mean"),
             )
             ratio = None
             if phase != "baseline":
@@ -647,7 +665,7 @@ def _biomarkers(
                         caveats=ctx,
                     ),
                     notes,
-                    "ratio to baseline",
+                    gettext_noop("ratio to baseline"),
                 )
             out.append(
                 BiomarkerPhase(arm, str(analyte), unit, phase, level, ratio, "; ".join(notes))
@@ -766,10 +784,13 @@ def _pooled_lots_note(participants: pd.DataFrame) -> str | None:
     small = size[size < LOT_MIN_PARTICIPANTS]
     if small.empty:
         return None
-    return (
-        f"{len(small)} lots with fewer than {LOT_MIN_PARTICIPANTS} participants each "
-        f"({int(small.sum())} participants) are pooled as “{SMALL_LOTS}” in the lot "
-        "subgroups and in the table by lot"
+    return text(
+        "{lots} lots with fewer than {min} participants each ({n} participants) are pooled as "
+        "“{pooled}” in the lot subgroups and in the table by lot",
+        lots=len(small),
+        min=LOT_MIN_PARTICIPANTS,
+        n=int(small.sum()),
+        pooled=SMALL_LOTS,
     )
 
 
@@ -844,7 +865,7 @@ def analyse_program(
     outcomes = pick(frames.outcomes)[list(_OUTCOME_COLUMNS)]
     bio = pick(frames.biomarkers)[list(_BIOMARKER_COLUMNS)]
     synthetic = bool(participants["synthetic"].astype(bool).any()) if len(participants) else False
-    label = arm or ("all treated arms" if controls else "all arms")
+    label = arm or (text("all treated arms") if controls else text("all arms"))
     choice = RESPONDER_CHOICES[definition_key]
     metas = measures(outcomes)
     scored = [m for m in metas if m.measure != CGI_I_MEASURE]
@@ -873,6 +894,7 @@ def analyse_program(
         definition_text=definition_text,
         synthetic=synthetic,
         n_participants=int(participants["study_code"].nunique()),
+        n_treated=int(participants.loc[participants["received"], "study_code"].nunique()),
         lloq_handling=LLOQ_HANDLING[lloq_handling],
         notes=list(frames.notes),
         phase_rules={p: plan.describe(p) for p in FOLLOW_UP_PHASES},
@@ -918,7 +940,7 @@ def analyse_program(
         status = _try(
             lambda: responder_status(status_of, definition_key, primary),
             status_notes,
-            "responder definition",
+            gettext_noop("responder definition"),
         )
     has_status = status is not None and not status.empty
     durations = response_durations(status) if has_status else pd.DataFrame()
@@ -932,12 +954,12 @@ def analyse_program(
                 caveats=(SYNTHETIC,) if synthetic else (),
             ),
             notes,
-            "durability",
+            gettext_noop("durability"),
         )
-        ev.durability_note = "; ".join(notes)
+        ev.durability_note = text_join(notes)
     else:
-        ev.durability_note = "; ".join(status_notes) or (
-            "no child met the responder definition at a follow-up visit"
+        ev.durability_note = text_join(status_notes) or (
+            text("no child met the responder definition at a follow-up visit")
         )
 
     # subgroups and the table by lot, dose and route: change in the protocol's primary outcome

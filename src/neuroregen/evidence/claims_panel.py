@@ -16,6 +16,7 @@ from functools import partial
 from typing import Any
 
 import pandas as pd
+from django.utils.translation import gettext_noop
 
 from neuroregen.stats.claims import (
     CLAIM_LARGER_IN_YOUNGER,
@@ -26,10 +27,11 @@ from neuroregen.stats.claims import (
     evaluate_claim,
 )
 from neuroregen.stats.claims_controlled import evaluate_claim_controlled
+from neuroregen.stats.text import text
 
 __all__ = ["CONTROL_ARM_NOTE", "program_claims"]
 
-CONTROL_ARM_NOTE = (
+CONTROL_ARM_NOTE = text(
     "this is the concurrent control arm: it is the comparator of the treated arm, not a "
     "treatment, so the programme's claims are not evaluated on it"
 )
@@ -96,11 +98,11 @@ def program_claims(
     notes: list[str] = []
     choice = RESPONDER_CHOICES[key]
     if not choice.uses_cgi and meta is None:
-        return [], ["no outcome measure to evaluate the claims on"]
+        return [], [text("no outcome measure to evaluate the claims on")]
     definition = (
         responder_definition(key)
         if choice.uses_cgi
-        else _try(lambda: responder_definition(key, meta), notes, "definition")
+        else _try(lambda: responder_definition(key, meta), notes, gettext_noop("definition"))
     )
     if definition is None:
         return [], notes
@@ -108,7 +110,7 @@ def program_claims(
     caregiver = bool((outcomes.loc[outcomes["measure"] == measure, "respondent"] == "parent").any())
     late = _late(outcomes, measure, choice.uses_cgi, plan)
     if not late["_n"]:
-        return [], ["no late-phase (6–12 months) data: the claims cannot be evaluated yet"]
+        return [], [text("no late-phase (6–12 months) data: the claims cannot be evaluated yet")]
     common: dict[str, Any] = {
         "synthetic": synthetic,
         "caregiver_rated": caregiver,
@@ -117,7 +119,12 @@ def program_claims(
     controlled = control_outcomes is not None
     control_late = _late(control_outcomes, measure, choice.uses_cgi, plan) if controlled else None
     if controlled and not control_late["_n"]:  # type: ignore[index]
-        return [], [f"no late-phase data in the control arm {control_arm}: claims not evaluated"]
+        return [], [
+            text(
+                "no late-phase data in the control arm {arm}: claims not evaluated",
+                arm=control_arm,
+            )
+        ]
     sustained = _sustained(outcomes, measure, choice.uses_cgi)
     control_sustained = (
         _sustained(control_outcomes, measure, choice.uses_cgi) if controlled else None

@@ -23,6 +23,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+from django.utils.translation import gettext_noop
 
 from neuroregen.stats.controlled import (
     ArmPhaseModel,
@@ -32,6 +33,7 @@ from neuroregen.stats.controlled import (
     responder_difference,
 )
 from neuroregen.stats.results import Estimate
+from neuroregen.stats.text import text, text_join
 
 __all__ = ["ControlledEvidence", "ControlledRow", "ControlledTrajectory", "analyse_controlled"]
 
@@ -208,14 +210,14 @@ def analyse_controlled(
                         caveats=c,
                     ),
                     notes,
-                    "ANCOVA",
+                    gettext_noop("ANCOVA"),
                 )
             rd = rr = None
             if choice.uses_cgi == (meta.measure == a.CGI_I_MEASURE):
                 definition = _try(
                     lambda m=meta: a.responder_definition(definition_key, m),
                     notes,
-                    "responder definition",
+                    gettext_noop("responder definition"),
                 )
                 if definition is not None:
                     status = (
@@ -238,7 +240,7 @@ def analyse_controlled(
                                 caveats=c,
                             ),
                             notes,
-                            "responders between arms",
+                            gettext_noop("responders between arms"),
                         )
                         if pair is not None:
                             rd, rr = pair
@@ -261,7 +263,9 @@ def analyse_controlled(
                 _trajectory(meta, rows, treated_codes, control_text, ctx, confidence)
             )
     if not ev.rows:
-        ev.notes.append("no follow-up phase has children in both the treated and control arms")
+        ev.notes.append(
+            text("no follow-up phase has children in both the treated and control arms")
+        )
     return ev
 
 
@@ -294,6 +298,6 @@ def _trajectory(
             caveats=ctx,
         ),
         notes,
-        "arm × phase mixed model",
+        gettext_noop("arm × phase mixed model"),
     )
-    return ControlledTrajectory(meta.measure, meta.label, model, "; ".join(notes))
+    return ControlledTrajectory(meta.measure, meta.label, model, text_join(notes))

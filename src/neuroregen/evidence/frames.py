@@ -128,7 +128,16 @@ _PARTICIPANT: tuple[Column, ...] = (
 )
 _CONTEXT_NAMES = tuple(c.name for c in _PARTICIPANT)
 
-PARTICIPANT_COLUMNS: tuple[Column, ...] = _PARTICIPANT
+PARTICIPANT_COLUMNS: tuple[Column, ...] = (
+    *_PARTICIPANT,
+    # the safety tables' population (``reports.consort``); not repeated on every outcome row
+    _c(
+        "received",
+        "bool",
+        "at least one administration recorded (a row, or the first-administration date)",
+        nullable=False,
+    ),
+)
 OUTCOME_COLUMNS: tuple[Column, ...] = (
     *_PARTICIPANT,
     _c("phase", "str", "phase of the visit (PHASES)", nullable=False),
@@ -442,6 +451,7 @@ def synthetic_frames(
             "syndrome": syndrome,
             **comorb,
             "therapy_hours": rng.uniform(0, 25, n).round(1),
+            "received": True,
         }
     )
     participants["dose_band"] = dose_bands(participants["dose"], participants["product_type"])

@@ -35,6 +35,7 @@ from neuroregen.participants.models import Participant, ParticipantComorbidity, 
 from neuroregen.protocols import timeline
 from neuroregen.protocols.choices import AssignmentStatus
 from neuroregen.protocols.models import Arm, Assignment, Protocol
+from neuroregen.stats.text import text
 
 __all__ = ["child_frames", "evidence_frames", "phase_spans", "protocols_for"]
 
@@ -515,8 +516,11 @@ def evidence_frames(
     day_zero = a["day_zero"].where(~planned_only, a["planned_day_zero"])
     if planned_only.any():
         notes.append(
-            f"{int(planned_only.sum())} participant(s) have no recorded first "
-            "administration: their study days count from the planned day 0"
+            text(
+                "{n} participant(s) have no recorded first administration: their study days "
+                "count from the planned day 0",
+                n=int(planned_only.sum()),
+            )
         )
     age = a["participant__age_months_at_screening"].astype(float)
     # age at first administration where day 0 is known (screening age + elapsed months)
@@ -554,6 +558,10 @@ def evidence_frames(
         participants[flag] = pid.isin(having).to_numpy()
     participants["age_band"] = participants["age_months"].map(fr.age_band)
     participants["dose_band"] = fr.dose_bands(participants["dose"], participants["product_type"])
+    # as the report's flow counts "received": an administration row or a recorded day 0
+    participants["received"] = (
+        pid.isin(set(adm["participant_id"])) | a["day_zero"].notna()
+    ).to_numpy()
     participants = participants[[c.name for c in fr.PARTICIPANT_COLUMNS]]
     code_of = dict(zip(pid, a["participant__study_code"], strict=True))
     zero_of = dict(zip(pid, day_zero, strict=True))
@@ -566,8 +574,10 @@ def evidence_frames(
 
     if participants["lot"].isna().all():
         notes.append(
-            "no administrations recorded yet: lot is empty; product, dose and route "
-            "are the arm's planned values"
+            text(
+                "no administrations recorded yet: lot is empty; product, dose and route "
+                "are the arm's planned values"
+            )
         )
 
     # outcomes (three queries: responses, score metadata, domain mappings)

@@ -13,6 +13,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from neuroregen.stats.text import text
+
 if TYPE_CHECKING:  # pragma: no cover - typing only (comparators imports this module)
     from neuroregen.stats.comparators import Benchmark
 
@@ -24,7 +26,7 @@ __all__ = [
     "match_rate_benchmark",
 ]
 
-NO_MATCHING_BENCHMARK = "no matching benchmark for this definition"
+NO_MATCHING_BENCHMARK = text("no matching benchmark for this definition")
 
 #: (benchmark key, our responder definition) → why the two count the same event. Empty until
 #: a mapping is justified from the source (e.g. a paper that reports both definitions).
@@ -67,17 +69,33 @@ def match_rate_benchmark(
     theirs = benchmark.responder_definition
     if theirs is None:
         return BenchmarkMatch(
-            False, f"{NO_MATCHING_BENCHMARK}: the benchmark records no responder definition"
+            False,
+            text(
+                "no matching benchmark for this definition: the benchmark records no responder "
+                "definition"
+            ),
         )
     mapping = DOCUMENTED_MAPPINGS.get((benchmark.key, ours))
     if theirs != ours and mapping is None:
-        return BenchmarkMatch(False, f"{NO_MATCHING_BENCHMARK} (ours: {ours}; benchmark: {theirs})")
+        return BenchmarkMatch(
+            False,
+            text(
+                "no matching benchmark for this definition (ours: {ours}; benchmark: {theirs})",
+                ours=ours,
+                theirs=theirs,
+            ),
+        )
     bench_rater = getattr(benchmark, "rater", None)
     if rater and bench_rater and rater != bench_rater:
         return BenchmarkMatch(
             False,
-            f"{NO_MATCHING_BENCHMARK}: rated by {rater}, the benchmark by {bench_rater}",
+            text(
+                "no matching benchmark for this definition: rated by {rater}, the benchmark by "
+                "{bench_rater}",
+                rater=rater,
+                bench_rater=bench_rater,
+            ),
         )
     return BenchmarkMatch(
-        True, "same responder definition" if mapping is None else mapping, mapping
+        True, text("same responder definition") if mapping is None else mapping, mapping
     )

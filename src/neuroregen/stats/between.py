@@ -32,6 +32,7 @@ from neuroregen.stats._common import (
     z_quantile,
 )
 from neuroregen.stats.results import Direction, Estimate
+from neuroregen.stats.text import text
 
 __all__ = [
     "DispersionFlag",
@@ -128,7 +129,7 @@ def welch_difference(
     v_t, v_c = float(np.var(t, ddof=1)) / t.size, float(np.var(c, ddof=1)) / c.size
     se = math.sqrt(v_t + v_c)
     if se == 0.0:
-        raise InsufficientDataError("no variability in either group")
+        raise InsufficientDataError(text("no variability in either group"))
     diff = float(np.mean(t) - np.mean(c))
     df = (v_t + v_c) ** 2 / (v_t**2 / (t.size - 1) + v_c**2 / (c.size - 1))
     t_crit = float(stats.t.ppf(0.5 + conf / 2.0, df))
@@ -150,7 +151,7 @@ def welch_difference(
         **_improvement(direction, diff, low, high),
     }
     return Estimate(
-        quantity=f"difference in means, {label} (treated − control)",
+        quantity=text("difference in means, {label} (treated − control)", label=label),
         estimate=diff,
         ci_low=low,
         ci_high=high,
@@ -256,7 +257,11 @@ def ancova_treatment_effect(
     n_c = len(model_frame) - n_t
     if n_t < 1 or n_c < 1 or len(model_frame) < 4:
         raise InsufficientDataError(
-            f"need both groups and at least 4 complete rows, got {n_t} treated, {n_c} control"
+            text(
+                "need both groups and at least 4 complete rows, got {n_t} treated, {n_c} control",
+                n_t=n_t,
+                n_c=n_c,
+            )
         )
     fit = smf.ols("y ~ x0 + treated", data=model_frame).fit()
     tau = float(fit.params["treated"])
@@ -278,7 +283,9 @@ def ancova_treatment_effect(
         **_improvement(direction, tau, low, high),
     }
     return Estimate(
-        quantity=f"baseline-adjusted difference at follow-up, {label} (treated − control)",
+        quantity=text(
+            "baseline-adjusted difference at follow-up, {label} (treated − control)", label=label
+        ),
         estimate=tau,
         ci_low=low,
         ci_high=high,
@@ -306,10 +313,10 @@ def _smd(
 ) -> tuple[float, float, float, dict[str, Any]]:
     df = n_t + n_c - 2
     if n_t < 2 or n_c < 2:
-        raise InsufficientDataError("need at least 2 participants per group")
+        raise InsufficientDataError(text("need at least 2 participants per group"))
     sp = math.sqrt(((n_t - 1) * s_t**2 + (n_c - 1) * s_c**2) / df)
     if sp == 0.0:
-        raise InsufficientDataError("pooled SD is zero")
+        raise InsufficientDataError(text("pooled SD is zero"))
     d = (m_t - m_c) / sp
     scale = math.sqrt(1.0 / n_t + 1.0 / n_c)
     if ci_method == "noncentral_t":
@@ -375,7 +382,11 @@ def _raw_smd(
     name = "Hedges' g" if corrected else "Cohen's d"
     n = int(t.size + c.size)
     return Estimate(
-        quantity=f"standardized mean difference ({name}), {label} (treated − control)",
+        quantity=text(
+            "standardized mean difference ({name}), {label} (treated − control)",
+            name=name,
+            label=label,
+        ),
         estimate=est,
         ci_low=low,
         ci_high=high,
@@ -769,7 +780,10 @@ def effect_size_from_summary(
     )
     n = n_t + n_c
     return Estimate(
-        quantity=f"standardized mean difference (Hedges' g) from published summaries, {label}",
+        quantity=text(
+            "standardized mean difference (Hedges' g) from published summaries, {label}",
+            label=label,
+        ),
         estimate=g,
         ci_low=low,
         ci_high=high,

@@ -29,6 +29,7 @@ from neuroregen.stats._common import (
     size_caveats,
 )
 from neuroregen.stats.results import OWN_BASELINE, UNCONTROLLED, Estimate
+from neuroregen.stats.text import text
 
 __all__ = [
     "LLOQ_HANDLING",
@@ -40,9 +41,9 @@ __all__ = [
 
 Handling = Literal["half_lloq", "lloq_sqrt2", "exclude"]
 LLOQ_HANDLING: dict[str, str] = {
-    "half_lloq": "values below LLOQ replaced by LLOQ/2",
-    "lloq_sqrt2": "values below LLOQ replaced by LLOQ/√2 (Hornung & Reed 1990)",
-    "exclude": "values below LLOQ excluded (biased upwards; sensitivity analysis only)",
+    "half_lloq": text("values below LLOQ replaced by LLOQ/2"),
+    "lloq_sqrt2": text("values below LLOQ replaced by LLOQ/√2 (Hornung & Reed 1990)"),
+    "exclude": text("values below LLOQ excluded (biased upwards; sensitivity analysis only)"),
 }
 #: Share of values below LLOQ above which the substitution dominates the summary.
 MANY_BELOW = 0.25
@@ -155,7 +156,7 @@ def geometric_mean_lloq(
     y = _log_positive(x[keep])
     n = int(y.size)
     if n < 2:
-        raise InsufficientDataError(f"need at least 2 values, got {n}")
+        raise InsufficientDataError(text("need at least 2 values, got {n}", n=n))
     mean, sd = float(np.mean(y)), float(np.std(y, ddof=1))
     half = float(stats.t.ppf(0.5 + conf / 2.0, n - 1)) * sd / math.sqrt(n)
     n_below = int(below.sum())
@@ -163,7 +164,10 @@ def geometric_mean_lloq(
     extra = list(caveats)
     if share > MANY_BELOW:
         extra.append(
-            f"{share:.0%} of values are below LLOQ: the summary depends on how they are handled"
+            text(
+                "{share:.0%} of values are below LLOQ: the summary depends on how they are handled",
+                share=share,
+            )
         )
     return Estimate(
         quantity=f"geometric mean {label}" + (f" ({unit})" if unit else ""),
@@ -237,7 +241,7 @@ def geometric_mean_ratio_lloq(
     d = _log_positive(f[keep]) - _log_positive(b[keep])
     n = int(d.size)
     if n < 2:
-        raise InsufficientDataError(f"need at least 2 complete pairs, got {n}")
+        raise InsufficientDataError(text("need at least 2 complete pairs, got {n}", n=n))
     mean, sd = float(np.mean(d)), float(np.std(d, ddof=1))
     if sd == 0.0:
         low = high = math.exp(mean)
@@ -249,7 +253,7 @@ def geometric_mean_ratio_lloq(
         p = float(2.0 * stats.t.sf(abs(mean / se), n - 1))
     n_below = int(np.sum(np.asarray(baseline_below, bool) | np.asarray(follow_up_below, bool)))
     return Estimate(
-        quantity=f"ratio of geometric means {label}, follow-up / baseline",
+        quantity=text("ratio of geometric means {label}, follow-up / baseline", label=label),
         estimate=math.exp(mean),
         ci_low=low,
         ci_high=high,

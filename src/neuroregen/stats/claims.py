@@ -60,6 +60,7 @@ from neuroregen.stats.results import (
     Estimate,
     _fmt,
 )
+from neuroregen.stats.text import template, text
 
 __all__ = [
     "CLAIM_LARGER_IN_YOUNGER",
@@ -84,9 +85,28 @@ class ClaimKind(enum.Enum):
 class Verdict(enum.Enum):
     """Outcome of a claim check."""
 
-    SUPPORTED = "supported"
-    NOT_SUPPORTED = "not supported"
-    INCONCLUSIVE = "inconclusive"
+    SUPPORTED = template("supported")
+    NOT_SUPPORTED = template("not supported")
+    INCONCLUSIVE = template("inconclusive")
+
+
+_CONTROLLED_HEADLINE = {
+    Verdict.SUPPORTED: template("Supported, compared with the {comparator}."),
+    Verdict.NOT_SUPPORTED: template("Not supported, compared with the {comparator}."),
+    Verdict.INCONCLUSIVE: template("Inconclusive, compared with the {comparator}."),
+}
+_UNCONTROLLED_HEADLINE = {
+    Verdict.SUPPORTED: template(
+        "Supported as an observed figure only: without a concurrent control these "
+        "uncontrolled data cannot show that the therapy caused the improvement."
+    ),
+    Verdict.NOT_SUPPORTED: template(
+        "Not supported; uncontrolled data (no concurrent control) cannot show efficacy either way."
+    ),
+    Verdict.INCONCLUSIVE: template(
+        "Inconclusive; uncontrolled data (no concurrent control) cannot show efficacy either way."
+    ),
+}
 
 
 @dataclass(frozen=True)
@@ -116,14 +136,14 @@ class Claim:
 
 
 CLAIM_MAJORITY_IMPROVE = Claim(
-    text="60–80 % of patients improve",
+    text=text("60–80 % of patients improve"),
     kind=ClaimKind.RATE_BETWEEN,
     lower=0.60,
     upper=0.80,
     benchmark=PLACEBO_CGI_I_RESPONDERS,
 )
 CLAIM_SUSTAINED_6_12_MONTHS = Claim(
-    text="40–60 % show sustained improvement at 6–12 months",
+    text=text("40–60 % show sustained improvement at 6–12 months"),
     kind=ClaimKind.RATE_BETWEEN,
     lower=0.40,
     upper=0.60,
@@ -131,7 +151,7 @@ CLAIM_SUSTAINED_6_12_MONTHS = Claim(
     benchmark=PLACEBO_CGI_I_RESPONDERS,
 )
 CLAIM_LARGER_IN_YOUNGER = Claim(
-    text="the effect is larger in younger children",
+    text=text("the effect is larger in younger children"),
     kind=ClaimKind.LARGER_IN_YOUNGER,
     benchmark=NATURAL_HISTORY_ATEC_AGE,
 )
@@ -183,18 +203,10 @@ class ClaimVerdict:
 
         Uncontrolled data are said, in the sentence itself, to be unable to show efficacy.
         """
-        word = self.verdict.value
+        # one whole sentence per verdict, so each language can word it as a sentence
         if self.controlled:
-            return f"{word.capitalize()}, compared with the {self.comparator}."
-        if self.verdict is Verdict.SUPPORTED:
-            return (
-                "Supported as an observed figure only: without a concurrent control these "
-                "uncontrolled data cannot show that the therapy caused the improvement."
-            )
-        return (
-            f"{word.capitalize()}; uncontrolled data (no concurrent control) cannot show "
-            "efficacy either way."
-        )
+            return text(_CONTROLLED_HEADLINE[self.verdict], comparator=self.comparator)
+        return text(_UNCONTROLLED_HEADLINE[self.verdict])
 
     def as_row(self) -> dict[str, Any]:
         """A flat dict for tables."""
@@ -309,6 +321,10 @@ def _classify(
     return np.where(any_no, 0.0, np.where(all_yes, 1.0, np.nan))
 
 
+NO_VERSUS = text("the benchmark")
+NO_NUMERIC_BENCHMARK = text("no numeric benchmark: the claim cannot be supported")
+
+
 def _context_caveats(*, synthetic: bool, caregiver_rated: bool) -> tuple[str, ...]:
     out: list[str] = [UNCONTROLLED]
     if caregiver_rated:
@@ -323,30 +339,36 @@ def _rate_verdict(
     observed: Estimate,
     comparison: Estimate | None,
     *,
-    versus: str = "the benchmark",
-    no_comparison: str = "no numeric benchmark: the claim cannot be supported",
+    versus: str = NO_VERSUS,
+    no_comparison: str = NO_NUMERIC_BENCHMARK,
 ) -> tuple[Verdict, list[str]]:
     lo, hi = observed.ci_low, observed.ci_high
-    level = f"{round(observed.confidence * 100)}% interval"
+    level = text("{level}% interval", level=round(observed.confidence * 100))
     reasons: list[str] = []
     if claim.kind is ClaimKind.RATE_AT_LEAST:
         inside = lo >= claim.lower
         outside = hi < claim.lower
-        target = f"≥ {claim.lower:.0%}"
+        target = text("≥ {lower:.0%}", lower=claim.lower)
     else:
         inside = claim.lower <= lo and hi <= claim.upper
         outside = hi < claim.lower or lo > claim.upper
-        target = f"between {claim.lower:.0%} and {claim.upper:.0%}"
-    span = f"{lo:.0%}–{hi:.0%}"
+        target = text("between {lower:.0%} and {upper:.0%}", lower=claim.lower, upper=claim.upper)
+    span = text("{low:.0%}–{high:.0%}", low=lo, high=hi)
+    parts = {"level": level, "span": span, "target": target}
     if inside:
-        reasons.append(f"the whole {level} ({span}) is {target}")
+        reasons.append(text("the whole {level} ({span}) is {target}", **parts))
     elif outside:
-        reasons.append(f"the whole {level} ({span}) lies outside the claim ({target})")
+        reasons.append(
+            text(
+                "the whole {level} ({span}) lies outside the claim ({target})",
+                **parts,
+            )
+        )
     else:
-        reasons.append(f"the {level} ({span}) is only partly {target}")
+        reasons.append(text("the {level} ({span}) is only partly {target}", **parts))
         if claim.kind is ClaimKind.RATE_BETWEEN and hi - lo > claim.upper - claim.lower:
             reasons.append(
-                "the interval is wider than the claimed range: too few children to confirm it"
+                text("the interval is wider than the claimed range: too few children to confirm it")
             )
     beats = worse = False
     if comparison is None:
@@ -355,11 +377,11 @@ def _rate_verdict(
         beats = comparison.ci_low > 0
         worse = comparison.ci_high < 0
         if beats:
-            reasons.append(f"the rate exceeds {versus} beyond its uncertainty")
+            reasons.append(text("the rate exceeds {versus} beyond its uncertainty", versus=versus))
         elif worse:
-            reasons.append(f"the rate is below {versus} beyond its uncertainty")
+            reasons.append(text("the rate is below {versus} beyond its uncertainty", versus=versus))
         else:
-            reasons.append(f"the rate cannot be distinguished from {versus}")
+            reasons.append(text("the rate cannot be distinguished from {versus}", versus=versus))
     if inside and beats:
         return Verdict.SUPPORTED, reasons
     if outside or worse:
@@ -441,18 +463,21 @@ def evaluate_claim(
     """
     context = _context_caveats(synthetic=synthetic, caregiver_rated=caregiver_rated)
     status = _classify(definition, baseline, follow_up, cgi_i)
-    text = definition.describe()
+    definition_text = definition.describe()
     if claim.kind is ClaimKind.LARGER_IN_YOUNGER:
         return _evaluate_age(claim, definition, status, ages, age_cutoff, context, confidence)
     evaluable = status[~np.isnan(status)]
     if evaluable.size == 0:
-        raise InsufficientDataError("no participant could be classified")
+        raise InsufficientDataError(text("no participant could be classified"))
     window: tuple[str, ...] = ()
     if claim.window_months is not None:
         window = (
-            f"the claim concerns months {claim.window_months[0]:g}–{claim.window_months[1]:g}: "
-            "the visits supplied must fall in that window; sustained = responder at every "
-            "visit supplied",
+            text(
+                "the claim concerns months {first:g}–{last:g}: the visits supplied must fall in "
+                "that window; sustained = responder at every visit supplied",
+                first=claim.window_months[0],
+                last=claim.window_months[1],
+            ),
         )
     observed = responder_rate_from_counts(
         int(evaluable.sum()),
@@ -464,20 +489,20 @@ def evaluate_claim(
     )
     comparison = None
     bench = claim.benchmark
-    no_comparison = "no numeric benchmark: the claim cannot be supported"
+    no_comparison = NO_NUMERIC_BENCHMARK
     if bench is not None and bench.kind is BenchmarkKind.PROPORTION:
-        match = match_rate_benchmark(bench, text)
+        match = match_rate_benchmark(bench, definition_text)
         if match.matches:
             comparison = compare_rate_with_benchmark(observed, bench)
         else:
             # a benchmark counting other responders is not shown as a comparator at all
-            no_comparison = f"{match.reason}: the claim cannot be supported"
+            no_comparison = text("{reason}: the claim cannot be supported", reason=match.reason)
             bench = None
     verdict, reasons = _rate_verdict(claim, observed, comparison, no_comparison=no_comparison)
     caveats = comparison.caveats if comparison is not None else observed.caveats
     return ClaimVerdict(
         claim=claim,
-        definition=text,
+        definition=definition_text,
         observed=observed,
         benchmark=bench,
         comparison=comparison,
@@ -507,19 +532,21 @@ def _evaluate_age(
     cutoff = float(np.median(age)) if age_cutoff is None else float(age_cutoff)
     young = age < cutoff
     if young.sum() == 0 or (~young).sum() == 0:
-        raise InsufficientDataError(f"age cutoff {cutoff:g} leaves one group empty")
+        raise InsufficientDataError(
+            text("age cutoff {cutoff:g} leaves one group empty", cutoff=cutoff)
+        )
     observed = risk_difference(
         int(resp[young].sum()),
         int(young.sum()),
         int(resp[~young].sum()),
         int((~young).sum()),
         confidence=confidence,
-        label=f"responder rate, younger (< {cutoff:g}) − older",
-        comparator="older children in the same programme",
+        label=text("responder rate, younger (< {cutoff:g}) − older", cutoff=cutoff),
+        comparator=text("older children in the same programme"),
     )
     n_excluded = int(status.size - keep.sum())
     excluded = (
-        (f"{n_excluded} participant(s) without age or responder status excluded",)
+        (text("{n} participant(s) without age or responder status excluded", n=n_excluded),)
         if n_excluded
         else ()
     )
@@ -527,19 +554,23 @@ def _evaluate_age(
     reasons = []
     if observed.ci_high < 0:
         verdict = Verdict.NOT_SUPPORTED
-        reasons.append("older children responded more, beyond the uncertainty")
+        reasons.append(text("older children responded more, beyond the uncertainty"))
     else:
         verdict = Verdict.INCONCLUSIVE
         if observed.ci_low > 0:
             reasons.append(
-                "younger children responded more, but natural history predicts this without "
-                "treatment"
+                text(
+                    "younger children responded more, but natural history predicts this "
+                    "without treatment"
+                )
             )
         else:
-            reasons.append("the difference between age groups is within its uncertainty")
+            reasons.append(text("the difference between age groups is within its uncertainty"))
     reasons.append(
-        "no control group: an age gradient cannot be separated from development "
-        f"({claim.benchmark.description if claim.benchmark else 'natural history'})"
+        text(
+            "no control group: an age gradient cannot be separated from development ({source})",
+            source=claim.benchmark.description if claim.benchmark else text("natural history"),
+        )
     )
     return ClaimVerdict(
         claim=claim,

@@ -35,6 +35,7 @@ from neuroregen.stats.claims import (
 from neuroregen.stats.controlled import concurrent_comparator, responder_difference
 from neuroregen.stats.proportions import ResponderDefinition, responder_rate_from_counts
 from neuroregen.stats.results import CAREGIVER_RATED, SYNTHETIC, Estimate
+from neuroregen.stats.text import text
 
 __all__ = ["evaluate_claim_controlled"]
 
@@ -90,22 +91,34 @@ def evaluate_claim_controlled(
     context = tuple(
         c for c, on in ((CAREGIVER_RATED, caregiver_rated), (SYNTHETIC, synthetic)) if on
     )
-    text = definition.describe()
+    definition_text = definition.describe()
     comparator = concurrent_comparator(control_arm)
     status_t, status_c = _status(definition, treated), _status(definition, control)
     if claim.kind is ClaimKind.LARGER_IN_YOUNGER:
         return _age_effect(
-            claim, text, status_t, status_c, treated, control, control_arm, context, confidence
+            claim,
+            definition_text,
+            status_t,
+            status_c,
+            treated,
+            control,
+            control_arm,
+            context,
+            confidence,
         )
     x_t, n_t = _counts(status_t)
     x_c, n_c = _counts(status_c)
     if n_t == 0 or n_c == 0:
-        raise InsufficientDataError("no child could be classified in one of the arms")
+        raise InsufficientDataError(text("no child could be classified in one of the arms"))
     window: tuple[str, ...] = ()
     if claim.window_months is not None:
         window = (
-            f"the claim concerns months {claim.window_months[0]:g}–{claim.window_months[1]:g}; "
-            "sustained = responder at every visit supplied",
+            text(
+                "the claim concerns months {first:g}–{last:g}; sustained = responder at every "
+                "visit supplied",
+                first=claim.window_months[0],
+                last=claim.window_months[1],
+            ),
         )
     observed = responder_rate_from_counts(
         x_t,
@@ -120,15 +133,17 @@ def evaluate_claim_controlled(
         n_t,
         x_c,
         n_c,
-        definition=text,
+        definition=definition_text,
         control=control_arm,
         confidence=confidence,
         caveats=context,
     )
-    verdict, reasons = _rate_verdict(claim, observed, rd, versus=f"the {comparator}")
+    verdict, reasons = _rate_verdict(
+        claim, observed, rd, versus=text("the {comparator}", comparator=comparator)
+    )
     return ClaimVerdict(
         claim=claim,
-        definition=text,
+        definition=definition_text,
         observed=observed,
         benchmark=None,
         comparison=rd,
@@ -142,7 +157,7 @@ def evaluate_claim_controlled(
 
 def _age_effect(
     claim: Claim,
-    text: str,
+    definition_text: str,
     status_t: np.ndarray,
     status_c: np.ndarray,
     treated: Arrays,
@@ -159,7 +174,7 @@ def _age_effect(
     keep_c = ~(np.isnan(age_c) | np.isnan(status_c))
     ages = np.concatenate([age_t[keep_t], age_c[keep_c]])
     if ages.size == 0:
-        raise InsufficientDataError("no child with both age and responder status")
+        raise InsufficientDataError(text("no child with both age and responder status"))
     cutoff = float(np.median(ages))
     effects: list[Estimate] = []
     for young in (True, False):
@@ -167,13 +182,15 @@ def _age_effect(
         in_c = (age_c[keep_c] < cutoff) == young
         r_t, r_c = status_t[keep_t][in_t], status_c[keep_c][in_c]
         if r_t.size == 0 or r_c.size == 0:
-            raise InsufficientDataError(f"age cutoff {cutoff:g} leaves an arm empty in a group")
+            raise InsufficientDataError(
+                text("age cutoff {cutoff:g} leaves an arm empty in a group", cutoff=cutoff)
+            )
         rd, _ = responder_difference(
             int(r_t.sum()),
             int(r_t.size),
             int(r_c.sum()),
             int(r_c.size),
-            definition=text,
+            definition=definition_text,
             control=control_arm,
             confidence=confidence,
         )
@@ -187,8 +204,11 @@ def _age_effect(
     )
     n = int(keep_t.sum() + keep_c.sum())
     observed = Estimate(
-        quantity=f"treatment effect on responders (treated − control), younger (< {cutoff:g} "
-        "months) minus older",
+        quantity=text(
+            "treatment effect on responders (treated − control), younger (< {cutoff:g} months) "
+            "minus older",
+            cutoff=cutoff,
+        ),
         estimate=young_rd.estimate - old_rd.estimate,
         ci_low=low,
         ci_high=high,
@@ -207,21 +227,21 @@ def _age_effect(
     if low > 0:
         verdict, reason = (
             Verdict.SUPPORTED,
-            "the effect is larger in younger children beyond its uncertainty",
+            text("the effect is larger in younger children beyond its uncertainty"),
         )
     elif high < 0:
         verdict, reason = (
             Verdict.NOT_SUPPORTED,
-            "the effect is larger in older children beyond its uncertainty",
+            text("the effect is larger in older children beyond its uncertainty"),
         )
     else:
         verdict, reason = (
             Verdict.INCONCLUSIVE,
-            "the difference in effect between age groups is within its uncertainty",
+            text("the difference in effect between age groups is within its uncertainty"),
         )
     return ClaimVerdict(
         claim=claim,
-        definition=text,
+        definition=definition_text,
         observed=observed,
         benchmark=None,
         comparison=None,

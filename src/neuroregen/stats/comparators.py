@@ -21,6 +21,7 @@ from scipy import stats
 from neuroregen.stats._common import mover_difference, wilson_interval, z_quantile
 from neuroregen.stats.benchmark_match import MismatchedBenchmarkError, match_rate_benchmark
 from neuroregen.stats.results import Direction, Estimate, _fmt
+from neuroregen.stats.text import template, text
 
 __all__ = [
     "ALL_BENCHMARKS",
@@ -170,11 +171,11 @@ _SIAFIS = (
     "dietary supplement trials of autism spectrum disorder (ASD): systematic review and "
     "meta-regression analysis. Mol Autism 2020;11:66. doi:10.1186/s13229-020-00372-z"
 )
-_SIAFIS_POP = (
+_SIAFIS_POP = text(
     "placebo arms of 86 randomised trials of drugs and dietary supplements in ASD "
     "(2360 participants on placebo, 87% children/adolescents; mostly 8–12 weeks)"
 )
-_SIAFIS_NOTE = (
+_SIAFIS_NOTE = text(
     "placebo response was larger with caregiver than clinician ratings; a cell-therapy "
     "programme rated by informed caregivers should expect at least this much"
 )
@@ -183,7 +184,7 @@ _QU = (
     "autism spectrum disorders: a systematic review and meta-analysis. Front Pediatr "
     "2022;10:897398. doi:10.3389/fped.2022.897398"
 )
-_QU_POP = "5 controlled studies of stem cells plus rehabilitation vs rehabilitation alone"
+_QU_POP = text("5 controlled studies of stem cells plus rehabilitation vs rehabilitation alone")
 _SIKICH = (
     "Sikich L, Kolevzon A, King BH, et al. Intranasal oxytocin in children and adolescents "
     "with autism spectrum disorder. N Engl J Med 2021;385:1462–1473"
@@ -195,28 +196,28 @@ _HARSTAD = (
 
 PLACEBO_CGI_I_RESPONDERS = Benchmark(
     key="placebo_cgi_i_responders",
-    description="placebo responders (at least much improved on CGI-I)",
+    description=text("placebo responders (at least much improved on CGI-I)"),
     value=0.19,
     ci_low=0.16,
     ci_high=0.22,
     kind=BenchmarkKind.PROPORTION,
-    unit="proportion",
+    unit=text("proportion"),
     instrument="CGI-I",
     direction=None,
     population=_SIAFIS_POP,
     citation=_SIAFIS,
     note=_SIAFIS_NOTE,
-    responder_definition="CGI-I ≤ 2 (much or very much improved)",
+    responder_definition=template("CGI-I ≤ 2 (much or very much improved)"),
     rater="clinician",
 )
 PLACEBO_SMC_CORE = Benchmark(
     key="placebo_smc_core",
-    description="placebo standardized mean change, overall core symptoms",
+    description=text("placebo standardized mean change, overall core symptoms"),
     value=-0.36,
     ci_low=-0.46,
     ci_high=-0.26,
     kind=BenchmarkKind.STANDARDIZED_MEAN_CHANGE,
-    unit="SD units (negative = fewer symptoms)",
+    unit=text("SD units (negative = fewer symptoms)"),
     instrument="scales of overall core symptoms",
     direction=Direction.HIGHER_IS_WORSE,
     population=_SIAFIS_POP,
@@ -225,12 +226,12 @@ PLACEBO_SMC_CORE = Benchmark(
 )
 PLACEBO_SMC_SOCIAL_COMMUNICATION = Benchmark(
     key="placebo_smc_social_communication",
-    description="placebo standardized mean change, social-communication difficulties",
+    description=text("placebo standardized mean change, social-communication difficulties"),
     value=-0.32,
     ci_low=-0.39,
     ci_high=-0.25,
     kind=BenchmarkKind.STANDARDIZED_MEAN_CHANGE,
-    unit="SD units (negative = fewer difficulties)",
+    unit=text("SD units (negative = fewer difficulties)"),
     instrument="social-communication scales",
     direction=Direction.HIGHER_IS_WORSE,
     population=_SIAFIS_POP,
@@ -239,12 +240,12 @@ PLACEBO_SMC_SOCIAL_COMMUNICATION = Benchmark(
 )
 PLACEBO_SMC_REPETITIVE = Benchmark(
     key="placebo_smc_repetitive",
-    description="placebo standardized mean change, repetitive behaviours",
+    description=text("placebo standardized mean change, repetitive behaviours"),
     value=-0.23,
     ci_low=-0.32,
     ci_high=-0.15,
     kind=BenchmarkKind.STANDARDIZED_MEAN_CHANGE,
-    unit="SD units (negative = fewer behaviours)",
+    unit=text("SD units (negative = fewer behaviours)"),
     instrument="repetitive-behaviour scales",
     direction=Direction.HIGHER_IS_WORSE,
     population=_SIAFIS_POP,
@@ -253,45 +254,49 @@ PLACEBO_SMC_REPETITIVE = Benchmark(
 )
 OXYTOCIN_ABC_SW_CHANGE_DRUG = Benchmark(
     key="oxytocin_abc_sw_change_drug",
-    description="mean change on ABC modified Social Withdrawal, intranasal oxytocin arm",
+    description=text("mean change on ABC modified Social Withdrawal, intranasal oxytocin arm"),
     value=-3.7,
     ci_low=_NAN,
     ci_high=_NAN,
     kind=BenchmarkKind.MEAN_CHANGE,
-    unit="ABC-mSW points (negative = improvement)",
+    unit=text("ABC-mSW points (negative = improvement)"),
     instrument="ABC modified Social Withdrawal",
     direction=Direction.HIGHER_IS_WORSE,
-    population="children and adolescents with ASD, 24-week randomised placebo-controlled trial",
+    population=text(
+        "children and adolescents with ASD, 24-week randomised placebo-controlled trial"
+    ),
     citation=_SIKICH,
-    note="the placebo arm improved almost as much (−3.5): change within an arm is not effect",
+    note=text("the placebo arm improved almost as much (−3.5): change within an arm is not effect"),
 )
 OXYTOCIN_ABC_SW_CHANGE_PLACEBO = Benchmark(
     key="oxytocin_abc_sw_change_placebo",
-    description="mean change on ABC modified Social Withdrawal, placebo arm",
+    description=text("mean change on ABC modified Social Withdrawal, placebo arm"),
     value=-3.5,
     ci_low=_NAN,
     ci_high=_NAN,
     kind=BenchmarkKind.MEAN_CHANGE,
-    unit="ABC-mSW points (negative = improvement)",
+    unit=text("ABC-mSW points (negative = improvement)"),
     instrument="ABC modified Social Withdrawal",
     direction=Direction.HIGHER_IS_WORSE,
-    population="children and adolescents with ASD, 24-week randomised placebo-controlled trial",
+    population=text(
+        "children and adolescents with ASD, 24-week randomised placebo-controlled trial"
+    ),
     citation=_SIKICH,
-    note="what placebo, time and caregiver expectation produce on this subscale in 24 weeks",
+    note=text("what placebo, time and caregiver expectation produce on this subscale in 24 weeks"),
 )
 REHAB_CGI_EFFECTIVE_RATE_CONTROL = Benchmark(
     key="rehab_cgi_effective_rate_control",
-    description="CGI 'effective rate' with rehabilitation alone",
+    description=text("CGI 'effective rate' with rehabilitation alone"),
     value=0.60,
     ci_low=_NAN,
     ci_high=_NAN,
     kind=BenchmarkKind.PROPORTION,
-    unit="proportion",
+    unit=text("proportion"),
     instrument="CGI",
     direction=None,
     population=_QU_POP,
     citation=_QU,
-    note=(
+    note=text(
         "the source studies' own, looser 'effective' definition (not CGI-I ≤ 2); stem cells "
         "added nothing on it (62% vs 60%, RR 1.01)"
     ),
@@ -299,108 +304,110 @@ REHAB_CGI_EFFECTIVE_RATE_CONTROL = Benchmark(
 )
 REHAB_CGI_EFFECTIVE_RATE_STEM_CELL = Benchmark(
     key="rehab_cgi_effective_rate_stem_cell",
-    description="CGI 'effective rate' with stem cells plus rehabilitation",
+    description=text("CGI 'effective rate' with stem cells plus rehabilitation"),
     value=0.62,
     ci_low=_NAN,
     ci_high=_NAN,
     kind=BenchmarkKind.PROPORTION,
-    unit="proportion",
+    unit=text("proportion"),
     instrument="CGI",
     direction=None,
     population=_QU_POP,
     citation=_QU,
-    note="no better than rehabilitation alone (60%)",
+    note=text("no better than rehabilitation alone (60%)"),
     responder_definition="CGI 'effective' as defined by the source studies",
 )
 REHAB_CGI_EFFECTIVE_RR = Benchmark(
     key="rehab_cgi_effective_rr",
-    description="risk ratio of CGI 'effective', stem cells vs rehabilitation alone",
+    description=text("risk ratio of CGI 'effective', stem cells vs rehabilitation alone"),
     value=1.01,
     ci_low=0.87,
     ci_high=1.18,
     kind=BenchmarkKind.RATIO,
-    unit="risk ratio",
+    unit=text("risk ratio"),
     instrument="CGI",
     direction=None,
     population=_QU_POP,
     citation=_QU,
-    note="pooled controlled evidence shows no difference in global improvement",
+    note=text("pooled controlled evidence shows no difference in global improvement"),
 )
 REHAB_CARS_MEAN_DIFFERENCE = Benchmark(
     key="rehab_cars_mean_difference",
-    description="CARS weighted mean difference, stem cells vs rehabilitation alone",
+    description=text("CARS weighted mean difference, stem cells vs rehabilitation alone"),
     value=-5.96,
     ci_low=-8.87,
     ci_high=-3.06,
     kind=BenchmarkKind.MEAN_DIFFERENCE,
-    unit="CARS points (negative = less severe with stem cells)",
+    unit=text("CARS points (negative = less severe with stem cells)"),
     instrument="CARS",
     direction=Direction.HIGHER_IS_WORSE,
     population=_QU_POP,
     citation=_QU,
-    note="5 small, mostly unblinded studies; CARS ratings were not blinded in all",
+    note=text("5 small, mostly unblinded studies; CARS ratings were not blinded in all"),
 )
 NATURAL_HISTORY_NONPERSISTENT_ASD = Benchmark(
     key="natural_history_nonpersistent_asd",
-    description="children no longer meeting ASD criteria at 5–7 years under usual care",
+    description=text("children no longer meeting ASD criteria at 5–7 years under usual care"),
     value=79 / 213,
     ci_low=wilson_interval(79, 213, 0.95)[0],
     ci_high=wilson_interval(79, 213, 0.95)[1],
     kind=BenchmarkKind.PROPORTION,
-    unit="proportion",
+    unit=text("proportion"),
     instrument="research diagnostic assessment (DSM-5)",
     direction=None,
-    population="213 children diagnosed at 12–36 months, community interventions only",
+    population=text("213 children diagnosed at 12–36 months, community interventions only"),
     citation=_HARSTAD,
-    note="79/213; interval is the Wilson interval computed here from those counts",
+    note=text("79/213; interval is the Wilson interval computed here from those counts"),
 )
 NATURAL_HISTORY_VINELAND_CHANGE = Benchmark(
     key="natural_history_vineland_change",
-    description="Vineland adaptive behaviour composite change under usual care (73.5 → 82.4)",
+    description=text("Vineland adaptive behaviour composite change under usual care (73.5 → 82.4)"),
     value=82.4 - 73.5,
     ci_low=_NAN,
     ci_high=_NAN,
     kind=BenchmarkKind.MEAN_CHANGE,
-    unit="standard-score points (positive = improvement)",
+    unit=text("standard-score points (positive = improvement)"),
     instrument="Vineland composite",
     direction=Direction.HIGHER_IS_BETTER,
-    population="usual-care cohort diagnosed at 12–36 months, reassessed at 5–7 years",
+    population=text("usual-care cohort diagnosed at 12–36 months, reassessed at 5–7 years"),
     citation=_HARSTAD,
-    note=(
+    note=text(
         "composite means as recorded in the project's domain notes (DOMAIN.md §4); about 9 "
         "points of gain with no experimental therapy"
     ),
 )
 NATURAL_HISTORY_ATEC_AGE = Benchmark(
     key="natural_history_atec_age",
-    description="ATEC scores fall over time, more in younger children",
+    description=text("ATEC scores fall over time, more in younger children"),
     value=_NAN,
     ci_low=_NAN,
     ci_high=_NAN,
     kind=BenchmarkKind.QUALITATIVE,
-    unit="ATEC points",
+    unit=text("ATEC points"),
     instrument="ATEC total",
     direction=Direction.HIGHER_IS_WORSE,
-    population="large parent-reported longitudinal ATEC samples",
+    population=text("large parent-reported longitudinal ATEC samples"),
     citation=(
         "Mahapatra S, Vyshedsky D, Martinez S, et al. Autism Treatment Evaluation Checklist "
         "(ATEC) norms: a 'growth chart' for ATEC score changes as a function of age. Children "
         "2018;5:25. Mahapatra S et al. Longitudinal epidemiological study of autism subgroups "
         "using ATEC score. J Autism Dev Disord 2020;50:1497–1508"
     ),
-    note="any age gradient in an uncontrolled cohort is expected without treatment",
+    note=text("any age gradient in an uncontrolled cohort is expected without treatment"),
 )
 UCB_ACCESS_NULL = Benchmark(
     key="ucb_access_null",
-    description="single IV cord-blood infusion vs placebo: no effect on Vineland-3 Socialization",
+    description=text(
+        "single IV cord-blood infusion vs placebo: no effect on Vineland-3 Socialization"
+    ),
     value=_NAN,
     ci_low=_NAN,
     ci_high=_NAN,
     kind=BenchmarkKind.QUALITATIVE,
-    unit="Vineland-3 Socialization",
+    unit=text("Vineland-3 Socialization"),
     instrument="Vineland-3 Socialization",
     direction=Direction.HIGHER_IS_BETTER,
-    population="ACCeSS randomised trial, 180 children with ASD",
+    population=text("ACCeSS randomised trial, 180 children with ASD"),
     citation=(
         "Dawson G, Sun JM, Baker J, et al. A phase II randomized clinical trial of the safety "
         "and efficacy of intravenous umbilical cord blood infusion for treatment of children "
@@ -427,11 +434,11 @@ ALL_BENCHMARKS: tuple[Benchmark, ...] = (
     UCB_ACCESS_NULL,
 )
 
-EXTERNAL = (
+EXTERNAL = text(
     "external benchmark from other studies (different children, raters and timing): "
     "context, not a concurrent control"
 )
-NO_BENCHMARK_INTERVAL = (
+NO_BENCHMARK_INTERVAL = text(
     "the benchmark has no published interval and is treated as exact: the comparison "
     "interval is too narrow"
 )

@@ -33,6 +33,7 @@ from neuroregen.stats.between import ancova_treatment_effect
 from neuroregen.stats.mixed import MAR_ASSUMPTION, WALD_SMALL_SAMPLE
 from neuroregen.stats.proportions import risk_difference, risk_ratio
 from neuroregen.stats.results import SMALL_N, Direction, Estimate, _replace
+from neuroregen.stats.text import text
 
 __all__ = [
     "ArmPhaseModel",
@@ -45,7 +46,7 @@ __all__ = [
 
 def concurrent_comparator(control: str) -> str:
     """The comparator text of every between-arm estimate: it names the control arm."""
-    return f"concurrent control arm {control}"
+    return text("concurrent control arm {control}", control=control)
 
 
 def ancova_change(
@@ -253,7 +254,9 @@ def arm_phase_mixed_model(
     ph = frame[phase].astype(str).to_numpy()
     both = [p for p in phases if np.any((ph == p) & arm) and np.any((ph == p) & ~arm)]
     if not both or both[0] != phases[0] or len(both) < 2:
-        raise InsufficientDataError("both arms need data at baseline and at least one later phase")
+        raise InsufficientDataError(
+            text("both arms need data at baseline and at least one later phase")
+        )
     keep = np.isin(ph, both)
     frame, arm, ph = frame[keep], arm[keep], ph[keep]
     y = frame[score].to_numpy(dtype=float)
@@ -263,13 +266,15 @@ def arm_phase_mixed_model(
     columns += [((ph == p) & arm).astype(float) for p in later]
     exog = np.column_stack(columns)
     if np.linalg.matrix_rank(exog) < exog.shape[1]:
-        raise InsufficientDataError("the arm × phase design is rank deficient")
+        raise InsufficientDataError(text("the arm × phase design is rank deficient"))
     groups = frame[participant].to_numpy()
     codes = pd.unique(groups)
     n_t = int(pd.unique(groups[arm]).size)
     n_c = int(pd.unique(groups[~arm]).size)
     if n_t < 2 or n_c < 2:
-        raise InsufficientDataError(f"need two children per arm, got {n_t} treated, {n_c} control")
+        raise InsufficientDataError(
+            text("need two children per arm, got {n_t} treated, {n_c} control", n_t=n_t, n_c=n_c)
+        )
     try:
         fit = fit_random_intercept(y, exog, groups, reml=True)
     except (np.linalg.LinAlgError, ValueError) as exc:

@@ -23,6 +23,7 @@ from scipy import stats
 from statsmodels.duration.survfunc import SurvfuncRight, survdiff
 
 from neuroregen.stats.results import SMALL_N, Estimate
+from neuroregen.stats.text import text
 
 __all__ = [
     "INFORMATIVE_CENSORING",
@@ -33,15 +34,15 @@ __all__ = [
     "log_rank",
 ]
 
-RESPONDERS_ONLY = (
+RESPONDERS_ONLY = text(
     "durability is measured among responders only, a selected group: it says nothing about "
     "how many children respond"
 )
-INFORMATIVE_CENSORING = (
+INFORMATIVE_CENSORING = text(
     "assumes children who leave follow-up early would have kept their response as long as "
     "those who stay; families of children who lose response may leave more often"
 )
-VISIT_GRID = (
+VISIT_GRID = text(
     "loss of response is only seen at scheduled visits: durations are interval-censored and "
     "recorded at the visit that detected the loss"
 )
@@ -192,13 +193,17 @@ class DurabilityResult:
         n_risk_after = int(self.at_risk[idx]) if idx < len(self.at_risk) else 0
         caveats = list(self.caveats)
         if t > float(self.times[-1]) and self.n_censored:
-            caveats.append("beyond the last loss of response the curve is flat by construction")
+            caveats.append(
+                text("beyond the last loss of response the curve is flat by construction")
+            )
         if n_risk_after < 10:
             caveats.append(SMALL_N)
         return Estimate(
-            quantity=(
-                f"probability a response ({self.response_definition}) lasts beyond "
-                f"{t:g} {self.time_unit}"
+            quantity=text(
+                "probability a response ({definition}) lasts beyond {t:g} {unit}",
+                definition=self.response_definition,
+                t=t,
+                unit=self.time_unit,
             ),
             estimate=float(self.survival[idx]),
             ci_low=float(self.lower[idx]),
@@ -354,11 +359,17 @@ def durability(
     med_caveats = list(base_caveats)
     if math.isnan(med):
         med_caveats.append(
-            "fewer than half of responders lost their response during follow-up: the median "
-            "is not reached"
+            text(
+                "fewer than half of responders lost their response during follow-up: the median "
+                "is not reached"
+            )
         )
     median = Estimate(
-        quantity=f"median durability of response ({response_definition}), {time_unit}",
+        quantity=text(
+            "median durability of response ({definition}), {unit}",
+            definition=response_definition,
+            unit=time_unit,
+        ),
         estimate=med,
         ci_low=med_lo,
         ci_high=med_hi,

@@ -34,6 +34,7 @@ from scipy import stats
 from neuroregen.stats._intercept import ENGINE, fit_random_intercept
 from neuroregen.stats._slope import fit_random_slope
 from neuroregen.stats.results import SMALL_N, UNCONTROLLED, Direction, Estimate
+from neuroregen.stats.text import text, text_join
 
 __all__ = [
     "DEFAULT_PHASES",
@@ -44,16 +45,16 @@ __all__ = [
 ]
 
 DEFAULT_PHASES: tuple[str, ...] = ("baseline", "early", "mid", "late")
-MAR_ASSUMPTION = (
+MAR_ASSUMPTION = text(
     "missing visits are handled by the likelihood, which is unbiased only if whether a visit is "
     "missed depends on observed scores, not on the unobserved score itself (missing at random)"
 )
-WALD_SMALL_SAMPLE = (
+WALD_SMALL_SAMPLE = text(
     "intervals use a normal reference and treat variance components as known: with fewer than "
     "30 participants they are somewhat too narrow"
 )
-INTERCEPT_MODEL = "random intercept"
-SLOPE_MODEL = "random intercept and random slope on time"
+INTERCEPT_MODEL = text("random intercept")
+SLOPE_MODEL = text("random intercept and random slope on time")
 _BOUNDARY_TOL = 1e-6  # variance component / residual variance below this counts as zero
 _CORR_TOL = 0.99  # |random intercept–slope correlation| above this counts as singular
 
@@ -157,29 +158,32 @@ def _problems(res: Any, n_fe: int) -> tuple[bool, bool, list[str]]:
     reasons: list[str] = []
     converged = bool(getattr(res, "converged", False))
     if not converged:
-        reasons.append("the optimiser did not converge")
+        reasons.append(text("the optimiser did not converge"))
     fe = np.asarray(res.fe_params, dtype=float)
     cov_fe = np.asarray(res.cov_params(), dtype=float)[:n_fe, :n_fe]
     if not (np.all(np.isfinite(fe)) and np.all(np.isfinite(cov_fe))):
         converged = False
-        reasons.append("non-finite estimates or standard errors")
+        reasons.append(text("non-finite estimates or standard errors"))
     cov_re = np.atleast_2d(np.asarray(res.cov_re, dtype=float))
     scale = float(res.scale)
     boundary = False
     if np.any(~np.isfinite(cov_re)):
         boundary = True
-        reasons.append("non-finite random-effects covariance")
+        reasons.append(text("non-finite random-effects covariance"))
     else:
         diag = np.diag(cov_re)
         if np.any(diag <= _BOUNDARY_TOL * max(scale, 1e-300)):
             boundary = True
-            reasons.append("a random-effect variance is estimated at zero (boundary)")
+            reasons.append(text("a random-effect variance is estimated at zero (boundary)"))
         if cov_re.shape[0] > 1 and np.all(diag > 0):
             corr = cov_re[0, 1] / math.sqrt(diag[0] * diag[1])
             if abs(corr) > _CORR_TOL:
                 boundary = True
                 reasons.append(
-                    f"random intercept and slope are perfectly correlated (r={corr:.3f}; singular)"
+                    text(
+                        "random intercept and slope are perfectly correlated (r={r:.3f}; singular)",
+                        r=corr,
+                    )
                 )
     return converged, boundary, reasons
 
@@ -206,7 +210,7 @@ def _clean_slope_fit(
         converged, boundary, reasons = _problems(fit, n_fe)
         if converged and not boundary:
             return fit, None, warns
-    reason = "; ".join(reasons)
+    reason = text_join(reasons)
     return None, reason, [*warns, f"[{SLOPE_MODEL}] not used: {reason}"]
 
 
@@ -311,7 +315,7 @@ def phase_mixed_model(
     """
     phases = tuple(phases)
     if len(phases) < 2 or len(set(phases)) != len(phases):
-        raise ValueError("give at least two distinct phases, reference first")
+        raise ValueError(text("give at least two distinct phases, reference first"))
     cols = [participant, phase, score, *([time] if time else []), *covariates]
     for col in cols:
         if col not in data.columns:
@@ -364,7 +368,7 @@ def phase_mixed_model(
     if time and random_slope:
         varies = complete.groupby(participant)[time].nunique()
         if not (varies >= 2).any():
-            fallback_reason = "time does not vary within any participant"
+            fallback_reason = text("time does not vary within any participant")
     if time and random_slope and fallback_reason is None:
         t = complete[time].to_numpy(dtype=float)
         psi = float(res.cov_re[0, 0]) / res.scale if res.scale > 0 else None
@@ -403,19 +407,26 @@ def phase_mixed_model(
         result_caveats.append(SMALL_N)
     if fallback_reason is not None:
         result_caveats.append(
-            f"the random-slope model did not fit cleanly ({fallback_reason}); the "
-            "random-intercept model is reported instead, which assumes every child changes "
-            "at the same rate apart from the phase means"
+            text(
+                "the random-slope model did not fit cleanly ({reason}); the random-intercept "
+                "model is reported instead, which assumes every child changes at the same rate "
+                "apart from the phase means",
+                reason=fallback_reason,
+            )
         )
     if not converged:
         result_caveats.append(
-            "the model fit did not converge: estimates are unreliable and must not be reported "
-            "as findings"
+            text(
+                "the model fit did not converge: estimates are unreliable and must not be "
+                "reported as findings"
+            )
         )
     if boundary:
         result_caveats.append(
-            "boundary (singular) fit: the between-participant variance is estimated at zero, so "
-            "the model reduces to ordinary regression; interpret with care"
+            text(
+                "boundary (singular) fit: the between-participant variance is estimated at "
+                "zero, so the model reduces to ordinary regression; interpret with care"
+            )
         )
     method = (
         f"linear mixed model ({model_name}), {'REML' if reml else 'ML'} ({ENGINE}); Wald z interval"
@@ -440,7 +451,7 @@ def phase_mixed_model(
         se = float(math.sqrt(max(L @ v @ L, 0.0)))
         emms.append(
             Estimate(
-                quantity=f"{quantity}, {p} (estimated marginal mean)",
+                quantity=text("{quantity}, {p} (estimated marginal mean)", quantity=quantity, p=p),
                 estimate=est,
                 ci_low=est - z * se,
                 ci_high=est + z * se,

@@ -42,6 +42,7 @@ from neuroregen.stats.results import (
     Estimate,
     _fmt,
 )
+from neuroregen.stats.text import Text, template, text
 
 __all__ = [
     "NNTEstimate",
@@ -67,6 +68,40 @@ class ResponderKind(enum.Enum):
     PERCENT_IMPROVEMENT = "percent_improvement"
     RELIABLE_CHANGE = "reliable_change"
     ANY_IMPROVEMENT = "any_improvement"
+
+
+# Whole sentences, chosen by (has a floor, lower is better) / provisional / lower is better,
+# so each language words them freely.
+_PERCENT_IMPROVEMENT = {
+    (False, True): template(
+        "≥ {threshold:.0%} improvement from baseline on {instrument} (a reduction; {better})"
+    ),
+    (False, False): template(
+        "≥ {threshold:.0%} improvement from baseline on {instrument} (an increase; {better})"
+    ),
+    (True, True): template(
+        "≥ {threshold:.0%} improvement from baseline on {instrument} relative to floor "
+        "{floor:g} (a reduction; {better})"
+    ),
+    (True, False): template(
+        "≥ {threshold:.0%} improvement from baseline on {instrument} relative to floor "
+        "{floor:g} (an increase; {better})"
+    ),
+}
+_RELIABLE_IMPROVEMENT = {
+    False: template(
+        "reliable improvement on {instrument} (Jacobson–Truax |RC| > 1.96, r = {r:g}, {sd}; "
+        "{better})"
+    ),
+    True: template(
+        "reliable improvement on {instrument} (Jacobson–Truax |RC| > 1.96, r = {r:g}, "
+        "provisional, {sd}; {better})"
+    ),
+}
+_ANY_IMPROVEMENT = {
+    True: template("any improvement on {instrument} (any decrease; {better})"),
+    False: template("any improvement on {instrument} (any increase; {better})"),
+}
 
 
 @dataclass(frozen=True)
@@ -150,7 +185,7 @@ class ResponderDefinition:
     def _better(self) -> str:
         if self.direction is None:
             return ""
-        return (
+        return text(
             "lower is better" if self.direction is Direction.HIGHER_IS_WORSE else "higher is better"
         )
 
@@ -167,29 +202,30 @@ class ResponderDefinition:
         """
         if self.kind is ResponderKind.CGI_I:
             words = {
-                1: "very much improved",
-                2: "much or very much improved",
-                3: "at least minimally improved",
+                1: template("very much improved"),
+                2: template("much or very much improved"),
+                3: template("at least minimally improved"),
             }
             k = int(self.threshold)
-            extra = words.get(k, "rated ≤ this")
-            return f"CGI-I ≤ {k} ({extra})"
-        move = "a reduction" if self.direction is Direction.HIGHER_IS_WORSE else "an increase"
+            extra = text(words.get(k, template("rated ≤ this")))
+            return text("CGI-I ≤ {k} ({extra})", k=k, extra=extra)
+        better = self._better()
+        reduction = self.direction is Direction.HIGHER_IS_WORSE
         if self.kind is ResponderKind.PERCENT_IMPROVEMENT:
-            floor = f" relative to floor {self.floor:g}" if self.floor else ""
-            return (
-                f"≥ {self.threshold:.0%} improvement from baseline on {self.instrument}"
-                f"{floor} ({move}; {self._better()})"
-            )
+            # whole sentences per direction and floor, so each language words them freely
+            params = {"threshold": self.threshold, "instrument": self.instrument, "better": better}
+            if self.floor:
+                params["floor"] = self.floor
+            return Text(_PERCENT_IMPROVEMENT[bool(self.floor), reduction], params)
         if self.kind is ResponderKind.RELIABLE_CHANGE:
-            sd = f"SD {self.sd:g}" if self.sd is not None else "SD = sample baseline SD"
-            prov = ", provisional" if self.provisional else ""
-            return (
-                f"reliable improvement on {self.instrument} (Jacobson–Truax |RC| > 1.96, "
-                f"r = {self.reliability:g}{prov}, {sd}; {self._better()})"
+            sd = (
+                text("SD {sd:g}", sd=self.sd)
+                if self.sd is not None
+                else text("SD = sample baseline SD")
             )
-        word = "decrease" if self.direction is Direction.HIGHER_IS_WORSE else "increase"
-        return f"any improvement on {self.instrument} (any {word}; {self._better()})"
+            params = {"instrument": self.instrument, "r": self.reliability, "sd": sd}
+            return Text(_RELIABLE_IMPROVEMENT[self.provisional], {**params, "better": better})
+        return Text(_ANY_IMPROVEMENT[reduction], {"instrument": self.instrument, "better": better})
 
     def caveats(self) -> tuple[str, ...]:
         """Caveats the definition itself brings (provisional reliability)."""
@@ -358,16 +394,20 @@ def responder_rate_from_counts(
     cp_low, cp_high = clopper_pearson_interval(x, n, conf)
     total = n + int(n_not_evaluable)
     worst = x / total
-    text = definition.describe()
+    described = definition.describe()
     extra: tuple[str, ...] = ()
     if n_not_evaluable:
         extra = (
-            f"{n_not_evaluable} participant(s) could not be classified and are excluded; "
-            f"counting them as non-responders gives {worst:.0%}",
+            text(
+                "{n} participant(s) could not be classified and are excluded; counting them as "
+                "non-responders gives {worst:.0%}",
+                n=n_not_evaluable,
+                worst=worst,
+            ),
         )
     uncontrolled = (UNCONTROLLED,) if comparator == OWN_BASELINE else ()
     return Estimate(
-        quantity=f"responder rate — responder: {text}",
+        quantity=text("responder rate — responder: {definition}", definition=described),
         estimate=x / n,
         ci_low=low,
         ci_high=high,
@@ -381,7 +421,7 @@ def responder_rate_from_counts(
             )
         ),
         details={
-            "definition": text,
+            "definition": described,
             "responders": x,
             "n_evaluable": n,
             "n_not_evaluable": int(n_not_evaluable),
@@ -518,23 +558,23 @@ def risk_difference(
         low, high = mover_difference(
             p1, wilson_interval(x1, n1, conf), p2, wilson_interval(x2, n2, conf)
         )
-        text = "Newcombe hybrid score interval (method 10)"
+        how = "Newcombe hybrid score interval (method 10)"
     elif method == "wald":
         z = z_quantile(conf)
         se = math.sqrt(p1 * (1 - p1) / n1 + p2 * (1 - p2) / n2)
         low, high = p1 - p2 - z * se, p1 - p2 + z * se
-        text = "Wald interval"
+        how = "Wald interval"
     else:
         raise ValueError(f"unknown method {method!r}")
     n = n1 + n2
     return Estimate(
-        quantity=f"risk difference, {label} (group 1 − group 2)",
+        quantity=text("risk difference, {label} (group 1 − group 2)", label=label),
         estimate=p1 - p2,
         ci_low=low,
         ci_high=high,
         confidence=conf,
         n=n,
-        method=f"difference of proportions; {text}",
+        method=f"difference of proportions; {how}",
         comparator=comparator,
         caveats=size_caveats(n),
         details={"p1": p1, "p2": p2, "x1": x1, "n1": n1, "x2": x2, "n2": n2},
@@ -572,7 +612,7 @@ def _log_ratio(
             "a zero cell: 0.5 was added to every cell (Haldane–Anscombe) before estimating",
         )
     return Estimate(
-        quantity=f"{name}, {label} (group 1 / group 2)",
+        quantity=text("{name}, {label} (group 1 / group 2)", name=name, label=label),
         estimate=ratio,
         ci_low=low,
         ci_high=high,
@@ -745,7 +785,9 @@ def number_needed_to_treat(
         ci_low, ci_high = sorted((a, b))
         words = f"{_nnt_word(a)} to {_nnt_word(b)}"
     return NNTEstimate(
-        quantity=f"number needed to treat, {label} (positive = NNTB, negative = NNTH)",
+        quantity=text(
+            "number needed to treat, {label} (positive = NNTB, negative = NNTH)", label=label
+        ),
         estimate=nnt,
         ci_low=ci_low,
         ci_high=ci_high,
@@ -804,7 +846,7 @@ def fisher_exact_test(
     res = contingency.odds_ratio(table, kind="conditional")
     ci = res.confidence_interval(confidence_level=conf)
     return Estimate(
-        quantity=f"odds ratio, {label} (group 1 / group 2; conditional MLE)",
+        quantity=text("odds ratio, {label} (group 1 / group 2; conditional MLE)", label=label),
         estimate=float(res.statistic),
         ci_low=float(ci.low),
         ci_high=float(ci.high),

@@ -29,6 +29,7 @@ import pandas as pd
 
 from neuroregen.stats._common import FloatArray, as_float_array
 from neuroregen.stats.results import PROVISIONAL_RELIABILITY, Direction
+from neuroregen.stats.text import template, text, text_join
 
 __all__ = [
     "CATEGORIES",
@@ -41,6 +42,20 @@ __all__ = [
 
 IMPROVED, UNCHANGED, WORSENED, MISSING = "improved", "unchanged", "worsened", "missing"
 CATEGORIES = (IMPROVED, UNCHANGED, WORSENED, MISSING)
+
+
+_SUMMARY = {
+    False: template(
+        "Reliable change, {measure}: {improved} improved, {unchanged} unchanged, {worsened} "
+        "worsened of {n} (missing {missing}); Jacobson–Truax, SD {sd:.2f} ({source}), "
+        "r {r:.2f}, S_diff {s_diff:.2f}, |RC| > {critical:.2f}"
+    ),
+    True: template(
+        "Reliable change, {measure}: {improved} improved, {unchanged} unchanged, {worsened} "
+        "worsened of {n} (missing {missing}); Jacobson–Truax, SD {sd:.2f} ({source}), "
+        "r {r:.2f} (provisional), S_diff {s_diff:.2f}, |RC| > {critical:.2f}"
+    ),
+}
 
 
 @dataclass(frozen=True)
@@ -188,16 +203,25 @@ class ReliableChangeResult:
     def as_text(self) -> str:
         """A readable summary that always states SD, r and provisional status."""
         c = self.counts()
-        status = " (provisional)" if self.provisional else ""
-        text = (
-            f"Reliable change, {self.measure}: {c[IMPROVED]} improved, {c[UNCHANGED]} unchanged, "
-            f"{c[WORSENED]} worsened of {self.n_classified} (missing {c[MISSING]}); "
-            f"Jacobson–Truax, SD {self.sd:.2f} ({self.sd_source}), r {self.reliability:.2f}"
-            f"{status}, S_diff {self.s_diff:.2f}, |RC| > {self.critical:.2f}"
+        summary = text(
+            _SUMMARY[self.provisional],
+            measure=self.measure,
+            improved=c[IMPROVED],
+            unchanged=c[UNCHANGED],
+            worsened=c[WORSENED],
+            n=self.n_classified,
+            missing=c[MISSING],
+            sd=self.sd,
+            source=self.sd_source,
+            r=self.reliability,
+            s_diff=self.s_diff,
+            critical=self.critical,
         )
-        if self.caveats:
-            text += " Caveats: " + "; ".join(self.caveats) + "."
-        return text
+        if not self.caveats:
+            return summary
+        return text(
+            "{summary} Caveats: {caveats}.", summary=summary, caveats=text_join(self.caveats)
+        )
 
     def as_html(self) -> str:
         """Escaped HTML with the same content as :meth:`as_text`."""
@@ -286,7 +310,7 @@ def reliable_change(
     if sd is None:
         observed = x1[~np.isnan(x1)]
         if observed.size < 2:
-            raise ValueError("need an SD: supply sd or at least 2 observed baseline scores")
+            raise ValueError(text("need an SD: supply sd or at least 2 observed baseline scores"))
         sd_used, sd_source = float(np.std(observed, ddof=1)), "sample baseline SD"
     else:
         sd_used, sd_source = float(sd), "supplied"

@@ -15,6 +15,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field, fields
 from typing import Any
 
+from neuroregen.stats.text import text
+
 
 class Direction(enum.Enum):
     """Which way a score moves when the child is doing better."""
@@ -145,22 +147,22 @@ def _replace(obj: Estimate, **changes: Any) -> Estimate:
 
 
 # Caveats used across the package, worded once so every page says the same thing.
-UNCONTROLLED = "no control group: change from baseline cannot be attributed to the therapy"
-CAREGIVER_RATED = "caregiver-rated outcome: caregivers know treatment was given (unblinded)"
-SMALL_N = "small sample: the interval is wide and the estimate unstable"
-SYNTHETIC = "SYNTHETIC DATA: generated for demonstration, not from real participants"
-PROVISIONAL_RELIABILITY = (
+UNCONTROLLED = text("no control group: change from baseline cannot be attributed to the therapy")
+CAREGIVER_RATED = text("caregiver-rated outcome: caregivers know treatment was given (unblinded)")
+SMALL_N = text("small sample: the interval is wide and the estimate unstable")
+SYNTHETIC = text("SYNTHETIC DATA: generated for demonstration, not from real participants")
+PROVISIONAL_RELIABILITY = text(
     "reliability is provisional (no published test-retest value): reliable-change verdicts are "
     "approximate"
 )
-MULTIPLICITY = (
+MULTIPLICITY = text(
     "many subgroups were examined: some differences are expected by chance alone; treat "
     "subgroup findings as hypotheses"
 )
-AGE_CONFOUNDING = (
+AGE_CONFOUNDING = text(
     "younger children also improve more without treatment: age differences are confounded "
     "by development"
 )
 
 # Comparators, worded once.
-OWN_BASELINE = "own baseline (no control group)"
+OWN_BASELINE = text("own baseline (no control group)")

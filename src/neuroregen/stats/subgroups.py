@@ -20,6 +20,7 @@ from scipy import stats
 from statsmodels.stats.proportion import proportion_confint
 
 from neuroregen.stats.results import AGE_CONFOUNDING, MULTIPLICITY, SMALL_N, Estimate
+from neuroregen.stats.text import template, text
 
 __all__ = [
     "NO_CONTROL_SUBGROUPS",
@@ -29,12 +30,15 @@ __all__ = [
     "subgroup_analysis",
 ]
 
-TINY_SUBGROUP = "fewer than {min_n} participants in this subgroup: shown, but too small to read"
-NO_CONTROL_SUBGROUPS = (
+#: A :class:`~neuroregen.stats.text.Text` template; ``min_n`` is filled per analysis.
+TINY_SUBGROUP = template(
+    "fewer than {min_n} participants in this subgroup: shown, but too small to read"
+)
+NO_CONTROL_SUBGROUPS = text(
     "without a control group, subgroups differ in natural history and expectations as well as "
     "in response; a difference between subgroups is not a difference in treatment effect"
 )
-SPARSE_TABLE = (
+SPARSE_TABLE = text(
     "some subgroups have fewer than 5 expected responders or non-responders: the χ² "
     "approximation of the heterogeneity test is rough"
 )
@@ -230,7 +234,7 @@ def _overall(
     return _group_estimate(
         y_all,
         kind=kind,
-        quantity=f"{what}, all participants",
+        quantity=text("{what}, all participants", what=what),
         method=method,
         comparator=comparator,
         caveats=overall_caveats,
@@ -399,7 +403,7 @@ def subgroup_analysis(
     if age_related is None:
         age_related = "age" in f"{subgroup} {label}".lower()
     common_caveats = _common_caveats(comparator, age_related, caveats)
-    tiny_text = TINY_SUBGROUP.format(min_n=min_n)
+    tiny_text = text(TINY_SUBGROUP, min_n=min_n)
     method_sub = (
         "mean with t interval" if kind == "continuous" else "proportion with Wilson interval"
     )
@@ -412,7 +416,7 @@ def subgroup_analysis(
             _group_estimate(
                 y,
                 kind=kind,
-                quantity=f"{what}, {label} = {lev}",
+                quantity=text("{what}, {label} = {lev}", what=what, label=label, lev=lev),
                 method=method_sub,
                 comparator=comparator,
                 caveats=[*common_caveats, tiny_text] if tiny else common_caveats,
@@ -432,17 +436,20 @@ def subgroup_analysis(
     result_caveats = list(common_caveats)
     if any(e.details["tiny"] for e in estimates):
         result_caveats.append(
-            f"at least one subgroup has fewer than {min_n} participants (flagged in the table)"
+            text(
+                "at least one subgroup has fewer than {min_n} participants (flagged in the table)",
+                min_n=min_n,
+            )
         )
     dfs: tuple[float, ...] = (math.nan,)
     statistic, p = math.nan, math.nan
     if k < 2:
-        test_name = "no test (one subgroup)"
+        test_name = text("no test (one subgroup)")
     elif kind == "continuous":
         groups = [of_level[lev] for lev in used]
         df_between, df_within = k - 1, n_all - k
         if df_within < 1:
-            test_name = "no test (no residual df)"
+            test_name = text("no test (no residual df)")
         else:
             grand = y_all.mean()
             ss_between = sum(g.size * (g.mean() - grand) ** 2 for g in groups)
@@ -453,7 +460,7 @@ def subgroup_analysis(
             else:
                 statistic = float((ss_between / df_between) / (ss_within / df_within))
                 p = float(stats.f.sf(statistic, df_between, df_within))
-            test_name = "F (one-way ANOVA: outcome ~ C(subgroup))"
+            test_name = text("F (one-way ANOVA: outcome ~ C(subgroup))")
             dfs = (float(df_between), float(df_within))
     else:
         table = np.array(
@@ -461,12 +468,12 @@ def subgroup_analysis(
             dtype=float,
         )
         if np.any(table.sum(axis=0) == 0):
-            test_name = "no test (all or no participants responded)"
+            test_name = text("no test (all or no participants responded)")
         else:
             statistic, df_g, expected = _g_test(table)
             p = float(stats.chi2.sf(statistic, df_g))
             dfs = (df_g,)
-            test_name = "G² (likelihood ratio, logistic responder ~ C(subgroup))"
+            test_name = text("G² (likelihood ratio, logistic responder ~ C(subgroup))")
             if np.any(expected < 5):
                 result_caveats.append(SPARSE_TABLE)
 

@@ -35,6 +35,7 @@ from neuroregen.stats._common import (
     z_quantile,
 )
 from neuroregen.stats.results import OWN_BASELINE, UNCONTROLLED, Direction, Estimate
+from neuroregen.stats.text import text
 
 __all__ = [
     "cohens_d_av",
@@ -51,7 +52,11 @@ def _changes(
     base, follow, dropped = paired_complete(baseline, follow_up)
     if base.size < minimum:
         raise InsufficientDataError(
-            f"need at least {minimum} complete baseline/follow-up pairs, got {base.size}"
+            text(
+                "need at least {minimum} complete baseline/follow-up pairs, got {n}",
+                minimum=minimum,
+                n=int(base.size),
+            )
         )
     return base, follow, follow - base, dropped
 
@@ -132,7 +137,9 @@ def mean_change(
     n = d.size
     sd = float(np.std(d, ddof=1))
     if sd == 0.0:
-        raise InsufficientDataError("all changes are identical: no variability to estimate from")
+        raise InsufficientDataError(
+            text("all changes are identical: no variability to estimate from")
+        )
     mean = float(np.mean(d))
     se = sd / math.sqrt(n)
     df = n - 1
@@ -151,7 +158,7 @@ def mean_change(
         **_improvement(direction, mean, low, high),
     }
     return Estimate(
-        quantity=f"mean change from baseline, {label} (follow-up − baseline)",
+        quantity=text("mean change from baseline, {label} (follow-up − baseline)", label=label),
         estimate=mean,
         ci_low=low,
         ci_high=high,
@@ -226,7 +233,7 @@ def cohens_d_z(
     n = d.size
     sd = float(np.std(d, ddof=1))
     if sd == 0.0:
-        raise InsufficientDataError("all changes are identical: d_z is undefined")
+        raise InsufficientDataError(text("all changes are identical: d_z is undefined"))
     dz = float(np.mean(d)) / sd
     lam_lo, lam_hi = noncentral_t_limits(dz * math.sqrt(n), n - 1, conf)
     low, high = lam_lo / math.sqrt(n), lam_hi / math.sqrt(n)
@@ -239,7 +246,7 @@ def cohens_d_z(
         **_improvement(direction, dz, low, high),
     }
     return Estimate(
-        quantity=f"standardized mean change d_z, {label} (change / SD of change)",
+        quantity=text("standardized mean change d_z, {label} (change / SD of change)", label=label),
         estimate=dz,
         ci_low=low,
         ci_high=high,
@@ -260,7 +267,7 @@ def _d_av_parts(
     sd1 = float(np.std(base, ddof=1))
     sd2 = float(np.std(follow, ddof=1))
     if sd1 == 0.0 or sd2 == 0.0 or float(np.std(d, ddof=1)) == 0.0:
-        raise InsufficientDataError("no variability in baseline, follow-up or change")
+        raise InsufficientDataError(text("no variability in baseline, follow-up or change"))
     r = float(np.corrcoef(base, follow)[0, 1])
     d_av = float(np.mean(d)) / ((sd1 + sd2) / 2.0)
     scale = 2.0 * (1.0 - r) / n
@@ -341,7 +348,9 @@ def cohens_d_av(
     d_av, low, high, n, details = _d_av_parts(baseline, follow_up, conf)
     details.update(_improvement(direction, d_av, low, high))
     return Estimate(
-        quantity=f"standardized mean change d_av, {label} (change / mean of score SDs)",
+        quantity=text(
+            "standardized mean change d_av, {label} (change / mean of score SDs)", label=label
+        ),
         estimate=d_av,
         ci_low=low,
         ci_high=high,
@@ -410,7 +419,7 @@ def hedges_g_av(
     details.update({"d_av": d_av, "j": j})
     details.update(_improvement(direction, g, g_low, g_high))
     return Estimate(
-        quantity=f"standardized mean change g_av, {label} (bias-corrected d_av)",
+        quantity=text("standardized mean change g_av, {label} (bias-corrected d_av)", label=label),
         estimate=g,
         ci_low=g_low,
         ci_high=g_high,
@@ -538,7 +547,7 @@ def signed_rank_change(
     _, _, d, dropped = _changes(baseline, follow_up)
     n = d.size
     if np.all(d == 0.0):
-        raise InsufficientDataError("all changes are zero: the signed-rank test is undefined")
+        raise InsufficientDataError(text("all changes are zero: the signed-rank test is undefined"))
     estimate, low, high, achieved, ci_method = _hodges_lehmann(d, conf)
     nonzero = d[d != 0.0]
     exact = nonzero.size <= 50 and np.unique(np.abs(nonzero)).size == nonzero.size
@@ -558,7 +567,9 @@ def signed_rank_change(
         **_improvement(direction, estimate, low, high),
     }
     return Estimate(
-        quantity=f"Hodges–Lehmann pseudo-median change, {label} (follow-up − baseline)",
+        quantity=text(
+            "Hodges–Lehmann pseudo-median change, {label} (follow-up − baseline)", label=label
+        ),
         estimate=estimate,
         ci_low=low,
         ci_high=high,
