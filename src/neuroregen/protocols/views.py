@@ -7,7 +7,7 @@ from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http import HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -15,6 +15,7 @@ from django.views.decorators.http import require_POST
 from neuroregen.core import access
 from neuroregen.core.audit import history_rows
 from neuroregen.core.errors import DomainError, ValidationFailed
+from neuroregen.core.http import AuthenticatedHttpRequest
 from neuroregen.core.permissions import has_capability, require
 from neuroregen.core.roles import Capability
 from neuroregen.core.services import signatures_for
@@ -33,7 +34,7 @@ def _form_error(form: Any, error: DomainError) -> None:
 
 @login_required
 @access.staff()
-def protocol_list(request: HttpRequest) -> HttpResponse:
+def protocol_list(request: AuthenticatedHttpRequest) -> HttpResponse:
     require(request.user, Capability.VIEW)
     return render(
         request,
@@ -47,7 +48,7 @@ def protocol_list(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @access.staff()
-def protocol_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def protocol_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     require(request.user, Capability.VIEW)
     protocol = selectors.protocol_get(pk=pk)
     schedule = list(protocol.visit_definitions.all())
@@ -84,7 +85,7 @@ def protocol_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @access.staff()
-def protocol_export(request: HttpRequest, pk: int) -> HttpResponse:
+def protocol_export(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     require(request.user, Capability.VIEW)
     protocol = selectors.protocol_get(pk=pk)
     response = JsonResponse(selectors.protocol_export(protocol), json_dumps_params={"indent": 2})
@@ -96,7 +97,7 @@ def protocol_export(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @access.staff(Capability.MANAGE_PROTOCOL)
-def protocol_import(request: HttpRequest) -> HttpResponse:
+def protocol_import(request: AuthenticatedHttpRequest) -> HttpResponse:
     require(request.user, Capability.MANAGE_PROTOCOL)
     form = forms.ProtocolImportForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
@@ -122,7 +123,7 @@ def protocol_import(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @access.staff(Capability.MANAGE_PROTOCOL)
-def protocol_edit(request: HttpRequest, pk: int) -> HttpResponse:
+def protocol_edit(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     require(request.user, Capability.MANAGE_PROTOCOL)
     protocol = selectors.protocol_get(pk=pk)
     initial = {"document": json.dumps(selectors.protocol_export(protocol), indent=2)}
@@ -154,7 +155,7 @@ def protocol_edit(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_POST
 @access.staff(Capability.MANAGE_PROTOCOL)
-def protocol_activate(request: HttpRequest, pk: int) -> HttpResponse:
+def protocol_activate(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     require(request.user, Capability.MANAGE_PROTOCOL)
     protocol = selectors.protocol_get(pk=pk)
     try:
@@ -169,7 +170,7 @@ def protocol_activate(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @access.staff(Capability.MANAGE_PROTOCOL)
-def protocol_amend(request: HttpRequest, pk: int) -> HttpResponse:
+def protocol_amend(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     require(request.user, Capability.MANAGE_PROTOCOL)
     protocol = selectors.protocol_get(pk=pk)
     form = forms.AmendForm(request.POST or None)
@@ -196,7 +197,7 @@ def protocol_amend(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @access.staff(Capability.MANAGE_PROTOCOL)
-def protocol_close(request: HttpRequest, pk: int) -> HttpResponse:
+def protocol_close(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     require(request.user, Capability.MANAGE_PROTOCOL)
     protocol = selectors.protocol_get(pk=pk)
     form = forms.ReasonForm(request.POST or None)
@@ -224,7 +225,7 @@ def protocol_close(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @access.staff(Capability.MANAGE_PARTICIPANT)
-def assignment_start(request: HttpRequest, study_code: str) -> HttpResponse:
+def assignment_start(request: AuthenticatedHttpRequest, study_code: str) -> HttpResponse:
     """Evaluate a protocol for the participant and record the recommendation."""
     participant = participant_get(user=request.user, study_code=study_code)
     require(request.user, Capability.MANAGE_PARTICIPANT, participant.site)
@@ -255,7 +256,7 @@ def assignment_start(request: HttpRequest, study_code: str) -> HttpResponse:
 
 @login_required
 @access.staff()
-def assignment_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def assignment_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     assignment = selectors.assignment_get(user=request.user, pk=pk)
     site = assignment.participant.site
     can_sign = has_capability(request.user, Capability.SIGN_CLINICAL, site)
@@ -305,7 +306,7 @@ def assignment_detail(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_POST
 @access.staff(Capability.SIGN_CLINICAL)
-def assignment_decline(request: HttpRequest, pk: int) -> HttpResponse:
+def assignment_decline(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     assignment = selectors.assignment_get(user=request.user, pk=pk)
     require(request.user, Capability.SIGN_CLINICAL, assignment.participant.site)
     form = forms.ReasonForm(request.POST)
@@ -323,7 +324,7 @@ def assignment_decline(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @access.staff(Capability.VIEW_AUDIT)
-def assignment_history(request: HttpRequest, pk: int) -> HttpResponse:
+def assignment_history(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     assignment = selectors.assignment_get(user=request.user, pk=pk)
     require(request.user, Capability.VIEW_AUDIT, assignment.participant.site)
     return render(
