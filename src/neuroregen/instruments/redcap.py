@@ -10,7 +10,9 @@ import csv
 import functools
 import io
 import re
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, fields
+from typing import Any
 
 from neuroregen.instruments import logic
 
@@ -150,7 +152,7 @@ def parse_choices(text: str) -> list[tuple[str, str]]:
 def _parse_choices(text: str) -> tuple[tuple[str, str], ...]:
     pairs: list[tuple[str, str]] = []
     if not text.strip():
-        return pairs
+        return ()
     for part in text.split("|"):
         if "," not in part:
             raise ValueError(f"'{part.strip()}' has no 'code, label' comma")
@@ -316,7 +318,11 @@ def _check_rows(rows: list[tuple[int, DictionaryRow]]) -> list[Problem]:
     return problems
 
 
-def _check_choices(row: DictionaryRow, kind: str, names: dict[str, int], add) -> None:  # type: ignore[no-untyped-def]
+# records one problem of the row being read: column, message
+_Add = Callable[[str, str], None]
+
+
+def _check_choices(row: DictionaryRow, kind: str, names: dict[str, int], add: _Add) -> None:
     if kind in CHOICE_TYPES:
         try:
             pairs = parse_choices(row.choices)
@@ -353,7 +359,7 @@ def _check_choices(row: DictionaryRow, kind: str, names: dict[str, int], add) ->
         add("choices", f"a {kind} field takes no choices")
 
 
-def _check_validation(row: DictionaryRow, kind: str, add) -> None:  # type: ignore[no-untyped-def]
+def _check_validation(row: DictionaryRow, kind: str, add: _Add) -> None:
     validation = row.validation
     if kind == "slider":
         if validation not in ("", "number"):
@@ -392,8 +398,12 @@ def _check_validation(row: DictionaryRow, kind: str, add) -> None:  # type: igno
         add("validation_max", "the maximum is below the minimum")
 
 
-def bound_value(kind: str, raw: str):  # type: ignore[no-untyped-def]
-    """A min/max bound as a comparable value (number, or ISO text for dates); None if invalid."""
+def bound_value(kind: str, raw: str) -> Any:
+    """A min/max bound as a comparable value (number, or ISO text for dates); None if invalid.
+
+    Any, not a union: values read with the same kind compare with each other, which a
+    union of numbers and text cannot say.
+    """
     if raw.lower() in ("today", "now"):
         return None
     if kind == "integer":
