@@ -55,8 +55,7 @@ lint: install
 	$(BIN)/lint-imports --no-logo --no-cache
 
 typecheck: install
-	$(BIN)/mypy src/neuroregen/stats src/neuroregen/core src/neuroregen/participants \
-		src/neuroregen/interop
+	$(BIN)/mypy src/neuroregen
 
 ## Known vulnerabilities in the pinned dependencies (fails on a finding, not on a network outage).
 audit: install

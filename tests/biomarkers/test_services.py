@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from neuroregen.biomarkers import services
 from neuroregen.biomarkers.models import Measurement
@@ -139,3 +139,9 @@ def test_import_rejects_wrong_columns(lab_a):
         services.measurements_import(user=lab_a, text="study_code,analyte,colour\n")
     columns = {column for _line, column, _m in caught.value.problems}
     assert {"value", "unit", "collected_at", "colour"} <= columns
+
+
+def test_a_rejected_import_speaks_the_readers_language(lab_a):
+    with translation.override("ru"), pytest.raises(services.ImportRejected) as caught:
+        services.measurements_import(user=lab_a, text="study_code,analyte,colour\n")
+    assert caught.value.message == "Файл отклонён; ничего не импортировано."

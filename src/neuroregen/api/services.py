@@ -43,7 +43,7 @@ def api_token_problems(
     limit = ApiToken._meta.get_field("name").max_length
     if name is not None and not name.strip():
         errors["name"] = _("Name the token so you can recognise and revoke it.")
-    elif name is not None and len(name.strip()) > limit:
+    elif name is not None and limit is not None and len(name.strip()) > limit:
         # PostgreSQL refuses the longer value with a DataError (a 500); SQLite stores it
         errors["name"] = _("The token name is too long: at most %(limit)d characters.") % {
             "limit": limit

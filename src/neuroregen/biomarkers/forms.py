@@ -48,7 +48,8 @@ class MeasurementForm(SiteTimeFormMixin, BootstrapMixin, forms.Form):
     def __init__(self, *args: Any, visits: Any = (), tz_name: str = "UTC", **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self._use_site_zone(tz_name)
-        self.fields["visit"].choices = [("", "—")] + [
+        # self.fields is typed dict[str, Field]; "visit" is the ChoiceField declared above
+        self.fields["visit"].choices = [("", "—")] + [  # type: ignore[attr-defined]
             (v.pk, f"{v.code} ({v.target_date})") for v in visits
         ]
         self._style()

@@ -13,7 +13,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from neuroregen.biomarkers import choices as c
-from neuroregen.biomarkers.catalogue import ANALYTES
+from neuroregen.biomarkers.catalogue import ANALYTES, Analyte
 from neuroregen.core.audit import AuditedModel
 from neuroregen.core.scoping import scoped_manager
 
@@ -97,7 +97,7 @@ class Measurement(AuditedModel):
         return f"{self.analyte}{where} = {self.reported_value} {self.reported_unit}"
 
     @property
-    def analyte_def(self):  # type: ignore[no-untyped-def]
+    def analyte_def(self) -> Analyte:
         return ANALYTES[self.analyte]
 
     @property

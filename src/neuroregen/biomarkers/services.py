@@ -12,6 +12,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from neuroregen.biomarkers import choices as c
 from neuroregen.biomarkers import signals
@@ -61,7 +62,8 @@ class ImportRejected(ValidationFailed):
     """Every bad row of a file, with its line and column. Nothing was imported."""
 
     code = "biomarker_import_rejected"
-    default_message = _("The file was rejected; nothing was imported.")
+    # lazy: a class attribute is made at import, before any request chooses a language
+    default_message = gettext_lazy("The file was rejected; nothing was imported.")
 
     def __init__(self, problems: list[tuple[int, str, str]]) -> None:
         self.problems = problems

@@ -109,11 +109,8 @@ def clean_measurement(
         except ValueError:
             errors[name] = _("'%(v)s' is not a number.") % {"v": data.get(name)}
             limits[name] = None
-    if (
-        limits.get("lloq") is not None
-        and limits.get("uloq") is not None
-        and limits["lloq"] > limits["uloq"]
-    ):  # type: ignore[operator]
+    lloq, uloq = limits.get("lloq"), limits.get("uloq")
+    if lloq is not None and uloq is not None and lloq > uloq:
         errors["uloq"] = _("The ULOQ is below the LLOQ.")
     try:
         cv = _decimal(data.get("cv_percent"))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 
@@ -12,6 +12,7 @@ from neuroregen.biomarkers import forms, selectors, services
 from neuroregen.biomarkers.catalogue import ANALYTES
 from neuroregen.core import access
 from neuroregen.core.errors import DomainError
+from neuroregen.core.http import AuthenticatedHttpRequest
 from neuroregen.core.paging import page_of
 from neuroregen.core.permissions import has_capability, require, sites_with
 from neuroregen.core.roles import Capability
@@ -20,7 +21,7 @@ from neuroregen.participants.selectors import participant_get
 
 @login_required
 @access.staff()
-def measurement_list(request: HttpRequest) -> HttpResponse:
+def measurement_list(request: AuthenticatedHttpRequest) -> HttpResponse:
     analyte = request.GET.get("analyte", "")
     site = request.GET.get("site", "")
     rows = selectors.measurement_list(
@@ -42,14 +43,14 @@ def measurement_list(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @access.staff()
-def measurement_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def measurement_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     measurement = selectors.measurement_get(user=request.user, pk=pk)
     return render(request, "biomarkers/detail.html", {"m": measurement})
 
 
 @login_required
 @access.staff(Capability.LAB_WRITE)
-def measurement_record(request: HttpRequest, study_code: str) -> HttpResponse:
+def measurement_record(request: AuthenticatedHttpRequest, study_code: str) -> HttpResponse:
     participant = participant_get(user=request.user, study_code=study_code)
     require(request.user, Capability.LAB_WRITE, participant.site)
     visits = list(participant.visits.filter(cancelled_on__isnull=True).order_by("target_date"))
@@ -88,7 +89,7 @@ def measurement_record(request: HttpRequest, study_code: str) -> HttpResponse:
 
 @login_required
 @access.staff(Capability.LAB_WRITE)
-def measurement_import(request: HttpRequest) -> HttpResponse:
+def measurement_import(request: AuthenticatedHttpRequest) -> HttpResponse:
     require(request.user, Capability.LAB_WRITE)
     form = forms.ImportForm(request.POST or None, request.FILES or None)
     problems: list = []

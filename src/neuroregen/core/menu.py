@@ -93,7 +93,7 @@ def _visible(entry: Entry, user: Any) -> dict[str, Any] | None:
 
 def menu_for(user: Any) -> dict[str, Any]:
     """Sections and account entries the user can open; empty sections are left out."""
-    sections = []
+    sections: list[dict[str, Any]] = []
     for section in MENU:
         entries = [e for e in (_visible(entry, user) for entry in section.entries) if e]
         if entries:

@@ -102,15 +102,16 @@ class SiteDateTimeField(forms.DateTimeField):
             parsed = dt.datetime.combine(value, dt.time())
         else:
             try:
-                parsed = parse_datetime(str(value).strip())  # type: ignore[assignment]
+                iso = parse_datetime(str(value).strip())
             except ValueError:
-                parsed = None  # type: ignore[assignment]
-            if parsed is None:
-                parsed = BaseTemporalField.to_python(self, value)  # the input formats
+                iso = None
+            # Not ISO: the input formats. The stubs say this may be None; Django's returns a
+            # datetime or raises.
+            parsed = iso if iso is not None else BaseTemporalField.to_python(self, value)  # type: ignore[assignment]
         try:
             return make_aware_at(parsed, self.tz_name, fold=fold)
         except AmbiguousLocalTime as error:
-            self.widget.fold_choices = error.choices  # type: ignore[attr-defined]
+            self.widget.fold_choices = error.choices
             raise ValidationError(error.message, code=error.code) from error
         except LocalTimeError as error:
             raise ValidationError(error.message, code=error.code) from error

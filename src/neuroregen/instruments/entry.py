@@ -251,7 +251,7 @@ class FormCleaner:
                 codes[name] = code
         for name, is_checkbox, field in self.inputs:
             raw = answers.get(name)
-            if raw in _BLANK:
+            if raw is None or raw in _BLANK:  # "is None" tells the type checker
                 continue
             if name in codes:
                 errors[name] = _("Give either an answer or a missing-data code, not both.")

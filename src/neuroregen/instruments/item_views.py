@@ -43,7 +43,9 @@ def response_item(request: HttpRequest, visit_id: int, code: str) -> JsonRespons
     name = request.POST.get("field", "")
     meta = forms.ResponseMetaForm(request.POST)
     if not meta.is_valid():
-        errors = {k: " ".join(v) for k, v in meta.errors.items() if k != "row_version"}
+        errors = {
+            k: " ".join(str(m) for m in v) for k, v in meta.errors.items() if k != "row_version"
+        }
         if errors:
             return JsonResponse({"saved": False, "errors": errors}, status=422)
     values = [v.strip() for v in request.POST.getlist(name) if v.strip()]

@@ -38,12 +38,14 @@ import math
 import re
 import statistics
 from collections.abc import Callable, Mapping
-from typing import Any
+from typing import Any, TypeVar
 
 from lark import Lark, Token, Transformer, v_args
 from lark.exceptions import UnexpectedCharacters, UnexpectedEOF, UnexpectedInput, VisitError
 
 Value = Any  # float | str | bool | None
+# numbers compare as numbers, anything else as text; never one with the other
+_Comparable = TypeVar("_Comparable", float, str)
 
 
 class LogicError(ValueError):
@@ -360,15 +362,19 @@ def _compare(op: str, left: Value, right: Value) -> bool:
             return pairs[op]
         if a_text == "" or b_text == "":
             return False
-        a, b = a_text, b_text  # type: ignore[assignment]
+        return _ordered(op, a_text, b_text)
+    return _ordered(op, a, b)
+
+
+def _ordered(op: str, a: _Comparable, b: _Comparable) -> bool:
     return {
         "=": a == b,
         "<>": a != b,
         "!=": a != b,
         "<": a < b,
-        "<=": a <= b,  # type: ignore[operator]
+        "<=": a <= b,
         ">": a > b,
-        ">=": a >= b,  # type: ignore[operator]
+        ">=": a >= b,
     }[op]
 
 

@@ -254,7 +254,7 @@ def query_act(
     if action == c.QueryAction.COMMENT:
         require(user, Capability.MANAGE_PARTICIPANT, query.participant.site)
     elif action in _TRANSITIONS:
-        allowed, new_status, capability = _TRANSITIONS[action]
+        allowed, new_status, capability = _TRANSITIONS[c.QueryAction(action)]
         require(user, capability, query.participant.site)
         if query.status not in allowed:
             raise InvalidTransition(

@@ -12,7 +12,9 @@ import datetime as dt
 import functools
 import io
 import re
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, fields
+from typing import Any
 
 import charset_normalizer
 
@@ -193,7 +195,7 @@ def parse_choices(text: str) -> list[tuple[str, str]]:
 def _parse_choices(text: str) -> tuple[tuple[str, str], ...]:
     pairs: list[tuple[str, str]] = []
     if not text.strip():
-        return pairs
+        return ()
     for part in text.split("|"):
         if "," not in part:
             raise ValueError(f"'{part.strip()}' has no 'code, label' comma")
@@ -426,7 +428,11 @@ def _check_rows(rows: list[tuple[int, DictionaryRow]]) -> list[Problem]:
     return problems
 
 
-def _check_choices(row: DictionaryRow, kind: str, names: dict[str, int], add) -> None:  # type: ignore[no-untyped-def]
+# records one problem of the row being read: column, message
+_Add = Callable[[str, str], None]
+
+
+def _check_choices(row: DictionaryRow, kind: str, names: dict[str, int], add: _Add) -> None:
     if kind in CHOICE_TYPES:
         try:
             pairs = parse_choices(row.choices)
@@ -464,7 +470,7 @@ def _check_choices(row: DictionaryRow, kind: str, names: dict[str, int], add) ->
         add("choices", f"a {kind} field takes no choices")
 
 
-def _check_validation(row: DictionaryRow, kind: str, add) -> None:  # type: ignore[no-untyped-def]
+def _check_validation(row: DictionaryRow, kind: str, add: _Add) -> None:
     validation = row.validation
     if kind == "slider":
         if validation not in ("", "number"):
@@ -514,7 +520,7 @@ _CLOCK = {
 }
 
 
-def bound_value(kind: str, raw: str):  # type: ignore[no-untyped-def]
+def bound_value(kind: str, raw: str) -> Any:
     """A min/max bound (or a value) as a comparable value: a number; ISO text for dates and
     times ('today' and 'now' are the current day and moment). None if it is not one."""
     raw = raw.strip()

@@ -100,7 +100,9 @@ class ParticipantCreateForm(ResearchFieldsForm):
     def clean(self) -> dict[str, Any]:
         # The service's rules run here too, so the first submit shows every group's errors
         # (fields that already failed are not judged again).
-        data = super().clean()
+        # clean() may return None (Django then keeps cleaned_data), so read cleaned_data itself
+        super().clean()
+        data = self.cleaned_data
         today = timezone.localdate()
         screened_on = data.get("screened_on") or today
         found = validators.identity_errors({**data, "screened_on": screened_on}, today=today)

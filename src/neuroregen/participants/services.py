@@ -102,7 +102,9 @@ def participant_screen(
         site=site,
         screened_on=screened_on,
         age_months_at_screening=(
-            validators.age_in_months(birth, screened_on) if "date_of_birth" not in errors else 0
+            validators.age_in_months(birth, screened_on)
+            if birth is not None and "date_of_birth" not in errors
+            else 0
         ),
         **{k: v for k, v in research.items() if k in RESEARCH_FIELDS},
     )

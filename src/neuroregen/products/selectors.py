@@ -162,7 +162,7 @@ def lot_qc_verdict(lot: Lot) -> validators.QCVerdict:
     for result in lot.qc_results.select_related("item", "investigation").order_by(
         "recorded_at", "pk"
     ):
-        result.oos_investigation = getattr(result, "investigation", None)  # type: ignore[attr-defined]
+        result.oos_investigation = getattr(result, "investigation", None)
         by_item.setdefault(result.item_id, []).append(result)
     return validators.qc_verdict(lot.qc_specification.items.all(), by_item)
 

@@ -8,6 +8,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from neuroregen.participants.forms import DATE, BootstrapMixin
+from neuroregen.protocols.models import Arm, Protocol
 
 YES_NO = [("", _("— state it —")), ("no", _("No")), ("yes", _("Yes"))]
 
@@ -23,7 +24,9 @@ class ProtocolImportForm(BootstrapMixin, forms.Form):
         self._style()
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        # clean() may return None (Django then keeps cleaned_data), so read cleaned_data itself
+        super().clean()
+        data = self.cleaned_data
         upload = data.get("file")
         if upload:
             data["document"] = upload.read().decode("utf-8", errors="replace")
@@ -60,7 +63,9 @@ class AmendForm(ReasonForm):
 class RecommendForm(BootstrapMixin, forms.Form):
     """Pick a protocol and state the screening facts the registry does not hold."""
 
-    protocol = forms.ModelChoiceField(queryset=None, label=_("Protocol"))  # type: ignore[arg-type]
+    protocol: forms.ModelChoiceField[Protocol] = forms.ModelChoiceField(
+        queryset=None, label=_("Protocol")
+    )
     coagulopathy = forms.ChoiceField(choices=YES_NO, label=_("Coagulopathy"))
     prior_cell_therapy = forms.ChoiceField(choices=YES_NO, label=_("Prior cell therapy"))
 
@@ -74,7 +79,7 @@ class RecommendForm(BootstrapMixin, forms.Form):
 
 
 class ConfirmForm(BootstrapMixin, forms.Form):
-    arm = forms.ModelChoiceField(queryset=None, label=_("Arm"))  # type: ignore[arg-type]
+    arm: forms.ModelChoiceField[Arm] = forms.ModelChoiceField(queryset=None, label=_("Arm"))
     dose_per_kg = forms.DecimalField(
         label=_("Dose per kg"),
         max_digits=20,

@@ -112,13 +112,16 @@ def rule_problems(rule: dict[str, Any], arms: dict[str, dict[str, Any]]) -> list
         )
     if spec is not None and operator in RuleOperator.values:
         value = rule.get("value")
-        values = value if operator in ("in", "not_in") else [value]
-        if operator in ("in", "not_in") and not isinstance(value, list):
-            bad(
-                _("Rule %(rule)s: '%(op)s' needs a list of values.")
-                % {"rule": name, "op": operator}
-            )
-            values = []
+        values: list[Any] = [value]
+        if operator in ("in", "not_in"):
+            if isinstance(value, list):
+                values = value
+            else:
+                bad(
+                    _("Rule %(rule)s: '%(op)s' needs a list of values.")
+                    % {"rule": name, "op": operator}
+                )
+                values = []
         for item in values:
             ok = {
                 "number": _is_number(item),
@@ -363,14 +366,14 @@ def evaluate(
                 }
         else:  # RuleKind.DOSE_PER_KG
             fired = met is True
-            dose = Decimal(str(rule["dose_per_kg"]))
+            rule_dose = Decimal(str(rule["dose_per_kg"]))
             if fired:
                 text = _("Dose for arm %(arm)s set to %(dose)s per kg: %(reason)s") % {
                     "arm": arm_label,
-                    "dose": significant(dose),
+                    "dose": significant(rule_dose),
                     "reason": reason,
                 }
-                doses.setdefault(arm, (dose, text))
+                doses.setdefault(arm, (rule_dose, text))
             else:
                 text = _("Dose adjustment for arm %(arm)s does not apply: %(reason)s") % {
                     "arm": arm_label,

@@ -87,7 +87,7 @@ def schedule_problems(
                 int(visit.get("window_before", 0)),
                 int(visit.get("window_after", 0)),
             )
-            phase = Phase(visit.get("phase"))
+            phase = Phase(visit["phase"])
         except (KeyError, TypeError, ValueError) as exc:
             problems.append(Problem("visits.E007", f"Visit {code} is malformed: {exc}.", code))
             continue

@@ -138,7 +138,7 @@ def _write_content(protocol: Protocol, data: dict[str, Any], *, user: User, reas
         row.save()
     for order, rule in enumerate(data.get("rules") or []):
         dose = rule.get("dose_per_kg")
-        row = EligibilityRule(
+        rule_row = EligibilityRule(
             protocol=protocol,
             code=rule["code"],
             kind=rule["kind"],
@@ -150,8 +150,8 @@ def _write_content(protocol: Protocol, data: dict[str, Any], *, user: User, reas
             reason=rule["reason"].strip(),
             order=order,
         )
-        stamp(row, user=user, reason=reason)
-        row.save()
+        stamp(rule_row, user=user, reason=reason)
+        rule_row.save()
     signals.schedule_replaced.send(
         sender=Protocol,
         protocol=protocol,

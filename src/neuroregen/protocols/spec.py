@@ -71,14 +71,14 @@ def check_arm(arm: dict[str, Any]) -> list[str]:
     if not arm.get("code") or not arm.get("name"):
         errors.append(f"Arm {code}: code and name are required.")
     try:
-        values = [_decimal(arm.get(k)) for k in DECIMAL_ARM_FIELDS]
-        if any(v is None for v in values):
+        minimum, maximum, planned = [_decimal(arm.get(k)) for k in DECIMAL_ARM_FIELDS]
+        if minimum is None or maximum is None or planned is None:
             raise ValueError("minimum, maximum and planned dose per kg are required")
         DoseRule(
             arm.get("dose_unit", ""),
-            values[0],
-            values[1],
-            values[2],  # type: ignore[arg-type]
+            minimum,
+            maximum,
+            planned,
             _decimal(arm.get("dose_absolute_cap")),
         )
     except ValueError as exc:

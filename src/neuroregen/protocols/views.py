@@ -7,7 +7,7 @@ from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http import HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.utils.html import format_html
 from django.utils.translation import gettext as _
@@ -16,6 +16,7 @@ from django.views.decorators.http import require_POST
 from neuroregen.core import access
 from neuroregen.core.audit import history_rows
 from neuroregen.core.errors import DomainError, ValidationFailed
+from neuroregen.core.http import AuthenticatedHttpRequest
 from neuroregen.core.permissions import has_capability, require
 from neuroregen.core.roles import Capability
 from neuroregen.core.services import signatures_for
@@ -34,7 +35,7 @@ def _form_error(form: Any, error: DomainError) -> None:
 
 @login_required
 @access.staff()
-def protocol_list(request: HttpRequest) -> HttpResponse:
+def protocol_list(request: AuthenticatedHttpRequest) -> HttpResponse:
     require(request.user, Capability.VIEW)
     return render(
         request,
@@ -48,7 +49,7 @@ def protocol_list(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @access.staff()
-def protocol_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def protocol_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     require(request.user, Capability.VIEW)
     protocol = selectors.protocol_get(pk=pk)
     schedule = list(protocol.visit_definitions.all())
@@ -85,7 +86,7 @@ def protocol_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @access.staff()
-def protocol_export(request: HttpRequest, pk: int) -> HttpResponse:
+def protocol_export(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     require(request.user, Capability.VIEW)
     protocol = selectors.protocol_get(pk=pk)
     response = JsonResponse(selectors.protocol_export(protocol), json_dumps_params={"indent": 2})
@@ -97,7 +98,7 @@ def protocol_export(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @access.staff(Capability.MANAGE_PROTOCOL)
-def protocol_import(request: HttpRequest) -> HttpResponse:
+def protocol_import(request: AuthenticatedHttpRequest) -> HttpResponse:
     require(request.user, Capability.MANAGE_PROTOCOL)
     form = forms.ProtocolImportForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
@@ -123,7 +124,7 @@ def protocol_import(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @access.staff(Capability.MANAGE_PROTOCOL)
-def protocol_edit(request: HttpRequest, pk: int) -> HttpResponse:
+def protocol_edit(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     require(request.user, Capability.MANAGE_PROTOCOL)
     protocol = selectors.protocol_get(pk=pk)
     initial = {"document": json.dumps(selectors.protocol_export(protocol), indent=2)}
@@ -155,7 +156,7 @@ def protocol_edit(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_POST
 @access.staff(Capability.MANAGE_PROTOCOL)
-def protocol_activate(request: HttpRequest, pk: int) -> HttpResponse:
+def protocol_activate(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     require(request.user, Capability.MANAGE_PROTOCOL)
     protocol = selectors.protocol_get(pk=pk)
     try:
@@ -170,7 +171,7 @@ def protocol_activate(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @access.staff(Capability.MANAGE_PROTOCOL)
-def protocol_amend(request: HttpRequest, pk: int) -> HttpResponse:
+def protocol_amend(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     require(request.user, Capability.MANAGE_PROTOCOL)
     protocol = selectors.protocol_get(pk=pk)
     form = forms.AmendForm(request.POST or None)
@@ -197,7 +198,7 @@ def protocol_amend(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @access.staff(Capability.MANAGE_PROTOCOL)
-def protocol_close(request: HttpRequest, pk: int) -> HttpResponse:
+def protocol_close(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     require(request.user, Capability.MANAGE_PROTOCOL)
     protocol = selectors.protocol_get(pk=pk)
     form = forms.ReasonForm(request.POST or None)
@@ -225,7 +226,7 @@ def protocol_close(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @access.staff(Capability.MANAGE_PARTICIPANT)
-def assignment_start(request: HttpRequest, study_code: str) -> HttpResponse:
+def assignment_start(request: AuthenticatedHttpRequest, study_code: str) -> HttpResponse:
     """Evaluate a protocol for the participant and record the recommendation."""
     participant = participant_get(user=request.user, study_code=study_code)
     require(request.user, Capability.MANAGE_PARTICIPANT, participant.site)
@@ -262,7 +263,7 @@ def _profile_label(key: str) -> Any:
 
 @login_required
 @access.staff()
-def assignment_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def assignment_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     assignment = selectors.assignment_get(user=request.user, pk=pk)
     site = assignment.participant.site
     can_sign = has_capability(request.user, Capability.SIGN_CLINICAL, site)
@@ -315,7 +316,7 @@ def assignment_detail(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_POST
 @access.staff(Capability.SIGN_CLINICAL)
-def assignment_decline(request: HttpRequest, pk: int) -> HttpResponse:
+def assignment_decline(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     assignment = selectors.assignment_get(user=request.user, pk=pk)
     require(request.user, Capability.SIGN_CLINICAL, assignment.participant.site)
     form = forms.ReasonForm(request.POST)
@@ -333,7 +334,7 @@ def assignment_decline(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @access.staff(Capability.VIEW_AUDIT)
-def assignment_history(request: HttpRequest, pk: int) -> HttpResponse:
+def assignment_history(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     assignment = selectors.assignment_get(user=request.user, pk=pk)
     require(request.user, Capability.VIEW_AUDIT, assignment.participant.site)
     return render(

@@ -371,20 +371,27 @@ def flow_records(
         a = chosen.get(p.pk)
         w = withdrawals.get(p.pk)
         w_reason = f"{w.get_scope_display()}" + (f" — {w.reason}" if w.reason else "") if w else ""
+        # the assignment that allocated this child to an arm, if one did
         allocated = (
-            a is not None
+            a
+            if a is not None
             and a.arm_id is not None
             and (a.in_force or a.status == AssignmentStatus.ENDED)
+            else None
         )
         arm = ""
-        if allocated:
-            arm = a.arm.code if protocol is not None else f"{a.protocol} · {a.arm.code}"
+        if allocated is not None:
+            arm = (
+                allocated.arm.code
+                if protocol is not None
+                else f"{allocated.protocol} · {allocated.arm.code}"
+            )
         if p.status == ParticipantStatus.SCREEN_FAILED:
             out.append(FlowRecord(p.study_code, EXCLUDED, exclusion_reason=p.screen_fail_reason))
             continue
         if (
             a is not None
-            and not allocated
+            and allocated is None
             and (a.status == AssignmentStatus.DECLINED or not a.eligible)
         ):
             reason = (
@@ -394,15 +401,15 @@ def flow_records(
             )
             out.append(FlowRecord(p.study_code, EXCLUDED, exclusion_reason=reason))
             continue
-        if p.enrolled_on is None and not allocated:
+        if p.enrolled_on is None and allocated is None:
             outcome = LEFT_BEFORE_ENROLMENT if w is not None else SCREENING
             out.append(FlowRecord(p.study_code, outcome, withdrawal_reason=w_reason))
             continue
-        if not allocated:
+        if allocated is None:
             reason = _("withdrew before allocation") if w else _("awaiting allocation")
             out.append(FlowRecord(p.study_code, ENROLLED, not_received_reason=reason))
             continue
-        day_zero = first_dose.get(p.pk) or a.day_zero
+        day_zero = first_dose.get(p.pk) or allocated.day_zero
         received = day_zero is not None
         tz = p.site.time_zone
         cut = cutoff or today_at(tz)
@@ -413,7 +420,7 @@ def flow_records(
             "received": received,
             "has_data_in": data_phases.get(p.study_code, frozenset()),
         }
-        reason = analysed.get(p.study_code)
+        analysed_reason = analysed.get(p.study_code)
         if not received:
             record["not_received_reason"] = (
                 _("withdrew before the first administration")
@@ -423,16 +430,18 @@ def flow_records(
             record["not_analysed_reason"] = _("did not receive the product")
         else:
             stopped = w is not None and w.effective_on <= cut
-            until = w.effective_on if stopped else cut
-            record["stop_phase"] = _stop(day_zero, until, a.protocol.boundaries(), FOLLOW_UP_PHASES)
+            until = min(w.effective_on, cut) if w is not None else cut
+            record["stop_phase"] = _stop(
+                day_zero, until, allocated.protocol.boundaries(), FOLLOW_UP_PHASES
+            )
             record["stop_kind"] = WITHDRAWN if stopped else ONGOING
             record["withdrawal_reason"] = w_reason if stopped else ""
             if w is not None and w.scope == WithdrawalScope.WITHDRAW_DATA:
                 record["not_analysed_reason"] = _("data withdrawn at the family's request")
-            elif reason is None:
+            elif analysed_reason is None:
                 record["not_analysed_reason"] = _("not in the analysis frame")
-            elif reason:
-                record["not_analysed_reason"] = reason
+            elif analysed_reason:
+                record["not_analysed_reason"] = analysed_reason
             else:
                 record["analysed"] = True
         out.append(FlowRecord(**record))

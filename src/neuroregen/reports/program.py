@@ -13,6 +13,7 @@ from __future__ import annotations
 import base64
 import dataclasses
 import datetime as dt
+import functools
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -222,7 +223,11 @@ def _measure_names(arms: list[ArmEvidence]) -> dict[str, str]:
     names = labels.MeasureNames()
     out: dict[str, str] = {}
     for item in arms:
-        for row in [*item.evidence.rows, *item.evidence.trajectories]:
+        rows: list[analysis.PhaseRow | analysis.Trajectory] = [
+            *item.evidence.rows,
+            *item.evidence.trajectories,
+        ]
+        for row in rows:
             if row.measure not in out:
                 out[row.measure] = names(row.measure, row.measure_label)
     return out
@@ -257,7 +262,7 @@ def _arm_charts(
         spec = plots.forest_chart(
             s,
             ev.synthetic,
-            level_label=lambda level, v=s.variable: labels.level_label(v, level),
+            level_label=functools.partial(labels.level_label, s.variable),
             title=f"{name}: {labels.heterogeneity_text(s.p_value)}",
             variable_label=name,
         )

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from neuroregen.core import access
 from neuroregen.core.errors import DomainError, NotFound, ValidationFailed
+from neuroregen.core.http import AuthenticatedHttpRequest
 from neuroregen.core.paging import page_of
 from neuroregen.core.permissions import has_capability, require
 from neuroregen.core.roles import Capability
@@ -22,7 +23,7 @@ from neuroregen.safety import forms, selectors, services
 
 @login_required
 @access.staff()
-def adverse_event_list(request: HttpRequest) -> HttpResponse:
+def adverse_event_list(request: AuthenticatedHttpRequest) -> HttpResponse:
     filters = forms.AdverseEventFilterForm(request.GET or None)
     data = filters.cleaned_data if filters.is_valid() else {}
     events = selectors.adverse_event_list(
@@ -41,7 +42,7 @@ def adverse_event_list(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @access.staff(Capability.REPORT_SAFETY)
-def adverse_event_create(request: HttpRequest, study_code: str) -> HttpResponse:
+def adverse_event_create(request: AuthenticatedHttpRequest, study_code: str) -> HttpResponse:
     participant = participant_selectors.participant_get(user=request.user, study_code=study_code)
     require(request.user, Capability.REPORT_SAFETY, participant.site)
     tz = participant.site.time_zone
@@ -76,7 +77,7 @@ def adverse_event_create(request: HttpRequest, study_code: str) -> HttpResponse:
 
 @login_required
 @access.staff()
-def adverse_event_detail(request: HttpRequest, code: str) -> HttpResponse:
+def adverse_event_detail(request: AuthenticatedHttpRequest, code: str) -> HttpResponse:
     event = selectors.adverse_event_get(user=request.user, code=code)
     site = event.participant.site
     return render(
@@ -102,7 +103,7 @@ def adverse_event_detail(request: HttpRequest, code: str) -> HttpResponse:
 
 @login_required
 @access.staff(Capability.REPORT_SAFETY)
-def adverse_event_edit(request: HttpRequest, code: str) -> HttpResponse:
+def adverse_event_edit(request: AuthenticatedHttpRequest, code: str) -> HttpResponse:
     event = selectors.adverse_event_get(user=request.user, code=code)
     site = event.participant.site
     require(request.user, Capability.REPORT_SAFETY, site)
@@ -141,7 +142,7 @@ def adverse_event_edit(request: HttpRequest, code: str) -> HttpResponse:
 @login_required
 @require_POST
 @access.staff(Capability.REPORT_SAFETY)
-def adverse_event_follow_up(request: HttpRequest, code: str) -> HttpResponse:
+def adverse_event_follow_up(request: AuthenticatedHttpRequest, code: str) -> HttpResponse:
     event = selectors.adverse_event_get(user=request.user, code=code)
     require(request.user, Capability.REPORT_SAFETY, event.participant.site)
     form = forms.FollowUpForm(request.POST)
@@ -159,7 +160,7 @@ def adverse_event_follow_up(request: HttpRequest, code: str) -> HttpResponse:
 @login_required
 @require_POST
 @access.staff(Capability.SIGN_CLINICAL)
-def adverse_event_sign_off(request: HttpRequest, code: str) -> HttpResponse:
+def adverse_event_sign_off(request: AuthenticatedHttpRequest, code: str) -> HttpResponse:
     event = selectors.adverse_event_get(user=request.user, code=code)
     require(request.user, Capability.SIGN_CLINICAL, event.participant.site)
     try:
@@ -175,7 +176,7 @@ def adverse_event_sign_off(request: HttpRequest, code: str) -> HttpResponse:
 
 @login_required
 @access.staff()
-def clock_dashboard(request: HttpRequest) -> HttpResponse:
+def clock_dashboard(request: AuthenticatedHttpRequest) -> HttpResponse:
     show_all = request.GET.get("all") == "1"
     rows = selectors.clock_rows(user=request.user, include_closed=show_all)
     return render(
@@ -195,7 +196,7 @@ def clock_dashboard(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_POST
 @access.staff(Capability.REPORT_SAFETY)
-def clock_submit(request: HttpRequest, pk: int) -> HttpResponse:
+def clock_submit(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     clock = selectors.clock_get(user=request.user, pk=pk)
     site = clock.event.participant.site
     require(request.user, Capability.REPORT_SAFETY, site)
@@ -219,7 +220,7 @@ def clock_submit(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @access.staff()
-def dsmb(request: HttpRequest) -> HttpResponse:
+def dsmb(request: AuthenticatedHttpRequest) -> HttpResponse:
     require(request.user, Capability.VIEW)
     grouping = request.GET.get("by", c.DsmbGrouping.ARM)
     report = selectors.dsmb_report(user=request.user, grouping=grouping)
@@ -237,7 +238,7 @@ def dsmb(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @access.staff()
-def review_list(request: HttpRequest) -> HttpResponse:
+def review_list(request: AuthenticatedHttpRequest) -> HttpResponse:
     status = request.GET.get("status", c.ReviewStatus.OPEN)
     return render(
         request,
@@ -253,7 +254,7 @@ def review_list(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_POST
 @access.staff(Capability.SIGN_CLINICAL)
-def review_close(request: HttpRequest, pk: int) -> HttpResponse:
+def review_close(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     task = selectors.review_task_get(user=request.user, pk=pk)
     require(request.user, Capability.SIGN_CLINICAL, task.participant.site)
     form = forms.ReviewCloseForm(request.POST)

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import datetime as dt
 import random
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
+from typing import TypeVar
 
 from django.db import transaction
 from django.utils import timezone
@@ -72,7 +74,10 @@ class Cohort:
     system_user: User | None = None
 
 
-def _pick(rng: random.Random, weighted: list[tuple[object, float]]) -> object:
+_T = TypeVar("_T")
+
+
+def _pick(rng: random.Random, weighted: Sequence[tuple[_T, float]]) -> _T:
     values, weights = zip(*weighted, strict=True)
     return rng.choices(values, weights=weights)[0]
 
@@ -229,19 +234,16 @@ def build_cohort(*, n_participants: int = 60, n_sites: int = 3, seed: int = 2026
                 signed_on=signed,
                 signed_by_relationship="child",
             )
+        enrolled_on = signed + dt.timedelta(days=rng.randint(1, 10))
         participant = ps.participant_enrol(
-            user=generator,
-            participant=participant,
-            enrolled_on=signed + dt.timedelta(days=rng.randint(1, 10)),
+            user=generator, participant=participant, enrolled_on=enrolled_on
         )
         if rng.random() < 0.05:
             ps.consent_withdraw(
                 user=generator,
                 participant=participant,
                 scope=rng.choice(c.WithdrawalScope.values),
-                effective_on=min(
-                    today, participant.enrolled_on + dt.timedelta(days=rng.randint(10, 200))
-                ),
+                effective_on=min(today, enrolled_on + dt.timedelta(days=rng.randint(10, 200))),
                 reason="family moved away",
             )
         cohort.participants.append(participant)

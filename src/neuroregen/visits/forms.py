@@ -45,4 +45,7 @@ class CalendarFilterForm(_Styled):
 
     def __init__(self, *args: Any, sites: Any = (), **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["site"].choices = [("", _("Any site"))] + [(s.code, s.code) for s in sites]
+        # self.fields is typed dict[str, Field]; "site" is the ChoiceField declared above
+        self.fields["site"].choices = [("", _("Any site"))] + [  # type: ignore[attr-defined]
+            (s.code, s.code) for s in sites
+        ]

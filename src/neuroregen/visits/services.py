@@ -99,7 +99,7 @@ def _generate(*, user: Any, assignment: Assignment, reason: str) -> list[Visit]:
     """
     participant = assignment.participant
     day_zero = assignment.anchor_day_zero
-    if day_zero is None or assignment.arm_id is None:
+    if day_zero is None or assignment.arm is None:
         return []
     provisional = assignment.day_zero is None
     existing = {v.code: v for v in assignment.visits.filter(cancelled_on__isnull=True)}

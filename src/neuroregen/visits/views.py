@@ -6,7 +6,7 @@ from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -15,6 +15,7 @@ from django.views.decorators.http import require_POST
 from neuroregen.core import access
 from neuroregen.core.audit import history_rows
 from neuroregen.core.errors import DomainError, ValidationFailed
+from neuroregen.core.http import AuthenticatedHttpRequest
 from neuroregen.core.permissions import has_capability, require
 from neuroregen.core.research_dates import date_view
 from neuroregen.core.roles import Capability
@@ -26,7 +27,7 @@ from neuroregen.visits import forms, selectors, services
 
 @login_required
 @access.staff()
-def participant_timeline(request: HttpRequest, study_code: str) -> HttpResponse:
+def participant_timeline(request: AuthenticatedHttpRequest, study_code: str) -> HttpResponse:
     participant = participant_get(user=request.user, study_code=study_code)
     assignment = current_assignment(participant)
     site = participant.site
@@ -56,7 +57,7 @@ def participant_timeline(request: HttpRequest, study_code: str) -> HttpResponse:
 @login_required
 @require_POST
 @access.staff(Capability.MANAGE_PARTICIPANT)
-def day_zero(request: HttpRequest, study_code: str) -> HttpResponse:
+def day_zero(request: AuthenticatedHttpRequest, study_code: str) -> HttpResponse:
     participant = participant_get(user=request.user, study_code=study_code)
     require(request.user, Capability.MANAGE_PARTICIPANT, participant.site)
     form = forms.DayZeroForm(request.POST)
@@ -74,7 +75,7 @@ def day_zero(request: HttpRequest, study_code: str) -> HttpResponse:
     return redirect("visit_timeline", study_code=participant.study_code)
 
 
-def _visit_page(request: HttpRequest, visit: Any, **forms_: Any) -> HttpResponse:
+def _visit_page(request: AuthenticatedHttpRequest, visit: Any, **forms_: Any) -> HttpResponse:
     site = visit.participant.site
     can_manage = has_capability(request.user, Capability.MANAGE_PARTICIPANT, site)
     today = timeline.today_at(site.time_zone)
@@ -103,12 +104,17 @@ def _visit_page(request: HttpRequest, visit: Any, **forms_: Any) -> HttpResponse
 
 @login_required
 @access.staff()
-def visit_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def visit_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     return _visit_page(request, selectors.visit_get(user=request.user, pk=pk))
 
 
 def _visit_action(
-    request: HttpRequest, pk: int, form_class: Any, form_name: str, action: Any, done_message: str
+    request: AuthenticatedHttpRequest,
+    pk: int,
+    form_class: Any,
+    form_name: str,
+    action: Any,
+    done_message: str,
 ) -> HttpResponse:
     visit = selectors.visit_get(user=request.user, pk=pk)
     require(request.user, Capability.MANAGE_PARTICIPANT, visit.participant.site)
@@ -129,7 +135,7 @@ def _visit_action(
 @login_required
 @require_POST
 @access.staff(Capability.MANAGE_PARTICIPANT)
-def visit_reschedule(request: HttpRequest, pk: int) -> HttpResponse:
+def visit_reschedule(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     return _visit_action(
         request,
         pk,
@@ -143,7 +149,7 @@ def visit_reschedule(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_POST
 @access.staff(Capability.MANAGE_PARTICIPANT)
-def visit_done(request: HttpRequest, pk: int) -> HttpResponse:
+def visit_done(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     return _visit_action(
         request,
         pk,
@@ -157,7 +163,7 @@ def visit_done(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_POST
 @access.staff(Capability.MANAGE_PARTICIPANT)
-def visit_not_done(request: HttpRequest, pk: int) -> HttpResponse:
+def visit_not_done(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     return _visit_action(
         request,
         pk,
@@ -170,7 +176,7 @@ def visit_not_done(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @access.staff()
-def site_calendar(request: HttpRequest) -> HttpResponse:
+def site_calendar(request: AuthenticatedHttpRequest) -> HttpResponse:
     require(request.user, Capability.VIEW)
     sites = selectors.calendar_sites(user=request.user)
     form = forms.CalendarFilterForm(request.GET or None, sites=sites)
@@ -191,7 +197,7 @@ def site_calendar(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @access.staff()
-def overdue_list(request: HttpRequest) -> HttpResponse:
+def overdue_list(request: AuthenticatedHttpRequest) -> HttpResponse:
     require(request.user, Capability.VIEW)
     sites = selectors.calendar_sites(user=request.user)
     form = forms.CalendarFilterForm(request.GET or None, sites=sites)

@@ -110,6 +110,10 @@ class RecallNotice(AuditedModel):
 
     objects = scoped_manager(site_path="site", participant_path="participant")
 
+    # Not a column: the recall_notices tag sets it on the notices it shows (may this reader
+    # record the action taken).
+    may_acknowledge: bool
+
     class Meta:
         ordering = ["-recall__recalled_at", "pk"]
         constraints = [
