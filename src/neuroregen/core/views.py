@@ -139,7 +139,7 @@ def language_set(request: HttpRequest) -> HttpResponse:
     user = request.user
     if user.is_authenticated:
         try:
-            services.user_language_set(user=user, language=request.POST.get("language", ""))  # type: ignore[arg-type]
+            services.user_language_set(user=user, language=request.POST.get("language", ""))
         except ValidationFailed:
             pass  # an unknown code changes nothing, as set_language itself ignores it
     return set_language(request)

@@ -154,15 +154,16 @@ _MODIFIERS = frozenset({"value", "label", "checked", "unchecked", "hideunderscor
 
 def _reference(parts: list[str]) -> tuple:
     """The node for adjacent brackets, e.g. ``[event][field(code)][2]``."""
-    kinds = []
+    # (kind, payload, instance keyword): payload is the text, or the match of a name
+    kinds: list[tuple[str, Any, str]] = []
     for part in parts:
-        inner = part[1:-1].strip()
-        if inner.isdigit():
-            kinds.append(("n", inner))
-        elif (smart := _SMART.fullmatch(inner)) is not None:
-            kinds.append(("smart", inner.lower(), smart.group(1).lower()))
-        elif (field := _FIELD.fullmatch(inner)) is not None:
-            kinds.append(("name", field))
+        text = part[1:-1].strip()
+        if text.isdigit():
+            kinds.append(("n", text, ""))
+        elif (smart := _SMART.fullmatch(text)) is not None:
+            kinds.append(("smart", text.lower(), smart.group(1).lower()))
+        elif (match := _FIELD.fullmatch(text)) is not None:
+            kinds.append(("name", match, ""))
         else:
             raise LogicError(f"'{part}' is neither a field, an event nor a smart variable")
     names = [i for i, k in enumerate(kinds) if k[0] == "name"]
@@ -174,10 +175,10 @@ def _reference(parts: list[str]) -> tuple:
     before, after = kinds[:at], kinds[at + 1 :]
     if len(before) > 1 or len(after) > 1:
         raise LogicError(f"'{''.join(parts)}' is not [event][field][instance]")
-    field = kinds[at][1]
+    field: re.Match[str] = kinds[at][1]
     name, code, modifiers = field.group(1).lower(), field.group(2), field.group(3)
     if before and before[0][0] == "name":
-        event_match = before[0][1]
+        event_match: re.Match[str] = before[0][1]
         if event_match.group(2) or event_match.group(3):
             raise LogicError(f"'{parts[0]}' is not an event name")
         event: tuple | None = ("event", event_match.group(0).lower())
@@ -265,10 +266,8 @@ def parse(text: str) -> tuple:
     try:
         tree = _PARSER.parse(text)
     except UnexpectedCharacters as exc:
-        raise LogicError(
-            f"cannot read '{text[exc.pos_in_stream : exc.pos_in_stream + 12]}' "
-            f"at character {exc.pos_in_stream + 1}"
-        ) from None
+        at = exc.pos_in_stream or 0  # the lexer always sets it; typed optional upstream
+        raise LogicError(f"cannot read '{text[at : at + 12]}' at character {at + 1}") from None
     except UnexpectedEOF:
         raise LogicError("the expression ends too early") from None
     except UnexpectedInput as exc:

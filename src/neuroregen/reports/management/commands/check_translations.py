@@ -65,7 +65,7 @@ class Command(BaseCommand):
         from neuroregen.core.page_text import scan_site
 
         setup_test_environment()
-        databases = setup_databases(verbosity=0, interactive=False, aliases={"default"})
+        databases = setup_databases(verbosity=0, interactive=False, aliases={"default": {}})
         try:
             call_command("demo_setup", participants=8, sites=2, seed=11, stdout=io.StringIO())
             # One line per page, language, word and snippet, with the roles that saw it.
