@@ -410,3 +410,19 @@ def rule_explanation(result: Any) -> str:
             )
         return text % values
     return str(result.explanation)
+
+
+def dsmb_group(label: str) -> str:
+    """A DSMB group's heading in words: an arm group ("NR-CELL-01 v1.0 · cb-iv") by the arm's name,
+    a product group by the product's name. The key itself stays the code (tables match on it)."""
+    from neuroregen.protocols.models import Arm
+
+    protocol_label, sep, arm_code = label.rpartition(" · ")
+    if sep:
+        code, _v, version = protocol_label.rpartition(" v")
+        arm = Arm.objects.filter(protocol__code=code, protocol__version=version, code=arm_code)
+        name = arm.values_list("name", flat=True).first()
+        return f"{protocol_label} · {name}" if name else label
+    if label in ProductType.values:
+        return str(ProductType(label).label)
+    return label

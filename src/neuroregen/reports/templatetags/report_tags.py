@@ -82,3 +82,17 @@ def rule_explanation(result: Any) -> str:
 @register.filter
 def rule_note(note: str) -> str:
     return labels.rule_note(str(note))
+
+
+@register.filter
+def dsmb_group(label: str) -> str:
+    return labels.dsmb_group(label)
+
+
+@register.simple_tag
+def arm_name(protocol: Any, arm_code: str) -> str:
+    """A stopping rule's arm by name ("" when the rule covers every arm)."""
+    if not arm_code:
+        return ""
+    arm = protocol.arms.filter(code=arm_code).values_list("name", flat=True).first()
+    return arm or arm_code
