@@ -21,7 +21,7 @@ from neuroregen.stats.comparators import Benchmark, BenchmarkKind
 from neuroregen.stats.results import Direction, Estimate
 
 if TYPE_CHECKING:
-    from neuroregen.evidence.analysis import PhaseRow, ProgramEvidence
+    from neuroregen.evidence.program_evidence import PhaseRow, ProgramEvidence
 
 __all__ = [
     "IMPROVES_DOWN",
