@@ -56,7 +56,7 @@ lint: install
 
 typecheck: install
 	$(BIN)/mypy src/neuroregen/stats src/neuroregen/core src/neuroregen/participants \
-		src/neuroregen/interop
+		src/neuroregen/interop src/neuroregen/evidence
 
 ## Known vulnerabilities in the pinned dependencies (fails on a finding, not on a network outage).
 audit: install

@@ -89,7 +89,7 @@ def cached(key: str, compute: Callable[[], T]) -> T:
         return compute()
     hit = cache.get(key)
     if hit is not None:
-        return hit  # type: ignore[no-any-return]
+        return hit
     value = compute()
     cache.set(key, value, seconds)
     return value

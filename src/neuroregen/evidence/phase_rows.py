@@ -155,12 +155,13 @@ def _score_row(
             elif responder is not None and benchmarks:
                 notes.append(match.reason)
     rc = None
-    if meta.reliability is not None:
+    reliability = meta.reliability
+    if reliability is not None:
         rc = _try(
             lambda: reliable_change(
                 base,
                 follow,
-                reliability=meta.reliability,
+                reliability=reliability,
                 direction=meta.direction,
                 provisional=meta.provisional,
                 measure=meta.label,

@@ -150,7 +150,7 @@ def _context(meta_caregiver: bool, synthetic: bool) -> tuple[str, ...]:
     return tuple(c for c, on in ((CAREGIVER_RATED, meta_caregiver), (SYNTHETIC, synthetic)) if on)
 
 
-def _try(fn: Callable[[], Any], notes: list[str], what: str) -> Any:
+def _try(fn: Callable[..., Any], notes: list[str], what: str) -> Any:
     try:
         return fn()
     except (InsufficientDataError, ValueError, RuntimeError) as exc:
