@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 
 from django.utils.translation import gettext as _
 
-from neuroregen.stats.comparators import Benchmark, BenchmarkKind
+from neuroregen.stats.benchmarks import Benchmark, BenchmarkKind
 from neuroregen.stats.results import Direction, Estimate
 
 if TYPE_CHECKING:

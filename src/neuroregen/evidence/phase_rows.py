@@ -27,12 +27,7 @@ from neuroregen.evidence.program_measures import (
     responder_definition,
 )
 from neuroregen.stats.benchmark_match import match_rate_benchmark
-from neuroregen.stats.censored import (
-    Handling,
-    geometric_mean_lloq,
-    geometric_mean_ratio_lloq,
-)
-from neuroregen.stats.comparators import (
+from neuroregen.stats.benchmarks import (
     NATURAL_HISTORY_VINELAND_CHANGE,
     PLACEBO_CGI_I_RESPONDERS,
     PLACEBO_SMC_CORE,
@@ -40,12 +35,16 @@ from neuroregen.stats.comparators import (
     PLACEBO_SMC_SOCIAL_COMMUNICATION,
     Benchmark,
     BenchmarkKind,
-    compare_change_with_benchmark,
-    compare_rate_with_benchmark,
 )
+from neuroregen.stats.censored import (
+    Handling,
+    geometric_mean_lloq,
+    geometric_mean_ratio_lloq,
+)
+from neuroregen.stats.comparators import compare_change_with_benchmark, compare_rate_with_benchmark
 from neuroregen.stats.mixed import phase_mixed_model
-from neuroregen.stats.proportions import responder_rate
 from neuroregen.stats.reliable_change import reliable_change
+from neuroregen.stats.responders import responder_rate
 from neuroregen.stats.results import SYNTHETIC, Direction
 from neuroregen.stats.text import text, text_join
 from neuroregen.stats.within import hedges_g_av, mean_change

@@ -14,10 +14,8 @@ from neuroregen.evidence.controlled import (
     ROLE_UNCONTROLLED,
     ControlledEvidence,
 )
+from neuroregen.stats.benchmarks import Benchmark
 from neuroregen.stats.claims import ClaimVerdict
-from neuroregen.stats.comparators import (
-    Benchmark,
-)
 from neuroregen.stats.durability import DurabilityResult
 from neuroregen.stats.mixed import MixedModelResult
 from neuroregen.stats.reliable_change import ReliableChangeResult

@@ -16,7 +16,7 @@ import pandas as pd
 
 from neuroregen.evidence.frames import FOLLOW_UP_PHASES
 from neuroregen.stats._common import InsufficientDataError
-from neuroregen.stats.proportions import ResponderDefinition
+from neuroregen.stats.responders import ResponderDefinition
 from neuroregen.stats.results import CAREGIVER_RATED, SYNTHETIC, Direction
 from neuroregen.stats.text import Text, text
 

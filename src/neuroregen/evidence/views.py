@@ -25,7 +25,7 @@ from neuroregen.evidence import child as child_analysis
 from neuroregen.evidence.frames import EvidenceFrames
 from neuroregen.evidence.program_cache import cached_analysis
 from neuroregen.protocols.models import Protocol
-from neuroregen.stats.comparators import PLACEBO_CGI_I_RESPONDERS
+from neuroregen.stats.benchmarks import PLACEBO_CGI_I_RESPONDERS
 
 
 def _require_staff_view(user: object) -> None:
