@@ -24,7 +24,7 @@ from neuroregen.protocols import timeline
 from neuroregen.protocols.choices import AssignmentStatus
 from neuroregen.protocols.models import Assignment, Protocol
 
-__all__ = []
+# Nothing here is public: programme_frames and selectors build on these queries.
 
 
 _DIRECTION = {"higher_worse": "higher_is_worse", "higher_better": "higher_is_better"}

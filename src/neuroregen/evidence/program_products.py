@@ -9,7 +9,7 @@ from neuroregen.evidence.program_evidence import ProductRow
 from neuroregen.stats.safety_rules import proportion_exact
 from neuroregen.stats.subgroups import overall_estimate
 
-__all__ = []
+# Nothing here is public: the subgroup analyses call _products for the table by lot and dose.
 
 
 def _products(
