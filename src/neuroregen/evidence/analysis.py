@@ -31,6 +31,7 @@ from neuroregen.evidence.controlled import (
 )
 from neuroregen.evidence.frames import FOLLOW_UP_PHASES, EvidenceFrames
 from neuroregen.evidence.phase_rows import (
+    RANDOM_SLOPE_MAX_PARTICIPANTS,
     _biomarkers,
     _cgi_row,
     _score_row,
@@ -59,6 +60,7 @@ from neuroregen.evidence.program_measures import (
     responder_status,
 )
 from neuroregen.evidence.program_subgroups import (
+    LOT_MIN_PARTICIPANTS,
     SMALL_LOTS,
     SUBGROUP_MIN_CHILDREN,
     SUBGROUP_VARIABLES,
@@ -78,7 +80,9 @@ __all__ = [
     "CGI_I_MEASURE",
     "DAYS_PER_MONTH",
     "DEFAULT_RESPONDER",
+    "LOT_MIN_PARTICIPANTS",
     "MODEL_PHASES",
+    "RANDOM_SLOPE_MAX_PARTICIPANTS",
     "RESPONDER_CHOICES",
     "SMALL_LOTS",
     "SUBGROUP_MIN_CHILDREN",

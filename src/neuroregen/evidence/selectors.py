@@ -28,6 +28,7 @@ from neuroregen.protocols.models import Arm, Assignment, Protocol
 
 __all__ = [
     "child_frames",
+    "control_arm_codes",
     "evidence_frames",
     "phase_spans",
     "protocols_for",

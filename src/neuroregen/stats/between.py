@@ -12,7 +12,7 @@ Missing data: observations with a missing (NaN) outcome are dropped per group an
 from __future__ import annotations
 
 from neuroregen.stats.between_means import ancova_treatment_effect, welch_difference
-from neuroregen.stats.between_smd import cohens_d, hedges_g
+from neuroregen.stats.between_smd import CiMethod, cohens_d, hedges_g
 from neuroregen.stats.between_summary import (
     DispersionFlag,
     check_dispersion,
@@ -20,6 +20,7 @@ from neuroregen.stats.between_summary import (
 )
 
 __all__ = [
+    "CiMethod",
     "DispersionFlag",
     "ancova_treatment_effect",
     "check_dispersion",

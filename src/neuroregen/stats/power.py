@@ -20,7 +20,7 @@ from neuroregen.stats.power_designs import (
     simulate_parallel_continuous,
     simulate_parallel_responder,
 )
-from neuroregen.stats.power_engine import PowerResult
+from neuroregen.stats.power_engine import DEFAULT_SEED, PowerResult
 from neuroregen.stats.power_formulas import (
     power_crossover_t,
     power_mcnemar,
@@ -31,6 +31,7 @@ from neuroregen.stats.power_formulas import (
 
 __all__ = [
     "CARRYOVER",
+    "DEFAULT_SEED",
     "PowerResult",
     "power_crossover_t",
     "power_mcnemar",
