@@ -9,6 +9,7 @@ import pandas as pd
 import pytest
 
 from neuroregen.evidence import analysis as an
+from neuroregen.evidence import program_subgroups
 from neuroregen.evidence.child import analyse_child
 from neuroregen.evidence.frames import SyntheticEffects, synthetic_frames
 from neuroregen.stats.claims import Verdict
@@ -280,7 +281,7 @@ def test_product_table_skips_the_effect_of_a_level_with_fewer_than_two_changes()
     import numpy as np
     import pandas as pd
 
-    from neuroregen.evidence.analysis import _products
+    from neuroregen.evidence.program_products import _products
 
     participants = pd.DataFrame(
         {
@@ -310,8 +311,8 @@ def test_product_table_equals_one_analysis_per_level(frames) -> None:
     from neuroregen.stats.subgroups import subgroup_analysis
 
     ev = an.analyse_program(frames, definition_key="cgi_i_2", include_models=False)
-    people = an._subgroup_frame(frames.participants)
-    change = an._per_child_outcome(frames.outcomes, "atec.atec_total", "late")
+    people = program_subgroups._subgroup_frame(frames.participants)
+    change = program_subgroups._per_child_outcome(frames.outcomes, "atec.atec_total", "late")
     merged = change.merge(people, on="study_code", suffixes=("", "_p"))
     with_ae = set(frames.adverse_events["study_code"])
     serious = set(frames.adverse_events.loc[frames.adverse_events["serious"], "study_code"])

@@ -156,7 +156,7 @@ def test_lab_values_have_a_study_day_whatever_the_precision_of_their_time(
 def test_cycle_collection_is_paused_only_while_rows_are_read() -> None:
     import gc
 
-    from neuroregen.evidence.selectors import _no_cycle_collection
+    from neuroregen.evidence.frame_queries import _no_cycle_collection
 
     def read() -> None:
         with _no_cycle_collection():

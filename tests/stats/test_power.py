@@ -14,7 +14,7 @@ import numpy as np
 import pytest
 from scipy import stats
 
-from neuroregen.stats import power as pw
+from neuroregen.stats import power_designs, power_engine
 from neuroregen.stats.power import (
     CARRYOVER,
     power_crossover_t,
@@ -142,7 +142,7 @@ class TestSimulation:
         assert within_mc(res.power.estimate, 0.05, N_SIMS)
 
     def test_crossover_responder_matches_exact_mcnemar(self) -> None:
-        p10, p01 = pw._discordant_probabilities(0.19, 0.40, 0.5)
+        p10, p01 = power_designs._discordant_probabilities(0.19, 0.40, 0.5)
         # the latent model reproduces the marginals: P(T) = p11 + p10 and P(C) = p11 + p01
         assert p10 - p01 == pytest.approx(0.40 - 0.19, abs=1e-9)
         exact = exact_mcnemar_power(80, p10, p01, 0.05)
@@ -170,7 +170,7 @@ class TestSimulation:
 
     def test_blocks_cover_every_trial(self, monkeypatch: pytest.MonkeyPatch) -> None:
         # tiny blocks (7 trials each for n = 30) and a certain rejection: all 1001 trials count
-        monkeypatch.setattr(pw, "_BLOCK_ELEMENTS", 7 * 60)
+        monkeypatch.setattr(power_engine, "_BLOCK_ELEMENTS", 7 * 60)
         res = simulate_parallel_continuous(30, 10.0, 1.0, n_sims=1001, seed=5)
         assert res.power.estimate == 1.0
         assert res.n_sims == res.power.n == 1001

@@ -21,6 +21,7 @@ from neuroregen.core.roles import Capability
 from neuroregen.core.routers import replica_reads
 from neuroregen.evidence import analysis, selectors
 from neuroregen.evidence import cache as evidence_cache
+from neuroregen.evidence.program_cache import cached_analysis
 
 router = Router(tags=["evidence"])
 
@@ -137,9 +138,7 @@ def program_evidence(
         )
         if query.arm and query.arm not in arms:
             raise ValidationFailed(_("This protocol has no such arm in your sites."), field="arm")
-        ev = evidence_cache.cached_analysis(
-            request.user, protocol.pk, query.arm, query.definition, frames
-        )
+        ev = cached_analysis(request.user, protocol.pk, query.arm, query.definition, frames)
         sites = list(sites_with(request.user, Capability.VIEW).values_list("code", flat=True))
     # The page's own JSON rendering, made plain (numpy scalars, non-finite numbers).
     data = json.loads(json.dumps(ev.as_json(), default=str))

@@ -20,7 +20,7 @@ from django.core.cache import cache
 from neuroregen.core.roles import Capability
 from neuroregen.core.scoping import site_grant
 
-__all__ = ["cached", "cached_analysis", "data_version", "scope_key"]
+__all__ = ["cached", "data_version", "scope_key"]
 
 T = TypeVar("T")
 _DEFAULT_SECONDS = 3600
@@ -89,34 +89,7 @@ def cached(key: str, compute: Callable[[], T]) -> T:
         return compute()
     hit = cache.get(key)
     if hit is not None:
-        return hit  # type: ignore[no-any-return]
+        return hit
     value = compute()
     cache.set(key, value, seconds)
     return value
-
-
-def cached_analysis(
-    user: Any, protocol_pk: int, arm: str, definition_key: str, frames: Callable[[], Any]
-) -> Any:
-    """``analyse_program`` for one protocol, arm and responder definition, shared by the page
-    and the API; ``frames`` is called only when the result is not cached. The protocol's
-    analysis plan is part of the data version (protocols keep history); the language is part
-    of the key because the results carry their words."""
-    from django.utils import translation
-
-    from neuroregen.evidence import analysis, selectors
-    from neuroregen.evidence.phase_summary import plan_of
-    from neuroregen.protocols.models import Protocol
-
-    def compute() -> Any:
-        plan = plan_of(Protocol.objects.filter(pk=protocol_pk).first())
-        return analysis.analyse_program(
-            frames(),
-            arm=arm or None,
-            definition_key=definition_key,
-            control_arms=selectors.control_arm_codes(protocol_pk),
-            plan=plan,
-        )
-
-    language = translation.get_language() or ""
-    return cached(scope_key(user, protocol_pk, "analysis", arm, definition_key, language), compute)

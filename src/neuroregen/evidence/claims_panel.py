@@ -18,6 +18,12 @@ from typing import Any
 import pandas as pd
 from django.utils.translation import gettext_noop
 
+from neuroregen.evidence.program_measures import (
+    CGI_I_MEASURE,
+    RESPONDER_CHOICES,
+    _try,
+    responder_definition,
+)
 from neuroregen.stats.claims import (
     CLAIM_LARGER_IN_YOUNGER,
     CLAIM_MAJORITY_IMPROVE,
@@ -88,13 +94,6 @@ def program_claims(
 ) -> tuple[list[ClaimVerdict], list[str]]:
     """The claim verdicts for the treated children (``outcomes``), against the control arm's
     children (``control_outcomes``) when the protocol has one."""
-    from neuroregen.evidence.analysis import (
-        CGI_I_MEASURE,
-        RESPONDER_CHOICES,
-        _try,
-        responder_definition,
-    )
-
     notes: list[str] = []
     choice = RESPONDER_CHOICES[key]
     if not choice.uses_cgi and meta is None:

@@ -25,6 +25,17 @@ import numpy as np
 import pandas as pd
 from django.utils.translation import gettext_noop
 
+from neuroregen.evidence.frames import FOLLOW_UP_PHASES
+from neuroregen.evidence.phase_summary import DEFAULT_PLAN, phase_values
+from neuroregen.evidence.program_measures import (
+    CGI_I_MEASURE,
+    MODEL_PHASES,
+    RESPONDER_CHOICES,
+    _context,
+    _try,
+    measures,
+    responder_definition,
+)
 from neuroregen.stats.controlled import (
     ArmPhaseModel,
     ancova_change,
@@ -143,12 +154,6 @@ def arm_role(arm: str | None, arms: Sequence[str], control_arms: Sequence[str]) 
     return ROLE_CONTROL if arm in controls else ROLE_TREATED
 
 
-def _try(fn: Any, notes: list[str], what: str) -> Any:
-    from neuroregen.evidence.analysis import _try as attempt
-
-    return attempt(fn, notes, what)
-
-
 def analyse_controlled(
     outcomes: pd.DataFrame,
     *,
@@ -161,20 +166,16 @@ def analyse_controlled(
     plan: Any = None,
 ) -> ControlledEvidence:
     """Treated − control per measure and phase, from the outcomes frame of both arms."""
-    from neuroregen.evidence import analysis as a
-    from neuroregen.evidence.frames import FOLLOW_UP_PHASES
-    from neuroregen.evidence.phase_summary import DEFAULT_PLAN
-
     frame = outcomes[outcomes["arm"].isin([*treated_arms, *control_arms])]
     is_treated = frame["arm"].isin(treated_arms)
     control_text = ", ".join(control_arms)
-    choice = a.RESPONDER_CHOICES[definition_key]
-    metas = a.measures(frame)
+    choice = RESPONDER_CHOICES[definition_key]
+    metas = measures(frame)
     primary = next((m for m in metas if m.measure == "atec.atec_total"), None)
     definition_text = (
-        a.responder_definition(definition_key).describe()
+        responder_definition(definition_key).describe()
         if choice.uses_cgi
-        else a.responder_definition(definition_key, primary).describe()
+        else responder_definition(definition_key, primary).describe()
         if primary is not None and (definition_key != "reliable" or primary.reliability)
         else choice.label
     )
@@ -183,9 +184,9 @@ def analyse_controlled(
     treated_codes = set(frame.loc[is_treated, "study_code"])
     for meta in metas:
         rows = frame[frame["measure"] == meta.measure]
-        ctx = a._context(meta.caregiver_rated, synthetic)
+        ctx = _context(meta.caregiver_rated, synthetic)
         for phase in present:
-            data = a.phase_values(rows, meta.measure, phase, plan or DEFAULT_PLAN)
+            data = phase_values(rows, meta.measure, phase, plan or DEFAULT_PLAN)
             if data.empty:
                 continue
             arm = data["study_code"].isin(treated_codes).to_numpy()
@@ -197,7 +198,7 @@ def analyse_controlled(
             base = data["baseline_value"].to_numpy(float)
             follow = data["value"].to_numpy(float)
             ancova = None
-            if meta.measure != a.CGI_I_MEASURE:
+            if meta.measure != CGI_I_MEASURE:
                 ancova = _try(
                     lambda b=base, f=follow, t=arm, lab=label, m=meta, c=ctx: ancova_change(
                         b,
@@ -213,9 +214,9 @@ def analyse_controlled(
                     gettext_noop("ANCOVA"),
                 )
             rd = rr = None
-            if choice.uses_cgi == (meta.measure == a.CGI_I_MEASURE):
+            if choice.uses_cgi == (meta.measure == CGI_I_MEASURE):
                 definition = _try(
-                    lambda m=meta: a.responder_definition(definition_key, m),
+                    lambda m=meta: responder_definition(definition_key, m),
                     notes,
                     gettext_noop("responder definition"),
                 )
@@ -258,7 +259,7 @@ def analyse_controlled(
                     tuple(notes),
                 )
             )
-        if include_models and meta.measure != a.CGI_I_MEASURE:
+        if include_models and meta.measure != CGI_I_MEASURE:
             ev.trajectories.append(
                 _trajectory(meta, rows, treated_codes, control_text, ctx, confidence)
             )
@@ -277,8 +278,6 @@ def _trajectory(
     ctx: tuple[str, ...],
     confidence: float,
 ) -> ControlledTrajectory:
-    from neuroregen.evidence.analysis import MODEL_PHASES
-
     keep = rows["phase"].isin(MODEL_PHASES) & rows["value"].notna()
     part = rows.loc[keep, ["study_code", "phase", "value"]]
     data = part.assign(treated=part["study_code"].isin(treated_codes))

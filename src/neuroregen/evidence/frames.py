@@ -319,13 +319,15 @@ def dose_bands(dose: pd.Series, product_type: pd.Series) -> pd.Series:
     product with fewer than three distinct doses gets fewer bands.
     """
     out = pd.Series([None] * len(dose), index=dose.index, dtype=object)
+    # None as numpy takes it (a 0-d object array), spelt out because the stubs refuse a bare None
+    missing = np.asarray(None, dtype=object)
     for _product, idx in dose.groupby(product_type, dropna=True).groups.items():
         values = pd.to_numeric(dose.loc[idx], errors="coerce")
         ranks = values.rank(method="average", pct=True)
         band = np.select(
-            [ranks <= 1 / 3, ranks <= 2 / 3, ranks > 2 / 3], ["low", "middle", "high"], None
+            [ranks <= 1 / 3, ranks <= 2 / 3, ranks > 2 / 3], ["low", "middle", "high"], missing
         )
-        out.loc[idx] = np.where(values.isna(), None, band)
+        out.loc[idx] = np.where(values.isna(), missing, band)
     return out
 
 

@@ -17,11 +17,11 @@ from typing import TYPE_CHECKING, Any
 
 from django.utils.translation import gettext as _
 
-from neuroregen.stats.comparators import Benchmark, BenchmarkKind
+from neuroregen.stats.benchmarks import Benchmark, BenchmarkKind
 from neuroregen.stats.results import Direction, Estimate
 
 if TYPE_CHECKING:
-    from neuroregen.evidence.analysis import PhaseRow, ProgramEvidence
+    from neuroregen.evidence.program_evidence import PhaseRow, ProgramEvidence
 
 __all__ = [
     "IMPROVES_DOWN",

@@ -31,6 +31,8 @@ from neuroregen.core.audit import stamp
 from neuroregen.core.errors import ValidationFailed
 from neuroregen.core.permissions import require
 from neuroregen.core.roles import Capability, Role
+from neuroregen.evidence import cache
+from neuroregen.evidence.programme_frames import evidence_frames
 from neuroregen.protocols.choices import ReferenceSdSource
 from neuroregen.protocols.models import Protocol, ReferenceSd
 from neuroregen.stats.reliable_change import PUBLISHED_RELIABILITY
@@ -85,9 +87,6 @@ def _programme_reader() -> Any:
 
 
 def _programme_baseline(protocol: Protocol) -> pd.DataFrame:
-    from neuroregen.evidence import cache
-    from neuroregen.evidence.selectors import evidence_frames
-
     def compute() -> pd.DataFrame:
         frames = evidence_frames(user=_programme_reader(), protocol=protocol)
         return baseline_sds(frames.outcomes)
@@ -156,8 +155,6 @@ def reference_sd_freeze(*, user: Any, protocol: Protocol, reason: str) -> list[R
     require(user, Capability.MANAGE_PROTOCOL)
     if not (reason or "").strip():
         raise ValidationFailed(_("Give a reason for freezing the reference SDs."), field="reason")
-    from neuroregen.evidence.selectors import evidence_frames
-
     frames = evidence_frames(user=_programme_reader(), protocol=protocol)
     outcomes = frames.outcomes
     labels = dict(

@@ -23,8 +23,9 @@ from neuroregen.evidence import analysis, framing, plots, selectors
 from neuroregen.evidence import cache as evidence_cache
 from neuroregen.evidence import child as child_analysis
 from neuroregen.evidence.frames import EvidenceFrames
+from neuroregen.evidence.program_cache import cached_analysis
 from neuroregen.protocols.models import Protocol
-from neuroregen.stats.comparators import PLACEBO_CGI_I_RESPONDERS
+from neuroregen.stats.benchmarks import PLACEBO_CGI_I_RESPONDERS
 
 
 def _require_staff_view(user: object) -> None:
@@ -79,9 +80,7 @@ class _Program:
 
     def results(self) -> analysis.ProgramEvidence:
         """The analyses, cached per data version and shared with the API."""
-        return evidence_cache.cached_analysis(
-            self.user, self.protocol.pk, self.arm, self.key, lambda: self.frames
-        )
+        return cached_analysis(self.user, self.protocol.pk, self.arm, self.key, lambda: self.frames)
 
     def evidence(self) -> tuple[analysis.ProgramEvidence, list[dict[str, object]]]:
         """The analyses and their chart specs, each cached once per data version."""

@@ -11,12 +11,9 @@ justification; otherwise the page shows :data:`NO_MATCHING_BENCHMARK` instead of
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
 
+from neuroregen.stats.benchmarks import Benchmark
 from neuroregen.stats.text import text
-
-if TYPE_CHECKING:  # pragma: no cover - typing only (comparators imports this module)
-    from neuroregen.stats.comparators import Benchmark
 
 __all__ = [
     "DOCUMENTED_MAPPINGS",
@@ -58,7 +55,7 @@ def match_rate_benchmark(
 
     Examples
     --------
-    >>> from neuroregen.stats.comparators import PLACEBO_CGI_I_RESPONDERS as B
+    >>> from neuroregen.stats.benchmarks import PLACEBO_CGI_I_RESPONDERS as B
     >>> match_rate_benchmark(B, "CGI-I ≤ 2 (much or very much improved)").matches
     True
     >>> m = match_rate_benchmark(B, "any improvement on ATEC total (any decrease; lower is better)")

@@ -40,18 +40,14 @@ import numpy.typing as npt
 
 from neuroregen.stats._common import FloatArray, InsufficientDataError, as_float_array
 from neuroregen.stats.benchmark_match import match_rate_benchmark
-from neuroregen.stats.comparators import (
+from neuroregen.stats.benchmarks import (
     NATURAL_HISTORY_ATEC_AGE,
     PLACEBO_CGI_I_RESPONDERS,
     Benchmark,
     BenchmarkKind,
-    compare_rate_with_benchmark,
 )
-from neuroregen.stats.proportions import (
-    ResponderDefinition,
-    responder_rate_from_counts,
-    risk_difference,
-)
+from neuroregen.stats.comparators import compare_rate_with_benchmark
+from neuroregen.stats.responders import ResponderDefinition, responder_rate_from_counts
 from neuroregen.stats.results import (
     AGE_CONFOUNDING,
     CAREGIVER_RATED,
@@ -61,6 +57,7 @@ from neuroregen.stats.results import (
     _fmt,
 )
 from neuroregen.stats.text import template, text
+from neuroregen.stats.two_proportions import risk_difference
 
 __all__ = [
     "CLAIM_LARGER_IN_YOUNGER",

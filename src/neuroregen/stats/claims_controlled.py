@@ -33,7 +33,7 @@ from neuroregen.stats.claims import (
     _rate_verdict,
 )
 from neuroregen.stats.controlled import concurrent_comparator, responder_difference
-from neuroregen.stats.proportions import ResponderDefinition, responder_rate_from_counts
+from neuroregen.stats.responders import ResponderDefinition, responder_rate_from_counts
 from neuroregen.stats.results import CAREGIVER_RATED, SYNTHETIC, Estimate
 from neuroregen.stats.text import text
 

@@ -29,11 +29,11 @@ from scipy import stats
 
 from neuroregen.stats._common import InsufficientDataError, check_confidence
 from neuroregen.stats._intercept import ENGINE, fit_random_intercept
-from neuroregen.stats.between import ancova_treatment_effect
+from neuroregen.stats.between_means import ancova_treatment_effect
 from neuroregen.stats.mixed import MAR_ASSUMPTION, WALD_SMALL_SAMPLE
-from neuroregen.stats.proportions import risk_difference, risk_ratio
 from neuroregen.stats.results import SMALL_N, Direction, Estimate, _replace
 from neuroregen.stats.text import text
+from neuroregen.stats.two_proportions import risk_difference, risk_ratio
 
 __all__ = [
     "ArmPhaseModel",

@@ -26,7 +26,7 @@ from typing import Any
 from scipy import stats
 
 from neuroregen.stats._common import check_confidence, size_caveats
-from neuroregen.stats.proportions import clopper_pearson_interval
+from neuroregen.stats.proportion_interval import clopper_pearson_interval
 from neuroregen.stats.results import Estimate
 
 __all__ = [
