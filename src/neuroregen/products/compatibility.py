@@ -50,7 +50,7 @@ def hla_typing_record(
         raise ValidationFailed(_("Type a participant or a donor."), field="participant")
     site = participant.site if participant is not None else donor.site  # type: ignore[union-attr]
     require(user, Capability.LAB_WRITE, site)
-    not_future(typed_on, "typed_on")
+    not_future(typed_on, "typed_on", site)
     typing = HLATyping(
         site=site,
         participant=participant,
@@ -94,7 +94,7 @@ def antibody_screen_record(
     that were absent before the first administration are flagged as new DSA for safety review.
     """
     require(user, Capability.LAB_WRITE, participant.site)
-    not_future(sampled_on, "sampled_on")
+    not_future(sampled_on, "sampled_on", participant)
     if result not in c.AntibodyResult.values:
         raise ValidationFailed(_("Unknown result."), field="result")
     if result == c.AntibodyResult.NEGATIVE:
