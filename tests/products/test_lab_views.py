@@ -13,6 +13,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from neuroregen.core.roles import Role
+from neuroregen.core.time import now_at
 from neuroregen.products import services as s
 from neuroregen.products.models import (
     AntibodyScreen,
@@ -24,7 +25,7 @@ from neuroregen.products.models import (
     QCSpecification,
     SourceMaterial,
 )
-from tests.helpers import enrolled, make_user, site_a_today
+from tests.helpers import SITE_A_ZONE, enrolled, make_user, site_a_today
 from tests.products import builders as b
 from tests.security.battery import IDENTITY_NAME, SiteIsolationBattery, client_for
 
@@ -40,7 +41,8 @@ def _child(user, site):
 
 
 def _now_local() -> str:
-    return timezone.localtime().strftime("%Y-%m-%dT%H:%M")
+    """Now as site A's staff would type it: wall time in the site's zone."""
+    return now_at(SITE_A_ZONE).strftime("%Y-%m-%dT%H:%M")
 
 
 def _lot_post(**overrides):
