@@ -9,7 +9,7 @@ from django.utils import translation
 
 from neuroregen.core.roles import Role
 from neuroregen.core.services import site_create
-from tests.helpers import make_user
+from tests.helpers import SITE_A_ZONE, make_user
 
 
 @pytest.fixture(autouse=True)
@@ -44,7 +44,7 @@ def _reports_built_in_the_request(settings):
 
 @pytest.fixture
 def site_a(db):
-    return site_create(code="SITE-A", name="Site A", country="UA", time_zone="Europe/Kyiv")
+    return site_create(code="SITE-A", name="Site A", country="UA", time_zone=SITE_A_ZONE)
 
 
 @pytest.fixture

@@ -7,15 +7,16 @@ import itertools
 from decimal import Decimal
 from typing import Any
 
-from django.utils import timezone
-
 from neuroregen.core.models import Site, User
 from neuroregen.core.roles import Role
 from neuroregen.core.services import membership_grant
+from neuroregen.core.time import site_today
 from neuroregen.participants import services as ps
 from neuroregen.participants.models import ConsentDocument, Participant
 
 PASSWORD = "correct-horse-battery-staple-42"
+#: Site A's zone (conftest's ``site_a``): its date runs ahead of UTC from 22:00 UTC.
+SITE_A_ZONE = "Europe/Kyiv"
 _counter = itertools.count(1)
 
 
@@ -26,12 +27,17 @@ def make_user(role: Role, site: Site | None, username: str | None = None) -> Use
     return user
 
 
+def site_a_today() -> dt.date:
+    """Today on site A's calendar: what its staff type as "today"."""
+    return site_today(SITE_A_ZONE)
+
+
 def identity(**overrides: Any) -> dict[str, Any]:
     n = next(_counter)
     values = {
         "given_name": "Test",
         "family_name": f"Child-{n}",
-        "date_of_birth": timezone.localdate() - dt.timedelta(days=365 * 5 + 40),
+        "date_of_birth": site_today("UTC") - dt.timedelta(days=365 * 5 + 40),
         "guardian_name": "Test Guardian",
         "guardian_relationship": "mother",
         "guardian_phone": "+000 555 0101",
@@ -82,7 +88,7 @@ def consent_document(kind: str = "guardian_consent", language: str = "en") -> Co
 
 def enrolled(user: User, site: Site, **kwargs: Any) -> Participant:
     participant = screen(user, site, **kwargs)
-    today = timezone.localdate()
+    today = site_today(site)  # the day the site's staff see on their calendar
     ps.consent_record(
         user=user,
         participant=participant,

@@ -5,11 +5,10 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
-from django.utils import timezone
 
 from neuroregen.core.models import User
 from neuroregen.participants.models import Participant
-from tests.helpers import PASSWORD, consent_document
+from tests.helpers import PASSWORD, consent_document, site_a_today
 from tests.security.twofactor import confirmed_totp_device, current_code
 
 pytestmark = [
@@ -38,7 +37,7 @@ def sign_in(page, username):
 
 def test_register_consent_and_list(page, coordinator_a, site_a):
     document = consent_document()
-    today = timezone.localdate()
+    today = site_a_today()
     sign_in(page, coordinator_a.username)
     assert page.get_by_role("heading", name="Site dashboard").is_visible()
 
@@ -84,7 +83,7 @@ def test_invalid_registration_shows_specific_message_and_saves_nothing(page, coo
     page.goto("/participants/new/")
     page.fill("#id_given_name", "Future")
     page.fill("#id_family_name", "Child")
-    page.fill("#id_date_of_birth", (timezone.localdate() + dt.timedelta(days=30)).isoformat())
+    page.fill("#id_date_of_birth", (site_a_today() + dt.timedelta(days=30)).isoformat())
     page.fill("#id_guardian_name", "G")
     page.fill("#id_guardian_relationship", "father")
     page.select_option("#id_sex", "M")

@@ -19,8 +19,10 @@ from neuroregen.core.time import (
     ImplausibleLocalTime,
     NonexistentLocalTime,
     format_at,
+    latest_site_today,
     make_aware_at,
     now_at,
+    site_today,
     site_zone_name,
     validate_time_zone,
 )
@@ -78,6 +80,22 @@ def test_display_has_the_site_zone_abbreviation():
     assert format_at(dt.datetime(2026, 7, 5, 16, 40, tzinfo=UTC), "America/New_York").endswith(
         "12:40 EDT"
     )
+
+
+def test_today_is_the_site_calendar_date_on_either_side_of_utc():
+    late_utc = dt.datetime(2026, 3, 1, 22, 30, tzinfo=dt.UTC)
+    assert site_today("Europe/Kyiv", now=late_utc) == dt.date(2026, 3, 2)  # 00:30 in Kyiv
+    assert site_today("UTC", now=late_utc) == dt.date(2026, 3, 1)
+    early_utc = dt.datetime(2026, 3, 2, 0, 30, tzinfo=dt.UTC)
+    assert site_today("Pacific/Honolulu", now=early_utc) == dt.date(2026, 3, 1)  # 14:30 there
+
+
+def test_a_report_over_several_sites_is_as_of_the_latest_site_date():
+    late_utc = dt.datetime(2026, 3, 1, 22, 30, tzinfo=dt.UTC)
+    zones = ["Pacific/Honolulu", "Europe/Kyiv", "Europe/London"]
+    assert latest_site_today(zones, now=late_utc) == dt.date(2026, 3, 2)
+    assert latest_site_today(["Pacific/Honolulu"], now=late_utc) == dt.date(2026, 3, 1)
+    assert latest_site_today([], now=late_utc) == dt.date(2026, 3, 1)
 
 
 def test_zone_of_a_record_follows_it_to_its_site():

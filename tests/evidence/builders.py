@@ -11,11 +11,10 @@ import datetime as dt
 from decimal import Decimal
 from typing import Any
 
-from django.utils import timezone
-
 from neuroregen.biomarkers import services as bio_services
 from neuroregen.core.models import User
 from neuroregen.core.roles import Role
+from neuroregen.core.time import site_today
 from neuroregen.instruments import services as instrument_services
 from neuroregen.participants import services as ps
 from neuroregen.protocols import services as protocol_services
@@ -46,7 +45,7 @@ def child(
     ps.anthropometry_record(
         user=coordinator,
         participant=participant,
-        measured_on=timezone.localdate(),
+        measured_on=site_today(site),
         weight_kg=Decimal("20.5"),
     )
     assignment = protocol_services.assignment_recommend(
@@ -59,7 +58,7 @@ def child(
         user=_staff(site, Role.INVESTIGATOR),
         assignment=assignment,
         password=PASSWORD,
-        planned_day_zero=timezone.localdate() - dt.timedelta(days=DAY_ZERO_AGO),
+        planned_day_zero=site_today(site) - dt.timedelta(days=DAY_ZERO_AGO),
     )
     visits = {v.code: v for v in Visit.objects.filter(participant=participant)}
     for code, value in CARS.items():

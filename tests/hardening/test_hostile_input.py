@@ -2,18 +2,16 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import json
 import re
 from pathlib import Path
 
 import pytest
-from django.utils import timezone
 
 import neuroregen
 from neuroregen.api.services import api_token_create
 from neuroregen.participants import services as ps
-from tests.helpers import screen
+from tests.helpers import screen, site_a_today
 from tests.security.battery import client_for
 
 SCRIPT = '<script>alert("nr")</script>'
@@ -51,7 +49,7 @@ def hostile(site_a, coordinator_a):
         user=coordinator_a,
         participant=child,
         scope="no_further_contact",
-        effective_on=timezone.localdate() - dt.timedelta(days=0),
+        effective_on=site_a_today(),
         reason=SCRIPT,
     )
     return child

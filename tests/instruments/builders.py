@@ -7,14 +7,12 @@ which generates the visits.
 
 from __future__ import annotations
 
-import datetime as dt
 from decimal import Decimal
 from typing import Any
 
-from django.utils import timezone
-
 from neuroregen.core.models import User
 from neuroregen.core.roles import Role
+from neuroregen.core.time import site_today
 from neuroregen.participants import services as ps
 from neuroregen.protocols import services as protocol_services
 from neuroregen.protocols.models import Protocol
@@ -42,7 +40,7 @@ def participant_with_visits(
     ps.anthropometry_record(
         user=coordinator,
         participant=participant,
-        measured_on=timezone.localdate(),
+        measured_on=site_today(site),
         weight_kg=Decimal("20.5"),
     )
     investigator = User.objects.filter(
@@ -58,7 +56,7 @@ def participant_with_visits(
         user=investigator,
         assignment=assignment,
         password=PASSWORD,
-        planned_day_zero=timezone.localdate() - dt.timedelta(days=0),
+        planned_day_zero=site_today(site),
     )
     visits = {v.code: v for v in Visit.objects.filter(participant=participant)}
     return participant, visits

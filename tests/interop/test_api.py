@@ -7,6 +7,7 @@ import itertools
 import pytest
 from django.utils import timezone
 
+from neuroregen.core.time import site_today
 from neuroregen.instruments.models import Response
 from tests.instruments.builders import participant_with_visits
 from tests.interop.builders import atec_answers, fill
@@ -46,7 +47,7 @@ class TestVisitApiIsolation(ApiSiteIsolationBattery):
             (
                 "POST",
                 f"/api/visits/{obj.pk}/done",
-                {"done_on": timezone.localdate().isoformat(), "reason": "x"},
+                {"done_on": site_today(obj).isoformat(), "reason": "x"},
             )
         ]
 

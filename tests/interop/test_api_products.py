@@ -8,6 +8,7 @@ import itertools
 import pytest
 from django.utils import timezone
 
+from neuroregen.core.time import site_today
 from neuroregen.products import services as s
 from neuroregen.products.models import Administration, CustodyEvent
 from tests.api.battery import StaffApiBattery
@@ -67,7 +68,7 @@ class TestLotApiIsolation(StaffApiBattery):
         ]
 
     def write_requests(self, obj):
-        today = timezone.localdate().isoformat()
+        today = site_today(obj).isoformat()
         return [
             (
                 "POST",
@@ -118,7 +119,7 @@ def test_lab_records_qc_over_api_and_the_lot_shows_its_standing(site_a, coordina
     }
     assert len(detail["containers"]) == 2
     url = f"/api/products/lots/{lot.code}/qc-results"
-    today = timezone.localdate().isoformat()
+    today = site_today(lot).isoformat()
     low = client.send("POST", url, {"test_code": "viability", "value": "60", "tested_on": today})
     assert low.status_code == 201, low.content
     assert low.json()["in_spec"] is False
@@ -142,7 +143,7 @@ def test_lab_records_qc_over_api_and_the_lot_shows_its_standing(site_a, coordina
         user=lab,
         result=lot.qc_results.get(in_spec=False),
         reference="OOS-API-1",
-        opened_on=timezone.localdate(),
+        opened_on=site_today(lot),
         description="Count re-read",
     )
     s.oos_investigation_conclude(
@@ -150,7 +151,7 @@ def test_lab_records_qc_over_api_and_the_lot_shows_its_standing(site_a, coordina
         investigation=investigation,
         conclusion="lab_error",
         root_cause="Dilution factor entered wrongly",
-        concluded_on=timezone.localdate(),
+        concluded_on=site_today(lot),
         password=PASSWORD,
     )
     b.record_qc(lab, lot)
@@ -172,7 +173,7 @@ def test_qc_after_release_is_a_conflict(site_a, coordinator_a):
     response = ApiClient(lab).send(
         "POST",
         f"/api/products/lots/{lot.code}/qc-results",
-        {"test_code": "viability", "value": "90", "tested_on": timezone.localdate().isoformat()},
+        {"test_code": "viability", "value": "90", "tested_on": site_today(lot).isoformat()},
     )
     assert response.status_code == 409
     assert response.json()["code"] == "invalid_transition"

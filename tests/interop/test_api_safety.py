@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from neuroregen.safety.models import AdverseEvent
 from tests.api.battery import StaffApiBattery
-from tests.helpers import screen
+from tests.helpers import screen, site_a_today
 from tests.safety.builders import administered, record
 from tests.security.api_battery import ApiClient
 from tests.security.battery import IDENTITY_NAME
@@ -39,7 +39,7 @@ def _payload(study_code: str, **overrides):
         "study_code": study_code,
         "term": "Headache",
         "soc": "nervous",
-        "onset_date": (timezone.localdate() - dt.timedelta(days=1)).isoformat(),
+        "onset_date": (site_a_today() - dt.timedelta(days=1)).isoformat(),
         "grade": 2,
         "relatedness_product": "unlikely",
         "relatedness_procedure": "possible",
@@ -171,7 +171,7 @@ def test_event_filters(site_a, coordinator_a):
         second,
         grade=2,
         outcome="recovered",
-        resolution_date=timezone.localdate(),
+        resolution_date=site_a_today(),
     )
     client = ApiClient(coordinator_a)
 

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import pytest
 from django.db import transaction
-from django.utils import timezone
 
 from neuroregen.instruments.models import Query, Response
 from neuroregen.interop import records, services
 from neuroregen.interop.dataset import collect
 from neuroregen.interop.errors import ImportRejected
 from neuroregen.participants import services as participant_services
+from tests.helpers import site_a_today
 from tests.interop.builders import PROTOCOL, bare_world, fill_forms, leave_out_form_used
 from tests.interop.snapshot import responses_snapshot
 
@@ -79,7 +79,7 @@ def test_withdrawn_data_refuses_the_whole_file(site_a, site_b, coordinator_a, co
         user=world.admin,
         participant=gone,
         scope="withdraw_data",
-        effective_on=timezone.localdate(),
+        effective_on=site_a_today(),
         reason="family asked",
     )
     lines = text.splitlines()

@@ -12,7 +12,6 @@ import pyreadstat
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
-from django.utils import timezone
 
 from neuroregen.core.models import User
 from neuroregen.core.roles import Role
@@ -21,7 +20,7 @@ from neuroregen.interop.dataset import ExportOptions, collect, date_shift_days
 from neuroregen.protocols import services as protocol_services
 from neuroregen.visits import services as visit_services
 from neuroregen.visits.models import Visit
-from tests.helpers import make_user
+from tests.helpers import make_user, site_a_today
 from tests.safety import builders as sb
 
 PROTOCOL = "SAF-TEST"
@@ -65,7 +64,7 @@ def _dosed(coordinator, site, day_zero: dt.date):
 @pytest.fixture
 def dosed(site_a, coordinator_a):
     _protocol_with_d0_visit()
-    day_zero = timezone.localdate() - dt.timedelta(days=10)
+    day_zero = site_a_today() - dt.timedelta(days=10)
     participant, administration = _dosed(coordinator_a, site_a, day_zero)
     mild = sb.record(
         coordinator_a,
@@ -218,12 +217,8 @@ def test_collect_reads_administrations_and_events_in_constant_queries(dosed, sit
 
     one = count()
     for offset in (20, 30):
-        participant, _ = _dosed(
-            coordinator_a, site_a, timezone.localdate() - dt.timedelta(days=offset)
-        )
-        sb.record(
-            coordinator_a, participant, onset_date=timezone.localdate() - dt.timedelta(days=1)
-        )
+        participant, _ = _dosed(coordinator_a, site_a, site_a_today() - dt.timedelta(days=offset))
+        sb.record(coordinator_a, participant, onset_date=site_a_today() - dt.timedelta(days=1))
     more = count()
     assert len(more) == len(one), "\n".join(more)
 

@@ -1,7 +1,6 @@
 import datetime as dt
 
 import pytest
-from django.utils import timezone
 
 from neuroregen.core.errors import (
     DataEntryBlocked,
@@ -11,9 +10,9 @@ from neuroregen.core.errors import (
 )
 from neuroregen.participants import services as ps
 from neuroregen.participants.models import Participant, ParticipantIdentity
-from tests.helpers import consent_document, enrolled, identity, research, screen
+from tests.helpers import consent_document, enrolled, identity, research, screen, site_a_today
 
-TODAY = timezone.localdate
+TODAY = site_a_today
 
 
 @pytest.mark.django_db

@@ -6,19 +6,19 @@ import datetime as dt
 
 import pytest
 from django.urls import reverse
-from django.utils import timezone, translation
+from django.utils import translation
 
 from neuroregen.core.errors import ValidationFailed
 from neuroregen.participants import services as ps
 from neuroregen.participants.models import Consent, Participant
-from tests.helpers import consent_document, identity, research, screen
+from tests.helpers import consent_document, identity, research, screen, site_a_today
 from tests.security.battery import client_for
 
 pytestmark = pytest.mark.django_db
 
 
 def _post_measurement(client, participant, **values):
-    data = {"measured_on": timezone.localdate().isoformat(), "weight_kg": "20", **values}
+    data = {"measured_on": site_a_today().isoformat(), "weight_kg": "20", **values}
     return client.post(reverse("anthropometry_record", args=[participant.study_code]), data)
 
 
@@ -54,7 +54,7 @@ def test_service_refuses_impossible_weight_with_a_domain_error(coordinator_a, si
         ps.anthropometry_record(
             user=coordinator_a,
             participant=participant,
-            measured_on=timezone.localdate(),
+            measured_on=site_a_today(),
             weight_kg=250,
         )
     assert caught.value.field == "weight_kg"
@@ -89,7 +89,7 @@ def _registration(site, **overrides):
     person = identity()
     values = {
         "site": site.pk,
-        "screened_on": timezone.localdate().isoformat(),
+        "screened_on": site_a_today().isoformat(),
         "given_name": person["given_name"],
         "family_name": person["family_name"],
         "date_of_birth": person["date_of_birth"].isoformat(),
@@ -102,7 +102,7 @@ def _registration(site, **overrides):
 
 
 def test_registration_shows_every_groups_errors_in_one_submit(coordinator_a, site_a):
-    tomorrow = timezone.localdate() + dt.timedelta(days=1)
+    tomorrow = site_a_today() + dt.timedelta(days=1)
     bad = _registration(
         site_a,
         given_name="A" * 300,  # too long
@@ -124,7 +124,7 @@ def test_registration_shows_every_groups_errors_in_one_submit(coordinator_a, sit
 
 
 def test_service_reports_identity_and_research_errors_together(coordinator_a, site_a):
-    tomorrow = timezone.localdate() + dt.timedelta(days=1)
+    tomorrow = site_a_today() + dt.timedelta(days=1)
     with pytest.raises(ValidationFailed) as caught:
         ps.participant_screen(
             user=coordinator_a,
@@ -153,7 +153,7 @@ def test_registration_errors_render_translated(coordinator_a, site_a, language):
 def _consent(user, participant, **overrides):
     values = {
         "document": consent_document(),
-        "signed_on": timezone.localdate(),
+        "signed_on": site_a_today(),
         "signed_by_relationship": "mother",
         **overrides,
     }
@@ -182,7 +182,7 @@ def test_duplicate_consent_is_an_inline_message_on_the_page(coordinator_a, site_
         reverse("consent_record", args=[participant.study_code]),
         {
             "document": consent_document().pk,
-            "signed_on": timezone.localdate().isoformat(),
+            "signed_on": site_a_today().isoformat(),
             "signed_by_relationship": "mother",
         },
     )
@@ -197,7 +197,7 @@ def test_consent_form_refuses_a_future_date_inline(coordinator_a, site_a):
         reverse("consent_record", args=[participant.study_code]),
         {
             "document": consent_document().pk,
-            "signed_on": (timezone.localdate() + dt.timedelta(days=2)).isoformat(),
+            "signed_on": (site_a_today() + dt.timedelta(days=2)).isoformat(),
             "signed_by_relationship": "x" * 41,
         },
     )

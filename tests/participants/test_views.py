@@ -5,7 +5,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from neuroregen.participants.models import Participant, ParticipantIdentity
-from tests.helpers import screen
+from tests.helpers import screen, site_a_today
 from tests.security.battery import client_for
 
 
@@ -36,7 +36,7 @@ def test_edit_form_requires_reason_and_detects_stale_version(coordinator_a, site
 def test_measurement_in_future_is_refused_with_message(coordinator_a, site_a):
     participant = screen(coordinator_a, site_a)
     client = client_for(coordinator_a)
-    tomorrow = (timezone.localdate() + timezone.timedelta(days=1)).isoformat()
+    tomorrow = (site_a_today() + timezone.timedelta(days=1)).isoformat()
     page = client.post(
         reverse("anthropometry_record", args=[participant.study_code]),
         {"measured_on": tomorrow, "weight_kg": "20"},

@@ -9,6 +9,7 @@ from typing import Any
 from django.utils import timezone
 
 from neuroregen.core.roles import Role
+from neuroregen.core.time import site_today
 from neuroregen.products import choices as c
 from neuroregen.products import services as s
 from neuroregen.products.models import QCSpecification
@@ -95,6 +96,7 @@ def autologous_lot(
     """An autologous iPSC-neuron lot for ``participant``, brought to ``status``."""
     spec(lab_user, product_type)
     now = timezone.now()
+    today = site_today(participant)
     source = s.source_collect(
         user=lab_user,
         participant=participant,
@@ -108,14 +110,14 @@ def autologous_lot(
         reprogramming_method="sendai",
         clone="C3",
         passage=12,
-        derived_on=timezone.localdate(),
+        derived_on=today,
     )
     lot = s.lot_create(
         user=lab_user,
         source=source,
         ipsc_line=line,
         product_type=product_type,
-        manufacture_started_on=timezone.localdate(),
+        manufacture_started_on=today,
         expires_at=now + dt.timedelta(days=expires_in_days),
         concentration=concentration,
         concentration_unit=c.ConcentrationUnit.CELLS_PER_ML,
@@ -126,7 +128,7 @@ def autologous_lot(
         s.containers_fill(user=lab_user, lot=lot, volumes_ml=[Decimal(5)] * containers)
     if status == "in_process":
         return lot
-    lot = s.lot_complete_manufacture(user=lab_user, lot=lot, manufactured_on=timezone.localdate())
+    lot = s.lot_complete_manufacture(user=lab_user, lot=lot, manufactured_on=today)
     if status == "quarantine":
         return lot
     record_qc(lab_user, lot)
@@ -143,7 +145,7 @@ def record_qc(lab_user, lot, **overrides: dict[str, Any]) -> None:
         if values is None:
             continue
         s.qc_result_record(
-            user=lab_user, lot=lot, test_code=test_code, tested_on=timezone.localdate(), **values
+            user=lab_user, lot=lot, test_code=test_code, tested_on=site_today(lot), **values
         )
 
 
@@ -158,7 +160,7 @@ def allogeneic_source(lab, site):
         user=lab,
         site=site,
         eligibility="eligible",
-        determined_on=timezone.localdate(),
+        determined_on=site_today(site),
         summary="IDT negative",
     )
     return s.source_collect(
@@ -177,7 +179,7 @@ def allogeneic_lot(lab, site, *, arm=None, containers: int = 3):
         source=source,
         product_type=ProductType.MSC_ALLOGENEIC,
         arm=arm,
-        manufacture_started_on=timezone.localdate(),
+        manufacture_started_on=site_today(site),
         expires_at=timezone.now() + dt.timedelta(days=60),
         concentration=Decimal("1e7"),
         concentration_unit="cells_per_ml",
@@ -185,7 +187,7 @@ def allogeneic_lot(lab, site, *, arm=None, containers: int = 3):
         storage="ln2",
     )
     s.containers_fill(user=lab, lot=lot, volumes_ml=[Decimal(10)] * containers)
-    s.lot_complete_manufacture(user=lab, lot=lot, manufactured_on=timezone.localdate())
+    s.lot_complete_manufacture(user=lab, lot=lot, manufactured_on=site_today(site))
     record_qc(lab, lot)
     s.lot_qc_conclude(user=lab, lot=lot)
     s.lot_release(user=qa(lot.site), lot=lot, password=PASSWORD)

@@ -10,6 +10,7 @@ from django.utils import timezone
 
 from neuroregen.core.audit import stamp
 from neuroregen.core.errors import NotPermitted
+from neuroregen.core.time import to_site
 from neuroregen.products import selectors
 from neuroregen.products import services as s
 from neuroregen.products.errors import DoseOutOfRange, IdentityMismatch, InvalidCode, ProductRefused
@@ -87,7 +88,8 @@ def test_right_child_right_product_is_recorded_and_sets_day_zero(
     assert container.status == "administered"
     assert ipsc_lot.status == "administered"
     assignment = current_assignment(ipsc_child)
-    assert assignment.day_zero == administration.started_at.date()
+    # Day 0 is the dose's date on the site's calendar, not its UTC date.
+    assert assignment.day_zero == to_site(administration.started_at, ipsc_child).date()
 
 
 def test_wrong_child_is_refused_and_nothing_changes(

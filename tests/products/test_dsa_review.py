@@ -8,14 +8,14 @@ import datetime as dt
 
 import pytest
 from django.urls import reverse
-from django.utils import timezone
 
 from neuroregen.core.roles import Role
+from neuroregen.core.time import to_site
 from neuroregen.products import services as s
 from neuroregen.safety import donor_antibody_review
 from neuroregen.safety import services as safety_services
 from neuroregen.safety.models import SafetyReviewTask
-from tests.helpers import make_user
+from tests.helpers import make_user, site_a_today
 from tests.products import builders as b
 from tests.products.test_administration import give, on_arm
 from tests.products.test_lookback import DONOR, RECIPIENT
@@ -33,14 +33,18 @@ def recipient(site_a, coordinator_a, investigator_a):
     child = on_arm(investigator_a, coordinator_a, site_a, protocol, "msc-iv")
     lot = b.allogeneic_lot(lab, site_a, arm=protocol.arms.get(code="msc-iv"), containers=1)
     give(coordinator_a, child, lot.containers.get(), volume="3.3")
-    today = timezone.localdate()
+    today = site_a_today()
     s.hla_typing_record(
         user=lab, donor=lot.source.donor, typed_on=today, resolution="high", alleles=DONOR
     )
     s.hla_typing_record(
         user=lab, participant=child, typed_on=today, resolution="high", alleles=RECIPIENT
     )
-    return {"lab": lab, "child": child, "day0": child.administrations.get().started_at.date()}
+    return {
+        "lab": lab,
+        "child": child,
+        "day0": to_site(child.administrations.get().started_at, site_a).date(),
+    }
 
 
 def _screen(recipient, specificities, *, days=0, mfi=None):

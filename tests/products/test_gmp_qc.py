@@ -12,17 +12,17 @@ from decimal import Decimal
 
 import pytest
 from django.urls import reverse
-from django.utils import timezone
 from django.utils.translation import override
 
 from neuroregen.core.errors import SignatureRejected, ValidationFailed
 from neuroregen.core.services import signature_verify, signatures_for
+from neuroregen.core.time import site_today
 from neuroregen.products import selectors
 from neuroregen.products import services as s
 from neuroregen.products.errors import QCIncomplete
 from neuroregen.products.models import LotRelease, OOSInvestigation, QCResult
 from neuroregen.products.qc import ReleaseNotIndependent
-from tests.helpers import PASSWORD
+from tests.helpers import PASSWORD, site_a_today
 from tests.products import builders as b
 from tests.security.battery import SiteIsolationBattery, client_for
 
@@ -43,7 +43,7 @@ def _viability(lab, lot, value, comment=""):
         lot=lot,
         test_code="viability",
         value=Decimal(value),
-        tested_on=timezone.localdate(),
+        tested_on=site_today(lot),
         comment=comment,
     )
 
@@ -59,7 +59,7 @@ def _open(lab, result, reference="OOS-2026-014"):
         user=lab,
         result=result,
         reference=reference,
-        opened_on=timezone.localdate(),
+        opened_on=site_today(result.lot),
         description="Checked haemocytometer count and calculation; sample re-read",
     )
 
@@ -70,7 +70,7 @@ def _conclude(lab, investigation, conclusion, password=PASSWORD):
         investigation=investigation,
         conclusion=conclusion,
         root_cause="Trypan blue lot past expiry used for the first count",
-        concluded_on=timezone.localdate(),
+        concluded_on=site_today(investigation),
         password=password,
     )
 
@@ -148,7 +148,7 @@ def test_an_investigation_needs_a_unique_reference_and_an_assessment(lab_a, chil
     lot, result = _oos_lot(lab_a, child)
     with pytest.raises(ValidationFailed) as error:
         s.oos_investigation_open(
-            user=lab_a, result=result, reference=" ", opened_on=timezone.localdate(), description=""
+            user=lab_a, result=result, reference=" ", opened_on=site_a_today(), description=""
         )
     assert set(error.value.errors) == {"reference", "description"}
     _open(lab_a, result)
@@ -192,7 +192,7 @@ def test_release_page_shows_every_result_with_its_investigation(lab_a, child):
         qc_result=result,
         classification="major",
         description="Viability below specification",
-        opened_on=timezone.localdate(),
+        opened_on=site_a_today(),
     )
     investigation = _open(lab_a, result)
     _viability(lab_a, lot, 92, "re-test under OOS-2026-014")
@@ -232,7 +232,7 @@ def test_oos_investigation_pages_open_and_conclude(lab_a, child):
     body = empty.content.decode()
     for field in ("reference", "description", "opened_on"):
         assert f'data-field-error="{field}"' in body
-    tomorrow = timezone.localdate() + dt.timedelta(days=1)
+    tomorrow = site_a_today() + dt.timedelta(days=1)
     future = client.post(
         open_url, {"reference": "OOS-1", "description": "x", "opened_on": tomorrow.isoformat()}
     )
@@ -243,7 +243,7 @@ def test_oos_investigation_pages_open_and_conclude(lab_a, child):
         {
             "reference": "OOS-2026-020",
             "description": "Calculation checked",
-            "opened_on": timezone.localdate().isoformat(),
+            "opened_on": site_a_today().isoformat(),
         },
     )
     assert opened.status_code == 302
@@ -254,7 +254,7 @@ def test_oos_investigation_pages_open_and_conclude(lab_a, child):
         {
             "conclusion": "lab_error",
             "root_cause": "Pipette out of calibration",
-            "concluded_on": timezone.localdate().isoformat(),
+            "concluded_on": site_a_today().isoformat(),
             "password": "wrong",
         },
     )
@@ -265,7 +265,7 @@ def test_oos_investigation_pages_open_and_conclude(lab_a, child):
         {
             "conclusion": "lab_error",
             "root_cause": "Pipette out of calibration",
-            "concluded_on": timezone.localdate().isoformat(),
+            "concluded_on": site_a_today().isoformat(),
             "password": PASSWORD,
         },
     )
@@ -296,7 +296,7 @@ class TestOOSInvestigationIsolation(SiteIsolationBattery):
         return [reverse("products:lot_detail", args=[obj.lot.code])]
 
     def write_requests(self, obj):
-        today = timezone.localdate().isoformat()
+        today = site_today(obj).isoformat()
         return [
             (
                 reverse("products:oos_conclude", args=[obj.pk]),

@@ -13,6 +13,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from neuroregen.core.roles import Role
+from neuroregen.core.time import now_at
 from neuroregen.products import services as s
 from neuroregen.products.models import (
     AntibodyScreen,
@@ -24,7 +25,7 @@ from neuroregen.products.models import (
     QCSpecification,
     SourceMaterial,
 )
-from tests.helpers import enrolled, make_user
+from tests.helpers import SITE_A_ZONE, enrolled, make_user, site_a_today
 from tests.products import builders as b
 from tests.security.battery import IDENTITY_NAME, SiteIsolationBattery, client_for
 
@@ -40,13 +41,14 @@ def _child(user, site):
 
 
 def _now_local() -> str:
-    return timezone.localtime().strftime("%Y-%m-%dT%H:%M")
+    """Now as site A's staff would type it: wall time in the site's zone."""
+    return now_at(SITE_A_ZONE).strftime("%Y-%m-%dT%H:%M")
 
 
 def _lot_post(**overrides):
     data = {
         "product_type": "ipsc_neurons",
-        "manufacture_started_on": timezone.localdate().isoformat(),
+        "manufacture_started_on": site_a_today().isoformat(),
         "expires_at": (timezone.localtime() + dt.timedelta(days=30)).strftime("%Y-%m-%dT%H:%M"),
         "concentration": "10000000",
         "concentration_unit": "cells_per_ml",
@@ -92,19 +94,19 @@ class TestLabSourcePagesIsolation(SiteIsolationBattery):
                     "clone": "X1",
                     "passage": "5",
                     "bank": "none",
-                    "derived_on": timezone.localdate().isoformat(),
+                    "derived_on": site_a_today().isoformat(),
                 },
             ),
             (reverse("products:lot_create", args=[obj.code]), _lot_post(ipsc_line=line.code)),
             (
                 reverse("products:lot_complete", args=[lot.code]),
-                {"manufactured_on": timezone.localdate().isoformat()},
+                {"manufactured_on": site_a_today().isoformat()},
             ),
             (reverse("products:lot_fill", args=[lot.code]), {"count": "2", "volume_ml": "5"}),
             (
                 reverse("products:participant_hla", args=[obj.participant.study_code]),
                 {
-                    "typed_on": timezone.localdate().isoformat(),
+                    "typed_on": site_a_today().isoformat(),
                     "resolution": "low",
                     "a_1": "A2",
                     "b_1": "B7",
@@ -113,7 +115,7 @@ class TestLabSourcePagesIsolation(SiteIsolationBattery):
             ),
             (
                 reverse("products:antibody_screen", args=[obj.participant.study_code]),
-                {"sampled_on": timezone.localdate().isoformat(), "result": "negative"},
+                {"sampled_on": site_a_today().isoformat(), "result": "negative"},
             ),
             (
                 reverse("products:source_create"),
@@ -184,7 +186,7 @@ class TestLabDonorPagesIsolation(SiteIsolationBattery):
                 reverse("products:donor_eligibility", args=[obj.code]),
                 {
                     "eligibility": "eligible",
-                    "eligibility_determined_on": timezone.localdate().isoformat(),
+                    "eligibility_determined_on": site_a_today().isoformat(),
                     "summary": "attack",
                     "reason": "attack",
                 },
@@ -192,7 +194,7 @@ class TestLabDonorPagesIsolation(SiteIsolationBattery):
             (
                 reverse("products:donor_hla", args=[obj.code]),
                 {
-                    "typed_on": timezone.localdate().isoformat(),
+                    "typed_on": site_a_today().isoformat(),
                     "resolution": "low",
                     "a_1": "A2",
                     "b_1": "B7",
@@ -234,7 +236,7 @@ def test_only_lab_staff_write_specifications(site_a, coordinator_a, monitor, sta
         assert client.post(reverse("products:spec_create"), {}).status_code == 403
         detail = reverse("products:spec_detail", args=[draft.pk])
         assert client.get(detail).status_code == 200  # reading is allowed
-        response = client.post(detail, {"effective_from": timezone.localdate().isoformat()})
+        response = client.post(detail, {"effective_from": site_a_today().isoformat()})
         assert response.status_code == 403
     draft.refresh_from_db()
     assert draft.status == "draft"
@@ -335,7 +337,7 @@ def test_autologous_source_is_bound_to_its_participant(site_a, coordinator_a):
         reprogramming_method="episomal",
         clone="A1",
         passage=8,
-        derived_on=timezone.localdate(),
+        derived_on=site_a_today(),
     )
     response = client.post(
         reverse("products:lot_create", args=[source.code]), _lot_post(ipsc_line=line.code)
@@ -387,13 +389,13 @@ def test_fill_and_complete_surface_errors(site_a, coordinator_a):
     assert client.post(fill, {"count": "4", "volume_ml": "5"}).status_code == 302
     assert lot.containers.count() == 4
     complete = reverse("products:lot_complete", args=[lot.code])
-    tomorrow = (timezone.localdate() + dt.timedelta(days=1)).isoformat()
+    tomorrow = (site_a_today() + dt.timedelta(days=1)).isoformat()
     page = client.post(complete, {"manufactured_on": tomorrow})
     assert "This date or time is in the future." in _errors(page)
-    assert client.post(complete, {"manufactured_on": timezone.localdate()}).status_code == 302
+    assert client.post(complete, {"manufactured_on": site_a_today()}).status_code == 302
     lot.refresh_from_db()
     assert lot.status == "quarantine"
-    page = client.post(complete, {"manufactured_on": timezone.localdate()})
+    page = client.post(complete, {"manufactured_on": site_a_today()})
     assert "cannot go from" in _errors(page)
 
 
@@ -405,13 +407,13 @@ def test_donor_register_then_eligibility_and_hla(site_a):
     page = client.post(url, {"site": "SITE-A", "eligibility": "eligible", "summary": "IDT neg"})
     assert "Give the date of the eligibility determination." in _errors(page)
     assert not Donor.objects.exists()
-    tomorrow = (timezone.localdate() + dt.timedelta(days=1)).isoformat()
+    tomorrow = (site_a_today() + dt.timedelta(days=1)).isoformat()
     page = client.post(
         url, {"site": "SITE-A", "eligibility": "ineligible", "eligibility_determined_on": tomorrow}
     )
     assert 'data-field-error="eligibility_determined_on"' in page.content.decode()
     assert not Donor.objects.exists()
-    today = timezone.localdate().isoformat()
+    today = site_a_today().isoformat()
     response = client.post(
         url, {"site": "SITE-A", "eligibility": "pending", "eligibility_determined_on": today}
     )
@@ -423,7 +425,7 @@ def test_donor_register_then_eligibility_and_hla(site_a):
         eligibility,
         {
             "eligibility": "eligible",
-            "eligibility_determined_on": (timezone.localdate() + dt.timedelta(1)).isoformat(),
+            "eligibility_determined_on": (site_a_today() + dt.timedelta(1)).isoformat(),
             "summary": "IDT negative",
             "reason": "tests back",
         },
@@ -433,7 +435,7 @@ def test_donor_register_then_eligibility_and_hla(site_a):
         eligibility,
         {
             "eligibility": "eligible",
-            "eligibility_determined_on": timezone.localdate().isoformat(),
+            "eligibility_determined_on": site_a_today().isoformat(),
             "summary": "IDT negative; history reviewed",
             "reason": "tests back",
         },
@@ -443,14 +445,14 @@ def test_donor_register_then_eligibility_and_hla(site_a):
     assert donor.eligibility == "eligible"
     hla_url = reverse("products:donor_hla", args=[donor.code])
     page = client.post(
-        hla_url, {"typed_on": timezone.localdate(), "resolution": "high", "a_1": "A*02:01"}
+        hla_url, {"typed_on": site_a_today(), "resolution": "high", "a_1": "A*02:01"}
     )
     assert 'data-field-error="b_1"' in page.content.decode()
     assert "HLA-A, -B and -DRB1 are required." in _errors(page)
     response = client.post(
         hla_url,
         {
-            "typed_on": timezone.localdate(),
+            "typed_on": site_a_today(),
             "resolution": "high",
             "a_1": "A*02:01",
             "b_1": "B*07:02",
@@ -574,12 +576,12 @@ def test_antibody_screen_page_validates_and_records(site_a, coordinator_a):
     child = _child(coordinator_a, site_a)
     client = client_for(lab)
     url = reverse("products:antibody_screen", args=[child.study_code])
-    tomorrow = (timezone.localdate() + dt.timedelta(days=1)).isoformat()
+    tomorrow = (site_a_today() + dt.timedelta(days=1)).isoformat()
     page = client.post(url, {"sampled_on": tomorrow, "result": "negative"})
     assert "This date or time is in the future." in _errors(page)
     response = client.post(
         url,
-        {"sampled_on": timezone.localdate(), "result": "positive", "specificities": "A2"},
+        {"sampled_on": site_a_today(), "result": "positive", "specificities": "A2"},
     )
     assert response.status_code == 302
     screen = AntibodyScreen.objects.get()
@@ -615,7 +617,7 @@ def test_source_line_lot_containers_through_pages(site_a, coordinator_a):
             "clone": "C3",
             "passage": "12",
             "bank": "mcb",
-            "derived_on": timezone.localdate().isoformat(),
+            "derived_on": site_a_today().isoformat(),
         },
     )
     assert response.status_code == 302
@@ -632,7 +634,7 @@ def test_source_line_lot_containers_through_pages(site_a, coordinator_a):
     client.post(reverse("products:lot_fill", args=[lot.code]), {"count": "2", "volume_ml": "5"})
     client.post(
         reverse("products:lot_complete", args=[lot.code]),
-        {"manufactured_on": timezone.localdate().isoformat()},
+        {"manufactured_on": site_a_today().isoformat()},
     )
     lot.refresh_from_db()
     assert lot.status == "quarantine"

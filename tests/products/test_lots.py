@@ -22,7 +22,7 @@ from neuroregen.products.errors import IdentityMismatch, InvalidCode, QCIncomple
 from neuroregen.products.models import Lot, LotRelease, QCResult
 from neuroregen.products.write_helpers import transition
 from neuroregen.protocols.choices import ProductType
-from tests.helpers import PASSWORD, make_user
+from tests.helpers import PASSWORD, make_user, site_a_today
 from tests.products import builders as b
 
 pytestmark = pytest.mark.django_db
@@ -118,7 +118,7 @@ def test_allogeneic_product_cannot_be_made_from_a_childs_own_material(lab_a, chi
             user=lab_a,
             source=source,
             product_type=ProductType.MSC_ALLOGENEIC,
-            manufacture_started_on=timezone.localdate(),
+            manufacture_started_on=site_a_today(),
             expires_at=timezone.now() + dt.timedelta(days=5),
             concentration=Decimal("1e7"),
             concentration_unit="cells_per_ml",
@@ -140,7 +140,7 @@ def test_ipsc_line_must_come_from_the_same_source(lab_a, child, site_a, coordina
             source=other_source,
             ipsc_line=lot.ipsc_line,
             product_type=ProductType.IPSC_NEURONS,
-            manufacture_started_on=timezone.localdate(),
+            manufacture_started_on=site_a_today(),
             expires_at=timezone.now() + dt.timedelta(days=5),
             concentration=Decimal("1e7"),
             concentration_unit="cells_per_ml",
@@ -207,7 +207,7 @@ def test_terminal_states_and_release_path():
 def test_service_path_in_process_to_released(lab_a, child):
     lot = b.autologous_lot(lab_a, child, status="in_process")
     assert lot.status == "in_process"
-    lot = s.lot_complete_manufacture(user=lab_a, lot=lot, manufactured_on=timezone.localdate())
+    lot = s.lot_complete_manufacture(user=lab_a, lot=lot, manufactured_on=site_a_today())
     assert lot.status == "quarantine"
     b.record_qc(lab_a, lot)
     assert s.lot_qc_conclude(user=lab_a, lot=lot).status == "qc_passed"
@@ -252,7 +252,7 @@ def test_out_of_spec_result_fails_qc_and_release_is_refused(lab_a, child):
         qc_result=result,
         classification="major",
         description="Endotoxin above limit",
-        opened_on=timezone.localdate(),
+        opened_on=site_a_today(),
     )
     with pytest.raises(QCIncomplete, match="Endotoxin"):
         s.lot_release(user=lab_a, lot=lot, password=PASSWORD)
@@ -298,17 +298,15 @@ def test_qc_results_only_in_quarantine_and_only_spec_tests(lab_a, child):
     lot = b.autologous_lot(lab_a, child, status="in_process")
     with pytest.raises(InvalidTransition):
         s.qc_result_record(
-            user=lab_a, lot=lot, test_code="sterility", passed=True, tested_on=timezone.localdate()
+            user=lab_a, lot=lot, test_code="sterility", passed=True, tested_on=site_a_today()
         )
-    lot = s.lot_complete_manufacture(user=lab_a, lot=lot, manufactured_on=timezone.localdate())
+    lot = s.lot_complete_manufacture(user=lab_a, lot=lot, manufactured_on=site_a_today())
     with pytest.raises(Exception, match="not part of the lot's specification"):
         s.qc_result_record(
-            user=lab_a, lot=lot, test_code="karyotype", passed=True, tested_on=timezone.localdate()
+            user=lab_a, lot=lot, test_code="karyotype", passed=True, tested_on=site_a_today()
         )
     with pytest.raises(Exception, match="measured value"):
-        s.qc_result_record(
-            user=lab_a, lot=lot, test_code="viability", tested_on=timezone.localdate()
-        )
+        s.qc_result_record(user=lab_a, lot=lot, test_code="viability", tested_on=site_a_today())
     assert not lot.qc_results.exists()
 
 
@@ -329,9 +327,7 @@ def test_specification_versions_are_frozen_per_lot(lab_a, child):
             },
         ],
     )
-    s.qc_specification_activate(
-        user=lab_a, specification=draft, effective_from=timezone.localdate()
-    )
+    s.qc_specification_activate(user=lab_a, specification=draft, effective_from=site_a_today())
     v1.refresh_from_db()
     assert v1.status == "retired"
     lot.refresh_from_db()
@@ -351,14 +347,14 @@ def test_release_refused_for_ineligible_donor(lab_a, site_a):
         user=lab_a,
         source=source,
         product_type=ProductType.MSC_ALLOGENEIC,
-        manufacture_started_on=timezone.localdate(),
+        manufacture_started_on=site_a_today(),
         expires_at=timezone.now() + dt.timedelta(days=60),
         concentration=Decimal("1e7"),
         concentration_unit="cells_per_ml",
         volume_ml=Decimal(50),
         storage="ln2",
     )
-    s.lot_complete_manufacture(user=lab_a, lot=lot, manufactured_on=timezone.localdate())
+    s.lot_complete_manufacture(user=lab_a, lot=lot, manufactured_on=site_a_today())
     b.record_qc(lab_a, lot)
     s.lot_qc_conclude(user=lab_a, lot=lot)
     with pytest.raises(QCIncomplete, match="donor"):
@@ -367,7 +363,7 @@ def test_release_refused_for_ineligible_donor(lab_a, site_a):
         user=lab_a,
         donor=donor,
         eligibility="eligible",
-        determined_on=timezone.localdate(),
+        determined_on=site_a_today(),
         summary="IDT negative",
         reason="testing complete",
     )

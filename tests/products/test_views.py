@@ -10,6 +10,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from neuroregen.core.roles import Role
+from neuroregen.core.time import site_today
 from neuroregen.products.models import Administration, CustodyEvent
 from neuroregen.protocols.models import Protocol
 from tests.helpers import PASSWORD, enrolled, make_user
@@ -79,7 +80,7 @@ class TestLotPagesIsolation(SiteIsolationBattery):
         return [
             (
                 reverse("products:qc_record", args=[obj.code]),
-                {"test_code": "viability", "value": "10", "tested_on": timezone.localdate()},
+                {"test_code": "viability", "value": "10", "tested_on": site_today(obj)},
             ),
             (reverse("products:qc_conclude", args=[obj.code]), {}),
             (
@@ -87,7 +88,7 @@ class TestLotPagesIsolation(SiteIsolationBattery):
                 {
                     "dev-classification": "minor",
                     "dev-description": "x",
-                    "dev-opened_on": timezone.localdate(),
+                    "dev-opened_on": site_today(obj),
                 },
             ),
             (

@@ -10,7 +10,7 @@ from typing import Any
 from django.utils import timezone
 
 from neuroregen.core.roles import Role
-from neuroregen.core.time import now_at
+from neuroregen.core.time import now_at, site_today, to_site
 from neuroregen.participants import services as ps
 from neuroregen.products import services as product_services
 from neuroregen.protocols import services as protocol_services
@@ -66,7 +66,7 @@ def active_protocol(code: str = "SAF-TEST") -> Protocol:
 def enrolled_since(user: Any, site: Any, days_ago: int, **kwargs: Any) -> Any:
     """A participant consented ``days_ago`` days ago, enrolled the same day, weighed."""
     participant = screen(user, site, **kwargs)
-    signed = timezone.localdate() - dt.timedelta(days=days_ago)
+    signed = site_today(site) - dt.timedelta(days=days_ago)
     ps.consent_record(
         user=user,
         participant=participant,
@@ -134,7 +134,7 @@ def administered(
     from tests.products.builders import autologous_lot
 
     when = when or timezone.now() - dt.timedelta(hours=2)
-    days = max(1, (timezone.localdate() - when.date()).days + 5)
+    days = max(1, (site_today(site) - to_site(when, site).date()).days + 5)
     participant = assigned(coordinator, site, days_ago=days, **kwargs)
     lab_user = make_user(Role.LAB, site)
     lot = autologous_lot(lab_user, participant, status="released")

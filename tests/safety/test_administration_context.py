@@ -9,6 +9,7 @@ from django.utils import timezone
 
 from neuroregen.products.models import Administration
 from neuroregen.safety.models import AdverseEvent
+from tests.helpers import site_a_today
 from tests.safety.builders import administered, record
 
 pytestmark = pytest.mark.django_db
@@ -22,7 +23,7 @@ def test_event_stores_most_recent_administration_lot_and_product(site_a, coordin
         participant,
         term="Headache",
         soc="nervous",
-        onset_date=timezone.localdate() - dt.timedelta(days=2),
+        onset_date=site_a_today() - dt.timedelta(days=2),
     )
     assert event.administration_code == administration.code
     assert event.lot_code == administration.lot.code

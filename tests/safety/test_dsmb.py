@@ -15,13 +15,12 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
-from django.utils import timezone
 
 from neuroregen.core.roles import Role
 from neuroregen.protocols import timeline
 from neuroregen.safety import selectors
 from neuroregen.safety import services as s
-from tests.helpers import make_user
+from tests.helpers import make_user, site_a_today
 from tests.safety.builders import active_protocol, record, with_day_zero
 
 pytestmark = pytest.mark.django_db
@@ -30,7 +29,7 @@ DAYS_AGO = (40, 30, 20, 10)
 
 
 def _ago(days: int) -> dt.date:
-    return timezone.localdate() - dt.timedelta(days=days)
+    return site_a_today() - dt.timedelta(days=days)
 
 
 @pytest.fixture

@@ -24,7 +24,7 @@ from neuroregen.safety.models import (
     InvestigatorSignOff,
     ReportingClock,
 )
-from tests.helpers import PASSWORD, enrolled, make_user
+from tests.helpers import PASSWORD, enrolled, make_user, site_a_today
 from tests.safety.builders import ae_data, record, with_day_zero
 
 KYIV = ZoneInfo("Europe/Kyiv")
@@ -81,7 +81,7 @@ def test_criterion_ticked_but_marked_not_serious_is_refused(child, coordinator_a
 
 
 def test_awareness_before_onset_is_refused(child, coordinator_a):
-    onset = timezone.localdate() - dt.timedelta(days=1)
+    onset = site_a_today() - dt.timedelta(days=1)
     aware = dt.datetime.combine(onset - dt.timedelta(days=3), dt.time(9), tzinfo=KYIV)
     with pytest.raises(ValidationFailed, match="before the onset") as caught:
         record(coordinator_a, child, onset_date=onset, aware_at=aware)
@@ -119,7 +119,7 @@ def test_fatal_event_needs_death_criterion_and_grade_5(child, coordinator_a):
         outcome="fatal",
         serious=True,
         serious_death=True,
-        resolution_date=timezone.localdate(),
+        resolution_date=site_a_today(),
     )
     assert event.is_serious
 
@@ -141,18 +141,14 @@ def test_record_writes_initial_follow_up_and_audit(child, coordinator_a):
 
 def test_context_from_day_zero(site_a, coordinator_a):
     participant = with_day_zero(coordinator_a, site_a, day_zero_days_ago=40)
-    event = record(
-        coordinator_a, participant, onset_date=timezone.localdate() - dt.timedelta(days=10)
-    )
+    event = record(coordinator_a, participant, onset_date=site_a_today() - dt.timedelta(days=10))
     assert event.days_since_administration == 30
     assert event.study_day == 30
     assert event.phase == "early"
     assert event.arm_code == "neuro-it"
     assert event.route == "it"
     assert event.protocol_label == "SAF-TEST v1.0"
-    before = record(
-        coordinator_a, participant, onset_date=timezone.localdate() - dt.timedelta(days=45)
-    )
+    before = record(coordinator_a, participant, onset_date=site_a_today() - dt.timedelta(days=45))
     assert before.days_since_administration is None
     assert before.phase == "baseline"
 
@@ -278,7 +274,7 @@ def test_investigator_sign_off(child, coordinator_a, investigator_a):
 
 
 def _aware(days_ago: int, hour: int, minute: int = 0, tz=KYIV) -> dt.datetime:
-    day = timezone.localdate() - dt.timedelta(days=days_ago)
+    day = site_a_today() - dt.timedelta(days=days_ago)
     return dt.datetime.combine(day, dt.time(hour, minute), tzinfo=tz)
 
 
@@ -365,7 +361,7 @@ def test_clock_states_due_overdue_submitted(child, coordinator_a):
         relatedness_product="possible",
         expectedness="unexpected",
         aware_at=_aware(3, 9),
-        onset_date=timezone.localdate() - dt.timedelta(days=3),
+        onset_date=site_a_today() - dt.timedelta(days=3),
     )
     clocks = {c.kind: c for c in event.clocks.all()}
     assert clocks["sponsor_24h"].state() == "overdue"
@@ -410,7 +406,7 @@ def test_awareness_edit_moves_clocks_and_is_audited(child, coordinator_a):
         relatedness_product="possible",
         expectedness="unexpected",
         aware_at=first,
-        onset_date=timezone.localdate() - dt.timedelta(days=4),
+        onset_date=site_a_today() - dt.timedelta(days=4),
     )
     corrected = _aware(3, 16)
     event = s.adverse_event_update(

@@ -7,8 +7,9 @@ import itertools
 import pytest
 from django.utils import timezone
 
+from neuroregen.core.time import site_today
 from neuroregen.participants.models import Participant
-from tests.helpers import consent_document, screen
+from tests.helpers import consent_document, screen, site_a_today
 from tests.security.api_battery import ApiClient, ApiSiteIsolationBattery
 from tests.security.battery import IDENTITY_NAME
 
@@ -35,7 +36,7 @@ class TestParticipantApiIsolation(ApiSiteIsolationBattery):
         ]
 
     def write_requests(self, obj):
-        today = timezone.localdate().isoformat()
+        today = site_today(obj).isoformat()
         base = f"/api/participants/{obj.study_code}"
         return [
             (
@@ -93,7 +94,7 @@ def test_screen_via_api_returns_pseudonymous_record(coordinator_a, site_a):
 @pytest.mark.django_db
 def test_api_errors_are_specific_and_change_nothing(coordinator_a, site_a):
     client = ApiClient(coordinator_a)
-    future = (timezone.localdate() + timezone.timedelta(days=5)).isoformat()
+    future = (site_a_today() + timezone.timedelta(days=5)).isoformat()
     response = client.send("POST", "/api/participants/", _screen_payload(date_of_birth=future))
     assert response.status_code == 422
     assert response.json()["code"] == "validation_failed"

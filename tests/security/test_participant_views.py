@@ -5,8 +5,8 @@ from __future__ import annotations
 import itertools
 
 from django.urls import reverse
-from django.utils import timezone
 
+from neuroregen.core.time import site_today
 from tests.helpers import consent_document, screen
 from tests.security.battery import IDENTITY_NAME, SiteIsolationBattery
 
@@ -30,7 +30,7 @@ class TestParticipantIsolation(SiteIsolationBattery):
         return [reverse("participant_detail", args=[obj.study_code])]
 
     def write_requests(self, obj):
-        today = timezone.localdate().isoformat()
+        today = site_today(obj).isoformat()
         return [
             (
                 reverse("participant_edit", args=[obj.study_code]),

@@ -15,10 +15,11 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import zoneinfo
+from collections.abc import Iterable
 from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.utils import dateformat
+from django.utils import dateformat, timezone
 from django.utils.translation import gettext as _
 
 __all__ = [
@@ -28,9 +29,11 @@ __all__ = [
     "end_of_site_day",
     "format_at",
     "is_time_zone",
+    "latest_site_today",
     "make_aware_at",
     "now_at",
     "offset_label",
+    "site_today",
     "site_zone_name",
     "to_site",
     "validate_time_zone",
@@ -98,6 +101,28 @@ def now_at(where: Any, *, now: dt.datetime | None = None) -> dt.datetime:
     """The current moment as wall time at the site, to the minute (a form's default)."""
     moment = now or dt.datetime.now(tz=dt.UTC)
     return moment.astimezone(zone(site_zone_name(where))).replace(second=0, microsecond=0)
+
+
+def site_today(where: Any, *, now: dt.datetime | None = None) -> dt.date:
+    """Today's calendar date at the site of ``where`` (not the server's UTC date).
+
+    The clock is Django's ``timezone.now`` so one patched clock moves every "today" together.
+
+    >>> site_today("Europe/Kyiv", now=dt.datetime(2026, 3, 1, 22, 30, tzinfo=dt.UTC))
+    datetime.date(2026, 3, 2)
+    """
+    moment = now or timezone.now()
+    return moment.astimezone(zone(site_zone_name(where))).date()
+
+
+def latest_site_today(zones: Iterable[str], *, now: dt.datetime | None = None) -> dt.date:
+    """The latest "today" among the sites in ``zones`` (UTC's when there are none).
+
+    The "as of" date of a report spanning several sites: data entered today at the site that
+    is furthest ahead is included, so an earlier date would understate what the report holds.
+    """
+    moment = now or timezone.now()
+    return max((site_today(z, now=moment) for z in set(zones)), default=moment.date())
 
 
 def end_of_site_day(day: dt.date, where: Any) -> dt.datetime:

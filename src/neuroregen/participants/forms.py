@@ -6,11 +6,11 @@ from typing import Any
 
 from django import forms
 from django.core.validators import MaxValueValidator, MinValueValidator
-from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from neuroregen.core.errors import ValidationFailed
 from neuroregen.core.models import Site
+from neuroregen.core.time import site_today
 from neuroregen.participants import choices as c
 from neuroregen.participants import validators
 from neuroregen.participants.models import (
@@ -103,7 +103,9 @@ class ParticipantCreateForm(ResearchFieldsForm):
         # clean() may return None (Django then keeps cleaned_data), so read cleaned_data itself
         super().clean()
         data = self.cleaned_data
-        today = timezone.localdate()
+        # Without a valid site, judge against the earliest-ahead zone on Earth so no real
+        # date is called "in the future"; the service checks again at the chosen site.
+        today = site_today(data.get("site") or "Pacific/Kiritimati")
         screened_on = data.get("screened_on") or today
         found = validators.identity_errors({**data, "screened_on": screened_on}, today=today)
         birth = data.get("date_of_birth") if "date_of_birth" not in found else None

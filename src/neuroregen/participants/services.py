@@ -8,7 +8,6 @@ from typing import Any
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from neuroregen.core import codes, crypto
@@ -23,6 +22,7 @@ from neuroregen.core.errors import (
 from neuroregen.core.models import Site, User
 from neuroregen.core.permissions import require
 from neuroregen.core.roles import Capability
+from neuroregen.core.time import site_today
 from neuroregen.core.validation import full_clean_or_fail
 from neuroregen.participants import choices as c
 from neuroregen.participants import validators
@@ -82,12 +82,12 @@ def participant_screen(
     screened_on: dt.date | None = None,
 ) -> Participant:
     """Register a child at screening: research record + encrypted identity, status screening."""
-    today = timezone.localdate()
     if isinstance(site, int):
         site_obj = Site.objects.filter(pk=site).first()
         if site_obj is None:
             raise ValidationFailed(_("Unknown site."), field="site")
         site = site_obj
+    today = site_today(site)
     require(user, Capability.MANAGE_PARTICIPANT, site)
     screened_on = screened_on or today
     birth = identity.get("date_of_birth")
@@ -178,7 +178,7 @@ def participant_update(
     changes = _normalised(changes)
     birth = participant.identity.birth_date if hasattr(participant, "identity") else None
     merged = {f: getattr(participant, f) for f in RESEARCH_FIELDS} | changes
-    errors = validators.research_errors(merged, today=timezone.localdate(), birth=birth)
+    errors = validators.research_errors(merged, today=site_today(participant), birth=birth)
     for field, value in changes.items():
         setattr(participant, field, value)
     full_clean_or_fail(participant, errors=errors)
@@ -207,7 +207,7 @@ def identity_update(
     merged |= changes
     _fail(
         validators.identity_errors(
-            {**merged, "screened_on": participant.screened_on}, today=timezone.localdate()
+            {**merged, "screened_on": participant.screened_on}, today=site_today(participant)
         )
     )
     for field in IDENTITY_FIELDS:
@@ -274,7 +274,7 @@ def anthropometry_record(
     errors = validators.measurement_date_errors(
         measured_on=measured_on,
         birth=participant.identity.birth_date,
-        today=timezone.localdate(),
+        today=site_today(participant),
     )
     item = Anthropometry(
         participant=participant, measured_on=measured_on, weight_kg=weight_kg, height_cm=height_cm
@@ -318,7 +318,7 @@ def consent_record(
         validators.consent_date_errors(
             signed_on=signed_on,
             birth=participant.identity.birth_date,
-            today=timezone.localdate(),
+            today=site_today(participant),
             effective_from=document.effective_from,
             retired_on=document.retired_on,
         )
@@ -387,7 +387,7 @@ def participant_enrol(
     """Enrol a consented child. Child assent is required from the configured age."""
     require(user, Capability.MANAGE_PARTICIPANT, participant.site)
     participant = Participant.objects.select_for_update(of=("self",)).get(pk=participant.pk)
-    enrolled_on = enrolled_on or timezone.localdate()
+    enrolled_on = enrolled_on or site_today(participant)
     if participant.status != c.ParticipantStatus.CONSENTED:
         raise InvalidTransition(
             _("Only a consented participant can be enrolled (this one is %(status)s).")
@@ -441,7 +441,7 @@ def consent_withdraw(
     participant = Participant.objects.select_for_update(of=("self",)).get(pk=participant.pk)
     if scope not in c.WithdrawalScope.values:
         raise ValidationFailed(_("Unknown withdrawal scope."), field="scope")
-    if effective_on > timezone.localdate():
+    if effective_on > site_today(participant):
         raise ValidationFailed(_("The withdrawal date is in the future."), field="effective_on")
     if effective_on < participant.screened_on:
         raise ValidationFailed(_("The withdrawal date is before screening."), field="effective_on")
@@ -472,7 +472,7 @@ def data_entry_blocker(
     participant: Participant, kind: str, on: dt.date | None = None
 ) -> Withdrawal | None:
     """The withdrawal that forbids entering data of ``kind`` dated ``on`` (today), if any."""
-    on = on or timezone.localdate()
+    on = on or site_today(participant)
     for withdrawal in participant.withdrawals.all():
         if kind not in _BLOCKS[c.WithdrawalScope(withdrawal.scope)]:
             continue

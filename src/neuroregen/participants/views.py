@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import copy
+from collections.abc import Callable
 from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -22,6 +22,7 @@ from neuroregen.core.permissions import has_capability, require, sites_with
 from neuroregen.core.research_dates import date_view
 from neuroregen.core.roles import Capability
 from neuroregen.core.scoping import is_family
+from neuroregen.core.time import site_today
 from neuroregen.participants import forms, selectors, services
 
 
@@ -98,7 +99,7 @@ def participant_create(request: AuthenticatedHttpRequest) -> HttpResponse:
     form = forms.ParticipantCreateForm(
         request.POST or None,
         sites=sites,
-        initial={"screened_on": timezone.localdate(), "site": sites.first()},
+        initial={"screened_on": _first_site_today(sites), "site": sites.first()},
     )
     if request.method == "POST" and form.is_valid():
         try:
@@ -147,7 +148,7 @@ def participant_detail(request: AuthenticatedHttpRequest, study_code: str) -> Ht
             "can_audit": has_capability(request.user, Capability.VIEW_AUDIT, site),
             "can_report_safety": has_capability(request.user, Capability.REPORT_SAFETY, site),
             "assent_required": hasattr(participant, "identity")
-            and services.assent_required(participant, timezone.localdate()),
+            and services.assent_required(participant, site_today(participant)),
         },
     )
 
@@ -197,7 +198,7 @@ def participant_edit(request: AuthenticatedHttpRequest, study_code: str) -> Http
 def consent_record(request: AuthenticatedHttpRequest, study_code: str) -> HttpResponse:
     participant = selectors.participant_get(user=request.user, study_code=study_code)
     require(request.user, Capability.RECORD_CONSENT, participant.site)
-    form = forms.ConsentForm(request.POST or None, initial={"signed_on": timezone.localdate()})
+    form = forms.ConsentForm(request.POST or None, initial={"signed_on": site_today(participant)})
     if request.method == "POST" and form.is_valid():
         try:
             services.consent_record(user=request.user, participant=participant, **form.cleaned_data)
@@ -225,7 +226,7 @@ def consent_withdraw(request: AuthenticatedHttpRequest, study_code: str) -> Http
     participant = selectors.participant_get(user=request.user, study_code=study_code)
     require(request.user, Capability.RECORD_CONSENT, participant.site)
     form = forms.WithdrawalForm(
-        request.POST or None, initial={"effective_on": timezone.localdate()}
+        request.POST or None, initial={"effective_on": site_today(participant)}
     )
     if request.method == "POST" and form.is_valid():
         try:
@@ -278,6 +279,12 @@ def participant_history(request: AuthenticatedHttpRequest, study_code: str) -> H
     )
 
 
+def _first_site_today(sites: Any) -> Any:
+    """The screening date offered first: today at the site preselected in the form."""
+    site = sites.first()
+    return site_today(site) if site is not None else None
+
+
 def _service_form_page(
     request: AuthenticatedHttpRequest,
     study_code: str,
@@ -287,12 +294,17 @@ def _service_form_page(
     action: Any,
     title: str,
     success: str,
-    initial: dict[str, Any] | None = None,
+    initial: dict[str, Any] | Callable[[Any], dict[str, Any]] | None = None,
     danger: bool = False,
 ) -> HttpResponse:
-    """A form page whose POST calls one participant service; shared by the small forms below."""
+    """A form page whose POST calls one participant service; shared by the small forms below.
+
+    ``initial`` may be a function of the participant, for defaults such as the site's today.
+    """
     participant = selectors.participant_get(user=request.user, study_code=study_code)
     require(request.user, capability, participant.site)
+    if callable(initial):
+        initial = initial(participant)
     form = form_class(request.POST or None, initial=initial or {})
     if request.method == "POST" and form.is_valid():
         try:
@@ -329,7 +341,7 @@ def anthropometry_record(request: AuthenticatedHttpRequest, study_code: str) -> 
         ),
         title=_("Record weight and height"),
         success=_("Measurement recorded."),
-        initial={"measured_on": timezone.localdate()},
+        initial=lambda p: {"measured_on": site_today(p)},
     )
 
 

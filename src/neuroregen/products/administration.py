@@ -18,6 +18,7 @@ from neuroregen.core.models import User
 from neuroregen.core.numbers import significant
 from neuroregen.core.permissions import require
 from neuroregen.core.roles import Capability
+from neuroregen.core.time import to_site
 from neuroregen.participants import choices as pc
 from neuroregen.participants import services as participant_services
 from neuroregen.participants.models import Anthropometry, Participant
@@ -152,9 +153,9 @@ def administration_record(
         error.params = {"problems": problems}
         raise error
     participant_services.ensure_data_entry_allowed(
-        participant, pc.DataEntryKind.CONTACT, on=started_at.date()
+        participant, pc.DataEntryKind.CONTACT, on=to_site(started_at, participant).date()
     )
-    not_future(started_at, "started_at")
+    not_future(started_at, "started_at", participant)
     if stopped_at < started_at:
         raise ValidationFailed(_("The stop time precedes the start."), field="stopped_at")
     if reaction not in c.Reaction.values:

@@ -14,6 +14,7 @@ from neuroregen.core.errors import ValidationFailed
 from neuroregen.core.models import User
 from neuroregen.core.permissions import require
 from neuroregen.core.roles import Capability
+from neuroregen.core.time import to_site
 from neuroregen.core.validation import full_clean_or_fail
 from neuroregen.participants.models import Participant
 from neuroregen.products import choices as c
@@ -50,7 +51,7 @@ def hla_typing_record(
         raise ValidationFailed(_("Type a participant or a donor."), field="participant")
     site = participant.site if participant is not None else donor.site  # type: ignore[union-attr]
     require(user, Capability.LAB_WRITE, site)
-    not_future(typed_on, "typed_on")
+    not_future(typed_on, "typed_on", site)
     typing = HLATyping(
         site=site,
         participant=participant,
@@ -94,7 +95,7 @@ def antibody_screen_record(
     that were absent before the first administration are flagged as new DSA for safety review.
     """
     require(user, Capability.LAB_WRITE, participant.site)
-    not_future(sampled_on, "sampled_on")
+    not_future(sampled_on, "sampled_on", participant)
     if result not in c.AntibodyResult.values:
         raise ValidationFailed(_("Unknown result."), field="result")
     if result == c.AntibodyResult.NEGATIVE:
@@ -104,11 +105,11 @@ def antibody_screen_record(
     if result == c.AntibodyResult.POSITIVE:
         dsa = hla.donor_specific(specificities, mismatched_antigens_for(participant))
         first = participant.administrations.order_by("started_at").first()
-        if dsa and first is not None and sampled_on >= first.started_at.date():
+        # The dose's date on the site's calendar, the calendar ``sampled_on`` is written in.
+        dosed_on = to_site(first.started_at, participant).date() if first is not None else None
+        if dsa and dosed_on is not None and sampled_on >= dosed_on:
             before: set[str] = set()
-            for screen in participant.antibody_screens.filter(
-                sampled_on__lt=first.started_at.date()
-            ):
+            for screen in participant.antibody_screens.filter(sampled_on__lt=dosed_on):
                 before |= hla.parse_specificities(screen.specificities)
             new = dsa - before
     screen = AntibodyScreen(

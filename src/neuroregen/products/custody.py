@@ -64,7 +64,7 @@ def custody_record(
         raise IdentityMismatch(_("The container does not belong to this lot."))
     site = container.site if container is not None else lot.site
     require_any(user, CUSTODY_CAPABILITIES, site)
-    not_future(occurred_at, "occurred_at")
+    not_future(occurred_at, "occurred_at", site)
     if kind == c.CustodyKind.HANDOFF and not (from_party.strip() and to_party.strip()):
         raise ValidationFailed(_("Say who handed over and who received."), field="to_party")
     if kind == c.CustodyKind.TEMPERATURE_READING and temperature_c is None:
@@ -124,7 +124,7 @@ def shipment_dispatch(
             _("Only a released lot can be shipped (this one is %(status)s).")
             % {"status": lot.get_status_display().lower()}
         )
-    not_future(occurred_at, "occurred_at")
+    not_future(occurred_at, "occurred_at", lot)
     events = []
     for container in containers:
         container = Container.objects.select_for_update(of=("self",)).get(pk=container.pk)
@@ -174,7 +174,7 @@ def shipment_receive(
         raise CustodyConflict(_("Container %(code)s is not in transit.") % {"code": container.code})
     destination = Site.objects.get(code=dispatch.to_party)
     require_any(user, CUSTODY_CAPABILITIES, destination)
-    not_future(occurred_at, "occurred_at")
+    not_future(occurred_at, "occurred_at", destination)
     if occurred_at < dispatch.occurred_at:
         raise ValidationFailed(_("Receipt cannot precede dispatch."), field="occurred_at")
     lot = locked(container.lot)

@@ -17,6 +17,7 @@ from neuroregen.core.errors import DomainError, NotFound, ValidationFailed
 from neuroregen.core.http import AuthenticatedHttpRequest
 from neuroregen.core.permissions import require
 from neuroregen.core.roles import Capability
+from neuroregen.core.time import site_today
 from neuroregen.products import gmp_forms, selectors
 from neuroregen.products import services as s
 from neuroregen.products.models import OOSInvestigation, QCResult, RecallNotice
@@ -52,7 +53,7 @@ def oos_open(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     result = _result(request.user, pk)
     lot = selectors.lot_get(user=request.user, code=result.lot.code)
     require(request.user, Capability.LAB_WRITE, lot.site)
-    form = gmp_forms.OOSOpenForm(request.POST or None, initial={"opened_on": timezone.localdate()})
+    form = gmp_forms.OOSOpenForm(request.POST or None, initial={"opened_on": site_today(lot)})
     if request.method == "POST" and form.is_valid():
         try:
             s.oos_investigation_open(user=request.user, result=result, **form.cleaned_data)
@@ -90,7 +91,7 @@ def oos_conclude(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     lot = selectors.lot_get(user=request.user, code=investigation.lot.code)
     require(request.user, Capability.LAB_WRITE, lot.site)
     form = gmp_forms.OOSConcludeForm(
-        request.POST or None, initial={"concluded_on": timezone.localdate()}
+        request.POST or None, initial={"concluded_on": site_today(lot)}
     )
     if request.method == "POST" and form.is_valid():
         try:

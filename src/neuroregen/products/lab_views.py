@@ -27,7 +27,7 @@ from neuroregen.core.models import Site
 from neuroregen.core.paging import page_of
 from neuroregen.core.permissions import has_capability, require, sites_with
 from neuroregen.core.roles import Capability
-from neuroregen.core.time import now_at
+from neuroregen.core.time import now_at, site_today
 from neuroregen.participants import selectors as participant_selectors
 from neuroregen.products import choices as c
 from neuroregen.products import lab_forms as f
@@ -96,10 +96,11 @@ def lab_home(request: AuthenticatedHttpRequest) -> HttpResponse:
 def donor_create(request: AuthenticatedHttpRequest) -> HttpResponse:
     require(request.user, Capability.LAB_WRITE)
     sites = _lab_sites(request.user)
+    first = sites.first()
     form = f.DonorForm(
         request.POST or None,
         sites=sites,
-        initial={"eligibility_determined_on": timezone.localdate()},
+        initial={"eligibility_determined_on": site_today(first) if first else None},
     )
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
@@ -131,7 +132,7 @@ def donor_eligibility(request: AuthenticatedHttpRequest, code: str) -> HttpRespo
         request.POST or None,
         initial={
             "eligibility": donor.eligibility,
-            "eligibility_determined_on": donor.eligibility_determined_on or timezone.localdate(),
+            "eligibility_determined_on": donor.eligibility_determined_on or site_today(donor),
             "summary": donor.eligibility_summary,
         },
     )
@@ -238,7 +239,7 @@ def source_create(request: AuthenticatedHttpRequest) -> HttpResponse:
 def line_create(request: AuthenticatedHttpRequest, code: str) -> HttpResponse:
     source = selectors.source_get(user=request.user, code=code)
     require(request.user, Capability.LAB_WRITE, source.site)
-    form = f.LineForm(request.POST or None, initial={"derived_on": timezone.localdate()})
+    form = f.LineForm(request.POST or None, initial={"derived_on": site_today(source)})
     if request.method == "POST" and form.is_valid():
         try:
             line = services.ipsc_line_derive(user=request.user, source=source, **form.cleaned_data)
@@ -306,7 +307,7 @@ def lot_create(request: AuthenticatedHttpRequest, code: str) -> HttpResponse:
 def lot_complete(request: AuthenticatedHttpRequest, code: str) -> HttpResponse:
     lot = selectors.lot_get(user=request.user, code=code)
     require(request.user, Capability.LAB_WRITE, lot.site)
-    form = f.CompleteForm(request.POST or None, initial={"manufactured_on": timezone.localdate()})
+    form = f.CompleteForm(request.POST or None, initial={"manufactured_on": site_today(lot)})
     if request.method == "POST" and form.is_valid():
         try:
             services.lot_complete_manufacture(user=request.user, lot=lot, **form.cleaned_data)
@@ -426,6 +427,8 @@ def spec_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     if spec is None:
         raise NotFound()
     can_lab = has_capability(request.user, Capability.LAB_WRITE)
+    # A specification binds every site's lots, so no one site's calendar applies: the server's
+    # (UTC) date is the default and the person activating it can change it.
     form = f.ActivateForm(request.POST or None, initial={"effective_from": timezone.localdate()})
     if request.method == "POST":
         require(request.user, Capability.LAB_WRITE)
@@ -451,7 +454,8 @@ def spec_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
 
 
 def _hla_page(request: AuthenticatedHttpRequest, subject: dict[str, Any], title: str) -> Any:
-    form = f.HLAForm(request.POST or None, initial={"typed_on": timezone.localdate()})
+    (whose,) = subject.values()  # the participant or the donor typed: either leads to a site
+    form = f.HLAForm(request.POST or None, initial={"typed_on": site_today(whose)})
     if request.method == "POST" and form.is_valid():
         try:
             services.hla_typing_record(
@@ -501,7 +505,9 @@ def donor_hla(request: AuthenticatedHttpRequest, code: str) -> HttpResponse:
 def antibody_screen(request: AuthenticatedHttpRequest, study_code: str) -> HttpResponse:
     participant = participant_selectors.participant_get(user=request.user, study_code=study_code)
     require(request.user, Capability.LAB_WRITE, participant.site)
-    form = f.AntibodyScreenForm(request.POST or None, initial={"sampled_on": timezone.localdate()})
+    form = f.AntibodyScreenForm(
+        request.POST or None, initial={"sampled_on": site_today(participant)}
+    )
     if request.method == "POST" and form.is_valid():
         try:
             screen = services.antibody_screen_record(

@@ -16,6 +16,7 @@ from neuroregen.core.errors import InvalidTransition, ValidationFailed
 from neuroregen.core.models import Site, User
 from neuroregen.core.permissions import require
 from neuroregen.core.roles import Capability
+from neuroregen.core.time import to_site
 from neuroregen.participants import choices as pc
 from neuroregen.participants import services as participant_services
 from neuroregen.participants.models import Participant
@@ -52,7 +53,7 @@ def donor_register(
             _("Give the date of the eligibility determination."), field="eligibility_determined_on"
         )
     if determined_on is not None:
-        not_future(determined_on, "eligibility_determined_on")
+        not_future(determined_on, "eligibility_determined_on", site)
     donor = Donor(
         code=new_code(Donor, c.CodePrefix.DONOR),
         site=site,
@@ -78,7 +79,7 @@ def donor_eligibility_determine(
     require(user, Capability.LAB_WRITE, donor.site)
     if eligibility not in c.DonorEligibility.values:
         raise ValidationFailed(_("Unknown eligibility."), field="eligibility")
-    not_future(determined_on, "eligibility_determined_on")
+    not_future(determined_on, "eligibility_determined_on", donor)
     donor = Donor.objects.select_for_update(of=("self",)).get(pk=donor.pk)
     donor.eligibility = eligibility
     donor.eligibility_determined_on = determined_on
@@ -108,7 +109,7 @@ def source_collect(
     require(user, Capability.LAB_WRITE, site)
     if kind not in c.SourceKind.values:
         raise ValidationFailed(_("Unknown kind of source material."), field="kind")
-    not_future(collected_at, "collected_at")
+    not_future(collected_at, "collected_at", site)
     if participant is not None:
         if participant.status not in (
             pc.ParticipantStatus.CONSENTED,
@@ -117,7 +118,7 @@ def source_collect(
             raise InvalidTransition(
                 _("Material can be collected only from a consented participant.")
             )
-        day = timezone.localdate(collected_at)
+        day = to_site(collected_at, site).date()
         participant_services.ensure_data_entry_allowed(
             participant, pc.DataEntryKind.CONTACT, on=day
         )
@@ -160,8 +161,8 @@ def ipsc_line_derive(
     bank: str = c.CellBank.NONE,
 ) -> IPSCLine:
     require(user, Capability.LAB_WRITE, source.site)
-    not_future(derived_on, "derived_on")
-    if derived_on < timezone.localdate(source.collected_at):
+    not_future(derived_on, "derived_on", source)
+    if derived_on < to_site(source.collected_at, source).date():
         raise ValidationFailed(
             _("A line cannot be derived before its source was collected."), field="derived_on"
         )
@@ -262,7 +263,7 @@ def lot_complete_manufacture(*, user: User, lot: Lot, manufactured_on: dt.date) 
     """Manufacture done: the lot enters quarantine until QC and signed release."""
     require(user, Capability.LAB_WRITE, lot.site)
     lot = locked(lot)
-    not_future(manufactured_on, "manufactured_on")
+    not_future(manufactured_on, "manufactured_on", lot)
     if manufactured_on < lot.manufacture_started_on:
         raise ValidationFailed(_("Completion cannot precede the start."), field="manufactured_on")
     lot.manufactured_on = manufactured_on

@@ -15,7 +15,6 @@ from __future__ import annotations
 import datetime as dt
 
 from django.db import transaction
-from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from neuroregen.core.errors import InvalidTransition, NotPermitted, ValidationFailed
@@ -23,6 +22,7 @@ from neuroregen.core.models import User
 from neuroregen.core.permissions import require
 from neuroregen.core.roles import Capability
 from neuroregen.core.services import signature_create
+from neuroregen.core.time import site_today
 from neuroregen.products import choices as c
 from neuroregen.products.models import Lot, OOSInvestigation, QCResult, QCSpecItem
 from neuroregen.products.write_helpers import save
@@ -90,7 +90,7 @@ def oos_investigation_open(
         errors["reference"] = _("Another investigation already has this reference.")
     if not (description or "").strip():
         errors["description"] = _("Describe the initial assessment.")
-    if opened_on > timezone.localdate():
+    if opened_on > site_today(result.lot):
         errors["opened_on"] = _("This date or time is in the future.")
     elif opened_on < result.tested_on:
         errors["opened_on"] = _("The investigation cannot start before the test.")
@@ -132,7 +132,7 @@ def oos_investigation_conclude(
         errors["conclusion"] = _("Choose the conclusion.")
     if not (root_cause or "").strip():
         errors["root_cause"] = _("State the root cause (or that none was found).")
-    if concluded_on > timezone.localdate():
+    if concluded_on > site_today(investigation):
         errors["concluded_on"] = _("This date or time is in the future.")
     elif concluded_on < investigation.opened_on:
         errors["concluded_on"] = _("Closure cannot precede opening.")

@@ -128,7 +128,7 @@ def qc_result_record(
         raise ValidationFailed(
             _("This test is not part of the lot's specification."), field="test_code"
         )
-    not_future(tested_on, "tested_on")
+    not_future(tested_on, "tested_on", lot)
     qc.retest_allowed(lot, item)
     if item.criterion == c.CriterionKind.PASS_FAIL:
         if passed is None:
@@ -170,7 +170,7 @@ def deviation_record(
         raise ValidationFailed(_("The result belongs to another lot."), field="qc_result")
     if not description.strip():
         raise ValidationFailed(_("Describe the deviation."), field="description")
-    not_future(opened_on, "opened_on")
+    not_future(opened_on, "opened_on", lot)
     deviation = Deviation(
         lot=lot,
         site=lot.site,

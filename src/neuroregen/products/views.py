@@ -9,7 +9,6 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -19,6 +18,7 @@ from neuroregen.core.http import AuthenticatedHttpRequest
 from neuroregen.core.permissions import has_capability, require
 from neuroregen.core.roles import Capability
 from neuroregen.core.services import signatures_for
+from neuroregen.core.time import site_today
 from neuroregen.products import choices as c
 from neuroregen.products import forms, qc, selectors, services
 from neuroregen.products.models import Lot
@@ -99,9 +99,9 @@ def qc_record(request: AuthenticatedHttpRequest, code: str) -> HttpResponse:
     form = forms.QCResultForm(
         request.POST or None,
         items=lot.qc_specification.items.all(),
-        initial={"tested_on": timezone.localdate()},
+        initial={"tested_on": site_today(lot)},
     )
-    deviation = forms.DeviationForm(prefix="dev", initial={"opened_on": timezone.localdate()})
+    deviation = forms.DeviationForm(prefix="dev", initial={"opened_on": site_today(lot)})
     if request.method == "POST" and form.is_valid():
         try:
             result = services.qc_result_record(user=request.user, lot=lot, **form.cleaned_data)

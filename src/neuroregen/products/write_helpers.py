@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Sequence
+from typing import Any
 
 from django.db import models
 from django.utils import timezone
@@ -16,6 +17,7 @@ from neuroregen.core.errors import InvalidTransition, NotPermitted, ValidationFa
 from neuroregen.core.models import Site, User
 from neuroregen.core.permissions import has_capability
 from neuroregen.core.roles import Capability
+from neuroregen.core.time import site_today
 from neuroregen.products import choices as c
 from neuroregen.products.models import Lot
 
@@ -31,11 +33,16 @@ def require_any(user: User, capabilities: Sequence[Capability], site: Site) -> N
         raise NotPermitted(capability=capabilities[0].value)
 
 
-def not_future(when: dt.datetime | dt.date, field: str) -> None:
+def not_future(when: dt.datetime | dt.date, field: str, where: Any) -> None:
+    """Refuse a moment after now, or a date after today at the site of ``where``.
+
+    A date is a calendar day at the record's site: the server's UTC date is a day behind in
+    Kyiv after 22:00 UTC and a day ahead in Honolulu after 14:00 local.
+    """
     if isinstance(when, dt.datetime):
         late = when > timezone.now()
     else:
-        late = when > timezone.localdate()
+        late = when > site_today(where)
     if late:
         raise ValidationFailed(_("This date or time is in the future."), field=field)
 

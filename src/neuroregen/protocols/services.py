@@ -256,6 +256,8 @@ def protocol_activate(
     if protocol.status != c.ProtocolStatus.DRAFT:
         raise InvalidTransition(_("Only a draft protocol can be activated."))
     _raise_for(spec_report(protocol_export(protocol)))
+    # A protocol version is programme-wide, so its activation date is the programme's (UTC)
+    # date; each assignment moves onto it on its own site's date (below).
     effective_on = effective_on or timezone.localdate()
     protocol.status = c.ProtocolStatus.ACTIVE
     protocol.activated_on = effective_on

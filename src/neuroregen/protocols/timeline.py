@@ -22,6 +22,8 @@ import datetime as dt
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
+from django.utils import timezone
+
 from neuroregen.core.time import zone
 from neuroregen.protocols.visit_choices import PHASE_ORDER, Phase, VisitStatus
 
@@ -68,7 +70,7 @@ def local_date(moment: dt.datetime | dt.date, tz_name: str) -> dt.date:
 
 def today_at(tz_name: str, now: dt.datetime | None = None) -> dt.date:
     """Today's date at the site (``now`` defaults to the current moment)."""
-    return local_date(now or dt.datetime.now(tz=dt.UTC), tz_name)
+    return local_date(now or timezone.now(), tz_name)
 
 
 def study_day(

@@ -13,9 +13,8 @@ import datetime as dt
 import math
 from typing import Any
 
-from django.utils import timezone
-
 from neuroregen.biomarkers.catalogue import ANALYTES
+from neuroregen.core.time import site_today
 from neuroregen.evidence import child as child_analysis
 from neuroregen.evidence import selectors
 from neuroregen.evidence.analysis import CGI_I_MEASURE
@@ -207,7 +206,7 @@ def family_snapshot(
 
     Raises :class:`NothingToReport` when the child has no assessed measure in that span.
     """
-    cutoff = cutoff or timezone.localdate()
+    cutoff = cutoff or site_today(participant)
     frames, sds, protocol = selectors.child_frames(user=user, study_code=participant.study_code)
     child = child_analysis.analyse_child(_until(frames, phase), participant.study_code, sds)
     measures = [_measure(m) for m in child.measures if not m.series.empty]

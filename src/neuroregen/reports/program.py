@@ -24,6 +24,7 @@ from django.utils.translation import gettext as _
 
 from neuroregen.core.permissions import sites_with
 from neuroregen.core.roles import Capability
+from neuroregen.core.time import latest_site_today
 from neuroregen.evidence import analysis, plots, selectors
 from neuroregen.evidence.frames import FOLLOW_UP_PHASES, EvidenceFrames
 from neuroregen.evidence.phase_summary import plan_of
@@ -354,7 +355,9 @@ def build_program_report(
         kind=kind,
         protocol=protocol,
         generated_at=timezone.now(),
-        cutoff=timezone.localdate(),
+        cutoff=latest_site_today(
+            sites_with(user, Capability.VIEW).values_list("time_zone", flat=True)
+        ),
         synthetic=synthetic,
         sites=sites,
         flow=flow,

@@ -12,6 +12,7 @@ from neuroregen.core.errors import NotFound
 from neuroregen.core.roles import Capability
 from neuroregen.core.scoping import is_family, site_grant
 from neuroregen.core.services import signatures_for
+from neuroregen.core.time import site_today
 from neuroregen.instruments.models import SurveyLink
 from neuroregen.participants.models import Participant
 from neuroregen.reports import choices as c
@@ -84,7 +85,7 @@ def family_reports(*, user: Any, participant: Participant) -> list[FamilyReport]
 
 
 def upcoming_visits(*, user: Any, participant: Participant, limit: int = 5) -> list[Visit]:
-    today = timezone.localdate()
+    today = site_today(participant)
     return list(
         Visit.objects.for_user(user)
         .filter(

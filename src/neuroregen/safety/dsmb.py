@@ -19,11 +19,10 @@ from decimal import Decimal
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from django.utils import timezone
-
 from neuroregen.core.models import User
 from neuroregen.core.permissions import has_capability, sites_with
 from neuroregen.core.roles import Capability
+from neuroregen.core.time import latest_site_today
 from neuroregen.participants.choices import WithdrawalScope
 from neuroregen.participants.models import Withdrawal
 from neuroregen.protocols import timeline
@@ -336,7 +335,8 @@ def dsmb_report(
         .prefetch_related("clocks")
         .order_by("participant__site__code", "onset_date", "pk")
     )
-    sites = list(sites_with(user, Capability.VIEW).values_list("code", flat=True))
+    covered = sites_with(user, Capability.VIEW)
+    sites = list(covered.values_list("code", flat=True))
     pre_dose = scoped.filter(days_since_administration__isnull=True).count()
     return DsmbReport(
         grouping=grouping,
@@ -345,7 +345,7 @@ def dsmb_report(
         sae_listing=listing,
         sites=sites,
         pre_dose_events=pre_dose,
-        as_of=timezone.localdate(),
+        as_of=latest_site_today(covered.values_list("time_zone", flat=True)),
     )
 
 

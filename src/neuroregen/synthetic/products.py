@@ -29,6 +29,7 @@ from django.utils import timezone
 from neuroregen.core.models import User
 from neuroregen.core.roles import Role
 from neuroregen.core.services import membership_grant
+from neuroregen.core.time import site_today
 from neuroregen.products import choices as c
 from neuroregen.products import services as s
 from neuroregen.products.models import Lot, QCSpecification
@@ -131,7 +132,7 @@ def _make_lot(
         storage=storage,
     )
     s.containers_fill(user=lab, lot=lot, volumes_ml=volumes)
-    today = timezone.localdate()
+    today = site_today(lot)
     s.lot_complete_manufacture(
         user=lab, lot=lot, manufactured_on=min(start + dt.timedelta(days=14), today)
     )
@@ -236,7 +237,7 @@ def populate(cohort: Any, rng: random.Random) -> dict[str, int]:
         if product_type == ProductType.MSC_ALLOGENEIC and len(sites) > 1:
             # A spare container arrives too warm: blocked until quality assesses it.
             _ship(
-                lab, [containers[-1]], sites[-1], timezone.localdate(), nurses, temperature=D(-120)
+                lab, [containers[-1]], sites[-1], site_today(sites[-1]), nurses, temperature=D(-120)
             )
             counts["excursions"] += 1
         _antibodies(group, labs, rng, donor_typing)
@@ -427,7 +428,7 @@ def _antibodies(group: list, labs: dict, rng: random.Random, donor_typing: dict)
             sampled_on=day - dt.timedelta(days=30),
         )
         after = day + dt.timedelta(days=28)
-        if after > timezone.localdate():
+        if after > site_today(participant):
             continue
         mismatched = sorted(s.mismatched_antigens_for(participant))
         if not flagged and mismatched:
