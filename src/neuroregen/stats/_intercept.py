@@ -30,6 +30,8 @@ import numpy as np
 import pandas as pd
 from scipy import optimize
 
+from neuroregen.stats.text import text
+
 __all__ = ["InterceptFit", "fit_random_intercept"]
 
 _GRID = np.logspace(-8, 6, 57)  # ψ = τ²/σ² from negligible to overwhelming between-variance
@@ -64,8 +66,13 @@ def fit_random_intercept(
     fac = n_obs - p if reml else n_obs
     if fac <= 0 or n_groups < 2:
         raise ValueError(
-            f"too few observations to fit the model ({n_obs} observations, {n_groups} "
-            f"participants, {p} fixed effects)"
+            text(
+                "too few observations to fit the model ({n_obs} observations, "
+                "{n_groups} participants, {p} fixed effects)",
+                n_obs=n_obs,
+                n_groups=n_groups,
+                p=p,
+            )
         )
 
     def gls(psi: float) -> tuple[np.ndarray, np.ndarray, float]:
@@ -115,7 +122,7 @@ def fit_random_intercept(
     d = 1.0 / (1.0 + n_g * psi)
     q = float(resid @ resid) - psi * float(d @ sr**2)
     if not q > 0:
-        raise ValueError("the model fits the data exactly (no residual variance to estimate)")
+        raise ValueError(text("the model fits the data exactly (no residual variance to estimate)"))
     scale = q / fac
     # observed information of the scale-profiled log-likelihood in (β, ψ)
     a, u, s = n_g * d, sx * d[:, None], sr * d

@@ -40,6 +40,8 @@ import numpy as np
 import pandas as pd
 from scipy import optimize
 
+from neuroregen.stats.text import text
+
 __all__ = ["SlopeFit", "fit_random_slope"]
 
 _LBFGS = {"maxiter": 500, "ftol": 1e-13, "gtol": 1e-9}
@@ -223,7 +225,7 @@ def _maximise(like: _Likelihood, starts: list[np.ndarray]) -> tuple[np.ndarray, 
         if math.isfinite(ll) and (best is None or ll > best[1] + 1e-9):
             best = (np.asarray(res.x, dtype=float), ll, bool(res.success))
     if best is None:
-        raise ValueError("the likelihood is not finite anywhere the optimiser looked")
+        raise ValueError(text("the likelihood is not finite anywhere the optimiser looked"))
     return best
 
 
@@ -329,8 +331,13 @@ def fit_random_slope(
     like = _Likelihood(sums, reml)
     if like.fac <= 0 or sums.n_groups < 3:
         raise ValueError(
-            f"too few observations to fit the model ({sums.n_obs} observations, "
-            f"{sums.n_groups} participants, {sums.p} fixed effects)"
+            text(
+                "too few observations to fit the model ({n_obs} observations, "
+                "{n_groups} participants, {p} fixed effects)",
+                n_obs=sums.n_obs,
+                n_groups=sums.n_groups,
+                p=sums.p,
+            )
         )
     t_sd = float(np.std(time)) or 1.0
     starts = [np.array([1.0, 0.0, 1.0 / t_sd])]
@@ -343,7 +350,7 @@ def fit_random_slope(
         success = success or stationary
     at = like.point(theta, derivatives=True)
     if not at.q > 0:
-        raise ValueError("the model fits the data exactly (no residual variance to estimate)")
+        raise ValueError(text("the model fits the data exactly (no residual variance to estimate)"))
     scale = at.q / like.fac
     lower = _chol(theta)
     cov_re = scale * (lower @ lower.T)

@@ -47,7 +47,11 @@ def _two_groups(
     c, dropped_c = drop_missing(control, "control")
     if t.size < 2 or c.size < 2:
         raise InsufficientDataError(
-            f"need at least 2 observations per group, got {t.size} and {c.size}"
+            text(
+                "need at least 2 observations per group, got {n_t} and {n_c}",
+                n_t=t.size,
+                n_c=c.size,
+            )
         )
     return t, c, dropped_t + dropped_c
 

@@ -86,7 +86,7 @@ def substitute_below_lloq(
     if below.shape != x.shape or limit.shape != x.shape:
         raise ValueError("values, below_lloq and lloq differ in length")
     if np.any(below & np.isnan(limit)):
-        raise ValueError("a value below LLOQ needs its LLOQ")
+        raise ValueError(text("a value below LLOQ needs its LLOQ"))
     if handling == "half_lloq":
         x[below] = limit[below] / 2.0
     elif handling == "lloq_sqrt2":
@@ -98,7 +98,7 @@ def substitute_below_lloq(
 
 def _log_positive(x: np.ndarray) -> np.ndarray:
     if np.any(x[~np.isnan(x)] <= 0):
-        raise ValueError("geometric summaries need positive values")
+        raise ValueError(text("geometric summaries need positive values"))
     return np.log(x)
 
 

@@ -303,7 +303,7 @@ def _classify(
     elif cg is not None:
         visits = cg.shape[1]
     else:  # pragma: no cover - two_d guarantees one of them
-        raise ValueError("no visit data")
+        raise ValueError(text("no visit data"))
     columns = [
         definition.apply(
             baseline=baseline,
@@ -520,7 +520,7 @@ def _evaluate_age(
     confidence: float,
 ) -> ClaimVerdict:
     if ages is None:
-        raise ValueError("the age claim needs ages")
+        raise ValueError(text("the age claim needs ages"))
     age = as_float_array(ages, "ages")
     if age.shape != status.shape:
         raise ValueError("ages must align with the participants")

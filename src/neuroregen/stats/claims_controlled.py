@@ -167,7 +167,7 @@ def _age_effect(
     confidence: float,
 ) -> ClaimVerdict:
     if "ages" not in treated or "ages" not in control:
-        raise ValueError("the age claim needs ages in both arms")
+        raise ValueError(text("the age claim needs ages in both arms"))
     age_t = as_float_array(treated["ages"], "ages")
     age_c = as_float_array(control["ages"], "ages")
     keep_t = ~(np.isnan(age_t) | np.isnan(status_t))

@@ -32,7 +32,7 @@ from neuroregen.stats._intercept import ENGINE, fit_random_intercept
 from neuroregen.stats.between_means import ancova_treatment_effect
 from neuroregen.stats.mixed import MAR_ASSUMPTION, WALD_SMALL_SAMPLE
 from neuroregen.stats.results import SMALL_N, Direction, Estimate, _replace
-from neuroregen.stats.text import text
+from neuroregen.stats.text import exception_reason, text
 from neuroregen.stats.two_proportions import risk_difference, risk_ratio
 
 __all__ = [
@@ -278,7 +278,9 @@ def arm_phase_mixed_model(
     try:
         fit = fit_random_intercept(y, exog, groups, reml=True)
     except (np.linalg.LinAlgError, ValueError) as exc:
-        raise InsufficientDataError(f"the mixed model could not be fitted: {exc}") from exc
+        raise InsufficientDataError(
+            text("the mixed model could not be fitted: {error}", error=exception_reason(exc))
+        ) from exc
     beta = np.asarray(fit.fe_params, dtype=float)
     p_fe = exog.shape[1]
     v = np.asarray(fit.cov_params(), dtype=float)[:p_fe, :p_fe]

@@ -52,7 +52,7 @@ def _check_times(time: np.ndarray, event: np.ndarray) -> None:
     if time.ndim != 1 or time.shape != event.shape:
         raise ValueError("time and event must be 1-D arrays of equal length")
     if time.size == 0:
-        raise ValueError("no participants")
+        raise ValueError(text("no participants"))
     if not np.all(np.isfinite(time)):
         raise ValueError("times must be finite (missing durations are not dropped silently)")
     if np.any(time < 0):
@@ -462,7 +462,7 @@ def log_rank(
     labels = np.asarray(g.astype(str))
     levels = np.unique(labels)
     if levels.size < 2:
-        raise ValueError("log-rank needs at least two groups")
+        raise ValueError(text("log-rank needs at least two groups"))
     chi2_stat, p = survdiff(t, e, labels)
 
     utimes = np.unique(t[e == 1])

@@ -7,6 +7,8 @@ import math
 
 from scipy import stats
 
+from neuroregen.stats.text import text
+
 __all__ = [
     "Measure",
     "hedges_g",
@@ -141,9 +143,9 @@ def hedges_g(
     (0.5924, 0.0411)
     """
     if n_t < 2 or n_c < 2:
-        raise ValueError("each group needs at least 2 participants")
+        raise ValueError(text("each group needs at least 2 participants"))
     if sd_t <= 0 or sd_c <= 0:
-        raise ValueError("standard deviations must be positive")
+        raise ValueError(text("standard deviations must be positive"))
     df = n_t + n_c - 2
     s_within = math.sqrt(((n_t - 1) * sd_t**2 + (n_c - 1) * sd_c**2) / df)
     d = (mean_t - mean_c) / s_within

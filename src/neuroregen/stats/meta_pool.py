@@ -21,6 +21,7 @@ from scipy import stats
 
 from neuroregen.stats.meta_effects import Measure, _z
 from neuroregen.stats.results import Estimate
+from neuroregen.stats.text import text
 
 __all__ = [
     "FEW_STUDIES",
@@ -289,7 +290,7 @@ def pool(
         raise ValueError("effects and their SEs/variances must be 1-D and of equal length")
     k = y.size
     if k < 1:
-        raise ValueError("need at least one study")
+        raise ValueError(text("need at least one study"))
     if not (np.all(np.isfinite(y)) and np.all(np.isfinite(v))):
         raise ValueError("effects and variances must be finite (missing studies are not dropped)")
     if np.any(v <= 0):

@@ -34,7 +34,7 @@ from scipy import stats
 from neuroregen.stats._intercept import ENGINE, fit_random_intercept
 from neuroregen.stats._slope import fit_random_slope
 from neuroregen.stats.results import SMALL_N, UNCONTROLLED, Direction, Estimate
-from neuroregen.stats.text import text, text_join
+from neuroregen.stats.text import exception_reason, text, text_join
 
 __all__ = [
     "DEFAULT_PHASES",
@@ -330,10 +330,10 @@ def phase_mixed_model(
     ph = complete[phase].astype(str).to_numpy()
     present = [p for p in phases if np.any(ph == p)]
     if phases[0] not in present:
-        raise ValueError(f"no observations in the reference phase {phases[0]!r}")
+        raise ValueError(text("no observations in the reference phase '{phase}'", phase=phases[0]))
     empty = [p for p in phases if p not in present]
     if empty:
-        raise ValueError(f"no observations in phase(s) {empty}")
+        raise ValueError(text("no observations in phase(s) {phases}", phases=empty))
 
     y = complete[score].to_numpy(dtype=float)
     n_obs = int(y.size)
@@ -349,9 +349,9 @@ def phase_mixed_model(
     exog = np.column_stack(exog_cols)
     n_fe = exog.shape[1]
     if np.linalg.matrix_rank(exog) < n_fe:
-        raise ValueError("fixed-effect design is rank deficient (collinear covariates?)")
+        raise ValueError(text("fixed-effect design is rank deficient (collinear covariates?)"))
     if n_part < 2:
-        raise ValueError("need at least two participants")
+        raise ValueError(text("need at least two participants"))
 
     fit_warnings: list[str] = []
     fallback_reason: str | None = None
@@ -362,7 +362,12 @@ def phase_mixed_model(
             warnings.simplefilter("always")
             res: Any = fit_random_intercept(y, exog, groups, reml=reml)
     except (np.linalg.LinAlgError, ValueError) as exc:
-        raise RuntimeError(f"the random-intercept model could not be fitted: {exc}") from exc
+        raise RuntimeError(
+            text(
+                "the random-intercept model could not be fitted: {error}",
+                error=exception_reason(exc),
+            )
+        ) from exc
     intercept_warnings = [f"[{INTERCEPT_MODEL}] {w.message}" for w in caught]
     converged, boundary, _ = _problems(res, n_fe)
     if time and random_slope:

@@ -315,7 +315,7 @@ def reliable_change(
     else:
         sd_used, sd_source = float(sd), "supplied"
     if not sd_used > 0:
-        raise ValueError(f"SD must be positive, got {sd_used}")
+        raise ValueError(text("SD must be positive, got {sd}", sd=sd_used))
     sem = sd_used * math.sqrt(1.0 - reliability)
     s_diff = math.sqrt(2.0) * sem
     change = x2 - x1

@@ -437,7 +437,7 @@ def responder_rate(
     status = definition.apply(baseline=baseline, follow_up=follow_up, cgi_i=cgi_i)
     evaluable = status[~np.isnan(status)]
     if evaluable.size == 0:
-        raise ValueError("no participant could be classified")
+        raise ValueError(text("no participant could be classified"))
     return responder_rate_from_counts(
         int(evaluable.sum()),
         int(evaluable.size),

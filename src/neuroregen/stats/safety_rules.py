@@ -28,6 +28,7 @@ from scipy import stats
 from neuroregen.stats._common import check_confidence, size_caveats
 from neuroregen.stats.proportion_interval import clopper_pearson_interval
 from neuroregen.stats.results import Estimate
+from neuroregen.stats.text import text
 
 __all__ = [
     "NO_COMPARATOR",
@@ -97,7 +98,7 @@ def proportion_exact(
     0.1684
     """
     if n < 1:
-        raise ValueError("a proportion needs at least one participant in the denominator")
+        raise ValueError(text("a proportion needs at least one participant in the denominator"))
     conf = check_confidence(confidence)
     low, high = clopper_pearson_interval(events, n, conf)
     return Estimate(

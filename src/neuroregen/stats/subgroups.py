@@ -265,7 +265,7 @@ def overall_estimate(
     y = np.asarray(values, dtype=float)
     complete = y[~np.isnan(y)]
     if complete.size < 2:
-        raise ValueError("need at least two participants with outcome and subgroup")
+        raise ValueError(text("need at least two participants with outcome and subgroup"))
     return _overall(
         complete,
         "continuous",
@@ -385,7 +385,7 @@ def subgroup_analysis(
     y_all = complete[outcome].to_numpy(dtype=float)
     g_all = complete[subgroup].to_numpy(dtype=object)
     if y_all.size < 2:
-        raise ValueError("need at least two participants with outcome and subgroup")
+        raise ValueError(text("need at least two participants with outcome and subgroup"))
     if kind == "binary" and not np.all(np.isin(y_all, (0.0, 1.0))):
         raise ValueError("a binary outcome must be coded 0/1")
     of_level = _values_by_level(g_all, y_all)

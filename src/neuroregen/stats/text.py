@@ -28,7 +28,16 @@ from collections.abc import Mapping
 from types import MappingProxyType
 from typing import Any
 
-__all__ = ["NOT_AVAILABLE", "Text", "fields_of", "render", "template", "text", "text_join"]
+__all__ = [
+    "NOT_AVAILABLE",
+    "Text",
+    "exception_reason",
+    "fields_of",
+    "render",
+    "template",
+    "text",
+    "text_join",
+]
 
 
 _FORMATTER = string.Formatter()
@@ -130,3 +139,11 @@ def text_join(parts: tuple[Any, ...] | list[Any], separator: str = "; ") -> Text
         separator.replace("{", "{{").replace("}", "}}").join("{" + name + "}" for name in params)
     )
     return Text(template, params)
+
+
+def exception_reason(exc: BaseException) -> str:
+    """Why *exc* was raised: its :class:`Text` when it carries one (so the reason can still be
+    translated), else its English message."""
+    if exc.args and isinstance(exc.args[0], Text):
+        return exc.args[0]
+    return str(exc)

@@ -137,7 +137,7 @@ def _log_ratio(
     a, b, c, d, corrected = _two_by_two(x1, n1, x2, n2, haldane=True)
     if kind == "risk":
         if a == 0.0 or c == 0.0:  # pragma: no cover - impossible after correction
-            raise ValueError("risk ratio undefined")
+            raise ValueError(text("risk ratio undefined"))
         ratio = (a / (a + b)) / (c / (c + d))
         se = math.sqrt(1 / a - 1 / (a + b) + 1 / c - 1 / (c + d))
         name, how = "risk ratio", "Katz log interval"
