@@ -180,6 +180,7 @@ def _raised_templates() -> list[tuple[str, str]]:
                     and isinstance(arg.func, ast.Name)
                     and arg.func.id == "text"
                     and isinstance(arg.args[0], ast.Constant)
+                    and isinstance(arg.args[0].value, str)
                 ):
                     found.append((path.name, arg.args[0].value))
     return found
