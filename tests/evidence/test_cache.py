@@ -7,8 +7,8 @@ import json
 import pytest
 from django.core.cache import cache
 from django.urls import reverse
-from django.utils import timezone
 
+from neuroregen.core.time import site_today
 from neuroregen.evidence import analysis, selectors
 from neuroregen.evidence import cache as evidence_cache
 from neuroregen.participants import services as ps
@@ -83,7 +83,7 @@ def test_a_data_change_is_seen_at_once(world, monitor, coordinator_a, counted) -
         user=coordinator_a,
         participant=world["own"][1],
         scope="withdraw_data",
-        effective_on=timezone.localdate(),
+        effective_on=site_today(world["own"][1]),
         reason="family request",
     )
     assert evidence_cache.data_version() != before

@@ -11,9 +11,9 @@ from types import SimpleNamespace
 
 import pytest
 from django.urls import reverse
-from django.utils import timezone
 
 from neuroregen.core.roles import Role
+from neuroregen.core.time import site_today
 from neuroregen.evidence.publication import claim_figures
 from neuroregen.evidence.registry_flow import registry_arm_counts
 from neuroregen.participants import services as ps
@@ -213,7 +213,7 @@ class TestFlow:
             user=coordinator_a,
             participant=kids[0],
             scope="no_further_data",
-            effective_on=timezone.localdate(),
+            effective_on=site_today(kids[0]),
         )
         protocol = active_protocol()
         counts = {a.name: a for a in registry_arm_counts(user=coordinator_a, protocol=protocol)}

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from django.utils import timezone
 
 from neuroregen.core.roles import Role
+from neuroregen.core.time import site_today
 from neuroregen.evidence import selectors
 from neuroregen.evidence.frames import OUTCOME_COLUMNS, validate_frame
 from neuroregen.participants import services as ps
@@ -67,7 +67,7 @@ def test_withdrawn_data_are_excluded(registry, coordinator_a, monitor) -> None:
         user=coordinator_a,
         participant=gone,
         scope="withdraw_data",
-        effective_on=timezone.localdate(),
+        effective_on=site_today(gone),
         reason="family request",
     )
     f = selectors.evidence_frames(user=monitor)

@@ -8,9 +8,9 @@ import re
 
 import pytest
 from django.urls import reverse
-from django.utils import timezone
 
 from neuroregen.core.roles import Role
+from neuroregen.core.time import site_today
 from neuroregen.participants.models import FamilyLink
 from neuroregen.protocols.models import Assignment
 from tests.evidence.builders import adverse_event, child
@@ -70,7 +70,7 @@ class TestProgramPage:
         ev = client_for(monitor).get(url).context["ev"]
         assert (ev.n_participants, ev.n_treated) == (3, 0)  # day 0 only planned so far
         first = two_sites["own"][0]
-        Assignment.objects.filter(participant=first).update(day_zero=timezone.localdate())
+        Assignment.objects.filter(participant=first).update(day_zero=site_today(first))
         page = client_for(monitor).get(url)
         ev = page.context["ev"]
         assert (ev.n_participants, ev.n_treated) == (3, 1)
