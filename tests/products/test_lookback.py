@@ -8,6 +8,7 @@ import pytest
 from django.utils import timezone
 
 from neuroregen.core.roles import Role
+from neuroregen.core.time import to_site
 from neuroregen.products import hla, selectors
 from neuroregen.products import services as s
 from neuroregen.products.errors import ProductRefused
@@ -137,7 +138,7 @@ def test_new_donor_specific_antibody_after_administration_is_flagged(world, moni
         resolution="high",
         alleles=RECIPIENT,
     )
-    day0 = first.started_at.date()
+    day0 = to_site(first.started_at, recipient).date()  # the dose's date on the site's calendar
     before = s.antibody_screen_record(
         user=lab,
         participant=recipient,

@@ -16,6 +16,7 @@ from django.utils import dateformat, timezone
 
 from neuroregen.biomarkers.models import Measurement
 from neuroregen.core.models import User
+from neuroregen.core.pages import build, candidates, pages
 from neuroregen.core.research_dates import study_day_of
 from neuroregen.core.time import to_site
 from neuroregen.instruments.models import Response
@@ -24,7 +25,6 @@ from neuroregen.products.models import Administration, CustodyEvent, Lot
 from neuroregen.protocols.models import Assignment, Protocol
 from neuroregen.safety.models import AdverseEvent
 from neuroregen.visits.models import Visit
-from tests.hardening.crawl import build, candidates, pages
 from tests.helpers import PASSWORD
 from tests.security.api_battery import ApiClient
 from tests.security.battery import client_for

@@ -19,6 +19,7 @@ from django.conf import settings
 from django.core.validators import MaxLengthValidator, MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils import timezone
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from neuroregen.core.audit import AppendOnlyModel, AuditedModel
@@ -358,10 +359,11 @@ class BiomarkerSignalRule(AuditedModel):
         ordering = ["analyte", "code"]
 
     def __str__(self) -> str:
-        within = f" within {self.within_days} d" if self.within_days is not None else ""
-        return (
-            f"{self.analyte} {self.get_comparison_display()} {self.threshold} {self.unit}{within}"
-        )
+        rule = f"{self.analyte} {self.get_comparison_display()} {self.threshold} {self.unit}"
+        if self.within_days is None:
+            return rule
+        # worded when shown (a review list names the rule in the reader's language)
+        return gettext("%(rule)s within %(days)s d") % {"rule": rule, "days": self.within_days}
 
 
 class SafetyReviewTask(AuditedModel):

@@ -7,6 +7,7 @@ from typing import Any
 from django import template
 
 from neuroregen.evidence import framing
+from neuroregen.protocols.visit_choices import Phase
 
 register = template.Library()
 
@@ -30,3 +31,12 @@ def claim_quantity(verdict: Any) -> str:
 def get_item(mapping: Any, key: Any) -> Any:
     """``{{ rules|get_item:phase }}``: a mapping's value, "" when absent."""
     return (mapping or {}).get(key, "")
+
+
+@register.filter
+def phase_name(code: Any) -> str:
+    """``{{ "mid"|phase_name }}`` → "Mid (2–4 months)", in the reader's language."""
+    try:
+        return str(Phase(str(code)).label)
+    except ValueError:
+        return str(code)
