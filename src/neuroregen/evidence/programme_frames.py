@@ -43,6 +43,36 @@ _COMORBIDITY_FLAG = {
 }
 
 
+#: What a child's assignment contributes to the frame (queried and named alike).
+ASSIGNMENT_COLUMNS = (
+    "participant_id",
+    "participant__study_code",
+    "participant__site__code",
+    "participant__site__is_synthetic",
+    "participant__site__time_zone",
+    "participant__age_months_at_screening",
+    "participant__screened_on",
+    "participant__dsm5_severity",
+    "participant__genetic_finding",
+    "participant__syndrome",
+    "participant__therapy_hours_per_week",
+    "protocol_id",
+    "protocol__code",
+    "protocol__version",
+    "protocol__baseline_from_day",
+    "protocol__early_until_day",
+    "protocol__mid_until_day",
+    "protocol__late_until_day",
+    "arm__code",
+    "arm__product_type",
+    "arm__route",
+    "day_zero",
+    "planned_day_zero",
+    "dose_per_kg",
+    "dose_unit",
+)
+
+
 def evidence_frames(
     *, user: User, protocol: Protocol | None = None, study_code: str | None = None
 ) -> fr.EvidenceFrames:
@@ -54,62 +84,7 @@ def evidence_frames(
 
     notes: list[str] = []
     assignments = _assignments(user, protocol, study_code)
-    a = _rows(
-        assignments.values(
-            "participant_id",
-            "participant__study_code",
-            "participant__site__code",
-            "participant__site__is_synthetic",
-            "participant__site__time_zone",
-            "participant__age_months_at_screening",
-            "participant__screened_on",
-            "participant__dsm5_severity",
-            "participant__genetic_finding",
-            "participant__syndrome",
-            "participant__therapy_hours_per_week",
-            "protocol_id",
-            "protocol__code",
-            "protocol__version",
-            "protocol__baseline_from_day",
-            "protocol__early_until_day",
-            "protocol__mid_until_day",
-            "protocol__late_until_day",
-            "arm__code",
-            "arm__product_type",
-            "arm__route",
-            "day_zero",
-            "planned_day_zero",
-            "dose_per_kg",
-            "dose_unit",
-        ),
-        [
-            "participant_id",
-            "participant__study_code",
-            "participant__site__code",
-            "participant__site__is_synthetic",
-            "participant__site__time_zone",
-            "participant__age_months_at_screening",
-            "participant__screened_on",
-            "participant__dsm5_severity",
-            "participant__genetic_finding",
-            "participant__syndrome",
-            "participant__therapy_hours_per_week",
-            "protocol_id",
-            "protocol__code",
-            "protocol__version",
-            "protocol__baseline_from_day",
-            "protocol__early_until_day",
-            "protocol__mid_until_day",
-            "protocol__late_until_day",
-            "arm__code",
-            "arm__product_type",
-            "arm__route",
-            "day_zero",
-            "planned_day_zero",
-            "dose_per_kg",
-            "dose_unit",
-        ],
-    )
+    a = _rows(assignments.values(*ASSIGNMENT_COLUMNS), list(ASSIGNMENT_COLUMNS))
     # one assignment in force per participant and protocol; several protocols → first wins
     a = a.drop_duplicates("participant_id")
     if a.empty:
