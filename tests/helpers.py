@@ -88,20 +88,22 @@ def consent_document(kind: str = "guardian_consent", language: str = "en") -> Co
 
 def enrolled(user: User, site: Site, **kwargs: Any) -> Participant:
     participant = screen(user, site, **kwargs)
-    today = site_today(site)  # the day the site's staff see on their calendar
+    # Signed yesterday on the site's calendar, so that events tests date "a few hours ago" never
+    # fall before consent in the first hours after the site's midnight.
+    signed_on = site_today(site) - dt.timedelta(days=1)
     ps.consent_record(
         user=user,
         participant=participant,
         document=consent_document(),
-        signed_on=today,
+        signed_on=signed_on,
         signed_by_relationship="mother",
     )
-    if ps.assent_required(participant, today):
+    if ps.assent_required(participant, signed_on):
         ps.consent_record(
             user=user,
             participant=participant,
             document=consent_document("child_assent"),
-            signed_on=today,
+            signed_on=signed_on,
             signed_by_relationship="child",
         )
     return ps.participant_enrol(user=user, participant=participant)
