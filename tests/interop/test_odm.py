@@ -104,7 +104,8 @@ def test_a_form_not_done_is_exported_with_its_reason(world):
     flag = annotation.find(f"{Q}Flag/{Q}FlagValue")
     assert (flag.get("CodeListOID"), flag.text) == (odm.FORM_STATUS_LIST, "not_done")
     status = form.find(f".//{Q}ItemData[@ItemOID='I.cshq.cshq_complete']")
-    assert status.get("IsNull") == "Yes" and status.get("Value") is None
+    assert status.get("IsNull") == "Yes"
+    assert status.get("Value") is None
     assert root.find(f".//{Q}CodeList[@OID='{odm.FORM_STATUS_LIST}']") is not None
 
 

@@ -38,14 +38,12 @@ REDCAP = "https://projectredcap.org"
 CLASSIC_EVENT = "REDCap.classic"  # the event a classic project's forms are wrapped in to validate
 # The attribute that names an element among its siblings, for paths.
 KEYS = {
-    "Study": "OID",
     "MetaDataVersion": "OID",
     "StudyEventDef": "OID",
     "FormDef": "OID",
     "ItemGroupDef": "OID",
     "ItemDef": "OID",
     "CodeList": "OID",
-    "ClinicalData": "StudyOID",
     "SubjectData": "SubjectKey",
     "StudyEventData": "StudyEventOID",
     "FormData": "FormOID",
