@@ -4,10 +4,15 @@ A form not done carries no data, so it cannot travel through the records import;
 on a visit the same way (event, visit code or repeat instance) and recorded with the data-entry
 service ``response_mark_not_done`` (same checks, same history). A form already not done for
 the same reason is left untouched; a form completed here is not turned into "not done".
+
+The records import's own visit lookup and placement (``visits`` and ``resolve``) are passed in
+by :func:`neuroregen.interop.services.odm_import`, so that a form not done lands where a form
+with data would, and this module does not import the services that call it.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -21,7 +26,6 @@ from neuroregen.interop.dataset import protocol_by_code
 from neuroregen.interop.errors import ImportRejected
 from neuroregen.interop.odm_read import NotDoneForm
 from neuroregen.interop.records import Problem
-from neuroregen.interop.services import ImportResult, VisitRef, _resolve, _visits
 from neuroregen.participants.models import Participant
 from neuroregen.visits.models import Visit
 
@@ -30,14 +34,19 @@ from neuroregen.visits.models import Visit
 class PlannedNotDone:
     where: str
     study_code: str
-    visit: VisitRef
+    visit: Any  # the records import's VisitRef
     instrument: str
     reason: str
     unchanged: bool
 
 
 def plan_not_done(
-    *, user: Any, protocol: str, forms: list[NotDoneForm]
+    *,
+    user: Any,
+    protocol: str,
+    forms: list[NotDoneForm],
+    visits: Callable[..., dict[int, list[Any]]],
+    resolve: Callable[..., tuple[Any, list[str]]],
 ) -> tuple[list[PlannedNotDone], list[Problem]]:
     """Place every form not done on its visit; returns the plan and every problem found."""
     if not forms:
@@ -49,7 +58,7 @@ def plan_not_done(
         .filter(study_code__in={f.row.record_id for f in forms})
         .select_related("site")
     }
-    visits = _visits(user, protocol, list(participants.values()))
+    schedule = visits(user, protocol, list(participants.values()))
     arms = sorted(a.code for a in protocol_obj.arms.all())
     known = {i.code: i for i in Instrument.objects.filter(code__in={f.form for f in forms})}
     planned: list[PlannedNotDone] = []
@@ -69,9 +78,9 @@ def plan_not_done(
         if instrument is None:
             problems.append(Problem(where, "FormOID", f"'{form.form}' is not an instrument"))
             continue
-        visit, _forms = _resolve(
+        visit, _forms = resolve(
             form.row,
-            visits.get(participant.pk, []),
+            schedule.get(participant.pk, []),
             arms,
             known,
             {},
@@ -111,8 +120,9 @@ def plan_not_done(
     return planned, problems
 
 
-def record_not_done(*, user: Any, planned: list[PlannedNotDone], result: ImportResult) -> None:
-    """Record the planned forms as not done (inside the caller's transaction)."""
+def record_not_done(*, user: Any, planned: list[PlannedNotDone], result: Any) -> None:
+    """Record the planned forms as not done (inside the caller's transaction), counted in
+    ``result`` (the records import's ImportResult)."""
     problems: list[Problem] = []
     existing = set(
         Response.objects.filter(visit_id__in={p.visit.pk for p in planned}).values_list(

@@ -537,7 +537,11 @@ def odm_import(
         raise ImportRejected(problems)
     with transaction.atomic():
         not_done, not_done_problems = not_done_import.plan_not_done(
-            user=user, protocol=protocol, forms=clinical.not_done
+            user=user,
+            protocol=protocol,
+            forms=clinical.not_done,
+            visits=_visits,
+            resolve=_resolve,
         )
         try:
             result = records_import(
