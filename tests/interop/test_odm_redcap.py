@@ -12,7 +12,7 @@ from lxml import etree
 
 from neuroregen.core.roles import Role
 from neuroregen.instruments.models import Response
-from neuroregen.interop import services
+from neuroregen.interop import odm_read, services
 from neuroregen.interop.errors import ImportRejected
 from tests.helpers import make_user
 from tests.interop.redcap_odm import CORPUS, NS, RC, redcap_project, visits_of
@@ -174,3 +174,20 @@ def test_a_form_repeated_within_an_event_is_reported_where_it_is(site_a, coordin
     assert problem.where.startswith(f"line {line_of(repeated, head + b'2')}, ")
     assert "[@FormRepeatKey='2']" in problem.where
     assert not Response.objects.exists()
+
+
+@pytest.mark.parametrize("path", sorted(CORPUS.glob("*.xml")), ids=lambda p: p.stem)
+def test_redcap_flavour_passes_the_schema_check(path):
+    # redcap: elements and attributes, boolean code lists, empty group names, classic FormData
+    assert odm_read.schema_problems(path.read_bytes()) == []
+
+
+def test_other_schema_problems_of_a_redcap_file_are_still_found():
+    document = (CORPUS / "redcapr_checkboxes_1.xml").read_bytes()
+    broken = document.replace(
+        b'<ItemGroupDef OID="form_2.check_one___1" Name=""', b"<ItemGroupDef", 1
+    )
+    [problem] = odm_read.schema_problems(broken)
+    assert problem.where.startswith(f"line {line_of(broken, b'<ItemGroupDef Repeating')}, ")
+    assert "/ODM/Study/MetaDataVersion/ItemGroupDef" in problem.where
+    assert "OID" in problem.message

@@ -38,7 +38,6 @@ REDCAP = "https://projectredcap.org"
 CLASSIC_EVENT = "REDCap.classic"  # the event a classic project's forms are wrapped in to validate
 # The attribute that names an element among its siblings, for paths.
 KEYS = {
-    "MetaDataVersion": "OID",
     "StudyEventDef": "OID",
     "FormDef": "OID",
     "ItemGroupDef": "OID",
