@@ -121,3 +121,42 @@ def test_shifted_dates_move_audit_stamps_consistently(world):
     moved = [e.text[:10] for e in shifted.iter(f"{Q}DateTimeStamp")]
     assert len(stamps) == len(moved)
     assert stamps != moved
+
+
+@pytest.mark.django_db
+def test_a_changed_reason_updates_the_form_not_done(world):
+    document = odm.export_odm(collect(user=world.admin, protocol=PROTOCOL))
+    changed = document.replace(
+        b"<Comment>family ran out of time</Comment>", b"<Comment>child was unwell</Comment>", 1
+    )
+    assert changed != document
+    result = services.odm_import(user=world.admin, protocol=PROTOCOL, data=changed)
+    assert result.updated == 1
+    assert result.created == 0
+    reasons = sorted(not_done_forms().values())
+    assert reasons.count("child was unwell") == 1
+    assert len(reasons) == len(world.participants)
+
+
+@pytest.mark.django_db
+def test_a_file_cannot_mark_a_completed_form_not_done(world):
+    document = odm.export_odm(collect(user=world.admin, protocol=PROTOCOL))
+    group = b'<ItemGroupData ItemGroupOID="IG.cgi_s">'
+    annotation = (
+        b'<Annotation SeqNum="1"><Comment>no time</Comment><Flag>'
+        b'<FlagValue CodeListOID="CL.NR.FORM_STATUS">not_done</FlagValue></Flag></Annotation>'
+    )
+    marked = document.replace(group, annotation + group, 1)
+    before = responses_snapshot()
+    with pytest.raises(ImportRejected) as caught:
+        services.odm_import(user=world.admin, protocol=PROTOCOL, data=marked)
+    [problem] = caught.value.problems
+    at = marked.index(annotation)
+    start = marked.rindex(b'SubjectKey="', 0, at) + len(b'SubjectKey="')
+    key = marked[start : marked.index(b'"', start)].decode()
+    assert f"/ODM/ClinicalData/SubjectData[@SubjectKey='{key}']" in problem.where
+    assert problem.where.endswith(
+        "/StudyEventData[@StudyEventOID='SE.BL']/FormData[@FormOID='F.cgi_s']"
+    )
+    assert "cannot mark it not done" in problem.message
+    assert responses_snapshot() == before
