@@ -191,3 +191,13 @@ def test_other_schema_problems_of_a_redcap_file_are_still_found():
     assert problem.where.startswith(f"line {line_of(broken, b'<ItemGroupDef Repeating')}, ")
     assert "/ODM/Study/MetaDataVersion/ItemGroupDef" in problem.where
     assert "OID" in problem.message
+
+
+def test_a_file_that_is_not_well_formed_is_reported_at_its_line():
+    document = (CORPUS / "redcapr_longitudinal_single_arm.xml").read_bytes()
+    bad = b'<ItemData ItemOID="weight" Value="22">'
+    broken = document.replace(b'<ItemData ItemOID="weight" Value="22"/>', bad)
+    [problem] = odm_read.read_clinical_data(broken)[1]
+    assert problem.where.startswith("line ")
+    assert problem.where != "line 1, column 1"
+    assert f"line {line_of(broken, bad)}" in str(problem)  # the unclosed element's line

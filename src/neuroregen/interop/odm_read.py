@@ -102,14 +102,24 @@ class ClinicalData:
     places: dict[tuple[str, str], str] = field(default_factory=dict)
 
 
+# The records import names a row's parts as a records CSV does; ODM calls them otherwise.
+ODM_NAMES = {
+    "record_id": "SubjectKey",
+    "redcap_event_name": "StudyEventOID",
+    "redcap_repeat_instrument": "FormOID",
+    "redcap_repeat_instance": "FormRepeatKey",
+}
+
+
 def placed(problems: list[Any], places: dict[tuple[str, str], str]) -> list[Any]:
-    """Problems of a row's column moved to the line of the ItemData that holds the value."""
+    """Problems of a row's column moved to the line of the ItemData that holds the value, and
+    the row's parts called by their ODM names."""
     out: list[Any] = []
     for problem in problems:
-        if isinstance(problem, Problem) and (problem.where, problem.column) in places:
-            problem = Problem(
-                places[(problem.where, problem.column)], problem.column, problem.message
-            )
+        if isinstance(problem, Problem):
+            where = places.get((problem.where, problem.column), problem.where)
+            column = ODM_NAMES.get(problem.column, problem.column)
+            problem = Problem(where, column, problem.message)
         out.append(problem)
     return out
 
@@ -119,12 +129,15 @@ def placed(problems: list[Any], places: dict[tuple[str, str], str]) -> list[Any]
 
 def _parse(document: bytes) -> tuple[Any, list[Problem]]:
     try:
+        root = etree.fromstring(document, _PARSER)  # entities are never expanded
+    except etree.XMLSyntaxError as exc:
+        where = f"line {exc.lineno}, column {exc.position[1]}" if exc.lineno else "ODM"
+        return None, [Problem(where, "", f"not well-formed XML ({exc.msg})")]
+    try:
         SafeET.fromstring(document)  # refuses DTDs and entity declarations (defusedxml)
-    except SafeET.ParseError as exc:
-        return None, [Problem("ODM", "", f"not well-formed XML ({exc})")]
-    except Exception as exc:  # defusedxml refuses entities and DTDs: say so, do not crash
+    except Exception as exc:  # say so, do not crash
         return None, [Problem("ODM", "", f"the XML was refused ({type(exc).__name__})")]
-    return etree.fromstring(document, _PARSER), []
+    return root, []
 
 
 def is_redcap(root: Any) -> bool:
