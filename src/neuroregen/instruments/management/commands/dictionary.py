@@ -1,4 +1,5 @@
-"""``neuroregen dictionary import FILE``, ``neuroregen dictionary export INSTRUMENT --out FILE``,
+"""``neuroregen dictionary import FILE [--replace]`` (a REDCap data dictionary CSV or project
+XML), ``neuroregen dictionary export INSTRUMENT --out FILE``,
 and the published wording of an instrument in another language:
 ``neuroregen dictionary translation-template INSTRUMENT LANGUAGE --out FILE`` and
 ``neuroregen dictionary translation-import INSTRUMENT LANGUAGE FILE --source "…"``."""
@@ -13,17 +14,23 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from neuroregen.core.checks import DATA_COMMAND_CHECKS
 from neuroregen.core.errors import NotFound
 from neuroregen.instruments import services, translations
+from neuroregen.instruments.dictionaries import DictionaryImport, dictionary_import_report
 from neuroregen.instruments.errors import DictionaryRejected
 from neuroregen.instruments.redcap import UndecodableFile, decode_text
 
 
 class Command(BaseCommand):
     requires_system_checks = DATA_COMMAND_CHECKS  # see neuroregen.core.checks
-    help = "Import or export instrument definitions as REDCap data dictionary CSV files."
+    help = (
+        "Import instrument definitions from a REDCap data dictionary CSV or project XML, or "
+        "export one instrument's dictionary."
+    )
 
     def add_arguments(self, parser: CommandParser) -> None:
         sub = parser.add_subparsers(dest="action", required=True)
-        importer = sub.add_parser("import", help="Import a dictionary (all or nothing).")
+        importer = sub.add_parser(
+            "import", help="Import a dictionary CSV or REDCap project XML (all or nothing)."
+        )
         importer.add_argument("file", type=Path)
         importer.add_argument(
             "--encoding",
@@ -33,6 +40,12 @@ class Command(BaseCommand):
         importer.add_argument("--title", default="", help="Title for new instruments.")
         importer.add_argument(
             "--reason", default="", help="Why the definitions change (kept in their history)."
+        )
+        importer.add_argument(
+            "--replace",
+            action="store_true",
+            help="Replace instruments the file changes (once they have responses, only by "
+            "adding fields or choices).",
         )
         exporter = sub.add_parser("export", help="Export one instrument's dictionary.")
         exporter.add_argument("instrument")
@@ -65,8 +78,12 @@ class Command(BaseCommand):
             path: Path = options["file"]
             text = _read(path, options["encoding"])
             try:
-                imported = services.dictionary_import(
-                    user=None, text=text, title=options["title"], reason=options["reason"]
+                report = dictionary_import_report(
+                    user=None,
+                    text=text,
+                    title=options["title"],
+                    reason=options["reason"],
+                    replace=options["replace"],
                 )
             except DictionaryRejected as exc:
                 for problem in exc.problems:
@@ -74,7 +91,7 @@ class Command(BaseCommand):
                 raise CommandError(
                     f"{len(exc.problems)} problem(s) in {path}; nothing was imported."
                 ) from exc
-            self.stdout.write(f"imported {', '.join(i.code for i in imported)}")
+            self._report(report)
             return
         instrument = _instrument(options["instrument"])
         out: Path = options["out"]
@@ -82,6 +99,21 @@ class Command(BaseCommand):
         with out.open("w", encoding="utf-8", newline="") as handle:
             handle.write(services.dictionary_export(instrument=instrument))
         self.stdout.write(f"wrote {out} ({instrument.fields.count()} fields)")
+
+    def _report(self, report: DictionaryImport) -> None:
+        if report.created:
+            self.stdout.write(f"imported {', '.join(report.created)}")
+        for code, changes in report.replaced.items():
+            self.stdout.write(f"replaced {code}:")
+            for line in changes:
+                self.stdout.write(f"  {line}")
+        if report.unchanged:
+            self.stdout.write(
+                f"unchanged (identical to the instrument already here): "
+                f"{', '.join(report.unchanged)}"
+            )
+        if not report.created and not report.replaced:
+            self.stdout.write("nothing changed")
 
     def _template(self, options: dict[str, Any]) -> None:
         instrument = _instrument(options["instrument"])
