@@ -271,15 +271,14 @@ def _row(
         side = "validation_max" if check.get("Comparator") in ("LE", "LT") else "validation_min"
         bounds[side] = check.findtext(q("CheckValue")) or ""
     choices, choice_texts = "", {}
-    if kind == "calc":
-        choices = item.get(r("Calculation"), "")
-    elif kind in ("dropdown", "radio", "checkbox", "sql"):
+    if kind in ("dropdown", "radio", "checkbox"):
         ref = item.find(q("CodeListRef"))
         code_list = lists.get(ref.get("CodeListOID")) if ref is not None else None
         if code_list is not None:
             choices, choice_texts = _choices(code_list, primary)
-    elif kind == "slider":
-        choices = item.get(r("SliderLabels"), "")
+    elif kind not in ("yesno", "truefalse"):
+        # the cell REDCap calls "Choices, Calculations, OR Slider Labels" (sql: the query)
+        choices = item.get(r("Calculation"), "")
     translations = project.translations.setdefault(variable, {})
     for language, text in labels.items():
         if language != primary:
