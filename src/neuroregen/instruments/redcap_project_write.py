@@ -42,9 +42,8 @@ STATUS = (("0", "Incomplete"), ("1", "Unverified"), ("2", "Complete"))
 
 
 def checkbox_item(variable: str, code: str) -> str:
-    """REDCap's column of a checkbox option: lower case, other characters than letters and
-    digits as underscores."""
-    return f"{variable}___{re.sub(r'[^a-z0-9]', '_', code.lower())}"
+    """REDCap's column of a checkbox option (the code in lower case)."""
+    return f"{variable}___{code.lower()}"
 
 
 def oid_name(title: str) -> str:
