@@ -23,7 +23,7 @@ from neuroregen.instruments.redcap_project_write import to_bytes, write_project
 CORPUS = Path(__file__).parents[1] / "data" / "redcap_corpus"
 XML_FILES = sorted(CORPUS.glob("*.xml"))
 CSV_FILES = sorted(CORPUS.glob("*.csv"))
-NOW = dt.datetime(2026, 1, 2, 3, 4)
+NOW = dt.datetime(2026, 1, 2, 3, 4, tzinfo=dt.UTC)
 
 
 def _written(project: Project) -> str:
@@ -82,7 +82,8 @@ def test_each_project_xml_imports_and_reimporting_changes_nothing(path):
         stored = [f.as_row() for f in instrument.fields.all()]
         assert stored == [row for row in project.rows if row.form_name == code]
     again = dictionary_import_report(user=None, text=text)
-    assert again.created == [] and again.replaced == {}
+    assert again.created == []
+    assert again.replaced == {}
     assert again.unchanged == list(project.form_titles)
 
 
@@ -132,7 +133,8 @@ def test_plain_odm_from_another_system_is_told_apart():
         "</MetaDataVersion></Study></ODM>"
     )
     (problem,) = _problems(text)
-    assert "no redcap: attributes" in problem and "import odm" in problem
+    assert "no redcap: attributes" in problem
+    assert "import odm" in problem
 
 
 @pytest.mark.django_db
@@ -156,7 +158,8 @@ def test_problems_name_the_elements_real_line_and_path():
     # not well-formed: the line of the fault, not line 1
     lines[at] = lines[at].replace("<ItemDef", "<ItemDef <")
     (problem,) = _problems("\n".join(lines))
-    assert problem.startswith(f"line {at + 1}, column ") and "not well-formed" in problem
+    assert problem.startswith(f"line {at + 1}, column ")
+    assert "not well-formed" in problem
 
 
 def test_languages_required_and_matrix_attributes_are_read():

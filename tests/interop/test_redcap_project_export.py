@@ -17,7 +17,7 @@ from neuroregen.instruments.redcap_project import read_project
 from neuroregen.visits.models import VisitDefinition
 from tests.interop.builders import PROTOCOL
 
-O = "{http://www.cdisc.org/ns/odm/v1.3}"
+ODM = "{http://www.cdisc.org/ns/odm/v1.3}"
 R = "{https://projectredcap.org}"
 
 
@@ -43,40 +43,42 @@ def test_project_export_has_redcap_metadata_events_missing_codes_and_data(world,
     document = _export(world, tmp_path)
     root = etree.fromstring(document)
     assert root.get("ODMVersion") == "1.3.1"
-    mdv = root.find(f"{O}Study/{O}MetaDataVersion")
+    mdv = root.find(f"{ODM}Study/{ODM}MetaDataVersion")
     assert mdv.get(f"{R}RecordIdField") == "record_id"
-    first_item = mdv.find(f"{O}ItemDef")
+    first_item = mdv.find(f"{ODM}ItemDef")
     assert first_item.get(f"{R}Variable") == "record_id"  # REDCap's upload expects it first
-    for item in mdv.iter(f"{O}ItemDef"):
-        assert item.get(f"{R}FieldType") and item.get(f"{R}Variable")
-    forms = [f.get(f"{R}FormName") for f in mdv.iter(f"{O}FormDef")]
+    for item in mdv.iter(f"{ODM}ItemDef"):
+        assert item.get(f"{R}FieldType")
+        assert item.get(f"{R}Variable")
+    forms = [f.get(f"{R}FormName") for f in mdv.iter(f"{ODM}FormDef")]
     assert "atec" in forms
     # each visit of the schedule is an event with its day and window
-    events = {e.get(f"{R}EventName"): e for e in mdv.iter(f"{O}StudyEventDef")}
+    events = {e.get(f"{R}EventName"): e for e in mdv.iter(f"{ODM}StudyEventDef")}
     for visit in VisitDefinition.objects.filter(protocol__code=PROTOCOL):
         if visit.name in events:
             event = events[visit.name]
             assert float(event.get(f"{R}DayOffset")) == visit.target_day
             assert float(event.get(f"{R}OffsetMin")) == visit.window_before
             assert float(event.get(f"{R}OffsetMax")) == visit.window_after
-            assert event.get(f"{R}ArmNum") and event.get(f"{R}UniqueEventName")
+            assert event.get(f"{R}ArmNum")
+            assert event.get(f"{R}UniqueEventName")
     assert events
-    codes = root.findtext(f"{O}Study/{O}GlobalVariables/{R}MissingDataCodes")
+    codes = root.findtext(f"{ODM}Study/{ODM}GlobalVariables/{R}MissingDataCodes")
     for code, _label in MissingCode.choices:
         assert f"{code}, " in codes
     # the clinical data use the metadata's names: REDCap's form, event and item OIDs
     subject = root.find(
-        f"{O}ClinicalData/{O}SubjectData[@SubjectKey='{world.participants[1].study_code}']"
+        f"{ODM}ClinicalData/{ODM}SubjectData[@SubjectKey='{world.participants[1].study_code}']"
     )
     assert subject.get(f"{R}RecordIdField") == "record_id"
-    event = subject.find(f"{O}StudyEventData")
+    event = subject.find(f"{ODM}StudyEventData")
     assert event.get("StudyEventOID") == f"Event.{event.get(f'{R}UniqueEventName')}"
     declined = subject.find(
-        f".//{O}FormData[@FormOID='Form.atec']//{O}ItemData[@ItemOID='atec_i_03']"
+        f".//{ODM}FormData[@FormOID='Form.atec']//{ODM}ItemData[@ItemOID='atec_i_03']"
     )
     assert declined.get("IsNull") == "Yes"
-    item_oids = {i.get("OID") for i in mdv.iter(f"{O}ItemDef")}
-    for item in root.iter(f"{O}ItemData"):
+    item_oids = {i.get("OID") for i in mdv.iter(f"{ODM}ItemDef")}
+    for item in root.iter(f"{ODM}ItemData"):
         assert item.get("ItemOID") in item_oids
     assert b"Child-" not in document  # pseudonymous
 
@@ -95,4 +97,5 @@ def test_project_export_reimports_as_the_same_dictionaries(world, tmp_path):
         assert without_record_id_row(rows) == stored  # cell for cell
     report = dictionary_import_report(user=None, text=document.decode())
     assert sorted(report.unchanged) == sorted(by_form)
-    assert report.created == [] and report.replaced == {}
+    assert report.created == []
+    assert report.replaced == {}

@@ -270,7 +270,7 @@ def _row(
     for check in item.iter(q("RangeCheck")):
         side = "validation_max" if check.get("Comparator") in ("LE", "LT") else "validation_min"
         bounds[side] = check.findtext(q("CheckValue")) or ""
-    choices, choice_texts = "", {}
+    choices, choice_texts = "", dict[str, str]()
     if kind in ("dropdown", "radio", "checkbox"):
         ref = item.find(q("CodeListRef"))
         code_list = lists.get(ref.get("CodeListOID")) if ref is not None else None

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import re
 import xml.etree.ElementTree as ET
+from typing import Any
 
 from defusedxml import ElementTree as SafeET
 from django.utils import timezone
@@ -41,7 +42,7 @@ def project_of(dataset: Dataset) -> Project:
         own = [f.as_row() for f in instrument.fields.all()]
         rows.extend(export_rows(instrument) if index == 0 else own)
     codes = [i.code for i in dataset.instruments]
-    arms = list(dataset.arms) or [None]
+    arms: list[Any] = list(dataset.arms) or [None]
     events = []
     for number, arm in enumerate(arms, start=1):
         for visit in dataset.definitions:
@@ -76,7 +77,7 @@ def _arm_numbers(dataset: Dataset) -> dict[str, int]:
     for participant in dataset.participants:
         assignment = dataset.assignments.get(participant.pk)
         arm_id = getattr(assignment, "arm_id", None) if assignment is not None else None
-        found[participant.study_code] = number.get(arm_id, 1)
+        found[participant.study_code] = number.get(arm_id, 1) if arm_id else 1
     return found
 
 
