@@ -10,13 +10,16 @@ from pathlib import Path
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.db import transaction
 
 from neuroregen.core.checks import DATA_COMMAND_CHECKS
-from neuroregen.core.errors import NotFound
-from neuroregen.instruments import services, translations
+from neuroregen.core.errors import DomainError, NotFound
+from neuroregen.core.models import User
+from neuroregen.instruments import redcap_schedule, services, translations
 from neuroregen.instruments.dictionaries import DictionaryImport, dictionary_import_report
 from neuroregen.instruments.errors import DictionaryRejected
 from neuroregen.instruments.redcap import UndecodableFile, decode_text
+from neuroregen.visits.models import VisitDefinition
 
 
 class Command(BaseCommand):
@@ -40,6 +43,24 @@ class Command(BaseCommand):
         importer.add_argument("--title", default="", help="Title for new instruments.")
         importer.add_argument(
             "--reason", default="", help="Why the definitions change (kept in their history)."
+        )
+        importer.add_argument(
+            "--protocol", default="", help="Code of the protocol --create-protocol creates."
+        )
+        importer.add_argument(
+            "--create-protocol",
+            action="store_true",
+            help="Project XML: make its events and arms a draft protocol (--protocol, --arms, "
+            "--user).",
+        )
+        importer.add_argument(
+            "--arms",
+            type=Path,
+            default=None,
+            help="JSON: REDCap arm number → product_type, route, dose_unit and doses per kg.",
+        )
+        importer.add_argument(
+            "--user", default="", help="The account creating the protocol (its audit trail)."
         )
         importer.add_argument(
             "--replace",
@@ -77,14 +98,19 @@ class Command(BaseCommand):
         if options["action"] == "import":
             path: Path = options["file"]
             text = _read(path, options["encoding"])
+            if options["create_protocol"] and not options["protocol"]:
+                raise CommandError("--create-protocol needs --protocol CODE")
             try:
-                report = dictionary_import_report(
-                    user=None,
-                    text=text,
-                    title=options["title"],
-                    reason=options["reason"],
-                    replace=options["replace"],
-                )
+                with transaction.atomic():
+                    report = dictionary_import_report(
+                        user=None,
+                        text=text,
+                        title=options["title"],
+                        reason=options["reason"],
+                        replace=options["replace"],
+                    )
+                    if options["create_protocol"]:
+                        self._protocol(report, options)
             except DictionaryRejected as exc:
                 for problem in exc.problems:
                     self.stderr.write(f"{path}: {problem}")
@@ -99,6 +125,39 @@ class Command(BaseCommand):
         with out.open("w", encoding="utf-8", newline="") as handle:
             handle.write(services.dictionary_export(instrument=instrument))
         self.stdout.write(f"wrote {out} ({instrument.fields.count()} fields)")
+
+    def _protocol(self, report: DictionaryImport, options: dict[str, Any]) -> None:
+        """The project's events and arms as a draft protocol, in the import's transaction."""
+        project = report.project
+        if project is None or not project.events:
+            raise CommandError(
+                "--create-protocol needs a REDCap project XML with events (a longitudinal "
+                "project); nothing was imported"
+            )
+        user = User.objects.filter(username=options["user"], is_active=True).first()
+        if user is None:
+            raise CommandError(
+                "say who creates the protocol with --user USERNAME (an active account); "
+                "nothing was imported"
+            )
+        try:
+            arms = redcap_schedule.read_arms(options["arms"], project)
+            protocol = redcap_schedule.protocol_from_project(
+                user=user, project=project, code=options["protocol"], arms=arms
+            )
+        except redcap_schedule.ArmsMissing as exc:
+            raise CommandError(f"{exc}; nothing was imported") from exc
+        except DomainError as exc:
+            for message in getattr(exc, "errors", [exc.message]):
+                self.stderr.write(f"protocol: {message}")
+            raise CommandError(
+                f"the events do not make a valid protocol ({exc.message}); nothing was imported"
+            ) from exc
+        visits = VisitDefinition.objects.filter(protocol=protocol).count()
+        self.stdout.write(
+            f"created draft protocol {protocol.code} {protocol.version} "
+            f"({protocol.arms.count()} arm(s), {visits} visit(s))"
+        )
 
     def _report(self, report: DictionaryImport) -> None:
         if report.created:
