@@ -162,9 +162,11 @@ def test_problems_name_the_elements_real_line_and_path():
     assert "not well-formed" in problem
 
 
-def test_languages_required_and_matrix_attributes_are_read():
-    text = """<ODM xmlns="http://www.cdisc.org/ns/odm/v1.3" xmlns:redcap="https://projectredcap.org"
- ODMVersion="1.3.1"><Study OID="Project.T"><MetaDataVersion OID="M" Name="T"
+CONSTRUCTED = """<ODM xmlns="http://www.cdisc.org/ns/odm/v1.3" xmlns:redcap="https://projectredcap.org"
+ ODMVersion="1.3.1"><Study OID="Project.T">
+ <GlobalVariables><StudyName>T</StudyName>
+  <redcap:SurveysGroup><redcap:Surveys form_name="intake" title="Family intake"/>
+  </redcap:SurveysGroup></GlobalVariables><MetaDataVersion OID="M" Name="T"
  redcap:RecordIdField="study_id">
  <FormDef OID="Form.intake" Name="Intake" Repeating="No" redcap:FormName="intake">
   <ItemGroupRef ItemGroupOID="intake.study_id" Mandatory="No"/></FormDef>
@@ -173,7 +175,8 @@ def test_languages_required_and_matrix_attributes_are_read():
   <ItemRef ItemOID="mood" Mandatory="Yes" redcap:Variable="mood"/></ItemGroupDef>
  <ItemDef OID="study_id" Name="study_id" DataType="text" Length="999"
   redcap:Variable="study_id" redcap:FieldType="text">
-  <Question><TranslatedText>Study ID</TranslatedText></Question></ItemDef>
+  <Question><TranslatedText>Study ID</TranslatedText>
+   <TranslatedText xml:lang="uk">Код дослідження</TranslatedText></Question></ItemDef>
  <ItemDef OID="mood" Name="mood" DataType="text" Length="1" redcap:Variable="mood"
   redcap:FieldType="radio" redcap:MatrixGroupName="feelings" redcap:MatrixRanking="y"
   redcap:FieldAnnotation="@HIDDEN-SURVEY" redcap:BranchingLogic="[study_id] &lt;&gt; ''">
@@ -186,6 +189,10 @@ def test_languages_required_and_matrix_attributes_are_read():
   <CodeListItem CodedValue="2"><Decode><TranslatedText xml:lang="en">Low</TranslatedText>
    <TranslatedText xml:lang="uk">Пригнічений</TranslatedText></Decode></CodeListItem>
  </CodeList></MetaDataVersion></Study></ODM>"""
+
+
+def test_languages_required_and_matrix_attributes_are_read():
+    text = CONSTRUCTED
     project, problems = read_project(text)
     assert [str(p) for p in problems] == []
     mood = project.rows[1]
@@ -197,3 +204,15 @@ def test_languages_required_and_matrix_attributes_are_read():
         "label": "Настрій",
         "choices": "1, Добрий | 2, Пригнічений",
     }
+
+
+@pytest.mark.django_db
+def test_survey_forms_and_other_languages_are_kept():
+    report = dictionary_import_report(user=None, text=CONSTRUCTED)
+    assert report.created == ["intake"]
+    intake = Instrument.objects.get(code="intake")
+    assert intake.parent_completable  # a REDCap survey: the family answers it
+    mood = intake.fields.get(field_name="mood")
+    assert mood.label_in("uk") == "Настрій"
+    assert mood.choice_pairs("uk") == [("1", "Добрий"), ("2", "Пригнічений")]
+    assert "uk" in intake.languages  # every labelled field has its Ukrainian wording

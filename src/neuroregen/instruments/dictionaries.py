@@ -124,10 +124,42 @@ def dictionary_import_report(
         report.instruments.append(instrument)
         if code in report.unchanged:
             continue
+        if project is not None and instrument.pk is None and code in project.surveys:
+            # a REDCap survey is answered by the family: offered to them by link here
+            instrument.parent_completable = True
+            instrument.respondents = [c.Respondent.PARENT]
         _write(instrument, form_rows, user=user, reason=why)
+        if project is not None and project.translations:
+            _wording(instrument, project, user=user, reason=why)
         if code not in report.replaced:
             report.created.append(code)
     return report
+
+
+def _wording(instrument: Instrument, project: Project, *, user: Any | None, reason: str) -> None:
+    """The labels and choices the project XML gives in other languages. A language becomes
+    one of the instrument's languages when every labelled field has its wording."""
+    fields = list(instrument.fields.all())
+    changed = []
+    for f in fields:
+        given = project.translations.get(f.field_name)
+        if given:
+            f.translations = {**f.translations, **given}
+            changed.append(f)
+    for f in changed:
+        f._history_user = user  # type: ignore[attr-defined]
+        f._change_reason = reason  # type: ignore[attr-defined]
+        f.save(update_fields=["translations"])
+    labelled = [f for f in fields if f.field_label.strip()]
+    languages = {lang for given in project.translations.values() for lang in given}
+    complete = sorted(
+        lang for lang in languages if all("label" in f.translations.get(lang, {}) for f in labelled)
+    )
+    added = [lang for lang in complete if lang not in instrument.languages]
+    if added:
+        instrument.languages = [*instrument.languages, *added]
+        stamp(instrument, user=user, reason=reason)
+        instrument.save()
 
 
 def _refusal(
