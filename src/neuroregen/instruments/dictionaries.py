@@ -88,10 +88,11 @@ def dictionary_import_report(
     """
     if user is not None:
         require(user, Capability.MANAGE_INSTRUMENTS)
-    rows, _project, problems = read_file(text, frozenset())
-    forms = {row.form_name for row in rows}
-    # read again knowing the other instruments' fields (REDCap logic may use any field)
-    rows, project, problems = read_file(text, _known_fields(forms))
+    rows, project, problems = read_file(text, frozenset())
+    if problems:
+        # read again knowing the other instruments' fields (REDCap logic may use any field)
+        forms = {row.form_name for row in rows}
+        rows, project, problems = read_file(text, _known_fields(forms))
     grouped: dict[str, list[DictionaryRow]] = defaultdict(list)
     for row in rows:
         grouped[row.form_name].append(row)

@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 
 from lxml import etree
 
-from neuroregen.instruments.redcap import DictionaryRow, Problem, check_rows
+from neuroregen.instruments.redcap import COLUMN_OF, DictionaryRow, Problem, check_rows
 
 ODM = "http://www.cdisc.org/ns/odm/v1.3"
 REDCAP = "https://projectredcap.org"
@@ -41,6 +41,18 @@ ATTRIBUTES = {
     "field_annotation": "FieldAnnotation",
 }
 _DECLARATION = re.compile(r"^\s*<\?xml[^>]*\?>")
+# where a dictionary column's cell is in the XML, for problems found by the shared checks
+_XML_NAME = {
+    COLUMN_OF["field_name"]: "redcap:Variable",
+    COLUMN_OF["form_name"]: "redcap:FormName",
+    COLUMN_OF["field_type"]: "redcap:FieldType",
+    COLUMN_OF["field_label"]: "Question",
+    COLUMN_OF["choices"]: "CodeList or redcap:Calculation",
+    COLUMN_OF["validation_min"]: "RangeCheck GE",
+    COLUMN_OF["validation_max"]: "RangeCheck LE",
+    COLUMN_OF["required"]: "redcap:RequiredField",
+    **{COLUMN_OF[column]: f"redcap:{name}" for column, name in ATTRIBUTES.items()},
+}
 
 
 def q(tag: str) -> str:
@@ -164,7 +176,7 @@ def read_project(
     for problem in check_rows(lines, known):
         element = where.get(problem.line)
         problems.append(
-            _problem(element, f"{problem.column}: {problem.message}")
+            _problem(element, f"{_XML_NAME.get(problem.column, problem.column)}: {problem.message}")
             if element is not None
             else problem
         )
