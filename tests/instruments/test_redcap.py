@@ -10,9 +10,9 @@ from django.core.management import CommandError, call_command
 from neuroregen.core.errors import NotPermitted
 from neuroregen.core.roles import Role
 from neuroregen.instruments import services
+from neuroregen.instruments.dictionary_diff import record_id_row
 from neuroregen.instruments.errors import DictionaryRejected
 from neuroregen.instruments.models import Field, Instrument
-from neuroregen.instruments.dictionary_diff import record_id_row
 from neuroregen.instruments.redcap import HEADERS, read_dictionary, write_dictionary
 from tests.helpers import make_user
 
