@@ -77,6 +77,9 @@ def test_project_export_has_redcap_metadata_events_missing_codes_and_data(world,
         f".//{ODM}FormData[@FormOID='Form.atec']//{ODM}ItemData[@ItemOID='atec_i_03']"
     )
     assert declined.get("IsNull") == "Yes"
+    group_oids = {g.get("OID") for g in mdv.iter(f"{ODM}ItemGroupDef")}
+    for group in root.iter(f"{ODM}ItemGroupData"):
+        assert group.get("ItemGroupOID") in group_oids
     item_oids = {i.get("OID") for i in mdv.iter(f"{ODM}ItemDef")}
     for item in root.iter(f"{ODM}ItemData"):
         assert item.get("ItemOID") in item_oids

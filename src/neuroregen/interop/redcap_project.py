@@ -81,7 +81,7 @@ def _arm_numbers(dataset: Dataset) -> dict[str, int]:
     return found
 
 
-def _clinical_data(dataset: Dataset, study_oid: str, mdv_oid: str, record_id: str) -> ET.Element:
+def _clinical_data(dataset: Dataset, study_oid: str, mdv_oid: str, project: Project) -> ET.Element:
     """The ODM export's ClinicalData, renamed to the REDCap metadata's OIDs."""
     # our own bytes, read back with the safe parser all the same
     clinical = SafeET.fromstring(odm.export_odm(dataset)).find(q("ClinicalData"))
@@ -89,8 +89,12 @@ def _clinical_data(dataset: Dataset, study_oid: str, mdv_oid: str, record_id: st
         clinical = ET.Element(q("ClinicalData"))
     clinical.attrib.update(StudyOID=study_oid, MetaDataVersionOID=mdv_oid)
     arms = _arm_numbers(dataset)
+    # the data of a form go in its first item group (named after its first field)
+    first: dict[str, str] = {}
+    for row in project.rows:
+        first.setdefault(row.form_name, row.field_name)
     for subject in clinical.findall(q("SubjectData")):
-        subject.set(r("RecordIdField"), record_id)
+        subject.set(r("RecordIdField"), project.record_id_field)
         for tag in _NOT_IN_REDCAP:
             for parent in [subject, *subject.iter()]:
                 for child in parent.findall(q(tag)):
@@ -108,7 +112,9 @@ def _clinical_data(dataset: Dataset, study_oid: str, mdv_oid: str, record_id: st
                 code = form.get("FormOID", "").removeprefix("F.")
                 form.attrib.update(FormOID=f"Form.{code}", FormRepeatKey="1")
                 for group in form.findall(q("ItemGroupData")):
-                    group.attrib.update(ItemGroupOID=f"{code}.{code}", ItemGroupRepeatKey="1")
+                    group.attrib.update(
+                        ItemGroupOID=f"{code}.{first.get(code, code)}", ItemGroupRepeatKey="1"
+                    )
                     for item in group:
                         oid = item.get("ItemOID", "")
                         item.set("ItemOID", oid.removeprefix(f"I.{code}."))
@@ -119,5 +125,5 @@ def export_project(dataset: Dataset) -> bytes:
     """The protocol's REDCap project XML: metadata, events, arms, missing codes and data."""
     project = project_of(dataset)
     root, study_oid, mdv_oid = write_project(project, now=timezone.localtime())
-    root.append(_clinical_data(dataset, study_oid, mdv_oid, project.record_id_field))
+    root.append(_clinical_data(dataset, study_oid, mdv_oid, project))
     return to_bytes(root)
