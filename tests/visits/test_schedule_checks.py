@@ -36,6 +36,14 @@ def test_example_schedules_are_clean():
     assert _problems(exosome_protocol_document()) == []
 
 
+def test_an_arm_without_a_number_of_administrations_has_one():
+    """The arm's ``administrations`` is optional (default 1); the schedule check must not crash."""
+    doc = cell_protocol_document()
+    for arm in doc["arms"]:
+        assert arm.pop("administrations", 1) == 1
+    assert _problems(doc) == []
+
+
 def test_overlapping_windows_are_e001():
     doc = cell_protocol_document()
     _visit(doc, "D14")["window_after"] = 12  # 11..26 reaches D28's window 24..32

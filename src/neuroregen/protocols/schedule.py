@@ -169,12 +169,13 @@ def schedule_problems(
         days = [
             v["_window"].target for v in administrations if arm["code"] in _arms_of(v, arm_codes)
         ]
-        wanted = [i * int(arm.get("spacing_days") or 0) for i in range(int(arm["administrations"]))]
+        count = int(arm.get("administrations", 1))  # optional, as spec.check_arm reads it
+        wanted = [i * int(arm.get("spacing_days") or 0) for i in range(count)]
         if administrations and days != wanted:
             problems.append(
                 Problem(
                     "visits.E008",
-                    f"Arm {arm['code']} has {arm['administrations']} administration(s) every "
+                    f"Arm {arm['code']} has {count} administration(s) every "
                     f"{arm.get('spacing_days') or 0} days (days {wanted}) but the schedule has "
                     f"administration visits on days {days}.",
                 )
