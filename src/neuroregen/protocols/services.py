@@ -29,6 +29,7 @@ from neuroregen.protocols import profile as profiles
 from neuroregen.protocols import rules as rule_engine
 from neuroregen.protocols import signals, timeline
 from neuroregen.protocols.analysis_plan import apply_plan
+from neuroregen.protocols.registration import apply_registration
 from neuroregen.protocols.dose import DoseOutOfBounds, compute_dose
 from neuroregen.protocols.errors import (
     DoseOutOfRange,
@@ -171,6 +172,7 @@ def _apply_header(protocol: Protocol, data: dict[str, Any]) -> None:
     protocol.mid_until_day = bounds.mid_until
     protocol.late_until_day = bounds.late_until
     apply_plan(protocol, data)
+    apply_registration(protocol, data)
 
 
 @transaction.atomic
