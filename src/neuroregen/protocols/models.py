@@ -99,9 +99,7 @@ class Protocol(AuditedModel):
     planned_subjects = models.PositiveIntegerField(
         _("planned number of participants"), null=True, blank=True
     )
-    blinding = models.CharField(
-        _("blinding"), max_length=8, choices=c.Blinding.choices, blank=True
-    )
+    blinding = models.CharField(_("blinding"), max_length=8, choices=c.Blinding.choices, blank=True)
     control_type = models.CharField(
         _("control type"), max_length=12, choices=c.ControlType.choices, blank=True
     )

@@ -59,9 +59,7 @@ def registration_problems(data: dict[str, Any]) -> list[str]:
     for key, vocabulary in CHOICE.items():
         value = raw.get(key, "")
         if value and value not in vocabulary.values:
-            problems.append(
-                f"Registration: {key} must be one of {', '.join(vocabulary.values)}."
-            )
+            problems.append(f"Registration: {key} must be one of {', '.join(vocabulary.values)}.")
     planned = raw.get("planned_subjects")
     if planned is not None and (
         not isinstance(planned, int) or isinstance(planned, bool) or planned < 1

@@ -9,8 +9,8 @@ from django.db.models import Prefetch, QuerySet
 from neuroregen.core.errors import NotFound
 from neuroregen.protocols import choices as c
 from neuroregen.protocols.analysis_plan import plan_spec
-from neuroregen.protocols.registration import registration_spec
 from neuroregen.protocols.models import Arm, Assignment, EligibilityRule, Protocol
+from neuroregen.protocols.registration import registration_spec
 
 EXPORT_FORMAT = "neuroregen.protocol/1"
 

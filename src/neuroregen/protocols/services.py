@@ -29,7 +29,6 @@ from neuroregen.protocols import profile as profiles
 from neuroregen.protocols import rules as rule_engine
 from neuroregen.protocols import signals, timeline
 from neuroregen.protocols.analysis_plan import apply_plan
-from neuroregen.protocols.registration import apply_registration
 from neuroregen.protocols.dose import DoseOutOfBounds, compute_dose
 from neuroregen.protocols.errors import (
     DoseOutOfRange,
@@ -44,6 +43,7 @@ from neuroregen.protocols.errors import (
     WeightMissing,
 )
 from neuroregen.protocols.models import Arm, Assignment, EligibilityRule, Protocol
+from neuroregen.protocols.registration import apply_registration
 from neuroregen.protocols.selectors import arm_spec, current_assignment, protocol_export
 from neuroregen.protocols.spec import DECIMAL_ARM_FIELDS, SpecReport, boundaries_of, spec_report
 
