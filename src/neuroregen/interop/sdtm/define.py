@@ -134,6 +134,7 @@ class _Writer:
         self.decodes: dict[str, dict[str, str]] = {}
         self.methods: set[str] = set()
         self.comments: dict[str, str] = {}
+        self.external: set[str] = set()
 
     def write(self) -> None:
         value_lists = [self._value_list("QS", "QSTESTCD", "QSORRES", "QSSCAT")]
@@ -149,6 +150,10 @@ class _Writer:
         self.mdv.extend(self.item_defs)
         for key in sorted(self.codelists):
             self._codelist(key)
+        for name in sorted(self.external):
+            dictionary, version = meta.EXTERNAL[name]
+            cl = _sub(self.mdv, _o("CodeList"), OID=f"CL.{name}", Name=name, DataType="text")
+            _sub(cl, _o("ExternalCodeList"), Dictionary=dictionary, Version=version)
         for oid in sorted(self.methods):
             name, text = meta.METHODS[oid]
             method = _sub(self.mdv, _o("MethodDef"), OID=oid, Name=name, Type="Computation")
@@ -206,7 +211,10 @@ class _Writer:
         item.set("SASFieldName", name)
         _describe(item, label)
         key = meta.VARIABLE_CODELIST.get(name)
-        if key and values:
+        if name in meta.EXTERNAL:
+            _sub(item, _o("CodeListRef"), CodeListOID=f"CL.{name}")
+            self.external.add(name)
+        elif key and values:
             _sub(item, _o("CodeListRef"), CodeListOID=f"CL.{key}")
             self.codelists.setdefault(key, set()).update(str(v) for v in values)
             decode = meta.CODELISTS[key].decode
@@ -272,6 +280,8 @@ class _Writer:
         values = sorted(self.codelists[key])
         data_type = "text"
         cl = _sub(self.mdv, _o("CodeList"), OID=f"CL.{key}", Name=spec.name, DataType=data_type)
+        if spec.note:
+            _describe(cl, spec.note)
         decodes = self.decodes.get(key)
         for rank, value in enumerate(values, start=1):
             if decodes is not None:

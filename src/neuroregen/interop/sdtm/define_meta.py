@@ -212,3 +212,9 @@ VARIABLE_CODELIST = {
         ("AESER", "AESCONG", "AESDISAB", "AESDTH", "AESHOSP", "AESLIFE", "AESMIE"), "NY"
     ),
 }
+#: variable → (dictionary, version) of an external code list (no enumerated values).
+EXTERNAL = {
+    "COUNTRY": ("ISO 3166-1 alpha-3", ""),
+    "AEDECOD": ("MEDDRA", ""),
+    "AEBODSYS": ("MEDDRA", ""),
+}
