@@ -9,7 +9,12 @@ import pytest
 
 from neuroregen.interop import sdtm
 from neuroregen.interop.dataset import collect
-from neuroregen.interop.sdtm.trial_design import age_limits, ascii_text, sdtm_visit_day
+from neuroregen.interop.sdtm.trial_design import (
+    age_limits,
+    ascii_text,
+    sdtm_visit_day,
+    short_code,
+)
 from neuroregen.protocols.models import Protocol
 from neuroregen.visits.models import VisitDefinition
 from tests.interop.builders import PROTOCOL
@@ -127,3 +132,10 @@ def test_trial_design_xpt_files_are_ascii_and_read_back(frames, tmp_path):
                 assert all(str(v).isascii() for v in back[column]), (domain, column)
     ta, _meta = pyreadstat.read_xport(str(tmp_path / "ta.xpt"))
     assert ta["TAETORD"].dtype == "float64"  # numeric, as SDTMIG defines it
+
+
+def test_short_codes_are_unique_and_at_most_eight_characters():
+    taken: set[str] = set()
+    made = [short_code(n, taken, "IE") for n in ("age-min", "age min", "1st", "weight-minimum")]
+    assert made == ["AGEMIN", "IE1", "IE1ST", "WEIGHTMI"]
+    assert len(set(made)) == len(made)

@@ -15,12 +15,12 @@ and TI (inclusion/exclusion criteria).
 
 from __future__ import annotations
 
+import re
 import unicodedata
 from collections.abc import Iterable
 from typing import Any
 
 from neuroregen.interop.dataset import Dataset
-from neuroregen.interop.sdtm import codes
 from neuroregen.interop.sdtm import trial_terms as tt
 from neuroregen.protocols.choices import ProductType, RuleKind
 
@@ -36,6 +36,20 @@ def ascii_text(text: str, limit: int = 200) -> str:
     if len(text) <= limit:
         return text
     return text[: limit + 1].rsplit(" ", 1)[0][:limit]
+
+
+def short_code(name: str, taken: set[str], prefix: str) -> str:
+    """An element or criterion code (ETCD, IETESTCD): at most 8 letters and digits, starting
+    with a letter, unique among ``taken``; numbered after ``prefix`` when the name is taken.
+    (Protocol codes, not test codes: QS/LB test codes are made elsewhere and kept apart.)"""
+    base = re.sub(r"[^A-Z0-9]", "", name.upper())
+    candidate = (base if base[:1].isalpha() else prefix + base)[:8]
+    n = 0
+    while candidate in taken:
+        n += 1
+        candidate = f"{prefix}{n}"[:8]  # a protocol has far fewer than 10**5 codes
+    taken.add(candidate)
+    return candidate
 
 
 def armcd(code: str) -> str:
@@ -90,7 +104,7 @@ def _elements(dataset: Dataset) -> dict[str, dict[str, Any]]:
         days = arm.spacing_days * (arm.administrations - 1) + 1
         product = ascii_text(str(ProductType(arm.product_type).label), 120)
         found[arm.code] = {
-            "ETCD": codes.testcd(arm.code, taken, "TRT"),
+            "ETCD": short_code(arm.code, taken, "TRT"),
             "ELEMENT": ascii_text(arm.name, 200),
             "TESTRL": ascii_text(f"Start of the first administration of {product}"),
             "TEENRL": (
@@ -161,7 +175,7 @@ def _ti_rows(dataset: Dataset) -> Iterable[dict[str, Any]]:
     taken: set[str] = set()
     for rule in _eligibility(dataset):
         yield {
-            "IETESTCD": codes.testcd(rule.code, taken, "IE"),
+            "IETESTCD": short_code(rule.code, taken, "IE"),
             "IETEST": ascii_text(rule.reason),
             "IECAT": "INCLUSION" if rule.kind == RuleKind.REQUIRE else "EXCLUSION",
             "TIRL": ascii_text(f"{rule.field} {rule.operator} {rule.value}"),
