@@ -100,9 +100,9 @@ def test_multi_file_formats_come_as_a_zip(world):
     assert response.status_code == 200
     assert response["Content-Type"] == "application/zip"
     archive = zipfile.ZipFile(io.BytesIO(response.content))
-    assert set(archive.namelist()) == {
-        f"{d}.xpt" for d in ("dm", "qs", "lb", "sv", "ds", "ex", "ae")
-    }
+    domains = ("dm", "qs", "lb", "sv", "ds", "ex", "ae", "ts", "ta", "te", "tv", "ti")
+    assert set(archive.namelist()) == {f"{d}.xpt" for d in domains} | {"define.xml"}
+    assert b'def:DefineVersion="2.0.0"' in archive.read("define.xml")
     assert archive.read("dm.xpt").startswith(b"HEADER RECORD*******LIBRARY HEADER RECORD")
     assert set(ExportRecord.objects.get().files) == set(archive.namelist())
 

@@ -46,8 +46,21 @@ def _odm(dataset: Dataset, out: Path, **_: object) -> list[Path]:
 
 def _sdtm(dataset: Dataset, out: Path, **_: object) -> list[Path]:
     from neuroregen.interop import sdtm
+    from neuroregen.interop.sdtm.define import define_xml
 
-    return sdtm.write_xpt(sdtm.build_domains(dataset), out)
+    frames = sdtm.build_domains(dataset)
+    paths = sdtm.write_xpt(frames, out)
+    protocol = dataset.protocol
+    path = out / "define.xml"
+    path.write_bytes(
+        define_xml(
+            frames,
+            study=protocol.code,
+            study_name=protocol.official_title or protocol.name,
+            protocol_name=f"{protocol.code} v{protocol.version}",
+        )
+    )
+    return [*paths, path]
 
 
 def _fhir(dataset: Dataset, out: Path, **_: object) -> list[Path]:

@@ -19,7 +19,15 @@ class ReadOnlyUnlessDraft(ReasonForChangeAdmin):
 
 @admin.register(Protocol)
 class ProtocolAdmin(ReadOnlyUnlessDraft):
-    list_display = ("code", "version", "name", "status", "regulatory_reference", "activated_on")
+    list_display = (
+        "code",
+        "version",
+        "name",
+        "status",
+        "regulatory_reference",
+        "trial_phase",
+        "activated_on",
+    )
     list_filter = ("status",)
     readonly_fields = ("status", "supersedes", "activated_on")
 

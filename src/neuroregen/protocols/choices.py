@@ -98,3 +98,41 @@ class ReferenceSdSource(models.TextChoices):
 
     PUBLISHED_NORM = "published_norm", _("published normative SD")
     PROGRAMME_BASELINE = "programme_baseline", _("programme baseline SD, all sites")
+
+
+# Trial registration (what the SDTM trial summary, TS, reports). Each label is ours; the CDISC
+# submission value of each code lives with the SDTM export (interop.sdtm.trial_terms).
+class TrialPhase(models.TextChoices):
+    PHASE_1 = "1", _("Phase I")
+    PHASE_1_2 = "1_2", _("Phase I/II")
+    PHASE_2 = "2", _("Phase II")
+    PHASE_2_3 = "2_3", _("Phase II/III")
+    PHASE_3 = "3", _("Phase III")
+    PHASE_4 = "4", _("Phase IV")
+    NOT_APPLICABLE = "na", _("Not applicable")
+
+
+class Blinding(models.TextChoices):
+    OPEN_LABEL = "open", _("Open label")
+    SINGLE_BLIND = "single", _("Single blind")
+    DOUBLE_BLIND = "double", _("Double blind")
+
+
+class ControlType(models.TextChoices):
+    NONE = "none", _("No control")
+    PLACEBO = "placebo", _("Placebo")
+    ACTIVE = "active", _("Active comparator")
+    DOSE_COMPARISON = "dose", _("Dose comparison")
+    HISTORICAL = "historical", _("Historical control")
+
+
+class StudyType(models.TextChoices):
+    INTERVENTIONAL = "interventional", _("Interventional")
+    OBSERVATIONAL = "observational", _("Observational")
+    EXPANDED_ACCESS = "expanded_access", _("Expanded access")
+
+
+class TrialType(models.TextChoices):
+    SAFETY = "safety", _("Safety")
+    EFFICACY = "efficacy", _("Efficacy")
+    SAFETY_EFFICACY = "safety_efficacy", _("Safety and efficacy")

@@ -83,6 +83,49 @@ class Protocol(AuditedModel):
     long_term_target_day = models.PositiveSmallIntegerField(
         _("long-term phase target study day"), default=730
     )
+    # Trial registration: what the SDTM trial summary (TS) and define.xml report. Empty or
+    # null means "not stated"; the export then says so (TSVALNF) rather than guessing.
+    sponsor = models.CharField(_("sponsor"), max_length=200, blank=True)
+    official_title = models.CharField(_("official title"), max_length=200, blank=True)
+    trial_phase = models.CharField(
+        _("trial phase"), max_length=4, choices=c.TrialPhase.choices, blank=True
+    )
+    registry_id = models.CharField(
+        _("registry identifier"),
+        max_length=60,
+        blank=True,
+        help_text=_("Public registry number, e.g. NCT01234567 or EudraCT 2026-000001-01."),
+    )
+    planned_subjects = models.PositiveIntegerField(
+        _("planned number of participants"), null=True, blank=True
+    )
+    blinding = models.CharField(_("blinding"), max_length=8, choices=c.Blinding.choices, blank=True)
+    control_type = models.CharField(
+        _("control type"), max_length=12, choices=c.ControlType.choices, blank=True
+    )
+    indication = models.CharField(_("indication"), max_length=200, blank=True)
+    study_type = models.CharField(
+        _("study type"),
+        max_length=16,
+        choices=c.StudyType.choices,
+        default=c.StudyType.INTERVENTIONAL,
+    )
+    trial_type = models.CharField(
+        _("trial type"), max_length=16, choices=c.TrialType.choices, blank=True
+    )
+    primary_objective = models.CharField(_("primary objective"), max_length=200, blank=True)
+    study_start_date = models.DateField(
+        _("study start date"),
+        null=True,
+        blank=True,
+        help_text=_("The date the first participant signed consent, as the protocol records it."),
+    )
+    randomised = models.BooleanField(_("randomised"), default=False)
+    add_on = models.BooleanField(
+        _("added on to existing treatment"),
+        default=False,
+        help_text=_("The product is given on top of the child's existing treatment."),
+    )
 
     class Meta:
         ordering = ["code", "version"]

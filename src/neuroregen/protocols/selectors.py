@@ -10,6 +10,7 @@ from neuroregen.core.errors import NotFound
 from neuroregen.protocols import choices as c
 from neuroregen.protocols.analysis_plan import plan_spec
 from neuroregen.protocols.models import Arm, Assignment, EligibilityRule, Protocol
+from neuroregen.protocols.registration import registration_spec
 
 EXPORT_FORMAT = "neuroregen.protocol/1"
 
@@ -121,6 +122,7 @@ def protocol_export(protocol: Protocol) -> dict[str, Any]:
             "late_until": protocol.late_until_day,
         },
         "analysis_plan": plan_spec(protocol),
+        "registration": registration_spec(protocol),
         "arms": [arm_spec(a) for a in protocol.arms.all()],
         "rules": rules,
         "schedule": [

@@ -43,6 +43,7 @@ from neuroregen.protocols.errors import (
     WeightMissing,
 )
 from neuroregen.protocols.models import Arm, Assignment, EligibilityRule, Protocol
+from neuroregen.protocols.registration import apply_registration
 from neuroregen.protocols.selectors import arm_spec, current_assignment, protocol_export
 from neuroregen.protocols.spec import DECIMAL_ARM_FIELDS, SpecReport, boundaries_of, spec_report
 
@@ -171,6 +172,7 @@ def _apply_header(protocol: Protocol, data: dict[str, Any]) -> None:
     protocol.mid_until_day = bounds.mid_until
     protocol.late_until_day = bounds.late_until
     apply_plan(protocol, data)
+    apply_registration(protocol, data)
 
 
 @transaction.atomic

@@ -15,6 +15,7 @@ from neuroregen.protocols import choices as c
 from neuroregen.protocols import codes, timeline
 from neuroregen.protocols.analysis_plan import plan_problems
 from neuroregen.protocols.dose import DoseRule
+from neuroregen.protocols.registration import registration_problems
 from neuroregen.protocols.rules import RuleProblem, rule_problems
 from neuroregen.protocols.schedule import Problem, schedule_problems
 
@@ -112,6 +113,7 @@ def spec_report(data: Any) -> SpecReport:
         report.general.append(f"Phase boundaries: {exc}.")
         boundaries = timeline.DEFAULT_BOUNDARIES
     report.general.extend(plan_problems(data, boundaries))
+    report.general.extend(registration_problems(data))
     if report.general:
         return report
     arms = data.get("arms") or []

@@ -108,6 +108,24 @@ def cell_protocol_document(version: str = "1.0") -> dict[str, Any]:
         "name": "Personalised neural cell therapy in autistic children (SYNTHETIC)",
         "regulatory_reference": "SYN-IND-000001",
         "description": "Synthetic example protocol for demonstration; not a real trial.",
+        "registration": {
+            "sponsor": "NeuroRegen demonstration programme (SYNTHETIC)",
+            "official_title": "Open-label personalised neural cell therapy in autistic children "
+            "aged 2 to 12 years (SYNTHETIC)",
+            "trial_phase": "1_2",
+            "registry_id": "SYN-REG-000001",
+            "planned_subjects": 60,
+            "blinding": "open",
+            "control_type": "none",
+            "indication": "Autism spectrum disorder",
+            "study_type": "interventional",
+            "trial_type": "safety_efficacy",
+            "primary_objective": "Safety and change in ATEC total score 6 to 12 months after "
+            "a single administration",
+            "study_start_date": "2025-01-15",
+            "randomised": False,
+            "add_on": True,
+        },
         "analysis_plan": {
             "primary_measure": "atec.atec_total",
             "primary_phase": "late",
@@ -362,6 +380,23 @@ def exosome_protocol_document(version: str = "1.0") -> dict[str, Any]:
         "regulatory_reference": "SYN-CTA-000002",
         "description": "Synthetic example of a controlled design; allocation follows the "
         "randomisation list, not the recommendation.",
+        "registration": {
+            "sponsor": "NeuroRegen demonstration programme (SYNTHETIC)",
+            "official_title": "Randomised double-blind vehicle-controlled intranasal MSC "
+            "exosomes in autistic children (SYNTHETIC)",
+            "trial_phase": "2",
+            "registry_id": "SYN-REG-000002",
+            "planned_subjects": 40,
+            "blinding": "double",
+            "control_type": "placebo",
+            "indication": "Autism spectrum disorder",
+            "study_type": "interventional",
+            "trial_type": "efficacy",
+            "primary_objective": "Change in ATEC total score at month 12 versus vehicle",
+            "study_start_date": "2025-03-01",
+            "randomised": True,
+            "add_on": True,
+        },
         "analysis_plan": {
             "primary_measure": "atec.atec_total",
             "primary_phase": "late",

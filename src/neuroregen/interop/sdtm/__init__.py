@@ -29,9 +29,16 @@ Conventions (SDTMIG 3.x):
   every ``--DY`` equal to its date's SDTM day and never 0; an end never before its start;
   AESER ``Y`` exactly when a seriousness flag is ``Y``; grade 5 exactly when fatal.
 
+- Trial design (TS, TA, TE, TV, TI) comes from the protocol, its registration fields, schedule
+  and eligibility rules; every export also writes ``define.xml`` (Define-XML 2.0.0, valid
+  against the schema shipped in odmlib), where AE is marked not conformant while its terms
+  are uncoded.
+
 Modules: ``spec`` (variables of each domain), ``terms`` (controlled terms), ``values`` (study
 days, dates), ``codes`` (test codes), ``subjects`` (DM, DS, SV), ``findings`` (QS, LB),
-``events`` (EX, AE), ``build`` (all domains of a dataset), ``xpt`` (writing), ``conformance``.
+``events`` (EX, AE), ``trial_design`` and ``trial_terms`` (TS, TA, TE, TV, TI), ``build`` (all
+domains of a dataset), ``xpt`` (writing), ``conformance``, ``define`` and ``define_meta``
+(define.xml).
 This package is the import path others use.
 """
 

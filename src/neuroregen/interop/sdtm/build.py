@@ -13,6 +13,7 @@ from neuroregen.interop.sdtm.events import ae_rows, ex_rows
 from neuroregen.interop.sdtm.findings import code_tests, lb_rows, qs_rows
 from neuroregen.interop.sdtm.spec import DOMAINS
 from neuroregen.interop.sdtm.subjects import dm_row, ds_rows, sv_rows
+from neuroregen.interop.sdtm.trial_design import trial_design_rows
 
 
 def build_domains(dataset: Dataset) -> dict[str, pd.DataFrame]:
@@ -46,6 +47,7 @@ def _build_domains(dataset: Dataset) -> dict[str, pd.DataFrame]:
         rows["EX"].extend(exposures)
         rows["AE"].extend(ae_rows(dataset, participant, base, zero))
     code_tests(rows["QS"], wanted)
+    rows.update(trial_design_rows(dataset, visitnum, rows["DM"]))
     return {
         domain: pd.DataFrame(rows[domain], columns=[v.name for v in variables])
         for domain, (_label, variables) in DOMAINS.items()

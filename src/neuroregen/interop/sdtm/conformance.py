@@ -36,7 +36,11 @@ def conformance(frames: dict[str, pd.DataFrame]) -> list[str]:
         if not frame.empty and set(frame["DOMAIN"]) != {domain}:
             findings.append(f"{domain}: DOMAIN must be {domain}")
         seq = f"{domain}SEQ"
-        if seq in frame.columns and frame.duplicated(["USUBJID", seq]).any():
+        if (
+            seq in frame.columns
+            and "USUBJID" in frame.columns
+            and frame.duplicated(["USUBJID", seq]).any()
+        ):
             findings.append(f"{domain}.{seq}: not unique within USUBJID")
         for column in [c for c in frame.columns if c.endswith("DTC")]:
             bad = [x for x in frame[column] if x and x == x and not ISO.match(str(x))]

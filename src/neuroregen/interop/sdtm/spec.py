@@ -165,3 +165,78 @@ DOMAINS: dict[str, tuple[str, list[Var]]] = {
         ],
     ),
 }
+
+
+# --- Trial design domains (SDTMIG 3.3 section 7); built by ``trial_design`` from the protocol.
+TRIAL_DESIGN: dict[str, tuple[str, list[Var]]] = {
+    "TS": (
+        "Trial Summary",
+        [
+            Var("STUDYID", "Study Identifier", True),
+            Var("DOMAIN", "Domain Abbreviation", True),
+            Var("TSSEQ", "Sequence Number", True),
+            Var("TSGRPID", "Group ID"),
+            Var("TSPARMCD", "Trial Summary Parameter Short Name", True),
+            Var("TSPARM", "Trial Summary Parameter", True),
+            Var("TSVAL", "Parameter Value"),
+            Var("TSVALNF", "Parameter Null Flavor"),
+            Var("TSVALCD", "Parameter Value Code"),
+            Var("TSVCDREF", "Name of the Reference Terminology"),
+            Var("TSVCDVER", "Version of the Reference Terminology"),
+        ],
+    ),
+    "TA": (
+        "Trial Arms",
+        [
+            Var("STUDYID", "Study Identifier", True),
+            Var("DOMAIN", "Domain Abbreviation", True),
+            Var("ARMCD", "Planned Arm Code", True),
+            Var("ARM", "Description of Planned Arm", True),
+            Var("TAETORD", "Planned Order of Element within Arm", True),
+            Var("ETCD", "Element Code", True),
+            Var("ELEMENT", "Description of Element"),
+            Var("TABRANCH", "Branch"),
+            Var("TATRANS", "Transition Rule"),
+            Var("EPOCH", "Epoch", True),
+        ],
+    ),
+    "TE": (
+        "Trial Elements",
+        [
+            Var("STUDYID", "Study Identifier", True),
+            Var("DOMAIN", "Domain Abbreviation", True),
+            Var("ETCD", "Element Code", True),
+            Var("ELEMENT", "Description of Element", True),
+            Var("TESTRL", "Rule for Start of Element", True),
+            Var("TEENRL", "Rule for End of Element"),
+            Var("TEDUR", "Planned Duration of Element"),
+        ],
+    ),
+    "TV": (
+        "Trial Visits",
+        [
+            Var("STUDYID", "Study Identifier", True),
+            Var("DOMAIN", "Domain Abbreviation", True),
+            Var("VISITNUM", "Visit Number", True),
+            Var("VISIT", "Visit Name"),
+            Var("VISITDY", "Planned Study Day of Visit"),
+            Var("ARMCD", "Planned Arm Code"),
+            Var("ARM", "Description of Planned Arm"),
+            Var("TVSTRL", "Visit Start Rule", True),
+            Var("TVENRL", "Visit End Rule"),
+        ],
+    ),
+    "TI": (
+        "Trial Inclusion/Exclusion Criteria",
+        [
+            Var("STUDYID", "Study Identifier", True),
+            Var("DOMAIN", "Domain Abbreviation", True),
+            Var("IETESTCD", "Incl/Excl Criterion Short Name", True),
+            Var("IETEST", "Inclusion/Exclusion Criterion", True),
+            Var("IECAT", "Inclusion/Exclusion Category", True),
+            Var("TIRL", "Inclusion/Exclusion Criterion Rules"),
+            Var("TIVERS", "Protocol Criteria Versions"),
+        ],
+    ),
+}
+DOMAINS.update(TRIAL_DESIGN)

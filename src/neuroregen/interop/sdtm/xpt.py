@@ -14,7 +14,9 @@ def _xpt_ready(frame: pd.DataFrame, variables: list[Var]) -> pd.DataFrame:
     for column in frame.columns:
         if frame[column].dtype == object:
             numeric = all(v is None or isinstance(v, float | int) for v in frame[column])
-            if numeric and column.endswith(("SEQ", "DY", "NUM", "STRESN", "LLOQ", "AGE", "DOSE")):
+            if numeric and column.endswith(
+                ("SEQ", "DY", "NUM", "STRESN", "LLOQ", "AGE", "DOSE", "ETORD")
+            ):
                 frame[column] = frame[column].astype("float64")
             else:
                 frame[column] = frame[column].fillna("").astype(str)
