@@ -25,6 +25,7 @@ from neuroregen.instruments import completeness
 from neuroregen.instruments.errors import AnswersInvalid
 from neuroregen.instruments.models import Instrument, Response
 from neuroregen.instruments.prepared import PreparedInstrument
+from neuroregen.interop.classic_rows import carried_forms, place_base_rows
 from neuroregen.interop.dataset import protocol_by_code
 from neuroregen.interop.errors import ImportRejected
 from neuroregen.interop.form_creation import create_forms
@@ -102,6 +103,8 @@ def plan_import(
     visits = _visits(user, protocol, list(participants.values()))
     arms = sorted(a.code for a in protocol_obj.arms.all())
     columns = {code: import_columns(instrument) for code, instrument in known.items()}
+    if flat:
+        rows = place_base_rows(rows, participants, visits, columns, problems)
     prepared: dict[str, tuple[FormReader, PreparedInstrument]] = {}
     may_enter: dict[int, bool] = {}
     planned: list[Planned] = []
@@ -285,7 +288,7 @@ def _resolve(
         return matches[0], with_data
     if flat:
         if not row.repeat_instrument:
-            if with_data:
+            if carried_forms(row, columns):
                 problems.append(
                     Problem(
                         row.where,
