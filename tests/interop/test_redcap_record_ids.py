@@ -112,7 +112,7 @@ def survey(site_a, site_b, coordinator_a, coordinator_b):
 
 @pytest.mark.django_db
 def test_real_classic_records_with_participant_id_import_through_a_map(survey):
-    text = (CORPUS / "redcapr_survey_records.csv").read_text(encoding="utf-8")
+    text = (CORPUS / "records" / "redcapr_survey_records.csv").read_text(encoding="utf-8")
     mapping, problems = read_map(_mapped(survey, {"1": 0, "2": 1}))
     assert problems == []
     links = RecordLinks(mapping=mapping)
@@ -136,7 +136,7 @@ def test_real_classic_records_with_participant_id_import_through_a_map(survey):
 
 @pytest.mark.django_db
 def test_map_problems_are_all_reported_and_nothing_is_written(survey):
-    text = (CORPUS / "redcapr_survey_records.csv").read_text(encoding="utf-8")
+    text = (CORPUS / "records" / "redcapr_survey_records.csv").read_text(encoding="utf-8")
     mapping, problems = read_map(
         "participant_id,study_code\r\n1,P-NOBODY-00\r\n3,"
         + survey.participants[2].study_code
@@ -178,7 +178,7 @@ def test_a_form_several_visits_expect_is_not_placed_from_a_classic_row(world):
 @pytest.mark.django_db
 def test_import_command_takes_a_map(survey, tmp_path):
     data = tmp_path / "survey.csv"
-    data.write_bytes((CORPUS / "redcapr_survey_records.csv").read_bytes())
+    data.write_bytes((CORPUS / "records" / "redcapr_survey_records.csv").read_bytes())
     mapping = tmp_path / "map.csv"
     mapping.write_text(_mapped(survey, {"1": 0, "2": 1}), encoding="utf-8")
     out = io.StringIO()

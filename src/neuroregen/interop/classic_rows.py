@@ -26,7 +26,10 @@ def place_base_rows(
     base = [
         r
         for r in rows
-        if not r.repeat_instrument and not r.visit_code and r.record_id in participants
+        if not r.repeat_instrument
+        and not r.visit_code
+        and r.record_id in participants
+        and visits.get(participants[r.record_id].pk)  # no visits yet: reported as such
     ]
     carried = {id(row): carried_forms(row, columns) for row in base}
     if not any(carried.values()):
