@@ -28,6 +28,5 @@ def not_done_snapshot() -> dict:
         "participant", "visit", "instrument"
     )
     return {
-        (r.participant.study_code, r.visit.code, r.instrument.code): r.not_done_reason
-        for r in rows
+        (r.participant.study_code, r.visit.code, r.instrument.code): r.not_done_reason for r in rows
     }

@@ -186,6 +186,4 @@ def test_import_command_takes_a_map(survey, tmp_path):
     call_command("import", "redcap", str(data), stdout=out, **options)
     assert "0 form(s) created, 2 updated, 0 unchanged" in out.getvalue()
     with pytest.raises(CommandError, match="--create-participants needs --site"):
-        call_command(
-            "import", "redcap", str(data), create_participants=True, stdout=out, **options
-        )
+        call_command("import", "redcap", str(data), create_participants=True, stdout=out, **options)

@@ -51,6 +51,9 @@ COMPLETE = {
     ResponseStatus.VERIFIED: "2",
 }
 MISSING_CODES = tuple(MissingCode.values)
+# Fields whose choices are codes a missing-data code must not shadow (a slider's are labels,
+# an sql field's a query)
+CODED_CHOICES = frozenset({"dropdown", "radio"})
 NOT_DONE_CODE = MissingCode.NOT_ASKED.value  # what the items of a form not done hold
 # Columns REDCap adds to an export that carry no answer: read, never imported.
 IGNORED = frozenset({"redcap_survey_identifier", "redcap_data_access_group"})
@@ -328,7 +331,8 @@ class FormReader:
                 columns = [(checkbox_column(f.field_name, c), c) for c in codes]
                 self.parts.append((f.field_name, True, columns))
             else:
-                self.parts.append((f.field_name, False, _missing_codes(f.choices)))
+                own = f.choices if f.field_type in CODED_CHOICES else ""
+                self.parts.append((f.field_name, False, _missing_codes(own)))
                 self.names.append(f.field_name)
         self.codes = {name: codes for name, _checkbox, codes in self.parts}
         self.plain_only = len(self.names) == len(self.parts) and not any(
