@@ -60,7 +60,9 @@ def test_problems_name_the_files_own_record_id_column(world):
     text += "P-NOBODY-00,bl_arm_1" + "," * (header.count(",") - 1) + "\r\n"
     with pytest.raises(ImportRejected) as caught:
         services.redcap_import(user=world.admin, protocol=PROTOCOL, text=text)
-    assert [p.message for p in caught.value.problems] == ["no participant 'P-NOBODY-00'"]
+    assert [(p.column, p.message) for p in caught.value.problems] == [
+        ("study_id", "no participant 'P-NOBODY-00'")
+    ]
 
 
 def test_a_file_starting_with_a_redcap_column_has_no_record_id():

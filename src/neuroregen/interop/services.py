@@ -8,6 +8,12 @@ exist and changed are saved through ``response_save`` (same audit trail, same qu
 forms are created together by :mod:`neuroregen.interop.form_creation`, as ``response_start`` +
 ``response_save`` would create them. Re-importing the same file changes nothing: a form whose
 answers, missing-data codes and completion are already as in the file is left untouched.
+
+Around that core: record ids are turned into study codes first (a map, or participants
+registered in screening: :mod:`~neuroregen.interop.record_links`); a classic project's
+one-row records are placed at visits (:mod:`~neuroregen.interop.classic_rows`); forms a file
+marks not done are recorded so (:mod:`~neuroregen.interop.not_done_forms`); forms that exist
+are compared and saved by :mod:`~neuroregen.interop.record_writes`.
 """
 
 from __future__ import annotations
@@ -79,6 +85,7 @@ def plan_import(
             extra = _instruments({column[: -len("_complete")]})
             known.update(extra)
     owner = _column_owner(header, known)
+    id_column = header[0] if header else "record_id"  # as the file names it
     problems: list[Problem] = []
     structural = {
         *header[:1],  # the record-id field, whatever its name
@@ -112,7 +119,7 @@ def plan_import(
     for row in rows:
         participant = participants.get(row.record_id)
         if participant is None:
-            problems.append(Problem(row.where, "record_id", f"no participant '{row.record_id}'"))
+            problems.append(Problem(row.where, id_column, f"no participant '{row.record_id}'"))
             continue
         if participant.site_id not in may_enter:
             may_enter[participant.site_id] = has_capability(
@@ -120,7 +127,7 @@ def plan_import(
             )
         if not may_enter[participant.site_id]:
             problems.append(
-                Problem(row.where, "record_id", "you may not enter data for this participant")
+                Problem(row.where, id_column, "you may not enter data for this participant")
             )
             continue
         own = visits.get(participant.pk, [])
@@ -129,7 +136,7 @@ def plan_import(
                 problems.append(
                     Problem(
                         row.where,
-                        "record_id",
+                        id_column,
                         f"{participant.study_code} has no visits in {protocol} yet: a child is "
                         "consented, enrolled and assigned before forms are entered",
                     )
@@ -178,9 +185,7 @@ def plan_import(
             key = (visit.pk, instrument.pk)
             if key in seen:
                 problems.append(
-                    Problem(
-                        row.where, "record_id", f"{code} at {visit.code} is also on {seen[key]}"
-                    )
+                    Problem(row.where, id_column, f"{code} at {visit.code} is also on {seen[key]}")
                 )
                 continue
             seen[key] = row.where
