@@ -134,6 +134,21 @@ def test_real_classic_records_with_participant_id_import_through_a_map(survey):
     assert "consent" not in second.answers
     again = services.redcap_import(user=survey.admin, protocol=PROTOCOL, text=text, links=links)
     assert (again.created, again.updated, again.unchanged) == (0, 0, 2)
+    # exported back under the project's own record-id field, which is also the form's first
+    back = records.export_records(
+        collect(user=survey.admin, protocol=PROTOCOL),
+        longitudinal=False,
+        instruments={"prescreening_survey"},
+        record_id="participant_id",
+    )
+    header = back.splitlines()[0].split(",")
+    assert header[:4] == [
+        "participant_id",
+        "redcap_repeat_instrument",
+        "redcap_repeat_instance",
+        "dob",
+    ]
+    assert header.count("participant_id") == 1
 
 
 @pytest.mark.django_db

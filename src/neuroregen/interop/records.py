@@ -182,6 +182,8 @@ def export_records(
         columns.extend(form_columns(instrument))
         if instrument.code in not_done:
             columns.append(reason_column(instrument.code))
+    # The record-id field is also a field of the project's first form: one column, first.
+    columns = [c for c in columns if c != record_id]
     codes = {i.code for i in chosen}
     head = [record_id, EVENT] if longitudinal else [record_id, REPEAT_INSTRUMENT, REPEAT_INSTANCE]
     rows: list[list[str]] = []
