@@ -85,7 +85,7 @@ def write_not_done(*, user: Any, items: list[Planned], result: ImportResult) -> 
         except DomainError as exc:
             column = exc.field if exc.field and exc.field != "reason" else ""
             problems.append(
-                Problem(item.where, column or reason_column(item.instrument.code), exc.message)
+                Problem(item.where, column or reason_column(item.instrument.code), str(exc.message))
             )
             continue
         if found is None:
