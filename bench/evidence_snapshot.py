@@ -39,10 +39,15 @@ def snapshot(username: str, children: int) -> dict[Any, Any]:
     django.setup()
     from neuroregen.core.models import User
     from neuroregen.evidence import analysis, selectors
+    from neuroregen.evidence.child import analyse_child
+    from neuroregen.evidence.program_measures import RESPONDER_CHOICES, measures
+    from neuroregen.evidence.programme_frames import evidence_frames
+    from neuroregen.evidence.reference_sd import reference_values
 
     user = User.objects.get(username=username)
     protocol = max(selectors.protocols_for(user=user), key=lambda p: p.assignments.count())
-    frames = selectors.evidence_frames(user=user, protocol=protocol)
+    frames = evidence_frames(user=user, protocol=protocol)
+    controls = selectors.control_arm_codes(protocol.pk)
     out: dict[Any, Any] = {
         "code": selectors.__file__,
         "frames": {
@@ -58,12 +63,15 @@ def snapshot(username: str, children: int) -> dict[Any, Any]:
         },
     }
     for arm in [None, *analysis.arms_of(frames)]:
-        for key in analysis.RESPONDER_CHOICES:
-            ev = analysis.analyse_program(frames, arm=arm, definition_key=key)
+        for key in RESPONDER_CHOICES:
+            ev = analysis.analyse_program(
+                frames, arm=arm, definition_key=key, control_arms=controls
+            )
             out[("program", arm, key)] = (repr(ev), ev.as_json())
-    sds = analysis.reference_sds(frames.outcomes)
+    labels = {m.measure: m.label for m in measures(frames.outcomes)}
+    sds = reference_values(protocol, labels)
     for code in list(frames.participants["study_code"].iloc[:children]):
-        child = analysis.analyse_child(frames, code, sds)
+        child = analyse_child(frames, code, sds)
         out[("child", code)] = repr(
             [
                 (m.measure, m.series.to_dict("list"), m.verdict_list, m.reference_sd, m.note)

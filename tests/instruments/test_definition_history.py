@@ -52,6 +52,7 @@ def test_a_dictionary_import_writes_history_with_user_and_reason(admin_user, tmp
         "import",
         str(path),
         reason="v2: wording agreed with site",
+        replace=True,
         stdout=io.StringIO(),
     )
 
@@ -131,7 +132,9 @@ def test_changed_english_wording_drops_its_old_translation(admin_user):
     diary.refresh_from_db()
     assert "ru" in diary.languages
     services.dictionary_import(
-        user=admin_user, text=_edited(SAMPLE.read_text(), "Hours slept", "Hours asleep")
+        user=admin_user,
+        text=_edited(SAMPLE.read_text(), "Hours slept", "Hours asleep"),
+        replace=True,
     )
     diary.refresh_from_db()
     hours = Field.objects.get(instrument=diary, field_name="hours")

@@ -2,14 +2,21 @@
 
 from __future__ import annotations
 
+import datetime as dt
+from zoneinfo import ZoneInfo
+
 import pytest
 
+from neuroregen.biomarkers.models import Measurement
 from neuroregen.core.errors import InvalidTransition, NotPermitted, ValidationFailed
 from neuroregen.core.roles import Role
 from neuroregen.instruments import services
+from neuroregen.instruments.choices import QueryRule
 from neuroregen.instruments.models import Query
 from neuroregen.instruments.quality import outlier_message
+from neuroregen.instruments.queries import _birth_floor, quality_check_measurement
 from tests.helpers import enrolled, make_user
+from tests.instruments.builders import participant_with_visits
 
 pytestmark = pytest.mark.django_db
 
@@ -64,3 +71,31 @@ def test_outlier_rule_needs_a_cohort_and_three_sd():
     assert outlier_message(51, cohort) is None
     assert "SD from the cohort" in outlier_message(80, cohort)
     assert outlier_message(80, cohort[:5]) is None  # too few to judge
+
+
+def test_collection_day_is_read_on_the_site_calendar(site_a, coordinator_a):
+    """A sample taken at 00:30 in Kyiv on the first day the child can have lived is plausible;
+    in UTC it is still the evening before, which must not raise an impossible-date query."""
+    participant, visits = participant_with_visits(coordinator_a, site_a)
+    first_possible = _birth_floor(participant)
+    at_site = dt.datetime.combine(first_possible, dt.time(0, 30), ZoneInfo(site_a.time_zone))
+    measurement = Measurement.objects.create(
+        participant=participant,
+        visit=visits["BL"],
+        analyte="il6",
+        value=3,
+        unit="pg/mL",
+        matrix="serum",
+        collected_at=at_site,
+    )
+    measurement.refresh_from_db()  # as every later reader gets it: in UTC
+    rules = {q.rule for q in quality_check_measurement(measurement=measurement, user=None)}
+    assert QueryRule.IMPOSSIBLE_DATE not in rules
+
+    # 23:30 the day before, in Kyiv
+    Measurement.objects.filter(pk=measurement.pk).update(
+        collected_at=at_site - dt.timedelta(hours=1)
+    )
+    measurement.refresh_from_db()
+    rules = {q.rule for q in quality_check_measurement(measurement=measurement, user=None)}
+    assert QueryRule.IMPOSSIBLE_DATE in rules

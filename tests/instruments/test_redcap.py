@@ -10,6 +10,7 @@ from django.core.management import CommandError, call_command
 from neuroregen.core.errors import NotPermitted
 from neuroregen.core.roles import Role
 from neuroregen.instruments import services
+from neuroregen.instruments.dictionary_diff import record_id_row
 from neuroregen.instruments.errors import DictionaryRejected
 from neuroregen.instruments.models import Field, Instrument
 from neuroregen.instruments.redcap import HEADERS, read_dictionary, write_dictionary
@@ -63,7 +64,8 @@ def test_foreign_dictionary_imports_semantically_and_reexports_identically():
     first = services.dictionary_export(instrument=instrument)
     exported, problems = read_dictionary(first)
     assert problems == []
-    assert exported == original  # every cell of all 18 columns kept
+    assert exported[0] == record_id_row("sleep_diary")  # REDCap's upload expects it first
+    assert exported[1:] == original  # every cell of all 18 columns kept
     assert (
         Field.objects.get(instrument=instrument, field_name="visit_date").field_annotation
         == "@TODAY"
@@ -109,8 +111,10 @@ def test_wrong_header_is_reported_by_column():
 @pytest.mark.django_db
 def test_builtin_cannot_be_replaced_and_coordinator_cannot_import(site_a, coordinator_a):
     atec_csv = services.dictionary_export(instrument=Instrument.objects.get(code="atec"))
+    changed = atec_csv.replace("Knows own name", "Knows his or her own name", 1)
+    assert changed != atec_csv
     with pytest.raises(DictionaryRejected, match="rejected"):
-        services.dictionary_import(user=None, text=atec_csv)
+        services.dictionary_import(user=None, text=changed, replace=True)
     with pytest.raises(NotPermitted):
         services.dictionary_import(user=coordinator_a, text=SAMPLE.read_text())
     admin = make_user(Role.ADMINISTRATOR, None)

@@ -67,13 +67,46 @@ def test_round_trip_reimports_identically(site_a, site_b, coordinator_a, coordin
     fill_forms(world)
     document = odm.export_odm(collect(user=world.admin, protocol=PROTOCOL))
     before = responses_snapshot()
+    not_done = not_done_forms()
+    assert len(not_done) == len(world.participants)  # each child's sleep questionnaire
     transaction.savepoint_rollback(empty)
     assert not Response.objects.exists()
     result = services.odm_import(user=world.admin, protocol=PROTOCOL, data=document)
-    assert result.created == len(before) == 9
+    assert result.created == len(before) + len(not_done)
     assert responses_snapshot() == before
+    assert not_done_forms() == not_done  # the same forms, each with its reason
     again = services.odm_import(user=world.admin, protocol=PROTOCOL, data=document)
     assert again.changed == 0
+    assert again.unchanged == len(before) + len(not_done)
+
+
+def not_done_forms() -> dict[tuple[str, str, str], str]:
+    return {
+        (r.participant.study_code, r.visit.code, r.instrument.code): r.not_done_reason
+        for r in Response.objects.filter(status="not_done").select_related(
+            "participant", "visit", "instrument"
+        )
+    }
+
+
+@pytest.mark.django_db
+def test_a_form_not_done_is_exported_with_its_reason(world):
+    document = odm.export_odm(collect(user=world.admin, protocol=PROTOCOL))
+    assert odm.validate(document) == []
+    root = SafeET.fromstring(document)
+    subject = root.find(
+        f"{Q}ClinicalData/{Q}SubjectData[@SubjectKey='{world.participants[0].study_code}']"
+    )
+    form = subject.find(f"{Q}StudyEventData[@StudyEventOID='SE.BL']/{Q}FormData[@FormOID='F.cshq']")
+    assert form is not None
+    annotation = form.find(f"{Q}Annotation")
+    assert annotation.find(f"{Q}Comment").text == "family ran out of time"
+    flag = annotation.find(f"{Q}Flag/{Q}FlagValue")
+    assert (flag.get("CodeListOID"), flag.text) == (odm.FORM_STATUS_LIST, "not_done")
+    status = form.find(f".//{Q}ItemData[@ItemOID='I.cshq.cshq_complete']")
+    assert status.get("IsNull") == "Yes"
+    assert status.get("Value") is None
+    assert root.find(f".//{Q}CodeList[@OID='{odm.FORM_STATUS_LIST}']") is not None
 
 
 @pytest.mark.django_db
@@ -88,3 +121,42 @@ def test_shifted_dates_move_audit_stamps_consistently(world):
     moved = [e.text[:10] for e in shifted.iter(f"{Q}DateTimeStamp")]
     assert len(stamps) == len(moved)
     assert stamps != moved
+
+
+@pytest.mark.django_db
+def test_a_changed_reason_updates_the_form_not_done(world):
+    document = odm.export_odm(collect(user=world.admin, protocol=PROTOCOL))
+    changed = document.replace(
+        b"<Comment>family ran out of time</Comment>", b"<Comment>child was unwell</Comment>", 1
+    )
+    assert changed != document
+    result = services.odm_import(user=world.admin, protocol=PROTOCOL, data=changed)
+    assert result.updated == 1
+    assert result.created == 0
+    reasons = sorted(not_done_forms().values())
+    assert reasons.count("child was unwell") == 1
+    assert len(reasons) == len(world.participants)
+
+
+@pytest.mark.django_db
+def test_a_file_cannot_mark_a_completed_form_not_done(world):
+    document = odm.export_odm(collect(user=world.admin, protocol=PROTOCOL))
+    group = b'<ItemGroupData ItemGroupOID="IG.cgi_s">'
+    annotation = (
+        b'<Annotation SeqNum="1"><Comment>no time</Comment><Flag>'
+        b'<FlagValue CodeListOID="CL.NR.FORM_STATUS">not_done</FlagValue></Flag></Annotation>'
+    )
+    marked = document.replace(group, annotation + group, 1)
+    before = responses_snapshot()
+    with pytest.raises(ImportRejected) as caught:
+        services.odm_import(user=world.admin, protocol=PROTOCOL, data=marked)
+    [problem] = caught.value.problems
+    at = marked.index(annotation)
+    start = marked.rindex(b'SubjectKey="', 0, at) + len(b'SubjectKey="')
+    key = marked[start : marked.index(b'"', start)].decode()
+    assert f"/ODM/ClinicalData/SubjectData[@SubjectKey='{key}']" in problem.where
+    assert problem.where.endswith(
+        "/StudyEventData[@StudyEventOID='SE.BL']/FormData[@FormOID='F.cgi_s']"
+    )
+    assert "cannot mark it not done" in problem.message
+    assert responses_snapshot() == before

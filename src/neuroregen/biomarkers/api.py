@@ -12,7 +12,7 @@ from neuroregen.core import access
 from neuroregen.core.api_base.pagination import BoundedPagination
 from neuroregen.core.api_base.schemas import READ_ERRORS, WRITE_ERRORS
 from neuroregen.core.http import AuthenticatedHttpRequest
-from neuroregen.core.research_dates import calendar_for_reader, study_day_of
+from neuroregen.core.research_dates import calendar_resolver, study_day_of
 from neuroregen.core.roles import Capability
 from neuroregen.participants import selectors as participant_selectors
 from neuroregen.visits import selectors as visit_selectors
@@ -45,9 +45,7 @@ class MeasurementOut(Schema):
     def resolve_study_code(obj: Any) -> str:
         return obj.participant.study_code
 
-    @staticmethod
-    def resolve_collected_at(obj: Any, context: dict[str, Any]) -> dt.datetime | None:
-        return calendar_for_reader(obj.participant, context, obj.collected_at)
+    resolve_collected_at = calendar_resolver("collected_at")
 
     @staticmethod
     def resolve_collected_study_day(obj: Any) -> int | None:

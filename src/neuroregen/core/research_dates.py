@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass
+from operator import attrgetter
 from typing import Any
 
 from django.utils.translation import gettext as _
@@ -75,6 +76,18 @@ def calendar_for_reader(participant: Any, context: dict[str, Any] | None, value:
     request = (context or {}).get("request")
     user = getattr(request, "user", None)
     return value if sees_calendar_dates(user, participant.site_id) else None
+
+
+def calendar_resolver(attribute: str, participant: str = "participant") -> Any:
+    """A django-ninja ``resolve_<field>`` giving ``obj.<attribute>`` through
+    :func:`calendar_for_reader`; ``participant`` is the dotted path from the object to its
+    participant (``"event.participant"`` for a safety follow-up)."""
+    owner = attrgetter(participant)
+
+    def resolve(obj: Any, context: dict[str, Any]) -> Any:
+        return calendar_for_reader(owner(obj), context, getattr(obj, attribute))
+
+    return staticmethod(resolve)
 
 
 def study_day_of(participant: Any, value: dt.date | dt.datetime | None) -> int | None:

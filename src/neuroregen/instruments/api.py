@@ -10,7 +10,7 @@ from neuroregen.core import access
 from neuroregen.core.api_base.pagination import BoundedPagination
 from neuroregen.core.api_base.schemas import READ_ERRORS, WRITE_ERRORS, ErrorOut
 from neuroregen.core.http import AuthenticatedHttpRequest
-from neuroregen.core.research_dates import calendar_for_reader, study_day_of
+from neuroregen.core.research_dates import calendar_resolver, study_day_of
 from neuroregen.core.roles import Capability
 from neuroregen.instruments import selectors, services
 from neuroregen.instruments.models import Response
@@ -59,9 +59,7 @@ class ResponseOut(Schema):
     def resolve_instrument(obj: Any) -> str:
         return obj.instrument.code
 
-    @staticmethod
-    def resolve_answered_on(obj: Any, context: dict[str, Any]) -> dt.date | None:
-        return calendar_for_reader(obj.participant, context, obj.answered_on)
+    resolve_answered_on = calendar_resolver("answered_on")
 
     @staticmethod
     def resolve_answered_study_day(obj: Any) -> int | None:

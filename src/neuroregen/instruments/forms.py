@@ -193,8 +193,16 @@ class LinkForm(BootstrapMixin, forms.Form):
 
 
 class DictionaryUploadForm(BootstrapMixin, forms.Form):
-    file = forms.FileField(label=_("REDCap data dictionary (CSV)"))
+    file = forms.FileField(label=_("REDCap data dictionary (CSV) or project XML"))
     title = forms.CharField(label=_("Title for new instruments"), max_length=200, required=False)
+    replace = forms.BooleanField(
+        label=_("Replace instruments this file changes"),
+        required=False,
+        help_text=_(
+            "Without this, a changed instrument is listed field by field and nothing is "
+            "imported. Once an instrument has responses, only new fields or choices are accepted."
+        ),
+    )
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

@@ -19,6 +19,7 @@ from neuroregen.core.audit import stamp
 from neuroregen.core.errors import InvalidTransition, ValidationFailed
 from neuroregen.core.permissions import require
 from neuroregen.core.roles import Capability
+from neuroregen.core.time import to_site
 from neuroregen.core.wording import render, wording
 from neuroregen.instruments import choices as c
 from neuroregen.instruments import quality
@@ -142,7 +143,8 @@ def quality_check_measurement(*, measurement: Any, user: Any | None) -> list[Que
     kept = quality.outlier_wording(float(measurement.value), others, prefix=name)
     if kept:
         findings.append((c.QueryRule.OUTLIER, kept))
-    collected = measurement.collected_at.date()
+    # Birth dates are site calendar days; so is the collection day compared with them.
+    collected = to_site(measurement.collected_at, measurement.participant).date()
     if collected < _birth_floor(measurement.participant):
         findings.append(
             (

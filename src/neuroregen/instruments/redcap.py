@@ -289,8 +289,14 @@ def write_dictionary(rows: list[DictionaryRow]) -> str:
     return out.getvalue()
 
 
-def read_dictionary(text: str) -> tuple[list[DictionaryRow], list[Problem]]:
-    """Read a dictionary. Returns its rows and every problem found (none: safe to import)."""
+def read_dictionary(
+    text: str, known: frozenset[str] = frozenset()
+) -> tuple[list[DictionaryRow], list[Problem]]:
+    """Read a dictionary. Returns its rows and every problem found (none: safe to import).
+
+    ``known``: names of fields defined elsewhere (instruments already in the database), which
+    branching logic and calculations may refer to as REDCap lets them refer to any field of
+    the project."""
     text = text.removeprefix("\ufeff")
     problems: list[Problem] = []
     reader = csv.reader(io.StringIO(text, newline=""))
@@ -331,12 +337,15 @@ def read_dictionary(text: str) -> tuple[list[DictionaryRow], list[Problem]]:
         problems.append(Problem(line + 1, "", f"the CSV cannot be read here ({exc})"))
     if not rows and not problems:
         problems.append(Problem(2, "", "the dictionary defines no fields"))
-    problems.extend(_check_rows(rows))
+    problems.extend(check_rows(rows, known))
     problems.sort(key=lambda p: (p.line, HEADERS.index(p.column) if p.column in HEADERS else -1))
     return [row for _line, row in rows], problems
 
 
-def _check_rows(rows: list[tuple[int, DictionaryRow]]) -> list[Problem]:
+def check_rows(
+    rows: list[tuple[int, DictionaryRow]], known: frozenset[str] = frozenset()
+) -> list[Problem]:
+    """Every problem of rows read from a file, each at the line given with its row."""
     problems: list[Problem] = []
     names: dict[str, int] = {}
     for line, row in rows:
@@ -384,7 +393,7 @@ def _check_rows(rows: list[tuple[int, DictionaryRow]]) -> list[Problem]:
             )
         if kind != "descriptive" and not row.field_label.strip():
             add("field_label", "a label is required")
-        _check_choices(row, kind, names, add)
+        _check_choices(row, kind, names.keys() | known, add)
         _check_validation(row, kind, add)
         for column in ("identifier", "required", "matrix_ranking"):
             if getattr(row, column) not in ("", "y"):
@@ -400,7 +409,7 @@ def _check_rows(rows: list[tuple[int, DictionaryRow]]) -> list[Problem]:
             except logic.LogicError as exc:
                 add("branching_logic", f"cannot be read: {exc}")
             else:
-                for name in sorted(used - set(names)):
+                for name in sorted(used - names.keys() - known):
                     add("branching_logic", f"refers to '{name}', which is not in the dictionary")
         if row.matrix_group:
             if kind not in ("radio", "checkbox"):
@@ -432,7 +441,7 @@ def _check_rows(rows: list[tuple[int, DictionaryRow]]) -> list[Problem]:
 _Add = Callable[[str, str], None]
 
 
-def _check_choices(row: DictionaryRow, kind: str, names: dict[str, int], add: _Add) -> None:
+def _check_choices(row: DictionaryRow, kind: str, names: set[str], add: _Add) -> None:
     if kind in CHOICE_TYPES:
         try:
             pairs = parse_choices(row.choices)
@@ -457,7 +466,7 @@ def _check_choices(row: DictionaryRow, kind: str, names: dict[str, int], add: _A
         except logic.LogicError as exc:
             add("choices", f"the calculation cannot be read: {exc}")
             return
-        for name in sorted(used - set(names)):
+        for name in sorted(used - names):
             add("choices", f"the calculation refers to '{name}', which is not in the dictionary")
     # an sql field's "choices" cell is its query, which only a REDCap server runs: kept as read
     elif kind == "slider":

@@ -91,7 +91,10 @@ def dictionary_import(request: HttpRequest) -> HttpResponse:
         else:
             try:
                 imported = services.dictionary_import(
-                    user=request.user, text=text, title=form.cleaned_data["title"]
+                    user=request.user,
+                    text=text,
+                    title=form.cleaned_data["title"],
+                    replace=form.cleaned_data["replace"],
                 )
             except DictionaryRejected as error:
                 problems = error.problems

@@ -50,6 +50,7 @@ def export_run(
     flat: bool = False,
     reason: str = "",
     channel: str = ExportChannel.WEB,
+    project: bool = False,
 ) -> ExportResult:
     """Write one format of ``protocol`` into ``out`` and record who exported what (and why).
 
@@ -70,7 +71,7 @@ def export_run(
         # Readers who see study days, not calendar dates (statisticians), get shifted dates.
         options = replace(options, shift_dates=True)
     dataset = collect(user=user, protocol=protocol, options=options)
-    paths = FORMATS[fmt](dataset, out, flat=flat)
+    paths = FORMATS[fmt](dataset, out, flat=flat, project=project)
     record = ExportRecord(
         exported_by=user,
         channel=channel,

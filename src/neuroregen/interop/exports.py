@@ -8,8 +8,17 @@ from pathlib import Path
 from neuroregen.interop.dataset import Dataset
 
 
-def _redcap(dataset: Dataset, out: Path, *, flat: bool = False) -> list[Path]:
+def _redcap(
+    dataset: Dataset, out: Path, *, flat: bool = False, project: bool = False
+) -> list[Path]:
     from neuroregen.interop import records
+
+    if project:
+        from neuroregen.interop import redcap_project
+
+        xml_path = out / "redcap_project.xml"
+        xml_path.write_bytes(redcap_project.export_project(dataset))
+        return [xml_path]
 
     name = "redcap_records_flat.csv" if flat else "redcap_records.csv"
     path = out / name

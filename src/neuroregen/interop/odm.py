@@ -10,10 +10,16 @@ treatment assignment as ``Signature``, and for every form an ``AuditRecord`` of 
 who, where, when and the reason. A missing-data code is ``IsNull="Yes"`` with an
 ``Annotation/Flag`` whose value comes from the ``CL.NR.MISSING`` code list.
 
+A form recorded as *not done* is a ``FormData`` with no item values (its ``<form>_complete``
+item ``IsNull``) and an ``Annotation`` whose ``Comment`` is the reason and whose ``Flag`` has
+the value ``not_done`` from the ``CL.NR.FORM_STATUS`` code list. ODM 1.3.2 has no form status
+of its own; ``TransactionType="Remove"`` would tell a receiver to delete the form, which is not
+what happened, whereas an annotation is ODM's place for a comment and a coded flag on clinical
+data (the same device as the missing-data flag on items).
+
 The file is checked against the official ODM 1.3.2 XSD shipped inside ``odmlib``. Import
-validates against the same schema, then reads clinical data into the REDCap-shaped rows that
-:func:`neuroregen.interop.services.odm_import` checks and writes (this module imports no
-service: the services call it).
+(:mod:`neuroregen.interop.odm_read`) validates against the same schema and reads the clinical
+data back (this module imports no service: the services call it).
 """
 
 from __future__ import annotations
@@ -33,8 +39,6 @@ from neuroregen.instruments.redcap import DATE_VALIDATIONS, NUMBER_VALIDATIONS, 
 from neuroregen.interop.dataset import Dataset
 from neuroregen.interop.records import (
     MISSING_CODES,
-    Problem,
-    RecordRow,
     _data_fields,
     checkbox_column,
     response_cells,
@@ -45,6 +49,8 @@ DS = "http://www.w3.org/2000/09/xmldsig#"
 XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
 MISSING_LIST = "CL.NR.MISSING"
 COMPLETE_LIST = "CL.NR.COMPLETE"
+FORM_STATUS_LIST = "CL.NR.FORM_STATUS"
+NOT_DONE_FLAG = ResponseStatus.NOT_DONE.value
 ET.register_namespace("", NS)
 ET.register_namespace("ds", DS)
 
@@ -197,7 +203,12 @@ def _metadata(study: ET.Element, dataset: Dataset) -> str:
     for status, name in (("0", "Incomplete"), ("1", "Unverified"), ("2", "Complete")):
         entry = _sub(complete, "CodeListItem", CodedValue=status)
         _translated(entry, "Decode", name)
-    mdv.extend([*lists, missing, complete])
+    not_done = ET.Element(
+        _q("CodeList"), OID=FORM_STATUS_LIST, Name="Form not done", DataType="text"
+    )
+    entry = _sub(not_done, "CodeListItem", CodedValue=NOT_DONE_FLAG)
+    _translated(entry, "Decode", "Not done")
+    mdv.extend([*lists, missing, complete, not_done])
     return mdv_oid
 
 
@@ -256,16 +267,15 @@ def export_odm(dataset: Dataset) -> bytes:
             _sub(signature, "DateTimeStamp", _stamp(dataset.shift(participant, last.signed_at)))
         _sub(subject, "SiteRef", LocationOID=location)
         for visit in dataset.visits.get(participant.pk, []):
-            responses = [
-                r
-                for r in dataset.responses.get(visit.pk, [])
-                if r.status != ResponseStatus.NOT_DONE
-            ]
+            responses = dataset.responses.get(visit.pk, [])
             if not responses:
                 continue
             event = _sub(subject, "StudyEventData", StudyEventOID=f"SE.{visit.code}")
             for response in responses:
-                _form_data(event, response, participant, location, users, dataset)
+                if response.status == ResponseStatus.NOT_DONE:
+                    _not_done_form(event, response, participant, location, users, dataset)
+                else:
+                    _form_data(event, response, participant, location, users, dataset)
     admin = ET.Element(_q("AdminData"), StudyOID=f"ST.{dataset.protocol.code}")
     for oid, login in sorted(users.users.items()):
         user_def = _sub(admin, "User", OID=oid)
@@ -300,14 +310,7 @@ def _form_data(
 ) -> None:
     code = response.instrument.code
     form = _sub(event, "FormData", FormOID=f"F.{code}")
-    last = response.history.order_by("-history_date").first()
-    if last is not None:
-        audit = _sub(form, "AuditRecord")
-        _sub(audit, "UserRef", UserOID=users.ref(last.history_user))
-        _sub(audit, "LocationRef", LocationOID=location)
-        _sub(audit, "DateTimeStamp", _stamp(dataset.shift(participant, last.history_date)))
-        if last.history_change_reason:
-            _sub(audit, "ReasonForChange", last.history_change_reason)
+    _audit(form, response, participant, location, users, dataset)
     group = _sub(form, "ItemGroupData", ItemGroupOID=f"IG.{code}")
     shift = (lambda d: dataset.shift(participant, d)) if dataset.options.shift_dates else None
     cells = response_cells(response, shift=shift)
@@ -338,47 +341,41 @@ def _null(group: ET.Element, oid: str, code: str) -> None:
     _sub(flag, "FlagValue", code, CodeListOID=MISSING_LIST)
 
 
-# --- import --------------------------------------------------------------------------------
+def _audit(
+    form: ET.Element,
+    response: Any,
+    participant: Any,
+    location: str,
+    users: _Users,
+    dataset: Dataset,
+) -> None:
+    """The form's last change: who, where, when and why."""
+    last = response.history.order_by("-history_date").first()
+    if last is not None:
+        audit = _sub(form, "AuditRecord")
+        _sub(audit, "UserRef", UserOID=users.ref(last.history_user))
+        _sub(audit, "LocationRef", LocationOID=location)
+        _sub(audit, "DateTimeStamp", _stamp(dataset.shift(participant, last.history_date)))
+        if last.history_change_reason:
+            _sub(audit, "ReasonForChange", last.history_change_reason)
 
 
-def read_clinical_data(document: bytes) -> tuple[list[RecordRow], list[str], list[Problem]]:
-    """REDCap-shaped rows from ODM clinical data; schema problems first, nothing else then."""
-    try:
-        errors = validate(document)
-    except SafeET.ParseError as exc:
-        return [], [], [Problem("ODM", "", f"not well-formed XML ({exc})")]
-    except Exception as exc:  # defusedxml refuses entities and DTDs: say so, do not crash
-        return [], [], [Problem("ODM", "", f"the XML was refused ({type(exc).__name__})")]
-    if errors:
-        return [], [], [Problem("ODM", "", e) for e in errors]
-    root = SafeET.fromstring(document)
-    rows: list[RecordRow] = []
-    header: list[str] = ["record_id"]
-    for subject in root.iter(_q("SubjectData")):
-        key = subject.get("SubjectKey", "")
-        for event in subject.findall(_q("StudyEventData")):
-            visit = event.get("StudyEventOID", "").removeprefix("SE.")
-            cells: dict[str, str] = {}
-            for form in event.findall(_q("FormData")):
-                form_code = form.get("FormOID", "").removeprefix("F.")
-                for item in form.iter(_q("ItemData")):
-                    column = item.get("ItemOID", "").removeprefix(f"I.{form_code}.")
-                    value = item.get("Value", "")
-                    if item.get("IsNull") == "Yes":
-                        flag = item.find(f"{_q('Annotation')}/{_q('Flag')}/{_q('FlagValue')}")
-                        value = flag.text if flag is not None and flag.text else ""
-                        if "___" in column and value:
-                            column = checkbox_column(column.split("___")[0], value)
-                            value = "1"
-                    cells[column] = value
-                    if column not in header:
-                        header.append(column)
-            rows.append(
-                RecordRow(
-                    where=f"SubjectData {key}, StudyEventData SE.{visit}",
-                    record_id=key,
-                    cells=cells,
-                    visit_code=visit,
-                )
-            )
-    return rows, header, []
+def _not_done_form(
+    event: ET.Element,
+    response: Any,
+    participant: Any,
+    location: str,
+    users: _Users,
+    dataset: Dataset,
+) -> None:
+    """A form not done: the reason as an annotation flagged ``not_done`` (see the module
+    docstring for why not ``TransactionType``), and its status item null."""
+    code = response.instrument.code
+    form = _sub(event, "FormData", FormOID=f"F.{code}")
+    _audit(form, response, participant, location, users, dataset)
+    annotation = _sub(form, "Annotation", SeqNum=1)
+    _sub(annotation, "Comment", response.not_done_reason)
+    flag = _sub(annotation, "Flag")
+    _sub(flag, "FlagValue", NOT_DONE_FLAG, CodeListOID=FORM_STATUS_LIST)
+    group = _sub(form, "ItemGroupData", ItemGroupOID=f"IG.{code}")
+    _sub(group, "ItemData", ItemOID=f"I.{code}.{code}_complete", IsNull="Yes")

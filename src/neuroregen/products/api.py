@@ -19,7 +19,7 @@ from neuroregen.core.api_base.pagination import BoundedPagination
 from neuroregen.core.api_base.schemas import READ_ERRORS, WRITE_ERRORS
 from neuroregen.core.errors import NotFound
 from neuroregen.core.http import AuthenticatedHttpRequest
-from neuroregen.core.research_dates import calendar_for_reader, study_day_of
+from neuroregen.core.research_dates import calendar_resolver, study_day_of
 from neuroregen.core.roles import Capability
 from neuroregen.products import choices as c
 from neuroregen.products import selectors, services
@@ -250,13 +250,9 @@ class AdministrationOut(Schema):
     def resolve_arm(obj: Any) -> str:
         return obj.arm.code
 
-    @staticmethod
-    def resolve_started_at(obj: Any, context: dict[str, Any]) -> dt.datetime | None:
-        return calendar_for_reader(obj.participant, context, obj.started_at)
+    resolve_started_at = calendar_resolver("started_at")
 
-    @staticmethod
-    def resolve_stopped_at(obj: Any, context: dict[str, Any]) -> dt.datetime | None:
-        return calendar_for_reader(obj.participant, context, obj.stopped_at)
+    resolve_stopped_at = calendar_resolver("stopped_at")
 
     @staticmethod
     def resolve_study_day(obj: Any) -> int | None:

@@ -18,7 +18,7 @@ from neuroregen.core.api_base.access import require_staff_view
 from neuroregen.core.api_base.pagination import BoundedPagination
 from neuroregen.core.api_base.schemas import READ_ERRORS, WRITE_ERRORS
 from neuroregen.core.http import AuthenticatedHttpRequest
-from neuroregen.core.research_dates import calendar_for_reader
+from neuroregen.core.research_dates import calendar_resolver
 from neuroregen.core.roles import Capability
 from neuroregen.participants import selectors as participant_selectors
 from neuroregen.safety import choices as c
@@ -34,9 +34,7 @@ class FollowUpOut(Schema):
     changes: dict[str, Any]
     recorded_at: dt.datetime | None
 
-    @staticmethod
-    def resolve_recorded_at(obj: Any, context: dict[str, Any]) -> dt.datetime | None:
-        return calendar_for_reader(obj.event.participant, context, obj.recorded_at)
+    resolve_recorded_at = calendar_resolver("recorded_at", participant="event.participant")
 
 
 class ClockOut(Schema):
@@ -68,17 +66,11 @@ class ClockOut(Schema):
     def resolve_state(obj: Any) -> str:
         return obj.state().value
 
-    @staticmethod
-    def resolve_started_at(obj: Any, context: dict[str, Any]) -> dt.datetime | None:
-        return calendar_for_reader(obj.event.participant, context, obj.started_at)
+    resolve_started_at = calendar_resolver("started_at", participant="event.participant")
 
-    @staticmethod
-    def resolve_due_at(obj: Any, context: dict[str, Any]) -> dt.datetime | None:
-        return calendar_for_reader(obj.event.participant, context, obj.due_at)
+    resolve_due_at = calendar_resolver("due_at", participant="event.participant")
 
-    @staticmethod
-    def resolve_submitted_at(obj: Any, context: dict[str, Any]) -> dt.datetime | None:
-        return calendar_for_reader(obj.event.participant, context, obj.submitted_at)
+    resolve_submitted_at = calendar_resolver("submitted_at", participant="event.participant")
 
 
 class ClockRowOut(ClockOut):
@@ -145,21 +137,13 @@ class AdverseEventOut(Schema):
     def resolve_synthetic(obj: Any) -> bool:
         return obj.participant.site.is_synthetic
 
-    @staticmethod
-    def resolve_onset_date(obj: Any, context: dict[str, Any]) -> dt.date | None:
-        return calendar_for_reader(obj.participant, context, obj.onset_date)
+    resolve_onset_date = calendar_resolver("onset_date")
 
-    @staticmethod
-    def resolve_resolution_date(obj: Any, context: dict[str, Any]) -> dt.date | None:
-        return calendar_for_reader(obj.participant, context, obj.resolution_date)
+    resolve_resolution_date = calendar_resolver("resolution_date")
 
-    @staticmethod
-    def resolve_aware_at(obj: Any, context: dict[str, Any]) -> dt.datetime | None:
-        return calendar_for_reader(obj.participant, context, obj.aware_at)
+    resolve_aware_at = calendar_resolver("aware_at")
 
-    @staticmethod
-    def resolve_administered_at(obj: Any, context: dict[str, Any]) -> dt.datetime | None:
-        return calendar_for_reader(obj.participant, context, obj.administered_at)
+    resolve_administered_at = calendar_resolver("administered_at")
 
 
 class AdverseEventDetailOut(AdverseEventOut):

@@ -10,7 +10,7 @@ from neuroregen.core import access
 from neuroregen.core.api_base.pagination import BoundedPagination
 from neuroregen.core.api_base.schemas import READ_ERRORS, WRITE_ERRORS
 from neuroregen.core.http import AuthenticatedHttpRequest
-from neuroregen.core.research_dates import calendar_for_reader, study_day_of
+from neuroregen.core.research_dates import calendar_resolver, study_day_of
 from neuroregen.core.roles import Capability
 from neuroregen.visits import selectors, services
 from neuroregen.visits.models import Visit
@@ -48,25 +48,15 @@ class VisitOut(Schema):
     def resolve_status(obj: Any) -> str:
         return str(obj.status)
 
-    @staticmethod
-    def resolve_target_date(obj: Any, context: dict[str, Any]) -> dt.date | None:
-        return calendar_for_reader(obj.participant, context, obj.target_date)
+    resolve_target_date = calendar_resolver("target_date")
 
-    @staticmethod
-    def resolve_window_open(obj: Any, context: dict[str, Any]) -> dt.date | None:
-        return calendar_for_reader(obj.participant, context, obj.window_open)
+    resolve_window_open = calendar_resolver("window_open")
 
-    @staticmethod
-    def resolve_window_close(obj: Any, context: dict[str, Any]) -> dt.date | None:
-        return calendar_for_reader(obj.participant, context, obj.window_close)
+    resolve_window_close = calendar_resolver("window_close")
 
-    @staticmethod
-    def resolve_scheduled_for(obj: Any, context: dict[str, Any]) -> dt.date | None:
-        return calendar_for_reader(obj.participant, context, obj.scheduled_for)
+    resolve_scheduled_for = calendar_resolver("scheduled_for")
 
-    @staticmethod
-    def resolve_done_on(obj: Any, context: dict[str, Any]) -> dt.date | None:
-        return calendar_for_reader(obj.participant, context, obj.done_on)
+    resolve_done_on = calendar_resolver("done_on")
 
     @staticmethod
     def resolve_done_study_day(obj: Any) -> int | None:

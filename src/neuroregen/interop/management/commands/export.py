@@ -35,6 +35,11 @@ class Command(BaseCommand):
         parser.add_argument("--user", default="", help="Account whose access applies.")
         parser.add_argument("--flat", action="store_true", help="REDCap: classic, not events.")
         parser.add_argument(
+            "--project",
+            action="store_true",
+            help="REDCap: a project XML (metadata, events, arms, missing-data codes and data).",
+        )
+        parser.add_argument(
             "--shift-dates", action="store_true", help="Shift each child's dates consistently."
         )
         parser.add_argument(
@@ -63,6 +68,7 @@ class Command(BaseCommand):
                     include_identity=options["include_identity"],
                 ),
                 flat=options["flat"],
+                project=options["project"],
                 reason=options["reason"],
                 channel=ExportChannel.COMMAND,
             )
