@@ -20,3 +20,13 @@ def responses_snapshot(*, exclude_not_done: bool = True) -> dict:
         for r in rows
         if r.answers or r.missing
     }
+
+
+def not_done_snapshot() -> dict:
+    """Every form recorded as not done, with its reason (a round trip keeps them too)."""
+    rows = Response.objects.filter(status="not_done").select_related(
+        "participant", "visit", "instrument"
+    )
+    return {
+        (r.participant.study_code, r.visit.code, r.instrument.code): r.not_done_reason for r in rows
+    }

@@ -12,7 +12,7 @@ from neuroregen.interop.errors import ImportRejected
 from neuroregen.participants import services as participant_services
 from tests.helpers import site_a_today
 from tests.interop.builders import PROTOCOL, bare_world, fill_forms, leave_out_form_used
-from tests.interop.snapshot import responses_snapshot
+from tests.interop.snapshot import not_done_snapshot, responses_snapshot
 
 
 def _queries() -> list[tuple[str, ...]]:
@@ -42,6 +42,8 @@ def test_imported_forms_have_one_history_row_and_the_queries_entry_opens(
     leave_out_form_used(world)
     text = records.export_records(collect(user=world.admin, protocol=PROTOCOL))
     entered = responses_snapshot()
+    not_done = not_done_snapshot()
+    assert len(not_done) == 3  # the CSHQ of each child
     opened = _queries()
     assert [q[3:5] for q in opened] == [("branching", "vineland3_motor")]
     transaction.savepoint_rollback(empty)
@@ -52,8 +54,9 @@ def test_imported_forms_have_one_history_row_and_the_queries_entry_opens(
         user=world.admin, protocol=PROTOCOL, text=text, source_name="f.csv"
     )
 
-    assert result.created == len(entered)
+    assert result.created == len(entered) + len(not_done)
     assert responses_snapshot() == entered
+    assert not_done_snapshot() == not_done
     assert _queries() == opened
     for query in Query.objects.all():
         assert query.events.get().action == "opened"

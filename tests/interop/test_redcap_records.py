@@ -9,12 +9,13 @@ import pytest
 from django.db import transaction
 
 from neuroregen.core.errors import NotPermitted
+from neuroregen.instruments.builtin_cshq import cshq_item_name
 from neuroregen.instruments.models import Query, Response
 from neuroregen.interop import records, services
 from neuroregen.interop.dataset import ExportOptions, collect, date_shift_days
 from neuroregen.interop.errors import ImportRejected
 from tests.interop.builders import PROTOCOL, bare_world, fill_forms
-from tests.interop.snapshot import responses_snapshot
+from tests.interop.snapshot import not_done_snapshot, responses_snapshot
 
 
 def _rows(text: str) -> list[dict[str, str]]:
@@ -38,7 +39,10 @@ def test_longitudinal_export_shape(world):
     )
     assert bl["atec_complete"] == "1"  # complete, not yet verified (REDCap "Unverified")
     assert bl["cgi_s"] == "3"
-    assert bl["cshq_complete"] == ""  # not done: no data, nothing to say in REDCap
+    # not done: status 0, items not asked, the reason in its own column
+    assert bl["cshq_complete"] == "0"
+    assert bl["cshq_not_done_reason"] == "family ran out of time"
+    assert bl[cshq_item_name(1)] == "NASK"
     second = next(
         r
         for r in rows
@@ -66,7 +70,7 @@ def test_flat_export_has_base_rows_and_repeat_instances(world):
     assert own[0]["redcap_repeat_instrument"] == ""
     assert own[0]["redcap_repeat_instance"] == ""
     instruments = {(r["redcap_repeat_instrument"], r["redcap_repeat_instance"]) for r in own[1:]}
-    assert {i for i, _n in instruments} == {"atec", "cgi_s", "cars2"}
+    assert {i for i, _n in instruments} == {"atec", "cgi_s", "cars2", "cshq"}
     atec_instance = next(n for i, n in instruments if i == "atec")
     cgi_instance = next(n for i, n in instruments if i == "cgi_s")
     assert atec_instance == cgi_instance  # the same visit
@@ -84,15 +88,19 @@ def test_round_trip_into_an_empty_project(
         collect(user=world.admin, protocol=PROTOCOL), longitudinal=longitudinal
     )
     before = responses_snapshot()
+    not_done = not_done_snapshot()
     assert len(before) == 9
+    assert set(not_done.values()) == {"family ran out of time"}
+    assert len(not_done) == 3
     transaction.savepoint_rollback(empty)  # same children and visits, no forms
     assert not Response.objects.exists()
     result = services.redcap_import(user=world.admin, protocol=PROTOCOL, text=text)
-    assert result.created == 9
+    assert result.created == 9 + 3
     assert responses_snapshot() == before
-    assert Response.objects.filter(source="import").count() == 9
+    assert not_done_snapshot() == not_done  # the forms not done, with their reasons
+    assert Response.objects.filter(source="import").count() == 9 + 3
     again = services.redcap_import(user=world.admin, protocol=PROTOCOL, text=text)
-    assert (again.created, again.updated, again.unchanged) == (0, 0, 9)
+    assert (again.created, again.updated, again.unchanged) == (0, 0, 9 + 3)
 
 
 @pytest.mark.django_db

@@ -2,7 +2,9 @@
 
 Layout, as REDCap exports it:
 
-- ``record_id`` is the participant's study code;
+- the first column is the record-id field (``record_id`` in our exports; REDCap lets a
+  project name it anything, e.g. ``study_id``, and a file is read by position, not by name);
+  its value is the participant's study code (or a record id mapped to one on import);
 - **longitudinal**: one row per record × event; the event of a visit is ``<visit code>_arm_<n>``
   (lower case; ``n`` is the arm's position among the protocol's arms ordered by code);
 - **flat** (classic project): one base row per record, then one row per completed form with
@@ -12,8 +14,12 @@ Layout, as REDCap exports it:
   missing-data code; other fields hold their value or a missing-data code (``NASK`` …);
 - ``<form>_complete`` is REDCap's form status: ``0`` Incomplete (ours: in progress), ``1``
   Unverified (ours: complete, every required item answered or coded), ``2`` Complete (ours:
-  verified); forms recorded as *not done* carry no data and are not written (REDCap has no
-  place for the reason);
+  verified);
+- a form recorded as *not done* (REDCap has no such status) is written as form status ``0``,
+  every item holding the missing-data code ``NASK`` (not asked) and the reason in the column
+  ``<form>_not_done_reason``; that column is present only when some form of the instrument
+  was not done, so exports without one keep exactly the dictionary's columns (a project
+  uploading such a file to REDCap declares ``<form>_not_done_reason`` as a text field);
 - descriptive and file fields have no column; calculated fields are written but recomputed,
   never read, on import.
 """
@@ -34,7 +40,7 @@ from neuroregen.instruments.redcap import DATE_VALIDATIONS, parse_choices
 from neuroregen.interop.csvsafe import unneutralise, write_csv
 from neuroregen.interop.dataset import Dataset
 
-RECORD_ID = "record_id"
+RECORD_ID = "record_id"  # the record-id field's name in our exports
 EVENT = "redcap_event_name"
 REPEAT_INSTRUMENT = "redcap_repeat_instrument"
 REPEAT_INSTANCE = "redcap_repeat_instance"
@@ -45,6 +51,12 @@ COMPLETE = {
     ResponseStatus.VERIFIED: "2",
 }
 MISSING_CODES = tuple(MissingCode.values)
+# Fields whose choices are codes a missing-data code must not shadow (a slider's are labels,
+# an sql field's a query)
+CODED_CHOICES = frozenset({"dropdown", "radio"})
+NOT_DONE_CODE = MissingCode.NOT_ASKED.value  # what the items of a form not done hold
+# Columns REDCap adds to an export that carry no answer: read, never imported.
+IGNORED = frozenset({"redcap_survey_identifier", "redcap_data_access_group"})
 
 
 @dataclass(frozen=True)
@@ -81,8 +93,37 @@ def form_columns(instrument: Any) -> list[str]:
     return columns
 
 
+def reason_column(code: str) -> str:
+    """The column holding why a form of instrument ``code`` was not done."""
+    return f"{code}_not_done_reason"
+
+
+def import_columns(instrument: Any) -> list[str]:
+    """Every column an import reads for one form: :func:`form_columns` and the reason."""
+    return [*form_columns(instrument), reason_column(instrument.code)]
+
+
+def not_done_cells(response: Any) -> dict[str, str]:
+    """A form not done: status 0, every item coded not asked, the reason in its column."""
+    cells: dict[str, str] = {}
+    for f in _data_fields(response.instrument):
+        name = f.field_name
+        if f.field_type == "checkbox":
+            for choice, _label in parse_choices(f.choices):
+                cells[checkbox_column(name, choice)] = "0"
+            for missing in MISSING_CODES:
+                cells[checkbox_column(name, missing)] = "1" if missing == NOT_DONE_CODE else "0"
+        else:
+            cells[name] = "" if f.field_type == "calc" else NOT_DONE_CODE
+    cells[f"{response.instrument.code}_complete"] = "0"
+    cells[reason_column(response.instrument.code)] = response.not_done_reason
+    return cells
+
+
 def response_cells(response: Any, *, shift: Any = None) -> dict[str, str]:
     """The cells of one response; ``shift`` (date → date) moves date-validated answers."""
+    if response.status == ResponseStatus.NOT_DONE:
+        return not_done_cells(response)
     cells: dict[str, str] = {}
     for f in _data_fields(response.instrument):
         name = f.field_name
@@ -113,16 +154,38 @@ def event_name(visit_code: str, arm_number: int) -> str:
     return f"{visit_code.lower()}_arm_{arm_number}"
 
 
-def _exported(responses: list[Any]) -> list[Any]:
-    return [r for r in responses if r.status != ResponseStatus.NOT_DONE]
+def _not_done_codes(dataset: Dataset) -> set[str]:
+    return {
+        r.instrument.code
+        for responses in dataset.responses.values()
+        for r in responses
+        if r.status == ResponseStatus.NOT_DONE
+    }
 
 
-def export_records(dataset: Dataset, *, longitudinal: bool = True) -> str:
-    """The dataset's instrument data as a REDCap records CSV (formula-safe)."""
+def export_records(
+    dataset: Dataset,
+    *,
+    longitudinal: bool = True,
+    instruments: Container[str] | None = None,
+    record_id: str = RECORD_ID,
+) -> str:
+    """The dataset's instrument data as a REDCap records CSV (formula-safe).
+
+    ``instruments`` limits the file to those forms (REDCap's upload of one instrument still
+    needs the record-id field first); ``record_id`` names that field as the project does.
+    """
+    chosen = [i for i in dataset.instruments if instruments is None or i.code in instruments]
+    not_done = _not_done_codes(dataset)
     columns: list[str] = []
-    for instrument in dataset.instruments:
+    for instrument in chosen:
         columns.extend(form_columns(instrument))
-    head = [RECORD_ID, EVENT] if longitudinal else [RECORD_ID, REPEAT_INSTRUMENT, REPEAT_INSTANCE]
+        if instrument.code in not_done:
+            columns.append(reason_column(instrument.code))
+    # The record-id field is also a field of the project's first form: one column, first.
+    columns = [c for c in columns if c != record_id]
+    codes = {i.code for i in chosen}
+    head = [record_id, EVENT] if longitudinal else [record_id, REPEAT_INSTRUMENT, REPEAT_INSTANCE]
     rows: list[list[str]] = []
     for participant in dataset.participants:
         assignment = dataset.assignments[participant.pk]
@@ -135,7 +198,9 @@ def export_records(dataset: Dataset, *, longitudinal: bool = True) -> str:
         if not longitudinal:
             rows.append([participant.study_code, "", "", *([""] * len(columns))])
         for visit in visits:
-            responses = _exported(dataset.responses.get(visit.pk, []))
+            responses = [
+                r for r in dataset.responses.get(visit.pk, []) if r.instrument.code in codes
+            ]
             if not responses:
                 continue
             if longitudinal:
@@ -184,7 +249,11 @@ class RecordRow:
 
 
 def read_records(text: str) -> tuple[list[RecordRow], list[str], list[Problem]]:
-    """Rows, the header and structural problems (bad CSV, ragged rows, no ``record_id``)."""
+    """Rows, the header and structural problems (bad CSV, ragged rows, no record-id column).
+
+    The first column is the record-id field whatever its name (REDCap's rule: the first field
+    of the dictionary); it is returned in the header as named in the file.
+    """
     text = text.removeprefix("\ufeff")
     reader = csv.reader(io.StringIO(text, newline=""))
     try:
@@ -194,11 +263,16 @@ def read_records(text: str) -> tuple[list[RecordRow], list[str], list[Problem]]:
     except csv.Error as exc:
         return [], [], [Problem("line 1", "", f"not a readable CSV file ({exc})")]
     problems: list[Problem] = []
-    if not header or header[0] != RECORD_ID:
+    if not header or not header[0] or header[0] in (EVENT, REPEAT_INSTRUMENT, REPEAT_INSTANCE):
         problems.append(
-            Problem("line 1", header[0] if header else "", f"the first column must be {RECORD_ID}")
+            Problem(
+                "line 1",
+                header[0] if header else "",
+                "the first column must be the record-id field (e.g. record_id or study_id)",
+            )
         )
         return [], header, problems
+    id_column = header[0]
     for name in sorted({h for h in header if header.count(h) > 1}):
         problems.append(Problem("line 1", name, "the column appears more than once"))
     rows: list[RecordRow] = []
@@ -224,7 +298,7 @@ def read_records(text: str) -> tuple[list[RecordRow], list[str], list[Problem]]:
             rows.append(
                 RecordRow(
                     where=where,
-                    record_id=values.pop(RECORD_ID),
+                    record_id=values.pop(id_column),
                     event=values.pop(EVENT, ""),
                     repeat_instrument=values.pop(REPEAT_INSTRUMENT, ""),
                     repeat_instance=values.pop(REPEAT_INSTANCE, ""),
@@ -259,7 +333,8 @@ class FormReader:
                 columns = [(checkbox_column(f.field_name, c), c) for c in codes]
                 self.parts.append((f.field_name, True, columns))
             else:
-                self.parts.append((f.field_name, False, _missing_codes(f.choices)))
+                own = f.choices if f.field_type in CODED_CHOICES else ""
+                self.parts.append((f.field_name, False, _missing_codes(own)))
                 self.names.append(f.field_name)
         self.codes = {name: codes for name, _checkbox, codes in self.parts}
         self.plain_only = len(self.names) == len(self.parts) and not any(
@@ -357,7 +432,10 @@ class _Unreadable:
 
 
 def tidy_rows(dataset: Dataset) -> tuple[list[str], list[list[Any]]]:
-    """One row per participant × visit × item or score (the long format analysts ask for)."""
+    """One row per participant × visit × item or score (the long format analysts ask for).
+
+    A form not done is one row of kind ``not_done``: no item, the reason as its value.
+    """
     header = [
         "study_code",
         "site",
@@ -393,6 +471,9 @@ def tidy_rows(dataset: Dataset) -> tuple[list[str], list[list[Any]]]:
                     response.instrument.code,
                 ]
                 tail = [response.status, participant.site.is_synthetic]
+                if response.status == ResponseStatus.NOT_DONE:
+                    rows.append([*base, "not_done", "", response.not_done_reason, "", *tail])
+                    continue
                 for name in sorted(set(response.answers) | set(response.missing)):
                     value = response.answers.get(name, "")
                     if isinstance(value, list):

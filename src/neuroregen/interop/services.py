@@ -8,69 +8,51 @@ exist and changed are saved through ``response_save`` (same audit trail, same qu
 forms are created together by :mod:`neuroregen.interop.form_creation`, as ``response_start`` +
 ``response_save`` would create them. Re-importing the same file changes nothing: a form whose
 answers, missing-data codes and completion are already as in the file is left untouched.
+
+Around that core: record ids are turned into study codes first (a map, or participants
+registered in screening: :mod:`~neuroregen.interop.record_links`); a classic project's
+one-row records are placed at visits (:mod:`~neuroregen.interop.classic_rows`); forms a file
+marks not done are recorded so (:mod:`~neuroregen.interop.not_done_forms`); forms that exist
+are compared and saved by :mod:`~neuroregen.interop.record_writes`.
 """
 
 from __future__ import annotations
 
-import datetime as dt
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from typing import Any
 
-from django.db import connection, transaction
+from django.db import transaction
 
 from neuroregen.core.errors import DomainError
 from neuroregen.core.permissions import has_capability
 from neuroregen.core.roles import Capability
 from neuroregen.core.uploads import decode_text
 from neuroregen.instruments import completeness
-from neuroregen.instruments import services as instrument_services
-from neuroregen.instruments.choices import ResponseStatus
 from neuroregen.instruments.errors import AnswersInvalid
 from neuroregen.instruments.models import Instrument, Response
 from neuroregen.instruments.prepared import PreparedInstrument
+from neuroregen.interop.classic_rows import carried_forms, place_base_rows
 from neuroregen.interop.dataset import protocol_by_code
 from neuroregen.interop.errors import ImportRejected
 from neuroregen.interop.form_creation import create_forms
+from neuroregen.interop.import_types import ImportResult, Planned, VisitRef
+from neuroregen.interop.not_done_forms import reading_problems, write_not_done
+from neuroregen.interop.record_links import Linked, RecordLinks, link_records
+from neuroregen.interop.record_writes import existing_responses, same, write_changed
 from neuroregen.interop.records import (
     EVENT_NAME,
+    IGNORED,
     FormReader,
     Problem,
     RecordRow,
-    form_columns,
+    import_columns,
     read_records,
+    reason_column,
 )
 from neuroregen.participants.models import Participant
 from neuroregen.visits.models import Visit, VisitDefinition
 
 Progress = Callable[[int, int], None]
-
-
-@dataclass
-class Planned:
-    where: str
-    participant: Participant
-    visit: VisitRef
-    instrument: Instrument
-    answers: dict[str, Any]
-    missing: dict[str, str]
-    complete: bool
-    stored: dict[str, Any]  # cleaned answers
-    codes: dict[str, str]  # cleaned missing-data codes
-    prepared: PreparedInstrument
-    verified: bool = False  # ``<form>_complete`` 2: complete and verified
-
-
-@dataclass
-class ImportResult:
-    created: int = 0
-    updated: int = 0
-    unchanged: int = 0
-    forms: list[str] = field(default_factory=list)
-
-    @property
-    def changed(self) -> int:
-        return self.created + self.updated
 
 
 def _instruments(codes: set[str]) -> dict[str, Instrument]:
@@ -83,7 +65,7 @@ def _instruments(codes: set[str]) -> dict[str, Instrument]:
 def _column_owner(header: list[str], instruments: dict[str, Instrument]) -> dict[str, str]:
     owner: dict[str, str] = {}
     for instrument in instruments.values():
-        for column in form_columns(instrument):
+        for column in import_columns(instrument):
             owner[column] = instrument.code
     return owner
 
@@ -103,12 +85,15 @@ def plan_import(
             extra = _instruments({column[: -len("_complete")]})
             known.update(extra)
     owner = _column_owner(header, known)
+    id_column = header[0] if header else "record_id"  # as the file names it
     problems: list[Problem] = []
     structural = {
-        "record_id",
+        *header[:1],  # the record-id field, whatever its name
         "redcap_event_name",
         "redcap_repeat_instrument",
         "redcap_repeat_instance",
+        *IGNORED,
+        *(f"{code}_timestamp" for code in known),  # survey completion times: REDCap's own
     }
     for column in header:
         if column not in structural and column not in owner:
@@ -124,7 +109,9 @@ def plan_import(
     }
     visits = _visits(user, protocol, list(participants.values()))
     arms = sorted(a.code for a in protocol_obj.arms.all())
-    columns = {code: form_columns(instrument) for code, instrument in known.items()}
+    columns = {code: import_columns(instrument) for code, instrument in known.items()}
+    if flat:
+        rows = place_base_rows(rows, participants, visits, columns, problems)
     prepared: dict[str, tuple[FormReader, PreparedInstrument]] = {}
     may_enter: dict[int, bool] = {}
     planned: list[Planned] = []
@@ -132,7 +119,7 @@ def plan_import(
     for row in rows:
         participant = participants.get(row.record_id)
         if participant is None:
-            problems.append(Problem(row.where, "record_id", f"no participant '{row.record_id}'"))
+            problems.append(Problem(row.where, id_column, f"no participant '{row.record_id}'"))
             continue
         if participant.site_id not in may_enter:
             may_enter[participant.site_id] = has_capability(
@@ -140,10 +127,21 @@ def plan_import(
             )
         if not may_enter[participant.site_id]:
             problems.append(
-                Problem(row.where, "record_id", "you may not enter data for this participant")
+                Problem(row.where, id_column, "you may not enter data for this participant")
             )
             continue
         own = visits.get(participant.pk, [])
+        if not own:
+            if _carries_data(row, owner):
+                problems.append(
+                    Problem(
+                        row.where,
+                        id_column,
+                        f"{participant.study_code} has no visits in {protocol} yet: a child is "
+                        "consented, enrolled and assigned before forms are entered",
+                    )
+                )
+            continue
         visit, forms = _resolve(row, own, arms, known, columns, flat, problems)
         if visit is None:
             continue
@@ -154,6 +152,11 @@ def plan_import(
             reader, kit = prepared[code]
             answers, missing, complete, has_data, found = reader.read(row.cells, row.where)
             problems.extend(found)
+            not_done = row.cells.get(reason_column(code), "")
+            if not_done:
+                found = reading_problems(code, not_done, answers, missing, complete, row.where)
+                problems.extend(found)
+                answers, missing, complete, has_data = {}, {}, "", not found
             if not has_data:
                 continue
             if (
@@ -168,8 +171,12 @@ def plan_import(
                     )
                 )
                 continue
-            stored, cleaned, errors = kit.clean(answers, missing)
-            errors = {**completeness.range_errors(kit.fields, stored, kit.score_defs), **errors}
+            stored: dict[str, Any] = {}
+            cleaned: dict[str, str] = {}
+            errors: dict[str, str] = {}
+            if not not_done:
+                stored, cleaned, errors = kit.clean(answers, missing)
+                errors = {**completeness.range_errors(kit.fields, stored, kit.score_defs), **errors}
             if complete in ("1", "2"):
                 found_here = _completion_problems(user, participant, kit, stored, cleaned, complete)
                 errors = {**found_here, **errors}  # an invalid answer keeps its own message
@@ -178,9 +185,7 @@ def plan_import(
             key = (visit.pk, instrument.pk)
             if key in seen:
                 problems.append(
-                    Problem(
-                        row.where, "record_id", f"{code} at {visit.code} is also on {seen[key]}"
-                    )
+                    Problem(row.where, id_column, f"{code} at {visit.code} is also on {seen[key]}")
                 )
                 continue
             seen[key] = row.where
@@ -198,9 +203,19 @@ def plan_import(
                         cleaned,
                         kit,
                         verified=complete == "2",
+                        not_done_reason=not_done,
                     )
                 )
     return planned, problems
+
+
+def _carries_data(row: RecordRow, owner: dict[str, str]) -> bool:
+    """Whether any cell of a form holds something (a bare status 0 says nothing)."""
+    return any(
+        value and not (value == "0" and column.endswith("_complete"))
+        for column, value in row.cells.items()
+        if column in owner
+    )
 
 
 def _completion_problems(
@@ -226,17 +241,6 @@ def _completion_problems(
             "use 1 for complete"
         )
     return problems
-
-
-@dataclass(frozen=True, slots=True)
-class VisitRef:
-    """What an import needs of a visit (thousands are read: values, not model instances)."""
-
-    pk: int
-    code: str
-    scheduled: frozenset[str]  # the instruments its definition expects
-    arm: str  # the arm's code ("" without one)
-    done_on: dt.date | None
 
 
 def _visits(user: Any, protocol: str, participants: list[Participant]) -> dict[int, list[VisitRef]]:
@@ -289,7 +293,7 @@ def _resolve(
         return matches[0], with_data
     if flat:
         if not row.repeat_instrument:
-            if with_data:
+            if carried_forms(row, columns):
                 problems.append(
                     Problem(
                         row.where,
@@ -361,29 +365,6 @@ def _resolve(
     return visit, with_data
 
 
-@dataclass(frozen=True)
-class Stored:
-    """What an import compares a planned form with: the stored form's state."""
-
-    pk: int
-    status: str
-    answers: dict[str, Any]
-    missing: dict[str, str]
-
-
-def _same(stored: Stored, item: Planned) -> bool:
-    codes = item.codes  # cleaned when planned
-    answers = item.prepared.stored_answers(item.stored, codes)
-    if answers != stored.answers or codes != stored.missing:
-        return False
-    if item.verified:
-        return stored.status == ResponseStatus.VERIFIED
-    if item.complete:
-        return stored.status in ResponseStatus.finished()
-    # A completed form is never turned back to "in progress" by saving, so this is no change.
-    return stored.status in (ResponseStatus.IN_PROGRESS, *ResponseStatus.finished())
-
-
 def records_import(
     *,
     user: Any,
@@ -403,18 +384,24 @@ def records_import(
     result = ImportResult()
     reason = f"imported from {source_name}" if source_name else "imported"
     with transaction.atomic():
-        existing = _existing_responses(planned)
+        problems.extend(
+            write_not_done(
+                user=user, items=[i for i in planned if i.not_done_reason], result=result
+            )
+        )
+        planned = [i for i in planned if not i.not_done_reason]
+        existing = existing_responses(planned)
         fresh = [i for i in planned if (i.visit.pk, i.instrument.pk) not in existing]
         done = 0
         for item in planned:
             stored = existing.get((item.visit.pk, item.instrument.pk))
             if stored is None:
                 continue
-            if _same(stored, item):
+            if same(stored, item):
                 result.unchanged += 1
             else:
                 try:
-                    _write(user, item, reason, result, Response.objects.get(pk=stored.pk))
+                    write_changed(user, item, reason, result, Response.objects.get(pk=stored.pk))
                 except AnswersInvalid as exc:
                     problems.extend(
                         Problem(item.where, n, m) for n, m in sorted(exc.errors.items())
@@ -432,47 +419,6 @@ def records_import(
     return result
 
 
-def _chunks(items: list[Any]) -> Any:
-    # SQLite bounds the parameters of one statement; PostgreSQL takes them in one
-    size = 900 if connection.vendor == "sqlite" else max(len(items), 1)
-    for start in range(0, len(items), size):
-        yield items[start : start + size]
-
-
-def _existing_responses(planned: list[Planned]) -> dict[tuple[int, int], Stored]:
-    """The stored state of the planned (visit, instrument) pairs, read in a few queries."""
-    found: dict[tuple[int, int], Stored] = {}
-    wanted = {(i.visit.pk, i.instrument.pk) for i in planned}
-    instruments = sorted({i.instrument.pk for i in planned})
-    # by child (a few thousand ids) rather than by visit (ten times as many to send)
-    for children in _chunks(sorted({i.participant.pk for i in planned})):
-        rows = Response.objects.filter(
-            participant_id__in=children, instrument_id__in=instruments
-        ).values_list("pk", "visit_id", "instrument_id", "status", "answers", "missing")
-        for pk, visit_id, instrument_id, status, answers, missing in rows:
-            key = (visit_id, instrument_id)
-            if key in wanted:
-                found[key] = Stored(pk, status, answers, missing)
-    return found
-
-
-def _write(user: Any, item: Planned, reason: str, result: ImportResult, existing: Response) -> None:
-    """Save a changed form through the data-entry service (its checks, history and queries)."""
-    instrument_services.response_save(
-        user=user,
-        response=existing,
-        answers=item.answers,
-        missing=item.missing,
-        complete=item.complete,
-        verify=item.verified,
-        answered_on=existing.answered_on or item.visit.done_on,
-        expected_version=existing.row_version,
-        reason=reason,
-    )
-    result.updated += 1
-    result.forms.append(f"{item.participant.study_code}/{item.visit.code}/{item.instrument.code}")
-
-
 def redcap_import(
     *,
     user: Any,
@@ -480,20 +426,40 @@ def redcap_import(
     text: str,
     source_name: str = "",
     progress: Progress | None = None,
+    links: RecordLinks | None = None,
 ) -> ImportResult:
-    """Import a REDCap records CSV (flat or longitudinal, told apart by its columns)."""
+    """Import a REDCap records CSV (flat or longitudinal, told apart by its columns).
+
+    ``links`` says how record ids name participants (a map, or registration at a site: see
+    :mod:`neuroregen.interop.record_links`); a participant registered by an import is part of
+    the same all-or-nothing transaction as the forms.
+    """
     rows, header, problems = read_records(text)
     if problems:
         raise ImportRejected(problems)
-    return records_import(
-        user=user,
-        protocol=protocol,
-        rows=rows,
-        header=header,
-        flat="redcap_event_name" not in header,
-        source_name=source_name,
-        progress=progress,
-    )
+    with transaction.atomic():
+        linked = link_records(user=user, rows=rows, header=header, links=links or RecordLinks())
+        try:
+            result = records_import(
+                user=user,
+                protocol=protocol,
+                rows=linked.rows,
+                header=linked.header,
+                flat="redcap_event_name" not in header,
+                source_name=source_name,
+                progress=progress,
+            )
+        except ImportRejected as exc:
+            raise ImportRejected([*linked.problems, *exc.problems]) from exc
+        if linked.problems:
+            raise ImportRejected(linked.problems)
+    return _with_links(result, linked)
+
+
+def _with_links(result: ImportResult, linked: Linked) -> ImportResult:
+    result.registered = linked.registered
+    result.linked = linked.linked
+    return result
 
 
 def file_import(
@@ -505,16 +471,23 @@ def file_import(
     source_name: str = "",
     encoding: str | None = None,
     progress: Progress | None = None,
+    links: RecordLinks | None = None,
 ) -> ImportResult:
     """Import an uploaded file: ``fmt`` ``redcap`` (CSV text, decoded here; ``encoding``
-    forces a codec) or ``odm`` (XML, which declares its own encoding)."""
+    forces a codec; ``links``: see :func:`redcap_import`) or ``odm`` (XML, which declares its
+    own encoding)."""
     if fmt == "odm":
         return odm_import(
             user=user, protocol=protocol, data=data, source_name=source_name, progress=progress
         )
     text = decode_text(data, encoding=encoding).text
     return redcap_import(
-        user=user, protocol=protocol, text=text, source_name=source_name, progress=progress
+        user=user,
+        protocol=protocol,
+        text=text,
+        source_name=source_name,
+        progress=progress,
+        links=links,
     )
 
 
