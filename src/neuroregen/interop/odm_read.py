@@ -32,7 +32,13 @@ from defusedxml import ElementTree as SafeET
 from lxml import etree
 
 from neuroregen.interop.odm import FORM_STATUS_LIST, NOT_DONE_FLAG, NS, schema
-from neuroregen.interop.records import Problem, RecordRow, checkbox_column
+from neuroregen.interop.records import (
+    NOT_DONE_SUFFIX,
+    Problem,
+    RecordRow,
+    checkbox_column,
+    reason_column,
+)
 
 REDCAP = "https://projectredcap.org"
 CLASSIC_EVENT = "REDCap.classic"  # the event a classic project's forms are wrapped in to validate
@@ -83,21 +89,11 @@ def where(element: Any) -> str:
     return f"line {element.sourceline}, {element_path(element)}"
 
 
-@dataclass(frozen=True)
-class NotDoneForm:
-    """A form the file records as not done: where, the visit it belongs to, and why."""
-
-    row: RecordRow  # the form's place (event, visit or repeat instance); no cells
-    form: str
-    reason: str
-
-
 @dataclass
 class ClinicalData:
     rows: list[RecordRow] = field(default_factory=list)
     header: list[str] = field(default_factory=lambda: ["record_id"])
     flat: bool = False  # a classic project: forms placed by repeat instance
-    not_done: list[NotDoneForm] = field(default_factory=list)
     # (row, column) → the ItemData's own line and path, to place problems found later
     places: dict[tuple[str, str], str] = field(default_factory=dict)
 
@@ -119,6 +115,8 @@ def placed(problems: list[Any], places: dict[tuple[str, str], str]) -> list[Any]
         if isinstance(problem, Problem):
             where = places.get((problem.where, problem.column), problem.where)
             column = ODM_NAMES.get(problem.column, problem.column)
+            if column.endswith(NOT_DONE_SUFFIX):  # the reason travels as the form's annotation
+                column = "Annotation"
             problem = Problem(where, column, problem.message)
         out.append(problem)
     return out
@@ -265,25 +263,23 @@ class _Reader:
         self.data.rows.append(row)
 
     def _form(self, form: Any, row: RecordRow, record_field: str) -> bool:
-        """Read one form into ``row``; False when it is a form not done (kept apart)."""
+        """Read one form into ``row`` (False when it cannot be). A form not done becomes what
+        a records file says of one: its reason column and status 0, no items — so the records
+        import checks and records it like any other."""
         code = _form_code(form)
         reason = _not_done_reason(form)
         if reason is not None:
-            place = RecordRow(
-                where=where(form),
-                record_id=row.record_id,
-                cells={},
-                event=row.event,
-                visit_code=row.visit_code,
-                repeat_instrument=row.repeat_instrument,
-                repeat_instance=row.repeat_instance,
-            )
             if not reason:
                 self.problems.append(
                     Problem(where(form), "Annotation", "a form marked not done must say why")
                 )
-            self.data.not_done.append(NotDoneForm(place, code, reason))
-            return False
+                return False
+            for column, value in ((reason_column(code), reason), (f"{code}_complete", "0")):
+                row.cells[column] = value
+                self.data.places[(row.where, column)] = where(form)
+                if column not in self.data.header:
+                    self.data.header.append(column)
+            return True
         for item in form.iter(_q("ItemData")):
             column = item.get("ItemOID", "").removeprefix(f"I.{code}.")
             if column == record_field or column.startswith("redcap_"):

@@ -93,9 +93,12 @@ def form_columns(instrument: Any) -> list[str]:
     return columns
 
 
+NOT_DONE_SUFFIX = "_not_done_reason"
+
+
 def reason_column(code: str) -> str:
     """The column holding why a form of instrument ``code`` was not done."""
-    return f"{code}_not_done_reason"
+    return f"{code}{NOT_DONE_SUFFIX}"
 
 
 def import_columns(instrument: Any) -> list[str]:

@@ -500,36 +500,24 @@ def odm_import(
     progress: Progress | None = None,
 ) -> ImportResult:
     """Import ODM clinical data (NeuroRegen's, or a REDCap project XML) into existing
-    definitions, all or nothing: forms with data through :func:`records_import`, forms not
-    done with their reason through :mod:`neuroregen.interop.not_done_import`."""
+    definitions, all or nothing, through :func:`records_import` (a form not done comes as its
+    reason column, as in a records file); problems point at the file's own lines."""
     # imported here: the XML schema stack is heavy and only ODM needs it
-    from neuroregen.interop import not_done_import, odm_read
+    from neuroregen.interop import odm_read
 
     clinical, problems = odm_read.read_clinical_data(data, name=source_name or "the file")
     if problems:
         raise ImportRejected(problems)
-    with transaction.atomic():
-        not_done, not_done_problems = not_done_import.plan_not_done(
+    try:
+        result = records_import(
             user=user,
             protocol=protocol,
-            forms=clinical.not_done,
-            visits=_visits,
-            resolve=_resolve,
+            rows=clinical.rows,
+            header=clinical.header,
+            flat=clinical.flat,
+            source_name=source_name,
+            progress=progress,
         )
-        try:
-            result = records_import(
-                user=user,
-                protocol=protocol,
-                rows=clinical.rows,
-                header=clinical.header,
-                flat=clinical.flat,
-                source_name=source_name,
-                progress=progress,
-            )
-        except ImportRejected as exc:
-            found = odm_read.placed([*exc.problems, *not_done_problems], clinical.places)
-            raise ImportRejected(found) from exc
-        if not_done_problems:
-            raise ImportRejected(not_done_problems)
-        not_done_import.record_not_done(user=user, planned=not_done, result=result)
+    except ImportRejected as exc:
+        raise ImportRejected(odm_read.placed(exc.problems, clinical.places)) from exc
     return result
