@@ -37,5 +37,5 @@ ITEM_ELEMENTS: dict[str, str] = {
 # NDA element → our score code: the totals, after the items
 SCORE_ELEMENTS: dict[str, str] = {
     "atec_total": "atec_total",
-    **{prefix: score for prefix, score in SUBSCALES.values()},
+    **dict(SUBSCALES.values()),
 }

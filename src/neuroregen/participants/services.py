@@ -27,7 +27,6 @@ from neuroregen.core.time import site_today
 from neuroregen.core.validation import full_clean_or_fail
 from neuroregen.participants import choices as c
 from neuroregen.participants import validators
-from neuroregen.participants.nda_guid import normalise_nda_guid, validate_nda_guid
 from neuroregen.participants.models import (
     Anthropometry,
     Consent,
@@ -38,6 +37,7 @@ from neuroregen.participants.models import (
     ParticipantIdentity,
     Withdrawal,
 )
+from neuroregen.participants.nda_guid import normalise_nda_guid, validate_nda_guid
 
 RESEARCH_FIELDS = (
     "sex",
@@ -237,9 +237,7 @@ def identity_update(
 
 
 @transaction.atomic
-def nda_guid_set(
-    *, user: User, participant: Participant, guid: str, reason: str
-) -> Participant:
+def nda_guid_set(*, user: User, participant: Participant, guid: str, reason: str) -> Participant:
     """Record (or correct, or clear) the child's NDA GUID, with the reason in the audit trail.
 
     Identity-level (see :mod:`neuroregen.participants.nda_guid`): only staff who manage the
