@@ -96,7 +96,9 @@ class Participant(AuditedModel):
         max_length=16,
         blank=True,
         validators=[validate_nda_guid],
-        help_text=_("NIMH Data Archive GUID from the NDA GUID tool, e.g. NDARINVAB12CD34."),
+        help_text=_(
+            "From the NDA GUID tool run at the site, e.g. NDARAB123CDE or NDAR_INV1A2B3C4D."
+        ),
     )
 
     objects = scoped_manager(site_path="site", participant_path="")
