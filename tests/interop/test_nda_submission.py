@@ -8,6 +8,7 @@ import io
 
 import pytest
 from django.core.management import CommandError, call_command
+from django.urls import reverse
 
 from neuroregen.core.errors import ValidationFailed
 from neuroregen.instruments.builtin_atec import ATEC_ITEMS, atec_item_name
@@ -17,6 +18,7 @@ from neuroregen.interop.dataset import ExportOptions, collect
 from neuroregen.interop.nda_atec01 import ITEM_ELEMENTS, SCORE_ELEMENTS
 from neuroregen.participants import services
 from tests.interop.builders import PROTOCOL
+from tests.security.battery import client_for
 
 
 def guid_for(index: int) -> str:
@@ -142,3 +144,16 @@ def test_atec01_carries_every_item_answer_in_its_element(world):
         for element, score in SCORE_ELEMENTS.items():
             value = (response.scores.get(score) or {}).get("value")
             assert row[element] == ("" if value is None else str(value)), element
+
+
+@pytest.mark.django_db
+def test_export_page_lists_the_children_without_a_guid(world):
+    give_guids(world, skip=2)
+    client = client_for(world.admin)
+    data = {"protocol": PROTOCOL, "export_format": "nda"}
+    refused = client.post(reverse("interop:export"), data)
+    assert refused.status_code == 422
+    assert world.participants[2].study_code in refused.content.decode()
+    marked = client.post(reverse("interop:export"), {**data, "allow_missing_guid": "on"})
+    assert marked.status_code == 200
+    assert marked["Content-Type"] == "application/zip"
