@@ -12,13 +12,21 @@ from neuroregen.interop.dataset import ExportOptions, collect, date_shift_days
 from tests.interop.test_sdtm_ex_ae import PROTOCOL, dosed  # noqa: F401 - the fixture
 
 
+def natural_key(resource) -> str:
+    """``Type/code``: the resource's own code (study code, lot code …), not its UUID."""
+    identifier = resource.identifier
+    identifier = identifier[0] if isinstance(identifier, list) else identifier
+    return f"{resource.__resource_type__}/{identifier.value}"
+
+
 def _parsed(dataset) -> tuple[str, dict[str, dict]]:
+    """The bundle's text and its resources by natural key; ``by_id["url:" + key]`` its fullUrl."""
     text = fhir.export_bundle_json(dataset)
     bundle = Bundle.model_validate_json(text)  # every resource validates against R4B
     by_id = {}
     for entry in bundle.entry:
-        resource = entry.resource
-        by_id[f"{resource.__resource_type__}/{resource.id}"] = resource
+        by_id[natural_key(entry.resource)] = entry.resource
+        by_id["url:" + natural_key(entry.resource)] = entry.fullUrl
     return text, by_id
 
 
@@ -26,8 +34,7 @@ def _parsed(dataset) -> tuple[str, dict[str, dict]]:
 def test_products_procedure_and_events_reference_the_pseudonymous_patient(dosed):  # noqa: F811
     participant, a = dosed["participant"], dosed["administration"]
     text, by_id = _parsed(collect(user=dosed["admin"], protocol=PROTOCOL))
-    patient = f"Patient/{participant.study_code}"
-    assert patient in by_id
+    patient = by_id[f"url:Patient/{participant.study_code}"]
 
     lot = by_id[f"BiologicallyDerivedProduct/{a.lot.code}"]
     assert [(i.system, i.value) for i in lot.identifier] == [("urn:neuroregen:lot", a.lot.code)]
@@ -35,14 +42,15 @@ def test_products_procedure_and_events_reference_the_pseudonymous_patient(dosed)
     assert lot.collection.source.reference == patient  # autologous: the child is the source
     container = by_id[f"BiologicallyDerivedProduct/{a.container.code}"]
     assert [i.value for i in container.identifier] == [a.container.code]
-    assert container.parent[0].reference == f"BiologicallyDerivedProduct/{a.lot.code}"
+    assert container.parent[0].reference == by_id[f"url:BiologicallyDerivedProduct/{a.lot.code}"]
     assert container.status == "unavailable"
 
     procedure = by_id[f"Procedure/{a.code}"]
     assert procedure.status == "completed"
     assert procedure.subject.reference == patient
-    assert procedure.usedReference[0].reference == (
-        f"BiologicallyDerivedProduct/{a.container.code}"
+    assert (
+        procedure.usedReference[0].reference
+        == (by_id[f"url:BiologicallyDerivedProduct/{a.container.code}"])
     )
     assert procedure.code.coding[0].code == "it"
     assert procedure.code.text == "Intrathecal administration of Autologous iPSC-derived neurons"
@@ -61,7 +69,7 @@ def test_products_procedure_and_events_reference_the_pseudonymous_patient(dosed)
     assert mild.outcome.coding[0].code == "resolved"
     assert mild.date == dosed["day_zero"] + dt.timedelta(days=1)
     suspect = mild.suspectEntity[0]
-    assert suspect.instance.reference == f"Procedure/{a.code}"
+    assert suspect.instance.reference == by_id[f"url:Procedure/{a.code}"]
     assert [(c.productRelatedness, c.assessment.coding[0].code) for c in suspect.causality] == [
         ("product", "unlikely"),
         ("procedure", "probable"),
@@ -100,13 +108,15 @@ def test_every_resource_of_a_synthetic_site_is_tagged_synthetic(dosed, site_a): 
     site_a.is_synthetic = True
     site_a.save()
     _text, by_id = _parsed(collect(user=dosed["admin"], protocol=PROTOCOL))
-    assert {key.split("/")[0] for key in by_id} >= {
+    assert {key.split("/")[0] for key in by_id if not key.startswith("url:")} >= {
         "Patient",
         "BiologicallyDerivedProduct",
         "Procedure",
         "AdverseEvent",
     }
     for key, resource in by_id.items():
+        if key.startswith("url:"):
+            continue
         assert [(t.code, t.display) for t in resource.meta.tag] == [
             ("synthetic", "Synthetic data")
         ], key

@@ -8,6 +8,7 @@ entry" is enforced in ``save()``/``delete()`` so no code path (service, admin, s
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
 from django.core.exceptions import FieldDoesNotExist
@@ -75,8 +76,16 @@ def _shown(obj: models.Model, name: str, value: Any) -> Any:
     return dict(choices).get(value, value) if choices else value
 
 
-def history_rows(obj: models.Model) -> list[dict[str, Any]]:
-    """The object's history, newest first, with field-level differences for each change."""
+MASK = "•••"
+
+
+def history_rows(obj: models.Model, *, masked: Iterable[str] = ()) -> list[dict[str, Any]]:
+    """The object's history, newest first, with field-level differences for each change.
+
+    Values of ``masked`` fields are replaced (the reader may not see them; that they changed,
+    when, by whom and why stays visible).
+    """
+    hidden = set(masked)
     records = list(obj.history.all().select_related("history_user"))  # type: ignore[attr-defined]
     rows: list[dict[str, Any]] = []
     for index, record in enumerate(records):
@@ -87,11 +96,11 @@ def history_rows(obj: models.Model) -> list[dict[str, Any]]:
             changes = [
                 {
                     "field": c.field,
-                    "old": c.old,
-                    "new": c.new,
+                    "old": MASK if c.field in hidden else c.old,
+                    "new": MASK if c.field in hidden else c.new,
                     # what people read: a coded value as its translated label
-                    "old_shown": _shown(obj, c.field, c.old),
-                    "new_shown": _shown(obj, c.field, c.new),
+                    "old_shown": MASK if c.field in hidden else _shown(obj, c.field, c.old),
+                    "new_shown": MASK if c.field in hidden else _shown(obj, c.field, c.new),
                 }
                 for c in delta.changes
             ]

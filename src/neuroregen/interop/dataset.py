@@ -53,10 +53,15 @@ def date_shift_days(study_code: str) -> int:
     return magnitude if digest[4] & 1 else -magnitude
 
 
+FHIR_VERSIONS = ("r4", "r4b", "r5")
+
+
 @dataclass(frozen=True)
 class ExportOptions:
     shift_dates: bool = False
     include_identity: bool = False
+    fhir_version: str = "r4"  # see neuroregen.interop.fhir_versions
+    allow_missing_guid: bool = False  # NDA: a marked pre-submission file instead of a refusal
 
 
 @dataclass
@@ -78,6 +83,7 @@ class Dataset:
     withdrawals: dict[int, list[Withdrawal]] = field(default_factory=dict)
     administrations: dict[int, list[Administration]] = field(default_factory=dict)
     adverse_events: dict[int, list[AdverseEvent]] = field(default_factory=dict)
+    nda_guids: dict[int, str] = field(default_factory=dict)  # only where the user sees identity
 
     def shift(self, participant: Participant, value: dt.date | dt.datetime | None) -> Any:
         """``value`` moved by the participant's offset when dates are shifted."""
@@ -112,6 +118,18 @@ def protocol_by_code(code: str) -> Protocol:
     found = Protocol.objects.filter(code=code).order_by("-pk").first()
     if found is None:
         raise NotFound(_("Unknown protocol '%(code)s'.") % {"code": code})
+    return found
+
+
+def _nda_guids(user: Any, participants: list[Participant]) -> dict[int, str]:
+    """GUIDs are identity-level (neuroregen.participants.nda_guid): per site, ``view_identity``."""
+    sees: dict[int, bool] = {}
+    found = {}
+    for p in participants:
+        if p.site_id not in sees:
+            sees[p.site_id] = has_capability(user, Capability.VIEW_IDENTITY, p.site)
+        if p.nda_guid and sees[p.site_id]:
+            found[p.pk] = p.nda_guid
     return found
 
 
@@ -211,6 +229,7 @@ def collect(*, user: Any, protocol: str, options: ExportOptions | None = None) -
             )
         }
     return Dataset(
+        nda_guids=_nda_guids(user, participants),
         protocol=latest,
         options=options,
         participants=participants,

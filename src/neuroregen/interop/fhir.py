@@ -1,8 +1,12 @@
-"""HL7 FHIR R4B bundle: Patient (pseudonymous), QuestionnaireResponse, Observation,
+"""HL7 FHIR bundle (R4, R4B or R5): Patient (pseudonymous), QuestionnaireResponse, Observation,
 BiologicallyDerivedProduct, Procedure and AdverseEvent.
 
-Each resource is built as plain JSON and validated through the ``fhir.resources`` R4B models
-(a resource that does not validate stops the export). Patients are identified by study code
+Each resource is built as plain JSON in R4 shape, turned into the chosen version and validated
+through the ``fhir.resources`` models (:mod:`neuroregen.interop.fhir_versions`; a resource that
+does not validate stops the export). Every entry's ``fullUrl`` is ``urn:uuid:<id>``: the id is
+a UUID 5 of the resource type and its natural key (study code, lot code, administration code …)
+so a re-export gives the same ids, and every reference inside the bundle points at a fullUrl
+(a reference to anything outside the bundle stops the export). Patients are identified by study code
 only; name and birth date are added only when an administrator included identity. Scores are
 Observations with the UCUM unit ``{score}``; biomarker values carry their UCUM unit
 (``pg/mL``) and the lab's lower limit of quantification as ``referenceRange.low``; a value
@@ -22,17 +26,20 @@ the assessed relatedness to the product and to the procedure.
 from __future__ import annotations
 
 import json
+import uuid
 from typing import Any
 
 from django.utils import translation
-from fhir.resources.R4B.bundle import Bundle
 
 from neuroregen.instruments.choices import ResponseStatus
+from neuroregen.interop import fhir_versions
 from neuroregen.interop.dataset import Dataset
 from neuroregen.protocols.choices import ProductType, Route
 from neuroregen.safety import choices as sc
 
 SYSTEM = "urn:neuroregen"
+# Fixed for ever: changing it would give every resource a new id.
+NAMESPACE = uuid.uuid5(uuid.NAMESPACE_URL, "urn:neuroregen:fhir")
 UCUM = "http://unitsofmeasure.org"
 SYNTHETIC = {"system": f"{SYSTEM}:data", "code": "synthetic", "display": "Synthetic data"}
 GENDER = {"M": "male", "F": "female", "U": "unknown"}
@@ -368,26 +375,41 @@ def _adverse_event(
     return resource
 
 
-def export_bundle(dataset: Dataset) -> Bundle:
-    """A ``collection`` bundle of every resource, validated by the R4B models."""
+def resource_uuid(resource_type: str, natural_key: str) -> str:
+    """The stable id of a resource: UUID 5 of its type and natural key."""
+    return str(uuid.uuid5(NAMESPACE, f"{resource_type}/{natural_key}"))
+
+
+def _point_at_full_urls(node: Any, full_urls: dict[str, str]) -> None:
+    """Replace every ``Type/natural-key`` reference by the fullUrl of that entry."""
+    if isinstance(node, list):
+        for item in node:
+            _point_at_full_urls(item, full_urls)
+    elif isinstance(node, dict):
+        for key, value in node.items():
+            if key == "reference" and isinstance(value, str):
+                if value not in full_urls:
+                    raise ValueError(f"FHIR reference {value!r} is not in the bundle")
+                node[key] = full_urls[value]
+            else:
+                _point_at_full_urls(value, full_urls)
+
+
+def export_bundle(dataset: Dataset) -> Any:
+    """A ``collection`` bundle of every resource, validated by the chosen version's models."""
     # Displays are English whatever language the person exporting reads.
     with translation.override("en"):
-        return _export_bundle(dataset)
+        return fhir_versions.validate(_export_bundle(dataset), dataset.options.fhir_version)
 
 
-def _export_bundle(dataset: Dataset) -> Bundle:
-    entries: list[dict[str, Any]] = []
+def _export_bundle(dataset: Dataset) -> dict[str, Any]:
+    resources: list[dict[str, Any]] = []
 
     def add(resource: dict[str, Any], participant: Any) -> None:
         if participant.site.is_synthetic:
             # Every resource of a demo child says so, not only its Patient.
             resource.setdefault("meta", {}).setdefault("tag", []).append(SYNTHETIC)
-        entries.append(
-            {
-                "fullUrl": f"{SYSTEM}:{resource['resourceType']}/{resource['id']}",
-                "resource": resource,
-            }
-        )
+        resources.append(resource)
 
     lots: set[str] = set()  # an allogeneic lot may be given to several children
     for participant in dataset.participants:
@@ -411,7 +433,18 @@ def _export_bundle(dataset: Dataset) -> Bundle:
             procedures.add(administration.code)
         for event in dataset.adverse_events.get(participant.pk, []):
             add(_adverse_event(dataset, participant, event, procedures), participant)
-    return Bundle.model_validate({"resourceType": "Bundle", "type": "collection", "entry": entries})
+    full_urls: dict[str, str] = {}
+    for resource in resources:
+        natural = f"{resource['resourceType']}/{resource['id']}"
+        if "identifier" not in resource:  # the natural key stays readable
+            resource["identifier"] = [{"system": f"{SYSTEM}:observation", "value": resource["id"]}]
+        resource["id"] = resource_uuid(resource["resourceType"], resource["id"])
+        full_urls[natural] = f"urn:uuid:{resource['id']}"
+    entries = []
+    for resource in resources:
+        _point_at_full_urls(resource, full_urls)
+        entries.append({"fullUrl": f"urn:uuid:{resource['id']}", "resource": resource})
+    return {"resourceType": "Bundle", "type": "collection", "entry": entries}
 
 
 def export_bundle_json(dataset: Dataset) -> str:

@@ -15,8 +15,15 @@ FORMAT_CHOICES = [
     ("tidy", _("Tidy long table (CSV)")),
     ("odm", _("CDISC ODM 1.3.2 (XML)")),
     ("sdtm", _("CDISC SDTM (XPT files in a zip)")),
-    ("fhir", _("HL7 FHIR R4B bundle (JSON)")),
+    ("fhir", _("HL7 FHIR bundle (JSON)")),
     ("nda", _("NIMH Data Archive (CSV files in a zip)")),
+]
+
+
+FHIR_VERSION_CHOICES = [
+    ("r4", _("R4 (4.0.1)")),
+    ("r4b", _("R4B (4.3.0)")),
+    ("r5", _("R5 (5.0.0)")),
 ]
 
 
@@ -29,6 +36,14 @@ class ExportForm(BootstrapMixin, forms.Form):
     protocol = forms.ChoiceField(label=_("Protocol"))
     export_format = forms.ChoiceField(label=_("Format"), choices=FORMAT_CHOICES)
     flat = forms.BooleanField(label=_("REDCap: classic project (not longitudinal)"), required=False)
+    fhir_version = forms.ChoiceField(
+        label=_("FHIR version"), choices=FHIR_VERSION_CHOICES, initial="r4", required=False
+    )
+    allow_missing_guid = forms.BooleanField(
+        label=_("NDA: pre-submission file even where a child has no NDA GUID"),
+        required=False,
+        help_text=_("The files are marked as pre-submission and cannot be uploaded to NDA."),
+    )
     shift_dates = forms.BooleanField(
         label=_("Shift dates"),
         required=False,

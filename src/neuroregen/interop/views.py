@@ -57,7 +57,10 @@ def export_page(request: AuthenticatedHttpRequest) -> HttpResponse:
         if form.is_valid():
             data = form.cleaned_data
             options = ExportOptions(
-                shift_dates=data["shift_dates"], include_identity=data["include_identity"]
+                shift_dates=data["shift_dates"],
+                include_identity=data["include_identity"],
+                fhir_version=data["fhir_version"] or "r4",
+                allow_missing_guid=data["allow_missing_guid"],
             )
             try:
                 with tempfile.TemporaryDirectory(prefix="nr-export-") as folder:

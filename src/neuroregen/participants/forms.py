@@ -262,3 +262,20 @@ class IdentityEditForm(BootstrapMixin, forms.Form):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self._style()
+
+
+class NdaGuidForm(BootstrapMixin, forms.Form):
+    nda_guid = forms.CharField(
+        label=_("NDA GUID"),
+        max_length=20,
+        required=False,
+        help_text=_(
+            "From the NDA GUID tool run at this site, e.g. NDARAB123CDE or NDAR_INV1A2B3C4D. "
+            "Leave empty to clear."
+        ),
+    )
+    reason = forms.CharField(label=_("Reason for change"), max_length=300)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._style()

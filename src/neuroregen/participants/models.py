@@ -20,6 +20,7 @@ from neuroregen.core.crypto import EncryptedTextField
 from neuroregen.core.models import Site
 from neuroregen.core.scoping import scoped_manager
 from neuroregen.participants import choices as c
+from neuroregen.participants.nda_guid import validate_nda_guid
 
 # Plausible ranges for a child's measurements; forms and the bedside weight share them.
 WEIGHT_KG_MIN, WEIGHT_KG_MAX = 5, 150
@@ -88,6 +89,17 @@ class Participant(AuditedModel):
         validators=[MinValueValidator(0), MaxValueValidator(80)],
     )
     screen_fail_reason = models.CharField(_("screen-fail reason"), max_length=300, blank=True)
+    # Made by the site with NDA's GUID tool from the child's identity; shown and exported only
+    # to those who may see identity (see neuroregen.participants.nda_guid for why).
+    nda_guid = models.CharField(
+        _("NDA GUID"),
+        max_length=16,
+        blank=True,
+        validators=[validate_nda_guid],
+        help_text=_(
+            "From the NDA GUID tool run at the site, e.g. NDARAB123CDE or NDAR_INV1A2B3C4D."
+        ),
+    )
 
     objects = scoped_manager(site_path="site", participant_path="")
 
@@ -102,6 +114,14 @@ class Participant(AuditedModel):
                 name="participant_syndromic_names_syndrome",
                 violation_error_message=_(
                     "Name the syndrome when the genetic finding is syndromic."
+                ),
+            ),
+            models.UniqueConstraint(
+                fields=["site", "nda_guid"],
+                condition=~models.Q(nda_guid=""),
+                name="participant_nda_guid_once_per_site",
+                violation_error_message=_(
+                    "This NDA GUID is already recorded for another child at this site."
                 ),
             ),
         ]

@@ -7,6 +7,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.conf import settings
+from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
@@ -36,6 +37,7 @@ from neuroregen.participants.models import (
     ParticipantIdentity,
     Withdrawal,
 )
+from neuroregen.participants.nda_guid import normalise_nda_guid, validate_nda_guid
 
 RESEARCH_FIELDS = (
     "sex",
@@ -232,6 +234,32 @@ def identity_update(
         stamp(participant, user=user, reason=f"age recomputed after identity correction: {reason}")
         participant.save()
     return record
+
+
+@transaction.atomic
+def nda_guid_set(*, user: User, participant: Participant, guid: str, reason: str) -> Participant:
+    """Record (or correct, or clear) the child's NDA GUID, with the reason in the audit trail.
+
+    Identity-level (see :mod:`neuroregen.participants.nda_guid`): only staff who manage the
+    child and may see its identity at its site.
+    """
+    require(user, Capability.VIEW_IDENTITY, participant.site)
+    require(user, Capability.MANAGE_PARTICIPANT, participant.site)
+    participant = Participant.objects.select_for_update(of=("self",)).get(pk=participant.pk)
+    participant.nda_guid = normalise_nda_guid(guid)
+    try:
+        validate_nda_guid(participant.nda_guid)
+    except DjangoValidationError as error:
+        raise ValidationFailed(error.messages[0], field="nda_guid") from error
+    clash = Participant.objects.filter(site=participant.site, nda_guid=participant.nda_guid)
+    if participant.nda_guid and clash.exclude(pk=participant.pk).exists():
+        raise ValidationFailed(
+            _("This NDA GUID is already recorded for another child at this site."),
+            field="nda_guid",
+        )
+    stamp(participant, user=user, reason=reason)
+    participant.save()
+    return participant
 
 
 @transaction.atomic

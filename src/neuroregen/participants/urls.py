@@ -13,6 +13,7 @@ urlpatterns = [
     path("<str:study_code>/enrol/", views.participant_enrol, name="participant_enrol"),
     path("<str:study_code>/history/", views.participant_history, name="participant_history"),
     path("<str:study_code>/identity/", views.identity_edit, name="identity_edit"),
+    path("<str:study_code>/nda-guid/", views.nda_guid_edit, name="nda_guid_edit"),
     path("<str:study_code>/measurements/", views.anthropometry_record, name="anthropometry_record"),
     path("<str:study_code>/comorbidities/", views.comorbidity_record, name="comorbidity_record"),
     path(

@@ -274,7 +274,13 @@ def participant_history(request: AuthenticatedHttpRequest, study_code: str) -> H
         "participants/history.html",
         {
             "p": participant,
-            "rows": history_rows(participant),
+            "rows": history_rows(
+                participant,
+                # identity-level: see neuroregen.participants.nda_guid
+                masked=()
+                if has_capability(request.user, Capability.VIEW_IDENTITY, participant.site)
+                else ("nda_guid",),
+            ),
         },
     )
 
@@ -407,4 +413,24 @@ def identity_edit(request: AuthenticatedHttpRequest, study_code: str) -> HttpRes
         title=_("Correct identity"),
         success=_("Identity corrected."),
         initial=initial,
+    )
+
+
+@login_required
+@access.staff(Capability.MANAGE_PARTICIPANT, Capability.VIEW_IDENTITY)
+def nda_guid_edit(request: AuthenticatedHttpRequest, study_code: str) -> HttpResponse:
+    participant = selectors.participant_get(user=request.user, study_code=study_code)
+    # identity-level: see neuroregen.participants.nda_guid
+    require(request.user, Capability.VIEW_IDENTITY, participant.site)
+    return _service_form_page(
+        request,
+        study_code,
+        capability=Capability.MANAGE_PARTICIPANT,
+        form_class=forms.NdaGuidForm,
+        action=lambda p, data: services.nda_guid_set(
+            user=request.user, participant=p, guid=data["nda_guid"], reason=data["reason"]
+        ),
+        title=_("NDA GUID"),
+        success=_("NDA GUID saved."),
+        initial={"nda_guid": participant.nda_guid},
     )

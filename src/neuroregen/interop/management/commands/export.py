@@ -13,7 +13,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from neuroregen.core.checks import DATA_COMMAND_CHECKS
 from neuroregen.core.errors import DomainError
-from neuroregen.interop.dataset import ExportOptions
+from neuroregen.interop.dataset import FHIR_VERSIONS, ExportOptions
 from neuroregen.interop.export_services import export_run
 from neuroregen.interop.exports import FORMATS
 from neuroregen.interop.management.commands._common import acting_user
@@ -25,7 +25,7 @@ class Command(BaseCommand):
     requires_system_checks = DATA_COMMAND_CHECKS  # see neuroregen.core.checks
     help = (
         "Export a protocol's data (pseudonymous unless an administrator asks for identity): "
-        "REDCap records, tidy long CSV, CDISC ODM 1.3.2, SDTM XPT, FHIR R4B bundle, NDA CSV."
+        "REDCap records, tidy long CSV, CDISC ODM 1.3.2, SDTM XPT, FHIR R4/R4B/R5 bundle, NDA CSV."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
@@ -50,6 +50,14 @@ class Command(BaseCommand):
         parser.add_argument(
             "--reason", default="", help="Why identity must leave (required with identity)."
         )
+        parser.add_argument(
+            "--fhir-version", choices=FHIR_VERSIONS, default="r4", help="FHIR: r4 (default)."
+        )
+        parser.add_argument(
+            "--allow-missing-guid",
+            action="store_true",
+            help="NDA: write PRESUBMISSION_ files instead of refusing children without a GUID.",
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         user = acting_user(options["user"])
@@ -66,6 +74,8 @@ class Command(BaseCommand):
                 options=ExportOptions(
                     shift_dates=options["shift_dates"],
                     include_identity=options["include_identity"],
+                    fhir_version=options["fhir_version"],
+                    allow_missing_guid=options["allow_missing_guid"],
                 ),
                 flat=options["flat"],
                 project=options["project"],
