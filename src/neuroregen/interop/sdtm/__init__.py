@@ -35,7 +35,7 @@ days, dates), ``codes`` (test codes), ``subjects`` (DM, DS, SV), ``findings`` (Q
 This package is the import path others use.
 """
 
-from neuroregen.interop.sdtm.build import build_domains
+from neuroregen.interop.sdtm.build import SdtmExport, build, build_domains
 from neuroregen.interop.sdtm.conformance import conformance
 from neuroregen.interop.sdtm.spec import DOMAINS, Var
 from neuroregen.interop.sdtm.terms import AE_FLAGS, CONTROLLED
@@ -46,7 +46,9 @@ __all__ = [
     "AE_FLAGS",
     "CONTROLLED",
     "DOMAINS",
+    "SdtmExport",
     "Var",
+    "build",
     "build_domains",
     "conformance",
     "sdtm_day",

@@ -5,14 +5,48 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable
+from dataclasses import dataclass, field
 from typing import Any
 
 from neuroregen.biomarkers.catalogue import ANALYTES
 from neuroregen.instruments.choices import ResponseStatus
 from neuroregen.interop.dataset import Dataset
 from neuroregen.interop.sdtm import codes
-from neuroregen.interop.sdtm.terms import LBTESTCD, SPEC
+from neuroregen.interop.sdtm.ct import QS_CT, lb_test, own_abbreviation, qs_category
+from neuroregen.interop.sdtm.terms import SPEC
+from neuroregen.interop.sdtm.text import plain, shorten
 from neuroregen.interop.sdtm.values import iso, number, sdtm_day
+
+
+@dataclass
+class QsNaming:
+    """QSCAT of each instrument and the full name of each test (QSTEST is it, shortened at a
+    word boundary to 40 characters; the full names are kept for define.xml)."""
+
+    categories: dict[str, str] = field(default_factory=dict)
+    names: dict[codes.Test, str] = field(default_factory=dict)
+
+    def category(self, instrument: Any) -> str:
+        if instrument.code not in self.categories:
+            self.categories[instrument.code] = qs_category(instrument.code, instrument.title)
+        return self.categories[instrument.code]
+
+    def test(self, instrument: str, name: str) -> str:
+        if (instrument, name) in QS_CT:
+            return QS_CT[instrument, name][1]
+        return shorten(self.names.get((instrument, name)) or name, 40)
+
+
+def qs_naming(dataset: Dataset) -> QsNaming:
+    """The name of every item and score of the dataset's instruments, as plain ASCII text."""
+    naming = QsNaming()
+    for instrument in dataset.instruments:
+        naming.category(instrument)
+        for f in instrument.fields.all():
+            naming.names[instrument.code, f.field_name] = plain(f.field_label) or f.field_name
+        for score in instrument.scores.all():
+            naming.names[instrument.code, score.code] = plain(score.label) or score.code
+    return naming
 
 
 def qs_rows(
@@ -23,6 +57,7 @@ def qs_rows(
     visits: list[Any],
     visitnum: dict[str, float],
     wanted: dict[codes.Test, tuple[str, str]],
+    naming: QsNaming,
 ) -> list[dict[str, Any]]:
     """The child's QS rows: one per item and score of a form, one per form not done.
 
@@ -39,7 +74,7 @@ def qs_rows(
             common = {
                 **base,
                 "DOMAIN": "QS",
-                "QSCAT": response.instrument.title[:40].upper(),
+                "QSCAT": naming.category(response.instrument),
                 "VISITNUM": vnum,
                 "VISIT": visit.code,
                 "QSDTC": iso(on),
@@ -54,23 +89,23 @@ def qs_rows(
                         **common,
                         "QSSEQ": float(qs_seq),
                         "QSTESTCD": key,
-                        "QSTEST": f"{code} all questions"[:40],
+                        "QSTEST": f"{own_abbreviation(response.instrument.title)} all questions",
                         "QSSTAT": "NOT DONE",
-                        "QSREASND": response.not_done_reason[:200],
+                        "QSREASND": response.not_done_reason,
                     }
                 )
                 continue
             for name, kind, value in _qs_values(response):
                 qs_seq += 1
                 key = (code, name)
-                wanted.setdefault(key, (name, code))
+                wanted.setdefault(key, (QS_CT.get(key, (name,))[0], code))
                 missing = response.missing.get(name, "")
                 found.append(
                     {
                         **common,
                         "QSSEQ": float(qs_seq),
                         "QSTESTCD": key,
-                        "QSTEST": name[:40],
+                        "QSTEST": naming.test(code, name),
                         "QSSCAT": kind,
                         "QSORRES": "" if missing else str(value),
                         "QSSTRESC": "" if missing else str(value),
@@ -82,11 +117,15 @@ def qs_rows(
     return found
 
 
-def code_tests(rows: list[dict[str, Any]], wanted: dict[codes.Test, tuple[str, str]]) -> None:
+def code_tests(
+    rows: list[dict[str, Any]], wanted: dict[codes.Test, tuple[str, str]]
+) -> dict[codes.Test, str]:
     """Replace the test in each row's ``QSTESTCD`` by its code, made once per test."""
-    assigned = codes.assign(wanted)
+    fixed = {test: QS_CT[test][0] for test in wanted if test in QS_CT}
+    assigned = codes.assign(wanted, "QS", fixed)
     for row in rows:
         row["QSTESTCD"] = assigned[row["QSTESTCD"]]
+    return assigned
 
 
 def _qs_values(response: Any) -> Iterable[tuple[str, str, Any]]:
@@ -115,6 +154,7 @@ def lb_rows(
     found = []
     for seq, m in enumerate(dataset.measurements.get(participant.pk, []), start=1):
         analyte = ANALYTES[m.analyte]
+        testcd, test, _ct = lb_test(m.analyte, str(analyte.name))
         on = dataset.shift(participant, m.collected_at)
         visit = next((v for v in visits if v.pk == m.visit_id), None)
         found.append(
@@ -122,8 +162,8 @@ def lb_rows(
                 **base,
                 "DOMAIN": "LB",
                 "LBSEQ": float(seq),
-                "LBTESTCD": LBTESTCD.get(m.analyte, m.analyte.upper()[:8]),
-                "LBTEST": analyte.name[:40],
+                "LBTESTCD": testcd,
+                "LBTEST": test,
                 "LBCAT": analyte.kind.upper(),
                 "LBORRES": m.reported_value,
                 "LBORRESU": m.reported_unit,
