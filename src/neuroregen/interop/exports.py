@@ -8,6 +8,15 @@ from pathlib import Path
 from neuroregen.interop.dataset import Dataset
 
 
+class Written(list[Path]):
+    """The files an export wrote, and what it must say about them (the command prints it;
+    the files carry it too, for the export page's download)."""
+
+    def __init__(self, paths: list[Path], messages: list[str] | None = None) -> None:
+        super().__init__(paths)
+        self.messages = list(messages or [])
+
+
 def _redcap(dataset: Dataset, out: Path, *, flat: bool = False) -> list[Path]:
     from neuroregen.interop import records
 
@@ -38,7 +47,13 @@ def _odm(dataset: Dataset, out: Path, **_: object) -> list[Path]:
 def _sdtm(dataset: Dataset, out: Path, **_: object) -> list[Path]:
     from neuroregen.interop import sdtm
 
-    return sdtm.write_xpt(sdtm.build_domains(dataset), out)
+    export = sdtm.build(dataset)
+    paths = sdtm.write_xpt(export.frames, out)
+    if export.messages:
+        notes = out / "sdtm_notes.txt"
+        notes.write_text("\n\n".join(export.messages) + "\n", encoding="ascii")
+        paths.append(notes)
+    return Written(paths, export.messages)
 
 
 def _fhir(dataset: Dataset, out: Path, **_: object) -> list[Path]:
