@@ -13,6 +13,7 @@ import pandas as pd
 from neuroregen.interop.sdtm.conformance_dm import subject_findings
 from neuroregen.interop.sdtm.spec import DOMAINS, SUPP_DOMAINS
 from neuroregen.interop.sdtm.terms import AE_FLAGS, CONTROLLED
+from neuroregen.interop.sdtm.text import is_text
 from neuroregen.interop.sdtm.values import sdtm_day
 
 # ISO 8601 as SDTM writes it: a complete or partial date, an optional time (no seconds needed)
@@ -60,7 +61,7 @@ def conformance(frames: dict[str, pd.DataFrame], waived: Collection[str] = ()) -
             if bad:
                 findings.append(f"{domain}.{column}: test codes not valid: {bad[:3]}")
         for column in frame.columns:
-            if frame[column].dtype == object:
+            if is_text(frame[column]):
                 values = [x for x in frame[column].unique() if isinstance(x, str)]
                 if any(len(x.encode()) > 200 for x in values):
                     findings.append(f"{domain}.{column}: values longer than 200 bytes")

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 import pandas as pd
 
 from neuroregen.interop.sdtm.spec import DOMAINS
-from neuroregen.interop.sdtm.text import LIMIT, ascii_text, split200
+from neuroregen.interop.sdtm.text import LIMIT, ascii_text, is_text, split200
 
 
 @dataclass(frozen=True)
@@ -29,7 +29,7 @@ def ascii_frames(frames: dict[str, pd.DataFrame]) -> list[Original]:
     originals: list[Original] = []
     for domain, frame in frames.items():
         for column in frame.columns:
-            if frame[column].dtype != object:
+            if not is_text(frame[column]):
                 continue
             changed = {}
             for value in frame[column].dropna().unique():
@@ -54,7 +54,7 @@ def supp_frames(frames: dict[str, pd.DataFrame]) -> dict[str, pd.DataFrame]:
         seq = f"{domain}SEQ"
         records = []
         for column in frame.columns:
-            if frame[column].dtype != object:
+            if not is_text(frame[column]):
                 continue
             lengths = frame[column].map(lambda x: len(x) if isinstance(x, str) else 0)
             for index in frame.index[lengths > LIMIT]:

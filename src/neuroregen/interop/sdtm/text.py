@@ -9,7 +9,9 @@ Greek letters come out as their Latin letter; where the letter is a word of its 
 from __future__ import annotations
 
 import re
+from typing import Any
 
+import pandas as pd
 from anyascii import anyascii
 
 LIMIT = 200  # bytes of a character value in XPT v5
@@ -51,3 +53,8 @@ def split200(value: str) -> list[str]:
         value = value[len(head) :].lstrip()
     pieces.append(value)
     return pieces
+
+
+def is_text(series: Any) -> bool:
+    """A column of text: ``object`` (mixed, pandas 2) or the string dtype (pandas 3)."""
+    return series.dtype == object or pd.api.types.is_string_dtype(series.dtype)

@@ -7,6 +7,7 @@ from pathlib import Path
 import pandas as pd
 
 from neuroregen.interop.sdtm.spec import DOMAINS, Var
+from neuroregen.interop.sdtm.text import is_text
 
 
 def _xpt_ready(frame: pd.DataFrame, variables: list[Var]) -> pd.DataFrame:
@@ -16,7 +17,7 @@ def _xpt_ready(frame: pd.DataFrame, variables: list[Var]) -> pd.DataFrame:
     for column in frame.columns:
         if types.get(column) == "Num":
             frame[column] = pd.to_numeric(frame[column], errors="raise").astype("float64")
-        elif frame[column].dtype == object or frame[column].isna().all():
+        elif is_text(frame[column]) or frame[column].isna().all():
             frame[column] = frame[column].fillna("").astype(str)
     return frame
 
