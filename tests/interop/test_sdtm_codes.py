@@ -107,7 +107,9 @@ def test_the_demo_main_protocol_exports_with_a_code_per_test(monkeypatch, tmp_pa
     made = _counting(monkeypatch, limit=1000)
     # the count, not a timeout thread, stops a code per row: a thread would not see the test's
     # transaction on SQLite
-    frames = sdtm.build_domains(dataset)
+    export = sdtm.build(dataset)
+    frames = export.frames
+    assert sdtm.conformance(frames, export.waived) == []  # the demo conforms
     qs = frames["QS"]
     tests = _one_code_per_test(qs)
     assert len(qs) > 10_000  # more rows than a prefix has numbered codes

@@ -199,7 +199,7 @@ def test_every_xpt_read_back_is_ascii_with_every_required_variable_filled(
     paths = sdtm.write_xpt(export.frames, tmp_path)
     assert {p.stem for p in paths} >= {"dm", "ae", "suppae", "ds", "ex"}
     for path in paths:
-        frame, meta = pyreadstat.read_xport(str(path), encoding="ascii")
+        frame, _meta = pyreadstat.read_xport(str(path), encoding="ascii")
         domain = path.stem.upper()
         required = [v.name for v in sdtm.DOMAINS[domain][1] if v.required]
         for column in frame.columns:
