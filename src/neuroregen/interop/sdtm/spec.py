@@ -171,7 +171,8 @@ DOMAINS: dict[str, tuple[str, list[Var]]] = {
                 "Standardized Disposition Term",
                 "Req",
                 origin="Assigned",
-                codelist="NCOMPLT",
+                # by DSCAT (value level): PROTMLST for milestones, NCOMPLT for dispositions
+                codelist="NCOMPLT|PROTMLST",
             ),
             Var("DSCAT", "Category for Disposition Event", origin="Assigned", codelist="DSCAT"),
             Var("DSSTDTC", "Start Date/Time of Disposition Event", "Exp"),
@@ -210,7 +211,7 @@ DOMAINS: dict[str, tuple[str, list[Var]]] = {
             Var("AESER", "Serious Event", "Exp", codelist="NY"),
             Var("AEACN", "Action Taken with Study Treatment", "Exp", codelist="ACN"),
             Var("AEACNOTH", "Other Action Taken"),
-            Var("AEREL", "Causality", "Exp", codelist="REL"),
+            Var("AEREL", "Causality", "Exp"),  # no CDISC code list: sponsor-defined terms
             Var("AEOUT", "Outcome of Adverse Event", codelist="OUT"),
             Var("AESCONG", "Congenital Anomaly or Birth Defect", codelist="NY"),
             Var("AESDISAB", "Persist or Signif Disability/Incapacity", codelist="NY"),

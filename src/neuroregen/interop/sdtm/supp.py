@@ -56,8 +56,11 @@ def supp_frames(frames: dict[str, pd.DataFrame]) -> dict[str, pd.DataFrame]:
         for column in frame.columns:
             if not is_text(frame[column]):
                 continue
-            lengths = frame[column].map(lambda x: len(x) if isinstance(x, str) else 0)
-            for index in frame.index[lengths > LIMIT]:
+            # distinct values first: a QS column repeats a few values over millions of rows
+            long = [x for x in frame[column].unique() if isinstance(x, str) and len(x) > LIMIT]
+            if not long:
+                continue
+            for index in frame.index[frame[column].isin(long)]:
                 first, *rest = split200(frame.at[index, column])
                 frame.at[index, column] = first
                 for n, piece in enumerate(rest, start=1):
