@@ -190,7 +190,9 @@ def test_every_xpt_read_back_is_ascii_with_every_required_variable_filled(
     dosed,  # noqa: F811
     tmp_path,
 ):
-    long = "Лихорадка – TNF-α rise after dosing; " + "observed closely overnight " * 10
+    # 200 characters (the field's limit) that are longer once in ASCII ("щ" is "shch")
+    long = ("Лихорадка – TNF-α; " + "щёлочь, жжение, чешуйчатая сыпь " * 7)[:200].strip()
+    assert len(ascii_text(long)) > 200
     AdverseEvent.objects.filter(pk=dosed["mild"].pk).update(term=long)
     export = _export(dosed["admin"], SAFETY_PROTOCOL)
     assert any(o.original == long for o in export.originals), list(export.frames["AE"].AETERM)
@@ -215,5 +217,5 @@ def test_every_xpt_read_back_is_ascii_with_every_required_variable_filled(
     supp, _meta = pyreadstat.read_xport(str(tmp_path / "suppae.xpt"))
     term = ae.loc[ae.AESPID == dosed["mild"].code, "AETERM"].iloc[0]
     rest = " ".join(supp.loc[supp.QNAM.str.startswith("AETERM"), "QVAL"])
-    assert term.startswith("Likhoradka - TNF-alpha")
+    assert term.startswith("Likhoradka - TNF-alpha;")
     assert f"{term} {rest}".split() == ascii_text(long).split()
