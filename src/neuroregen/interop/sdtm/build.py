@@ -4,6 +4,7 @@ shortened texts) as data the command, the export page and define.xml read."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -14,7 +15,7 @@ from neuroregen.interop.dataset import Dataset
 from neuroregen.interop.sdtm.codes import Test
 from neuroregen.interop.sdtm.ct import Codelist, qs_codelist
 from neuroregen.interop.sdtm.events import ae_rows, ex_rows
-from neuroregen.interop.sdtm.findings import code_tests, lb_rows, qs_naming, qs_rows
+from neuroregen.interop.sdtm.findings import code_tests, lb_rows, qs_columns, qs_naming, qs_rows
 from neuroregen.interop.sdtm.spec import DOMAINS, SUPP_DOMAINS
 from neuroregen.interop.sdtm.subjects import dm_row, ds_rows, sv_rows
 from neuroregen.interop.sdtm.supp import Original, ascii_frames, supp_frames
@@ -62,7 +63,10 @@ def build(dataset: Dataset) -> SdtmExport:
 
 def _build(dataset: Dataset) -> SdtmExport:
     study = dataset.protocol.code
-    rows: dict[str, list[dict[str, Any]]] = {k: [] for k in DOMAINS if k not in SUPP_DOMAINS}
+    rows: dict[str, list[dict[str, Any]]] = {
+        k: [] for k in DOMAINS if k not in SUPP_DOMAINS and k != "QS"
+    }
+    qs = qs_columns()  # QS by columns: by far the largest domain
     visitnum = {d.code: float(i) for i, d in enumerate(dataset.definitions, start=1)}
     wanted: dict[Test, tuple[str, str]] = {}  # every test, coded once all rows are in
     naming = qs_naming(dataset)
@@ -77,9 +81,7 @@ def _build(dataset: Dataset) -> SdtmExport:
         rows["DM"].append(dm)
         rows["DS"].extend(ds_rows(dataset, participant, base, assignment, zero, consented))
         rows["SV"].extend(sv_rows(dataset, participant, base, zero, visits, visitnum))
-        rows["QS"].extend(
-            qs_rows(dataset, participant, base, zero, visits, visitnum, wanted, naming)
-        )
+        qs_rows(dataset, participant, base, zero, visits, visitnum, wanted, naming, qs)
         rows["LB"].extend(lb_rows(dataset, participant, base, zero, visits, visitnum))
         exposures = ex_rows(dataset, participant, base, zero, visits, visitnum)
         if exposures:
@@ -92,12 +94,14 @@ def _build(dataset: Dataset) -> SdtmExport:
             dm["DTHFL"] = "Y"
             dm["DTHDTC"] = fatal[0]["AEENDTC"] or fatal[0]["AESTDTC"]
         rows["AE"].extend(events)
-    assigned = code_tests(rows["QS"], wanted)
-    _participation_ends(rows)
+    assigned = code_tests(qs, wanted)
+    _participation_ends(rows, zip(qs["USUBJID"], qs["QSDTC"], strict=True))
     frames = {
         domain: pd.DataFrame(found, columns=[v.name for v in DOMAINS[domain][1]])
         for domain, found in rows.items()
     }
+    frames["QS"] = pd.DataFrame(qs, columns=list(qs))
+    frames = {domain: frames[domain] for domain in DOMAINS if domain in frames}
     originals = ascii_frames(frames)
     frames.update(supp_frames(frames))
     export = SdtmExport(frames=frames, originals=originals)
@@ -114,9 +118,15 @@ def _build(dataset: Dataset) -> SdtmExport:
     return export
 
 
-def _participation_ends(rows: dict[str, list[dict[str, Any]]]) -> None:
-    """RFPENDTC: each subject's latest date in any domain (dates compare as ISO text)."""
+def _participation_ends(
+    rows: dict[str, list[dict[str, Any]]], more: Iterable[tuple[str, str]]
+) -> None:
+    """RFPENDTC: each subject's latest date in any domain (dates compare as ISO text);
+    ``more`` gives (subject, date) pairs of a domain built by columns."""
     latest: dict[str, str] = {}
+    for subject, value in more:
+        if value and value > latest.get(subject, ""):
+            latest[subject] = value
     for domain, found in rows.items():
         columns = [v.name for v in DOMAINS[domain][1] if v.name.endswith("DTC")]
         for row in found:

@@ -13,6 +13,7 @@ from neuroregen.instruments.choices import ResponseStatus
 from neuroregen.interop.dataset import Dataset
 from neuroregen.interop.sdtm import codes
 from neuroregen.interop.sdtm.ct import QS_CT, lb_test, own_abbreviation, qs_category
+from neuroregen.interop.sdtm.spec import DOMAINS
 from neuroregen.interop.sdtm.terms import SPEC
 from neuroregen.interop.sdtm.text import plain, shorten
 from neuroregen.interop.sdtm.values import iso, number, sdtm_day
@@ -49,6 +50,11 @@ def qs_naming(dataset: Dataset) -> QsNaming:
     return naming
 
 
+def qs_columns() -> dict[str, list[Any]]:
+    """Empty QS columns (QS is built column by column: millions of rows on a large registry)."""
+    return {v.name: [] for v in DOMAINS["QS"][1]}
+
+
 def qs_rows(
     dataset: Dataset,
     participant: Any,
@@ -58,13 +64,14 @@ def qs_rows(
     visitnum: dict[str, float],
     wanted: dict[codes.Test, tuple[str, str]],
     naming: QsNaming,
-) -> list[dict[str, Any]]:
-    """The child's QS rows: one per item and score of a form, one per form not done.
+    out: dict[str, list[Any]],
+) -> None:
+    """Append the child's QS rows to the columns ``out``: one per item and score of a form, one
+    per form not done.
 
     ``QSTESTCD`` holds the test until :func:`code_tests` gives every test its code; ``wanted``
     collects what each test's code is made from.
     """
-    found: list[dict[str, Any]] = []
     qs_seq = 0
     for visit in visits:
         vnum = visitnum.get(visit.code, float(visit.target_day))
@@ -80,51 +87,53 @@ def qs_rows(
                 "QSDTC": iso(on),
                 "QSDY": sdtm_day(zero, on),
             }
+            found: list[tuple[codes.Test, str, str, str, float | None, str, str]] = []
             if response.status == ResponseStatus.NOT_DONE:
-                qs_seq += 1
                 key = (code, "ALL")
                 wanted.setdefault(key, (f"{code}ALL", code))
-                found.append(
-                    {
-                        **common,
-                        "QSSEQ": float(qs_seq),
-                        "QSTESTCD": key,
-                        "QSTEST": f"{own_abbreviation(response.instrument.title)} all questions",
-                        "QSSTAT": "NOT DONE",
-                        "QSREASND": response.not_done_reason,
-                    }
-                )
-                continue
-            for name, kind, value in _qs_values(response):
-                qs_seq += 1
-                key = (code, name)
-                wanted.setdefault(key, (QS_CT.get(key, (name,))[0], code))
-                missing = response.missing.get(name, "")
-                found.append(
-                    {
-                        **common,
-                        "QSSEQ": float(qs_seq),
-                        "QSTESTCD": key,
-                        "QSTEST": naming.test(code, name),
-                        "QSSCAT": kind,
-                        "QSORRES": "" if missing else str(value),
-                        "QSSTRESC": "" if missing else str(value),
-                        "QSSTRESN": None if missing else number(value),
-                        "QSSTAT": "NOT DONE" if missing else "",
-                        "QSREASND": missing,
-                    }
-                )
-    return found
+                title = own_abbreviation(response.instrument.title)
+                reason = response.not_done_reason
+                found.append((key, f"{title} all questions", "", "", None, "NOT DONE", reason))
+            else:
+                for name, kind, value in _qs_values(response):
+                    key = (code, name)
+                    wanted.setdefault(key, (QS_CT.get(key, (name,))[0], code))
+                    missing = response.missing.get(name, "")
+                    text = "" if missing else str(value)
+                    found.append(
+                        (
+                            key,
+                            naming.test(code, name),
+                            kind,
+                            text,
+                            None if missing else number(value),
+                            "NOT DONE" if missing else "",
+                            missing,
+                        )
+                    )
+            n = len(found)
+            for column, value in common.items():
+                out[column].extend([value] * n)
+            out["QSSEQ"].extend(float(s) for s in range(qs_seq + 1, qs_seq + n + 1))
+            qs_seq += n
+            for key, test, kind, text, numeric, status, reason in found:
+                out["QSTESTCD"].append(key)
+                out["QSTEST"].append(test)
+                out["QSSCAT"].append(kind)
+                out["QSORRES"].append(text)
+                out["QSSTRESC"].append(text)
+                out["QSSTRESN"].append(numeric)
+                out["QSSTAT"].append(status)
+                out["QSREASND"].append(reason)
 
 
 def code_tests(
-    rows: list[dict[str, Any]], wanted: dict[codes.Test, tuple[str, str]]
+    out: dict[str, list[Any]], wanted: dict[codes.Test, tuple[str, str]]
 ) -> dict[codes.Test, str]:
     """Replace the test in each row's ``QSTESTCD`` by its code, made once per test."""
     fixed = {test: QS_CT[test][0] for test in wanted if test in QS_CT}
     assigned = codes.assign(wanted, "QS", fixed)
-    for row in rows:
-        row["QSTESTCD"] = assigned[row["QSTESTCD"]]
+    out["QSTESTCD"] = [assigned[test] for test in out["QSTESTCD"]]
     return assigned
 
 
