@@ -104,7 +104,7 @@ def _export(protocol: str, out: Path, username: str, check: bool = False) -> dic
     built = time.perf_counter()
     paths = sdtm.write_xpt(frames, out)
     written = time.perf_counter()
-    return {
+    figures: dict[str, Any] = {
         "collect": collected - started,
         "build": built - collected,
         "write": written - built,
@@ -112,9 +112,22 @@ def _export(protocol: str, out: Path, username: str, check: bool = False) -> dic
         "participants": len(dataset.participants),
         "rows": {domain: len(frame) for domain, frame in frames.items()},
         "test_codes": int(frames["QS"]["QSTESTCD"].nunique()),
-        "findings": len(sdtm.conformance(frames, export.waived)) if check else None,
         "bytes": sum(p.stat().st_size for p in paths),
     }
+    print(
+        f"run: collect {figures['collect']:.1f} s, build {figures['build']:.1f} s, write "
+        f"{figures['write']:.1f} s, total {figures['total']:.1f} s; peak RSS so far "
+        f"{resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MB",
+        flush=True,
+    )
+    if check:
+        started = time.perf_counter()
+        figures["findings"] = len(sdtm.conformance(frames, export.waived))
+        print(
+            f"conformance: {figures['findings']} findings in {time.perf_counter() - started:.1f} s",
+            flush=True,
+        )
+    return figures
 
 
 def _say(label: str, times: list[float]) -> None:
@@ -133,6 +146,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--registry", type=int, default=0, help="export the bench registry of this many children"
     )
+    parser.add_argument(
+        "--no-trace", action="store_true", help="skip the run under tracemalloc (slow when large)"
+    )
     args = parser.parse_args(argv)
     if args.database:
         os.environ["DATABASE_URL"] = args.database
@@ -143,10 +159,12 @@ def main(argv: list[str] | None = None) -> int:
     with tempfile.TemporaryDirectory() as folder:
         for n in range(args.repeats):
             runs.append(_export(args.protocol, Path(folder), username, check=n == 0))
-        tracemalloc.start()
-        _export(args.protocol, Path(folder), username)
-        _current, peak = tracemalloc.get_traced_memory()
-        tracemalloc.stop()
+        peak = 0
+        if not args.no_trace:
+            tracemalloc.start()
+            _export(args.protocol, Path(folder), username)
+            _current, peak = tracemalloc.get_traced_memory()
+            tracemalloc.stop()
     # ru_maxrss is in kilobytes on Linux
     rss_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     first = runs[0]
@@ -155,10 +173,6 @@ def main(argv: list[str] | None = None) -> int:
         f"participants, {sum(first['rows'].values()):,} rows "
         f"({', '.join(f'{d} {n:,}' for d, n in first['rows'].items())}), "
         f"{first['test_codes']} QS test codes, {first['bytes'] / 1e6:.1f} MB of XPT",
-        flush=True,
-    )
-    print(
-        f"conformance findings (not timed): {first['findings']}",
         flush=True,
     )
     for step in ("collect", "build", "write", "total"):
