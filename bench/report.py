@@ -2,8 +2,8 @@
 
 Runs ``bench_power.py``, ``bench_evidence.py`` (when present), ``bench_import.py``,
 ``bench_latency.py``, ``bench_entry.py`` and ``bench_sdtm.py`` (the demo, then the registry)
-one after the other (never in parallel: they would time each other), keeps their printed output, and writes the figures with
-a description of the machine. Usage::
+one after the other (never in parallel: they would time each other), keeps their printed
+output, and writes the figures with a description of the machine. Usage::
 
     python bench/report.py [--participants 10000] [--values 1000000] [--seconds 45]
         [--skip power,evidence,import,latency,entry,sdtm] [--entry-database postgres://…/demo]
