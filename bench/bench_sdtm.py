@@ -1,5 +1,6 @@
 """Benchmark: the SDTM export of the demo's main protocol (NR-CELL-01: 57 children, some 42 000
-QS rows), as ``neuroregen export sdtm`` makes it.
+QS rows), as ``neuroregen export sdtm`` makes it; with ``--registry 10000``, of the bench
+registry's NR-CELL-01 instead (``bench/registry.py``: 10 000 children × 11 visits; target ≤ 60 s).
 
 Times, on the configured database (``--database``, else ``DATABASE_URL``, else the SQLite file
 under ``NEUROREGEN_VAR_DIR``), after building the demo there if it has no participants yet
@@ -13,10 +14,15 @@ under ``NEUROREGEN_VAR_DIR``), after building the demo there if it has no partic
 then runs the export once more under ``tracemalloc`` for the peak of Python allocations (the
 timed runs are not traced: tracing slows them down), and reports the process's peak RSS.
 
+With ``--registry N`` the database is filled by ``build_registry(N)`` when it has no
+participants yet (a database of its own: the export also stores the test codes it assigns),
+and the export runs as an administrator account made for the benchmark.
+
 Usage::
 
     NEUROREGEN_VAR_DIR=/tmp/bench python bench/bench_sdtm.py [--protocol NR-CELL-01]
         [--repeats 3] [--database postgres://…/nr_bench_sdtm] [--json out.json]
+        [--registry 10000]
 
 Timings are informational; no test asserts on them.
 """
@@ -43,9 +49,11 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "neuroregen.settings")
 
 MAIN_PROTOCOL = "NR-CELL-01"
 USER = "demo-administrator"
+REGISTRY_USER = "bench-sdtm-administrator"
 
 
-def _setup() -> None:
+def _setup(registry: int) -> str:
+    """Migrate, fill the database if empty; the username the export runs as."""
     import django
 
     django.setup()
@@ -54,26 +62,49 @@ def _setup() -> None:
     call_command("migrate", verbosity=0)
     from neuroregen.participants.models import Participant
 
+    if registry:
+        if not Participant.objects.exists():
+            from bench.registry import build_registry
+
+            print(f"building the bench registry ({registry:,} participants) …", flush=True)
+            print(build_registry(participants=registry), flush=True)
+        return _administrator()
     if not Participant.objects.exists():
         print("building the demo (demo_setup) …", flush=True)
         call_command("demo_setup", stdout=io.StringIO())
+    return USER
 
 
-def _export(protocol: str, out: Path) -> dict[str, Any]:
+def _administrator() -> str:
+    """An administrator (every site) for the registry, which has only site accounts."""
+    from neuroregen.core.models import User
+    from neuroregen.core.roles import Role
+    from neuroregen.core.services import membership_grant
+
+    user, created = User.objects.get_or_create(username=REGISTRY_USER)
+    if created:
+        user.set_unusable_password()
+        user.save()
+        membership_grant(user=user, role=Role.ADMINISTRATOR, site=None)
+    return REGISTRY_USER
+
+
+def _export(protocol: str, out: Path, username: str, check: bool = False) -> dict[str, Any]:
     """One export, timed step by step; also the sizes of what it wrote."""
     from neuroregen.core.models import User
     from neuroregen.interop import sdtm
     from neuroregen.interop.dataset import collect
 
-    user = User.objects.get(username=USER)
+    user = User.objects.get(username=username)
     started = time.perf_counter()
     dataset = collect(user=user, protocol=protocol)
     collected = time.perf_counter()
-    frames = sdtm.build_domains(dataset)
+    export = sdtm.build(dataset)
+    frames = export.frames
     built = time.perf_counter()
     paths = sdtm.write_xpt(frames, out)
     written = time.perf_counter()
-    return {
+    figures: dict[str, Any] = {
         "collect": collected - started,
         "build": built - collected,
         "write": written - built,
@@ -83,6 +114,20 @@ def _export(protocol: str, out: Path) -> dict[str, Any]:
         "test_codes": int(frames["QS"]["QSTESTCD"].nunique()),
         "bytes": sum(p.stat().st_size for p in paths),
     }
+    print(
+        f"run: collect {figures['collect']:.1f} s, build {figures['build']:.1f} s, write "
+        f"{figures['write']:.1f} s, total {figures['total']:.1f} s; peak RSS so far "
+        f"{resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MB",
+        flush=True,
+    )
+    if check:
+        started = time.perf_counter()
+        figures["findings"] = len(sdtm.conformance(frames, export.waived))
+        print(
+            f"conformance: {figures['findings']} findings in {time.perf_counter() - started:.1f} s",
+            flush=True,
+        )
+    return figures
 
 
 def _say(label: str, times: list[float]) -> None:
@@ -98,20 +143,28 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--database", default="", help="a database URL (else DATABASE_URL)")
     parser.add_argument("--json", type=Path, help="write the figures here")
+    parser.add_argument(
+        "--registry", type=int, default=0, help="export the bench registry of this many children"
+    )
+    parser.add_argument(
+        "--no-trace", action="store_true", help="skip the run under tracemalloc (slow when large)"
+    )
     args = parser.parse_args(argv)
     if args.database:
         os.environ["DATABASE_URL"] = args.database
-    _setup()
+    username = _setup(args.registry)
     from django.db import connection
 
     runs = []
     with tempfile.TemporaryDirectory() as folder:
-        for _ in range(args.repeats):
-            runs.append(_export(args.protocol, Path(folder)))
-        tracemalloc.start()
-        _export(args.protocol, Path(folder))
-        _current, peak = tracemalloc.get_traced_memory()
-        tracemalloc.stop()
+        for n in range(args.repeats):
+            runs.append(_export(args.protocol, Path(folder), username, check=n == 0))
+        peak = 0
+        if not args.no_trace:
+            tracemalloc.start()
+            _export(args.protocol, Path(folder), username)
+            _current, peak = tracemalloc.get_traced_memory()
+            tracemalloc.stop()
     # ru_maxrss is in kilobytes on Linux
     rss_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     first = runs[0]
@@ -129,6 +182,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.json:
         figures = {
             "protocol": args.protocol,
+            "registry": args.registry,
             "database": connection.vendor,
             "participants": first["participants"],
             "rows": first["rows"],

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import io
 import zipfile
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -38,6 +38,7 @@ class ExportResult:
     paths: list[Path]
     participants: int
     record: ExportRecord
+    messages: list[str] = field(default_factory=list)  # what the export states (SDTM: AE)
 
 
 def export_run(
@@ -85,7 +86,12 @@ def export_run(
     )
     stamp(record, user=user, reason=reason or "export")
     record.save()
-    return ExportResult(paths=paths, participants=len(dataset.participants), record=record)
+    return ExportResult(
+        paths=list(paths),
+        participants=len(dataset.participants),
+        record=record,
+        messages=list(getattr(paths, "messages", [])),
+    )
 
 
 @dataclass

@@ -8,6 +8,15 @@ from pathlib import Path
 from neuroregen.interop.dataset import Dataset
 
 
+class Written(list[Path]):
+    """The files an export wrote, and what it must say about them (the command prints it;
+    the files carry it too, for the export page's download)."""
+
+    def __init__(self, paths: list[Path], messages: list[str] | None = None) -> None:
+        super().__init__(paths)
+        self.messages = list(messages or [])
+
+
 def _redcap(
     dataset: Dataset, out: Path, *, flat: bool = False, project: bool = False
 ) -> list[Path]:
@@ -48,19 +57,24 @@ def _sdtm(dataset: Dataset, out: Path, **_: object) -> list[Path]:
     from neuroregen.interop import sdtm
     from neuroregen.interop.sdtm.define import define_xml
 
-    frames = sdtm.build_domains(dataset)
-    paths = sdtm.write_xpt(frames, out)
+    export = sdtm.build(dataset)
+    paths = sdtm.write_xpt(export.frames, out)
     protocol = dataset.protocol
-    path = out / "define.xml"
-    path.write_bytes(
+    define = out / "define.xml"
+    define.write_bytes(
         define_xml(
-            frames,
+            export.frames,
             study=protocol.code,
             study_name=protocol.official_title or protocol.name,
             protocol_name=f"{protocol.code} v{protocol.version}",
         )
     )
-    return [*paths, path]
+    paths.append(define)
+    if export.messages:
+        notes = out / "sdtm_notes.txt"
+        notes.write_text("\n\n".join(export.messages) + "\n", encoding="ascii")
+        paths.append(notes)
+    return Written(paths, export.messages)
 
 
 def _fhir(dataset: Dataset, out: Path, **_: object) -> list[Path]:

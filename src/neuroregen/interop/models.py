@@ -43,3 +43,23 @@ class ExportRecord(AppendOnlyModel):
 
     def __str__(self) -> str:
         return f"{self.protocol_code} {self.export_format} {self.exported_at:%Y-%m-%d %H:%M}"
+
+
+class SdtmCode(AppendOnlyModel):
+    """An SDTM test code (``--TESTCD``) given to one test, once: every later export of any data
+    uses the same code for the same test, and a code never passes to another test."""
+
+    space = models.CharField(_("code space"), max_length=8)  # the domain: "QS"
+    test = models.CharField(_("test"), max_length=200)  # "instrument/field or score"
+    code = models.CharField(_("code"), max_length=8)
+    assigned_at = models.DateTimeField(_("assigned at"), default=timezone.now)
+
+    class Meta:
+        ordering = ["space", "code"]
+        constraints = [
+            models.UniqueConstraint(fields=["space", "test"], name="test_code_one_per_test"),
+            models.UniqueConstraint(fields=["space", "code"], name="test_code_one_test_per_code"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.space} {self.code} = {self.test}"

@@ -19,30 +19,45 @@ Conventions (SDTMIG 3.x):
   ``INTRATHECAL``, ``NASAL``), ``EXLOT`` the lot's chain-of-identity code, ``EXREFID`` the
   container's and ``EXSPID`` the administration's; ``VISIT`` the visit done that day.
 - AE: one row per adverse event. ``AEDECOD`` and ``AEBODSYS`` are filled only when the term
-  was coded (a MedDRA licence is the site's), so AEDECOD is not checked as required here.
+  was coded (a MedDRA licence is the site's). AEDECOD is Req: while terms are uncoded the
+  export says so (:attr:`SdtmExport.messages`, ``sdtm_notes.txt``, the command's output) and
+  declares AE not conformant (:attr:`SdtmExport.nonconformant`, for define.xml).
   ``AESEV`` comes from the CTCAE grade (1 mild, 2 moderate, ≥ 3 severe) and ``AETOXGR`` keeps
   the grade itself; ``AEREL`` is relatedness to the product (relatedness to the procedure has
   no standard variable and stays in our own exports); ``AEACN`` maps our action to the CDISC
   ACN terms with the exact action in ``AEACNOTH`` where the term is coarser.
-- Conformance (:func:`conformance`): variables present, in order, required ones filled;
-  ``--SEQ`` unique per subject; ISO dates; controlled terms; test codes; 200-byte values;
-  every ``--DY`` equal to its date's SDTM day and never 0; an end never before its start;
-  AESER ``Y`` exactly when a seriousness flag is ``Y``; grade 5 exactly when fatal.
+- DM arms as SDTMIG 3.3+: null when they do not apply, with ARMNRS saying why (``subjects``).
+  DS "RANDOMIZED" is dated on the allocation (the day the protocol's rules allocated the arm).
+- Test codes (``codes``): assigned once per test and kept in the ``SdtmCode`` table, never
+  reassigned. CDISC CT where published (``ct``: LB; CGI in QS); sponsor-defined otherwise,
+  listed in :attr:`SdtmExport.codelists`. QSTEST is the test's name, QSCAT the instrument's
+  abbreviation, both ≤ 40 characters, shortened between words (full names > 40 characters in
+  :attr:`SdtmExport.test_names`).
+- Character values are ASCII (``text``: Greek letters spelt out, the rest transliterated with
+  anyascii; each original in :attr:`SdtmExport.originals`), texts over 200 characters continue
+  in SUPP-- (``supp``).
+- Conformance (:func:`conformance`): Req/Exp variables present, Req ones filled (unless the
+  export declares the gap, ``waived``), in order; names ≤ 8, labels ≤ 40; ``--SEQ`` unique per
+  subject; ISO dates; controlled terms; test codes; ASCII and 200-byte values; every ``--DY``
+  equal to its date's SDTM day and never 0; an end never before its start; AESER ``Y``
+  exactly when a seriousness flag is ``Y``; grade 5 exactly when fatal; DM/DS/EX date order
+  and arm rules (``conformance_dm``).
 
 - Trial design (TS, TA, TE, TV, TI) comes from the protocol, its registration fields, schedule
   and eligibility rules; every export also writes ``define.xml`` (Define-XML 2.0.0, valid
   against the schema shipped in odmlib), where AE is marked not conformant while its terms
   are uncoded.
 
-Modules: ``spec`` (variables of each domain), ``terms`` (controlled terms), ``values`` (study
-days, dates), ``codes`` (test codes), ``subjects`` (DM, DS, SV), ``findings`` (QS, LB),
-``events`` (EX, AE), ``trial_design`` and ``trial_terms`` (TS, TA, TE, TV, TI), ``build`` (all
-domains of a dataset), ``xpt`` (writing), ``conformance``, ``define`` and ``define_meta``
-(define.xml).
+Modules: ``spec`` (variables of each domain, with define.xml metadata), ``terms`` and ``ct``
+(controlled terms), ``values`` (study days, dates), ``text`` (ASCII, shortening), ``codes``
+(test codes), ``subjects`` (DM, DS, SV), ``findings`` (QS, LB), ``events`` (EX, AE), ``supp``
+(ASCII and SUPP--), ``trial_design`` and ``trial_terms`` (TS, TA, TE, TV, TI), ``build`` (all
+domains of a dataset), ``xpt`` (writing), ``conformance`` and ``conformance_dm``, ``define``
+and ``define_meta`` (define.xml).
 This package is the import path others use.
 """
 
-from neuroregen.interop.sdtm.build import build_domains
+from neuroregen.interop.sdtm.build import SdtmExport, build, build_domains
 from neuroregen.interop.sdtm.conformance import conformance
 from neuroregen.interop.sdtm.spec import DOMAINS, Var
 from neuroregen.interop.sdtm.terms import AE_FLAGS, CONTROLLED
@@ -53,7 +68,9 @@ __all__ = [
     "AE_FLAGS",
     "CONTROLLED",
     "DOMAINS",
+    "SdtmExport",
     "Var",
+    "build",
     "build_domains",
     "conformance",
     "sdtm_day",

@@ -1,40 +1,47 @@
-"""Our own conformance checks of the domains (see the package docstring for the list)."""
+"""Our own conformance checks of the domains (see the package docstring for the list); the
+subject-level rules (date order across DM/DS/EX, arms) are in :mod:`.conformance_dm`."""
 
 from __future__ import annotations
 
 import datetime as dt
 import re
+from collections.abc import Collection
 from typing import Any
 
 import pandas as pd
 
-from neuroregen.interop.sdtm.spec import DOMAINS
+from neuroregen.interop.sdtm.conformance_dm import subject_findings
+from neuroregen.interop.sdtm.spec import DOMAINS, SUPP_DOMAINS
 from neuroregen.interop.sdtm.terms import AE_FLAGS, CONTROLLED
+from neuroregen.interop.sdtm.text import is_text
 from neuroregen.interop.sdtm.values import sdtm_day
 
-ISO = re.compile(r"^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}(:\d{2})?)?$")
+# ISO 8601 as SDTM writes it: a complete or partial date, an optional time (no seconds needed)
+ISO = re.compile(
+    r"^\d{4}(-(0[1-9]|1[0-2])(-(0[1-9]|[12]\d|3[01])(T([01]\d|2[0-3]):[0-5]\d(:[0-5]\d)?)?)?)?$"
+)
+NAME = re.compile(r"^[A-Z][A-Z0-9_]{0,7}$")
 
 
-def conformance(frames: dict[str, pd.DataFrame]) -> list[str]:
-    """Every finding of our checks (empty: conformant). See the package docstring."""
+def conformance(frames: dict[str, pd.DataFrame], waived: Collection[str] = ()) -> list[str]:
+    """Every finding of our checks (empty: conformant). See the package docstring.
+
+    ``waived`` names checks an export declares instead (``"AE.AEDECOD"`` while AE terms are
+    not yet coded: the export says so and define.xml marks the dataset).
+    """
     findings: list[str] = []
     dm = frames.get("DM")
     reference = {r.USUBJID: r.RFSTDTC for r in dm.itertuples()} if dm is not None else {}
     for domain, frame in frames.items():
         _label, variables = DOMAINS[domain]
         names = [v.name for v in variables]
-        for v in variables:
-            if v.name not in frame.columns:
-                findings.append(f"{domain}: required variable {v.name} is absent")
-                continue
-            if len(v.name) > 8 or len(v.label) > 40:
-                findings.append(f"{domain}.{v.name}: name > 8 or label > 40 characters")
-            if v.required and any(x is None or x != x or x == "" for x in frame[v.name]):
-                findings.append(f"{domain}.{v.name}: required but empty in some rows")
-        if list(frame.columns) != names:
+        findings.extend(_variable_findings(domain, frame, waived))
+        if [c for c in names if c in frame.columns] != [c for c in frame.columns if c in names]:
             findings.append(f"{domain}: variables not in SDTMIG order")
-        if not frame.empty and set(frame["DOMAIN"]) != {domain}:
-            findings.append(f"{domain}: DOMAIN must be {domain}")
+        key = "RDOMAIN" if domain in SUPP_DOMAINS else "DOMAIN"
+        want = domain[4:] if domain in SUPP_DOMAINS else domain
+        if not frame.empty and set(frame[key]) != {want}:
+            findings.append(f"{domain}: {key} must be {want}")
         seq = f"{domain}SEQ"
         if (
             seq in frame.columns
@@ -43,7 +50,7 @@ def conformance(frames: dict[str, pd.DataFrame]) -> list[str]:
         ):
             findings.append(f"{domain}.{seq}: not unique within USUBJID")
         for column in [c for c in frame.columns if c.endswith("DTC")]:
-            bad = [x for x in frame[column] if x and x == x and not ISO.match(str(x))]
+            bad = [x for x in frame[column].unique() if x and x == x and not ISO.match(str(x))]
             if bad:
                 findings.append(f"{domain}.{column}: not ISO 8601: {bad[:3]}")
         for column, allowed in CONTROLLED.items():
@@ -54,21 +61,55 @@ def conformance(frames: dict[str, pd.DataFrame]) -> list[str]:
                         f"{domain}.{column}: not in controlled terms: {sorted(unknown)}"
                     )
         for column in [c for c in frame.columns if c.endswith("TESTCD")]:
-            bad = [x for x in set(frame[column]) if not re.match(r"^[A-Z][A-Z0-9_]{0,7}$", x)]
+            bad = [x for x in set(frame[column]) if not NAME.match(str(x))]
             if bad:
                 findings.append(f"{domain}.{column}: test codes not valid: {bad[:3]}")
         for column in frame.columns:
-            if frame[column].dtype == object:
-                long = [x for x in frame[column] if isinstance(x, str) and len(x.encode()) > 200]
-                if long:
+            if is_text(frame[column]):
+                values = [x for x in frame[column].unique() if isinstance(x, str)]
+                if any(len(x.encode()) > 200 for x in values):
                     findings.append(f"{domain}.{column}: values longer than 200 bytes")
+                foreign = [x for x in values if not x.isascii()]
+                if foreign:
+                    findings.append(f"{domain}.{column}: not ASCII: {foreign[:3]}")
         findings.extend(_study_day_findings(domain, frame, reference))
         if domain == "EX" and dm is not None and "RFXENDTC" in dm.columns:
             findings.extend(_last_exposure_findings(dm, frame))
         findings.extend(_order_findings(domain, frame))
         if domain == "AE":
             findings.extend(_ae_findings(frame))
+    findings.extend(subject_findings(frames))
     return findings
+
+
+def _variable_findings(domain: str, frame: pd.DataFrame, waived: Collection[str]) -> list[str]:
+    """Req and Exp variables present, Req ones never empty; names ≤ 8, labels ≤ 40; no
+    variable outside the domain's specification."""
+    findings = []
+    known = {v.name for v in DOMAINS[domain][1]}
+    for column in frame.columns:
+        if column not in known:
+            findings.append(f"{domain}.{column}: not a variable of {domain}")
+        if not NAME.match(str(column)):
+            findings.append(f"{domain}.{column}: name > 8 characters or not a SAS name")
+    for v in DOMAINS[domain][1]:
+        if v.name not in frame.columns:
+            if v.expected:
+                which = "required" if v.required else "expected"
+                findings.append(f"{domain}: {which} variable {v.name} is absent")
+            continue
+        if len(v.name) > 8 or len(v.label) > 40:
+            findings.append(f"{domain}.{v.name}: name > 8 or label > 40 characters")
+        if f"{domain}.{v.name}" in waived:
+            continue
+        if v.required and any(x is None or x != x or x == "" for x in frame[v.name]):
+            findings.append(f"{domain}.{v.name}: required but empty in some rows")
+    return findings
+
+
+def _full(value: Any) -> bool:
+    """A complete ISO 8601 date (with or without a time)."""
+    return isinstance(value, str) and len(value) >= 10 and bool(ISO.match(value))
 
 
 def _day_pairs(frame: pd.DataFrame) -> list[tuple[str, str]]:
@@ -100,7 +141,7 @@ def _study_day_findings(domain: str, frame: pd.DataFrame, reference: dict[str, A
     for day, dtc in _day_pairs(frame):
         for row in frame.itertuples():
             ref, on, given = reference.get(row.USUBJID), getattr(row, dtc), getattr(row, day)
-            if ref and on and ISO.match(str(ref)) and ISO.match(str(on)):
+            if ref and on and _full(ref) and _full(on):
                 expected = sdtm_day(dt.date.fromisoformat(ref[:10]), dt.date.fromisoformat(on[:10]))
                 if given is not None and given == given and given != expected:
                     findings.append(f"{domain}.{day}: {given} but {on} is day {expected}")

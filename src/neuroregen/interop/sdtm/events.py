@@ -78,7 +78,7 @@ def ae_rows(
                 "DOMAIN": "AE",
                 "AESEQ": float(seq),
                 "AESPID": e.code,
-                "AETERM": e.term[:200],
+                "AETERM": e.term,
                 "AEDECOD": e.coded_term[:200] if coded else "",
                 "AEBODSYS": str(sc.SystemOrganClass(e.soc).label)[:200] if coded else "",
                 "AESEV": AESEV.get(e.grade, "SEVERE"),

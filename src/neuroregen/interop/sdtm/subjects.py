@@ -21,26 +21,74 @@ def dm_row(
 ) -> dict[str, Any]:
     """The child's DM row; ``RFXENDTC`` is set by the caller from the EX rows."""
     identity = dataset.identities.get(participant.pk)
-    arm = assignment.arm
     return {
         **base,
         "DOMAIN": "DM",
         "SUBJID": participant.study_code,
         "RFSTDTC": iso(zero),
+        "RFENDTC": "",  # the end of the last administration's day, set with the EX rows
         "RFXSTDTC": iso(zero),
         "RFXENDTC": "",  # the end of the last administration, set with the EX rows
         "RFICDTC": iso(dataset.shift(participant, consented)),
+        "RFPENDTC": "",  # the subject's last date in any domain, set once all rows are in
+        "DTHDTC": "",  # from a fatal adverse event, set with the AE rows
+        "DTHFL": "",
         "SITEID": participant.site.code,
         "BRTHDTC": iso(dataset.shift(participant, identity.birth_date)) if identity else "",
         "AGE": float(participant.age_months_at_screening),
         "AGEU": "MONTHS",
         "SEX": participant.sex,
-        "ARMCD": arm.code.upper()[:20] if arm else "",
-        "ARM": arm.name if arm else "",
-        "ACTARMCD": arm.code.upper()[:20] if arm and assignment.day_zero else "",
-        "ACTARM": arm.name if arm and assignment.day_zero else "",
+        "RACE": "",  # not collected by the registry
+        **arm_values(assignment, dataset.administrations.get(participant.pk, [])),
         "COUNTRY": ALPHA3.get(participant.country, participant.country),
     }
+
+
+def arm_values(assignment: Any, administrations: list[Any]) -> dict[str, str]:
+    """ARMCD, ARM, ACTARMCD, ACTARM, ARMNRS and ACTARMUD as SDTMIG 3.3+ has them.
+
+    Since SDTMIG 3.3 an arm that does not apply is null (the old pseudo-codes ``NOTASSGN``,
+    ``SCRNFAIL`` and ``NOTTRT`` are no longer used) and ARMNRS says why (CT ARMNULRS): "SCREEN
+    FAILURE" for a child found not eligible, "NOT ASSIGNED" for one awaiting or declined
+    allocation, "ASSIGNED, NOT TREATED" for one allocated and not dosed, "UNPLANNED TREATMENT"
+    (with ACTARMUD describing it) for one dosed on more than one arm.
+    """
+    arm = assignment.arm
+    values = dict.fromkeys(("ARMCD", "ARM", "ACTARMCD", "ACTARM", "ARMNRS", "ACTARMUD"), "")
+    if arm is None:
+        values["ARMNRS"] = "NOT ASSIGNED" if assignment.eligible else "SCREEN FAILURE"
+        return values
+    values["ARMCD"], values["ARM"] = arm_code(arm), arm.name
+    given = {a.arm_id: a.arm for a in administrations if a.arm_id}
+    if not assignment.day_zero and not given:
+        values["ARMNRS"] = "ASSIGNED, NOT TREATED"
+    elif len(given) > 1:
+        values["ARMNRS"] = "UNPLANNED TREATMENT"
+        values["ACTARMUD"] = " then ".join(
+            dict.fromkeys(a.arm.name for a in administrations if a.arm_id)
+        )[:200]
+    else:
+        actual = next(iter(given.values()), arm)
+        values["ACTARMCD"], values["ACTARM"] = arm_code(actual), actual.name
+    return values
+
+
+def arm_code(arm: Any) -> str:
+    """ARMCD: the arm's code, upper case, at most 20 characters."""
+    return str(arm.code).upper()[:20]
+
+
+def allocated_on(assignment: Any) -> dt.date | None:
+    """The allocation date: the day the protocol's rules allocated the arm (``evaluated_on``,
+    a date on the site's calendar) for an allocation the investigator confirmed.
+
+    Not ``confirmed_at``: that is when the confirmation was entered and signed, which for a
+    child whose dosing is entered afterwards (and in the synthetic registry, built in one go)
+    falls after the first dose.
+    """
+    if assignment.arm is None or assignment.confirmed_at is None:
+        return None
+    return assignment.evaluated_on
 
 
 def ds_rows(
@@ -55,12 +103,13 @@ def ds_rows(
     ds: list[tuple[str, str, dt.date | None, Any]] = [
         ("INFORMED CONSENT OBTAINED", "PROTOCOL MILESTONE", consented, "Informed consent obtained")
     ]
-    if assignment.confirmed_at:
+    allocated = allocated_on(assignment)
+    if allocated is not None:
         ds.append(
             (
                 "RANDOMIZED",
                 "PROTOCOL MILESTONE",
-                assignment.confirmed_at.date(),
+                allocated,
                 "Assigned to arm (personalised, not random)",
             )
         )

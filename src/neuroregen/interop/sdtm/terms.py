@@ -47,14 +47,6 @@ ALPHA3 = {
     "AR": "ARG",
 }
 SPEC = {"plasma": "PLASMA", "serum": "SERUM", "csf": "CEREBROSPINAL FLUID"}
-LBTESTCD = {
-    "il6": "IL6",
-    "tnfa": "TNFA",
-    "il1b": "IL1B",
-    "il10": "IL10",
-    "ifng": "INTLKNG",
-    "crp": "CRP",
-}
 CONTROLLED = {
     "SEX": {"M", "F", "U", "UNDIFFERENTIATED"},
     "AGEU": {"YEARS", "MONTHS", "WEEKS", "DAYS"},
@@ -67,6 +59,14 @@ CONTROLLED = {
         "COMPLETED",
     },
     "QSSTAT": {"", "NOT DONE"},
+    "ARMNRS": {
+        "",
+        "SCREEN FAILURE",
+        "NOT ASSIGNED",
+        "ASSIGNED, NOT TREATED",
+        "UNPLANNED TREATMENT",
+    },
+    "DTHFL": {"", "Y"},
     "LBSTAT": {"", "NOT DONE"},
     "EXROUTE": {"INTRAVENOUS", "INTRATHECAL", "NASAL"},
     "EXDOSFRM": {"SUSPENSION", "SOLUTION"},

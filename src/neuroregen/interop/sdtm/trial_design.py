@@ -16,26 +16,19 @@ and TI (inclusion/exclusion criteria).
 from __future__ import annotations
 
 import re
-import unicodedata
 from collections.abc import Iterable
 from typing import Any
 
 from neuroregen.interop.dataset import Dataset
 from neuroregen.interop.sdtm import trial_terms as tt
+from neuroregen.interop.sdtm.subjects import arm_code
+from neuroregen.interop.sdtm.text import plain, shorten
 from neuroregen.protocols.choices import ProductType, RuleKind
-
-_ASCII = {"–": "-", "—": "-", "≤": "<=", "≥": ">=", "≠": "!=", "α": "alpha", "β": "beta"}
-_ASCII |= {"µ": "u", "‘": "'", "’": "'", "“": '"', "”": '"', "…": "..."}
 
 
 def ascii_text(text: str, limit: int = 200) -> str:
-    """Plain ASCII (XPT v5), cut at the last whole word within ``limit`` characters."""
-    text = "".join(_ASCII.get(ch, ch) for ch in str(text))
-    text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
-    text = " ".join(text.split())
-    if len(text) <= limit:
-        return text
-    return text[: limit + 1].rsplit(" ", 1)[0][:limit]
+    """Plain ASCII (XPT v5) in at most ``limit`` characters, cut at a word boundary."""
+    return shorten(" ".join(plain(str(text)).split()), limit)
 
 
 def short_code(name: str, taken: set[str], prefix: str) -> str:
@@ -50,11 +43,6 @@ def short_code(name: str, taken: set[str], prefix: str) -> str:
         candidate = f"{prefix}{n}"[:8]  # a protocol has far fewer than 10**5 codes
     taken.add(candidate)
     return candidate
-
-
-def armcd(code: str) -> str:
-    """The arm's ARMCD (the same rule as DM's)."""
-    return code.upper()[:20]
 
 
 def sdtm_visit_day(target_day: int) -> int:
@@ -126,7 +114,7 @@ def _elements(dataset: Dataset) -> dict[str, dict[str, Any]]:
 def _ta_rows(dataset: Dataset, elements: dict[str, dict[str, Any]]) -> Iterable[dict[str, Any]]:
     how = "Randomized" if dataset.protocol.randomised else "Assigned by the investigator"
     for arm in dataset.arms:
-        code, name = armcd(arm.code), ascii_text(arm.name, 200)
+        code, name = arm_code(arm), ascii_text(arm.name, 200)
         plan = [
             (elements[""], tt.EPOCH["screening"], f"{how} to {name}"),
             (elements[arm.code], tt.EPOCH["treatment"], ""),
@@ -163,7 +151,7 @@ def _tv_rows(dataset: Dataset, visitnum: dict[str, float]) -> Iterable[dict[str,
         if not own:
             yield {**row, "ARMCD": "", "ARM": ""}
         for arm in own:
-            yield {**row, "ARMCD": armcd(arm.code), "ARM": ascii_text(arm.name)}
+            yield {**row, "ARMCD": arm_code(arm), "ARM": ascii_text(arm.name)}
 
 
 def _eligibility(dataset: Dataset) -> list[Any]:

@@ -7,19 +7,18 @@ from pathlib import Path
 import pandas as pd
 
 from neuroregen.interop.sdtm.spec import DOMAINS, Var
+from neuroregen.interop.sdtm.text import is_text
 
 
 def _xpt_ready(frame: pd.DataFrame, variables: list[Var]) -> pd.DataFrame:
+    """Numbers as 8-byte floats, text as text (empty, never "None"), by the spec's types."""
     frame = frame.copy()
+    types = {v.name: v.type for v in variables}
     for column in frame.columns:
-        if frame[column].dtype == object:
-            numeric = all(v is None or isinstance(v, float | int) for v in frame[column])
-            if numeric and column.endswith(
-                ("SEQ", "DY", "NUM", "STRESN", "LLOQ", "AGE", "DOSE", "ETORD")
-            ):
-                frame[column] = frame[column].astype("float64")
-            else:
-                frame[column] = frame[column].fillna("").astype(str)
+        if types.get(column) == "Num":
+            frame[column] = pd.to_numeric(frame[column], errors="raise").astype("float64")
+        elif is_text(frame[column]) or frame[column].isna().all():
+            frame[column] = frame[column].fillna("").astype(str)
     return frame
 
 

@@ -88,3 +88,5 @@ class Command(BaseCommand):
         for path in result.paths:
             self.stdout.write(f"wrote {path}")
         self.stdout.write(f"{result.participants} participant(s)")
+        for message in result.messages:
+            self.stdout.write(self.style.WARNING(f"note: {message}"))

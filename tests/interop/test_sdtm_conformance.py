@@ -1,0 +1,207 @@
+"""Every conformance rule added for issue 20 catches a dataset broken on purpose; the same
+dataset unbroken passes."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pandas as pd
+import pytest
+
+from neuroregen.interop import sdtm
+
+
+def _frame(domain: str, rows: list[dict[str, Any]]) -> pd.DataFrame:
+    return pd.DataFrame(rows, columns=[v.name for v in sdtm.DOMAINS[domain][1]])
+
+
+def _dm(**overrides: Any) -> dict[str, Any]:
+    row = {
+        "STUDYID": "S",
+        "DOMAIN": "DM",
+        "USUBJID": "S-1",
+        "SUBJID": "1",
+        "RFSTDTC": "2026-01-10",
+        "RFENDTC": "2026-01-10",
+        "RFXSTDTC": "2026-01-10",
+        "RFXENDTC": "2026-01-10T09:40",
+        "RFICDTC": "2026-01-02",
+        "RFPENDTC": "2026-01-10T09:40",
+        "SITEID": "A",
+        "AGE": 60.0,
+        "AGEU": "MONTHS",
+        "SEX": "F",
+        "ARMCD": "A",
+        "ARM": "Arm A",
+        "ACTARMCD": "A",
+        "ACTARM": "Arm A",
+        "COUNTRY": "UKR",
+    }
+    row.update(overrides)
+    return row
+
+
+def _ex(**overrides: Any) -> dict[str, Any]:
+    row = {
+        "STUDYID": "S",
+        "DOMAIN": "EX",
+        "USUBJID": "S-1",
+        "EXSEQ": 1.0,
+        "EXTRT": "MSC",
+        "EXDOSE": 1.5e6,
+        "EXDOSU": "cells/kg",
+        "EXDOSFRM": "SUSPENSION",
+        "EXROUTE": "INTRAVENOUS",
+        "EXSTDTC": "2026-01-10T09:00",
+        "EXENDTC": "2026-01-10T09:40",
+        "EXSTDY": 1,
+        "EXENDY": 1,
+    }
+    row.update(overrides)
+    return row
+
+
+def _ds(decod: str, on: str, seq: float) -> dict[str, Any]:
+    return {
+        "STUDYID": "S",
+        "DOMAIN": "DS",
+        "USUBJID": "S-1",
+        "DSSEQ": seq,
+        "DSTERM": decod.capitalize(),
+        "DSDECOD": decod,
+        "DSCAT": "PROTOCOL MILESTONE",
+        "DSSTDTC": on,
+        "DSSTDY": sdtm.sdtm_day(pd.Timestamp("2026-01-10").date(), pd.Timestamp(on).date()),
+    }
+
+
+def _frames(dm: dict[str, Any] | None = None, randomized: str = "2026-01-05", **ex: Any):
+    return {
+        "DM": _frame("DM", [dm or _dm()]),
+        "DS": _frame(
+            "DS",
+            [
+                _ds("INFORMED CONSENT OBTAINED", "2026-01-02", 1.0),
+                _ds("RANDOMIZED", randomized, 2.0),
+            ],
+        ),
+        "EX": _frame("EX", [_ex(**ex)]),
+    }
+
+
+def _found(frames: dict[str, pd.DataFrame]) -> str:
+    return "\n".join(sdtm.conformance(frames))
+
+
+def test_the_unbroken_dataset_passes():
+    assert sdtm.conformance(_frames()) == []
+
+
+@pytest.mark.parametrize(
+    ("dm", "randomized", "expected"),
+    [
+        ({"RFICDTC": "2026-01-11"}, "2026-01-05", "DM.RFSTDTC: 2026-01-10 is before informed"),
+        ({"RFSTDTC": "2026-01-11"}, "2026-01-05", "DM.RFXSTDTC: 2026-01-10 is before RFSTDTC"),
+        ({}, "2026-01-12", "DS.DSSTDTC: RANDOMIZED on 2026-01-12, after the first dose"),
+        ({"RFXSTDTC": ""}, "2026-01-05", "DM.RFXSTDTC: empty but S-1 has exposure"),
+    ],
+)
+def test_date_order_across_dm_ds_ex(dm, randomized, expected):
+    assert expected in _found(_frames(_dm(**dm), randomized))
+
+
+def test_rfxstdtc_is_the_first_exposure():
+    assert "but the first EXSTDTC is 2026-01-11T09:00" in _found(
+        _frames(EXSTDTC="2026-01-11T09:00", EXENDTC="2026-01-11T09:40", EXSTDY=2, EXENDY=2)
+    )
+
+
+@pytest.mark.parametrize(
+    ("arms", "expected"),
+    [
+        ({"ARMCD": "NOTASSGN", "ARM": "Not Assigned"}, "not used since SDTMIG 3.3"),
+        ({"ACTARMCD": "NOTTRT", "ACTARM": "Not Treated"}, "not used since SDTMIG 3.3"),
+        ({"ARMCD": "", "ARM": "", "ACTARMCD": "", "ACTARM": ""}, "ARMCD is null but ARMNRS"),
+        ({"ACTARMCD": "", "ACTARM": ""}, "ACTARMCD is null but ARMNRS is empty"),
+        ({"ARMNRS": "NOT ASSIGNED"}, "DM.ARMNRS: NOT ASSIGNED but both arms are filled"),
+        ({"ACTARMUD": "A then B"}, "DM.ACTARMUD: filled exactly when"),
+        ({"ARM": ""}, "DM.ARM: an arm code without its description"),
+        (
+            {"ACTARMCD": "", "ACTARM": "", "ARMNRS": "ASSIGNED, NOT TREATED"},
+            "ASSIGNED, NOT TREATED but S-1 has exposure",
+        ),
+    ],
+)
+def test_arm_rules(arms, expected):
+    assert expected in _found(_frames(_dm(**arms)))
+
+
+def test_arms_null_with_their_reason_pass():
+    frames = _frames(_dm(ACTARMCD="", ACTARM="", ARMNRS="UNPLANNED TREATMENT", ACTARMUD="A, B"))
+    assert sdtm.conformance(frames) == []
+    unassigned = _dm(ARMCD="", ARM="", ACTARMCD="", ACTARM="", ARMNRS="NOT ASSIGNED")
+    unassigned.update(RFSTDTC="", RFXSTDTC="", RFXENDTC="", RFENDTC="")
+    assert sdtm.conformance({"DM": _frame("DM", [unassigned])}) == []
+
+
+def test_non_ascii_and_over_200_bytes_are_found():
+    found = _found(_frames(EXTRT="Клетки – MSC", EXLOT="L" * 201))
+    assert "EX.EXTRT: not ASCII" in found
+    assert "EX.EXLOT: values longer than 200 bytes" in found
+
+
+def test_variables_absent_unknown_or_badly_named_are_found():
+    frames = _frames()
+    frames["DM"] = frames["DM"].drop(columns=["RFICDTC", "SUBJID"])
+    frames["EX"]["EXTRTLONG"] = "x"
+    found = _found(frames)
+    assert "DM: expected variable RFICDTC is absent" in found
+    assert "DM: required variable SUBJID is absent" in found
+    assert "EX.EXTRTLONG: not a variable of EX" in found
+    assert "EX.EXTRTLONG: name > 8 characters" in found
+
+
+def test_iso_8601_partial_dates_pass_and_impossible_ones_do_not():
+    assert "not ISO 8601" not in _found(_frames(_dm(BRTHDTC="2020-05")))
+    assert "DM.BRTHDTC: not ISO 8601" in _found(_frames(_dm(BRTHDTC="2020-13-01")))
+
+
+def test_a_waived_check_is_only_the_declared_one():
+    ae = {
+        "STUDYID": "S",
+        "DOMAIN": "AE",
+        "USUBJID": "S-1",
+        "AESEQ": 1.0,
+        "AETERM": "Fever",
+        "AESEV": "MILD",
+        "AESER": "N",
+        "AEACN": "DOSE NOT CHANGED",
+        "AEREL": "NOT RELATED",
+        **dict.fromkeys(sdtm.AE_FLAGS, "N"),
+        "AEOUT": "RECOVERED/RESOLVED",
+        "AETOXGR": "1",
+        "AESTDTC": "2026-01-12",
+        "AESTDY": 3,
+    }
+    frames = {**_frames(), "AE": _frame("AE", [ae])}
+    assert "AE.AEDECOD: required but empty" in _found(frames)
+    assert sdtm.conformance(frames, {"AE.AEDECOD"}) == []
+    frames["AE"].loc[0, "AETERM"] = ""
+    assert sdtm.conformance(frames, {"AE.AEDECOD"}) == [
+        "AE.AETERM: required but empty in some rows"
+    ]
+
+
+def test_supp_records_point_at_their_domain():
+    supp = {
+        "STUDYID": "S",
+        "RDOMAIN": "QS",
+        "USUBJID": "S-1",
+        "IDVAR": "AESEQ",
+        "IDVARVAL": "1",
+        "QNAM": "AETERM1",
+        "QLABEL": "Reported Term for the Adverse Event 1",
+        "QVAL": "rest",
+        "QORIG": "Collected",
+    }
+    assert "SUPPAE: RDOMAIN must be AE" in _found({"SUPPAE": _frame("SUPPAE", [supp])})
