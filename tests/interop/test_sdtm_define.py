@@ -146,8 +146,13 @@ def test_the_sdtm_export_writes_define_xml_beside_the_xpt_files(world, tmp_path)
     assert "define.xml" in names
     tree = check((tmp_path / "define.xml").read_bytes())
     hrefs = {leaf.get(f"{{{NS['xlink']}}}href") for leaf in tree.iterfind(".//def:leaf", NS)}
-    assert hrefs == names - {"define.xml"}
+    assert hrefs == {n for n in names if n.endswith(".xpt")}
     assert all((tmp_path / href).exists() for href in hrefs)
+    # where each instrument's QS codes come from is stated on the QSTESTCD code list
+    [qs_codes] = tree.iterfind(".//odm:CodeList[@OID='CL.QSTESTCD']", NS)
+    note = "".join(qs_codes.itertext())
+    assert "Sponsor-defined" in note
+    assert "ATEC" in note
 
 
 @pytest.mark.slow

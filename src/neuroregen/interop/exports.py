@@ -67,6 +67,7 @@ def _sdtm(dataset: Dataset, out: Path, **_: object) -> list[Path]:
             study=protocol.code,
             study_name=protocol.official_title or protocol.name,
             protocol_name=f"{protocol.code} v{protocol.version}",
+            qs_sources=export.codelists,
         )
     )
     paths.append(define)

@@ -17,6 +17,7 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import xml.etree.ElementTree as ET
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -24,6 +25,7 @@ import pandas as pd
 from defusedxml import ElementTree as SafeET
 
 from neuroregen.interop.sdtm import define_meta as meta
+from neuroregen.interop.sdtm.ct import Codelist
 from neuroregen.interop.sdtm.spec import DOMAINS
 from neuroregen.interop.sdtm.trial_terms import SDTMIG_VERSION
 
@@ -95,8 +97,11 @@ def define_xml(
     study_name: str,
     protocol_name: str,
     created: dt.datetime | None = None,
+    qs_sources: Sequence[Codelist] = (),
 ) -> bytes:
-    """The define.xml of ``frames`` (each written as ``<domain>.xpt`` beside it)."""
+    """The define.xml of ``frames`` (each written as ``<domain>.xpt`` beside it);
+    ``qs_sources`` says, per instrument, whether its QS codes are CDISC CT or sponsor-defined
+    (``SdtmExport.codelists``)."""
     created = created or dt.datetime.now(dt.UTC)
     root = ET.Element(
         _o("ODM"),
@@ -118,7 +123,7 @@ def define_xml(
     mdv.set(_d("DefineVersion"), "2.0.0")
     mdv.set(_d("StandardName"), "SDTM-IG")
     mdv.set(_d("StandardVersion"), SDTMIG_VERSION)
-    _Writer(frames, mdv).write()
+    _Writer(frames, mdv, qs_sources).write()
     ET.indent(root)
     return b'<?xml version="1.0" encoding="UTF-8"?>\n' + ET.tostring(root, encoding="utf-8")
 
@@ -126,8 +131,11 @@ def define_xml(
 class _Writer:
     """Fills a MetaDataVersion in the schema's element order."""
 
-    def __init__(self, frames: dict[str, pd.DataFrame], mdv: ET.Element) -> None:
+    def __init__(
+        self, frames: dict[str, pd.DataFrame], mdv: ET.Element, qs_sources: Sequence[Codelist]
+    ) -> None:
         self.frames = frames
+        self.qs_sources = qs_sources
         self.mdv = mdv
         self.item_defs: list[ET.Element] = []
         self.codelists: dict[str, set[str]] = {}  # key → values used
@@ -223,10 +231,10 @@ class _Writer:
                 self.decodes.setdefault(key, {}).update(
                     {str(a): str(b) for a, b in pairs.itertuples(index=False)}
                 )
-            if meta.CODELISTS[key].note and name.endswith("TESTCD"):
+            if self._note(key) and name.endswith("TESTCD"):
                 oid = f"COM.{key}"
                 item.set(_d("CommentOID"), oid)
-                self.comments[oid] = meta.CODELISTS[key].note
+                self.comments[oid] = self._note(key)
         _sub(item, _d("Origin"), Type=kind)
         if (domain, name) in (("QS", "QSORRES"), ("LB", "LBORRES")) and values:
             _sub(item, _d("ValueListRef"), ValueListOID=f"VL.{domain}.{name}")
@@ -275,13 +283,24 @@ class _Writer:
             self.item_defs.append(item)
         return vl, wheres
 
+    def _note(self, key: str) -> str:
+        """A code list's note; QS test codes name where each instrument's codes come from."""
+        note = meta.CODELISTS[key].note
+        if key != "QSTESTCD" or not self.qs_sources:
+            return note
+        parts = [
+            f"{c.category}: {c.source}" + (f" ({c.note})" if c.note else "")
+            for c in self.qs_sources
+        ]
+        return "Codes by instrument. " + "; ".join(parts) + "."
+
     def _codelist(self, key: str) -> None:
         spec = meta.CODELISTS[key]
         values = sorted(self.codelists[key])
         data_type = "text"
         cl = _sub(self.mdv, _o("CodeList"), OID=f"CL.{key}", Name=spec.name, DataType=data_type)
-        if spec.note:
-            _describe(cl, spec.note)
+        if self._note(key):
+            _describe(cl, self._note(key))
         decodes = self.decodes.get(key)
         for rank, value in enumerate(values, start=1):
             if decodes is not None:
