@@ -32,10 +32,11 @@ def active_protocol() -> Protocol:
 
 
 def participant_with_visits(
-    coordinator: Any, site: Any, **kwargs: Any
+    coordinator: Any, site: Any, protocol: Any = None, **kwargs: Any
 ) -> tuple[Any, dict[str, Visit]]:
-    """An enrolled child at ``site`` with visits generated on a planned day 0 of today."""
-    protocol = active_protocol()
+    """An enrolled child at ``site`` with visits generated on a planned day 0 of today, assigned
+    to ``protocol`` (default: the active one)."""
+    protocol = protocol or active_protocol()
     participant = enrolled(coordinator, site, **kwargs)
     ps.anthropometry_record(
         user=coordinator,
