@@ -102,7 +102,9 @@ def _column(series: pd.Series) -> np.ndarray | pa.Array:
     """Numbers as float64 (missing NaN); anything else as Arrow text (missing "")."""
     if pd.api.types.is_numeric_dtype(series.dtype) and not pd.api.types.is_bool_dtype(series):
         return series.to_numpy(dtype=np.float64, na_value=np.nan)
-    text = series.astype(object).where(series.notna(), "") if series.hasnans else series
+    text = series
+    if series.hasnans or not pd.api.types.is_string_dtype(series.dtype):
+        text = series.astype(object).where(series.notna(), "").astype(str)
     values = pa.array(text, type=pa.large_string(), from_pandas=True)
     if isinstance(values, pa.ChunkedArray):
         values = values.combine_chunks()
