@@ -8,11 +8,12 @@ import pandas as pd
 
 from neuroregen.interop.sdtm.spec import DOMAINS, Var
 from neuroregen.interop.sdtm.text import is_text
+from neuroregen.interop.sdtm.xport5 import write_xport
 
 
 def _xpt_ready(frame: pd.DataFrame, variables: list[Var]) -> pd.DataFrame:
     """Numbers as 8-byte floats, text as text (empty, never "None"), by the spec's types."""
-    frame = frame.copy()
+    frame = frame.copy(deep=False)
     types = {v.name: v.type for v in variables}
     for column in frame.columns:
         if types.get(column) == "Num":
@@ -24,19 +25,16 @@ def _xpt_ready(frame: pd.DataFrame, variables: list[Var]) -> pd.DataFrame:
 
 def write_xpt(frames: dict[str, pd.DataFrame], out: Path) -> list[Path]:
     """Write each domain as ``<domain>.xpt`` (SAS transport version 5)."""
-    import pyreadstat
-
     paths = []
     for domain, frame in frames.items():
         label, variables = DOMAINS[domain]
         path = out / f"{domain.lower()}.xpt"
-        pyreadstat.write_xport(
+        write_xport(
+            path,
             _xpt_ready(frame, variables),
-            str(path),
-            file_label=label,
-            table_name=domain,
-            column_labels=[v.label for v in variables],
-            file_format_version=5,
+            name=domain,
+            label=label,
+            labels={v.name: v.label for v in variables},
         )
         paths.append(path)
     return paths
