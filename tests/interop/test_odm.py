@@ -161,3 +161,19 @@ def test_a_file_cannot_mark_a_completed_form_not_done(world):
     assert problem.column == "Annotation"
     assert "completed" in problem.message
     assert responses_snapshot() == before
+
+
+@pytest.mark.django_db
+def test_export_keeps_its_default_namespace_after_a_schema_check_rewrote_the_map(
+    world, monkeypatch
+):
+    """Seen in a full test run: after xmlschema (elementpath) had registered its own default
+    namespace, the export came out as ``ns0:ODM`` and files edited by text no longer matched."""
+    import xml.etree.ElementTree as ET
+
+    monkeypatch.setattr(ET, "_namespace_map", dict(ET._namespace_map))
+    ET.register_namespace("", "http://www.w3.org/2001/XMLSchema")
+    document = odm.export_odm(collect(user=world.admin, protocol=PROTOCOL))
+    assert b"ns0:" not in document
+    assert b'<ODM xmlns="http://www.cdisc.org/ns/odm/v1.3"' in document
+    assert b"<Comment>family ran out of time</Comment>" in document

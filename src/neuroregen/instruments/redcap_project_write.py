@@ -18,6 +18,7 @@ import re
 import xml.etree.ElementTree as ET
 from typing import Any
 
+from neuroregen.core.xml_out import xml_bytes
 from neuroregen.instruments.redcap import (
     DATE_VALIDATIONS,
     DATETIME_VALIDATIONS,
@@ -36,8 +37,6 @@ from neuroregen.instruments.redcap_project import (
     r,
 )
 
-ET.register_namespace("", ODM)
-ET.register_namespace("redcap", REDCAP)
 STATUS = (("0", "Incomplete"), ("1", "Unverified"), ("2", "Complete"))
 
 
@@ -325,4 +324,4 @@ def _pairs(row: DictionaryRow) -> list[tuple[str, str]] | None:
 
 def to_bytes(root: ET.Element) -> bytes:
     ET.indent(root, space="\t")
-    return ET.tostring(root, encoding="UTF-8", xml_declaration=True)
+    return xml_bytes(root, default_namespace=ODM, prefixes={"redcap": REDCAP})

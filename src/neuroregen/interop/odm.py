@@ -26,7 +26,6 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
-import io
 import xml.etree.ElementTree as ET
 from pathlib import Path
 from typing import Any
@@ -34,6 +33,7 @@ from typing import Any
 from defusedxml import ElementTree as SafeET
 from django.utils import timezone
 
+from neuroregen.core.xml_out import xml_bytes
 from neuroregen.instruments.choices import MissingCode, ResponseStatus
 from neuroregen.instruments.redcap import DATE_VALIDATIONS, NUMBER_VALIDATIONS, parse_choices
 from neuroregen.interop.dataset import Dataset
@@ -51,8 +51,6 @@ MISSING_LIST = "CL.NR.MISSING"
 COMPLETE_LIST = "CL.NR.COMPLETE"
 FORM_STATUS_LIST = "CL.NR.FORM_STATUS"
 NOT_DONE_FLAG = ResponseStatus.NOT_DONE.value
-ET.register_namespace("", NS)
-ET.register_namespace("ds", DS)
 
 
 def _q(tag: str) -> str:
@@ -295,9 +293,7 @@ def export_odm(dataset: Dataset) -> bytes:
         _sub(definition, "LegalReason", "21 CFR Part 11 electronic signature")
     root.append(admin)
     root.append(clinical)
-    out = io.BytesIO()
-    ET.ElementTree(root).write(out, encoding="UTF-8", xml_declaration=True)
-    return out.getvalue()
+    return xml_bytes(root, default_namespace=NS, prefixes={"ds": DS})
 
 
 def _form_data(

@@ -24,6 +24,7 @@ from typing import Any
 import pandas as pd
 from defusedxml import ElementTree as SafeET
 
+from neuroregen.core.xml_out import xml_bytes
 from neuroregen.interop.sdtm import define_meta as meta
 from neuroregen.interop.sdtm.ct import Codelist
 from neuroregen.interop.sdtm.spec import DOMAINS
@@ -33,9 +34,6 @@ ODM_NS = "http://www.cdisc.org/ns/odm/v1.3"
 DEF_NS = "http://www.cdisc.org/ns/def/v2.0"
 XLINK_NS = "http://www.w3.org/1999/xlink"
 XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
-ET.register_namespace("", ODM_NS)
-ET.register_namespace("def", DEF_NS)
-ET.register_namespace("xlink", XLINK_NS)
 
 UNCODED_AE = (
     "NOT CONFORMANT: adverse event terms are not yet coded to MedDRA, so AEDECOD and "
@@ -125,7 +123,7 @@ def define_xml(
     mdv.set(_d("StandardVersion"), SDTMIG_VERSION)
     _Writer(frames, mdv, qs_sources).write()
     ET.indent(root)
-    return b'<?xml version="1.0" encoding="UTF-8"?>\n' + ET.tostring(root, encoding="utf-8")
+    return xml_bytes(root, default_namespace=ODM_NS, prefixes={"def": DEF_NS, "xlink": XLINK_NS})
 
 
 class _Writer:
