@@ -9,56 +9,7 @@ import pandas as pd
 import pytest
 
 from neuroregen.interop import sdtm
-
-
-def _frame(domain: str, rows: list[dict[str, Any]]) -> pd.DataFrame:
-    return pd.DataFrame(rows, columns=[v.name for v in sdtm.DOMAINS[domain][1]])
-
-
-def _dm(**overrides: Any) -> dict[str, Any]:
-    row = {
-        "STUDYID": "S",
-        "DOMAIN": "DM",
-        "USUBJID": "S-1",
-        "SUBJID": "1",
-        "RFSTDTC": "2026-01-10",
-        "RFENDTC": "2026-01-10",
-        "RFXSTDTC": "2026-01-10",
-        "RFXENDTC": "2026-01-10T09:40",
-        "RFICDTC": "2026-01-02",
-        "RFPENDTC": "2026-01-10T09:40",
-        "SITEID": "A",
-        "AGE": 60.0,
-        "AGEU": "MONTHS",
-        "SEX": "F",
-        "ARMCD": "A",
-        "ARM": "Arm A",
-        "ACTARMCD": "A",
-        "ACTARM": "Arm A",
-        "COUNTRY": "UKR",
-    }
-    row.update(overrides)
-    return row
-
-
-def _ex(**overrides: Any) -> dict[str, Any]:
-    row = {
-        "STUDYID": "S",
-        "DOMAIN": "EX",
-        "USUBJID": "S-1",
-        "EXSEQ": 1.0,
-        "EXTRT": "MSC",
-        "EXDOSE": 1.5e6,
-        "EXDOSU": "cells/kg",
-        "EXDOSFRM": "SUSPENSION",
-        "EXROUTE": "INTRAVENOUS",
-        "EXSTDTC": "2026-01-10T09:00",
-        "EXENDTC": "2026-01-10T09:40",
-        "EXSTDY": 1,
-        "EXENDY": 1,
-    }
-    row.update(overrides)
-    return row
+from tests.interop.sdtm_rows import dm_row, ex_row, frame
 
 
 def _ds(decod: str, on: str, seq: float) -> dict[str, Any]:
@@ -77,15 +28,15 @@ def _ds(decod: str, on: str, seq: float) -> dict[str, Any]:
 
 def _frames(dm: dict[str, Any] | None = None, randomized: str = "2026-01-05", **ex: Any):
     return {
-        "DM": _frame("DM", [dm or _dm()]),
-        "DS": _frame(
+        "DM": frame("DM", [dm or dm_row()]),
+        "DS": frame(
             "DS",
             [
                 _ds("INFORMED CONSENT OBTAINED", "2026-01-02", 1.0),
                 _ds("RANDOMIZED", randomized, 2.0),
             ],
         ),
-        "EX": _frame("EX", [_ex(**ex)]),
+        "EX": frame("EX", [ex_row(**ex)]),
     }
 
 
@@ -107,7 +58,7 @@ def test_the_unbroken_dataset_passes():
     ],
 )
 def test_date_order_across_dm_ds_ex(dm, randomized, expected):
-    assert expected in _found(_frames(_dm(**dm), randomized))
+    assert expected in _found(_frames(dm_row(**dm), randomized))
 
 
 def test_rfxstdtc_is_the_first_exposure():
@@ -133,15 +84,15 @@ def test_rfxstdtc_is_the_first_exposure():
     ],
 )
 def test_arm_rules(arms, expected):
-    assert expected in _found(_frames(_dm(**arms)))
+    assert expected in _found(_frames(dm_row(**arms)))
 
 
 def test_arms_null_with_their_reason_pass():
-    frames = _frames(_dm(ACTARMCD="", ACTARM="", ARMNRS="UNPLANNED TREATMENT", ACTARMUD="A, B"))
+    frames = _frames(dm_row(ACTARMCD="", ACTARM="", ARMNRS="UNPLANNED TREATMENT", ACTARMUD="A, B"))
     assert sdtm.conformance(frames) == []
-    unassigned = _dm(ARMCD="", ARM="", ACTARMCD="", ACTARM="", ARMNRS="NOT ASSIGNED")
+    unassigned = dm_row(ARMCD="", ARM="", ACTARMCD="", ACTARM="", ARMNRS="NOT ASSIGNED")
     unassigned.update(RFSTDTC="", RFXSTDTC="", RFXENDTC="", RFENDTC="")
-    assert sdtm.conformance({"DM": _frame("DM", [unassigned])}) == []
+    assert sdtm.conformance({"DM": frame("DM", [unassigned])}) == []
 
 
 def test_non_ascii_and_over_200_bytes_are_found():
@@ -162,8 +113,8 @@ def test_variables_absent_unknown_or_badly_named_are_found():
 
 
 def test_iso_8601_partial_dates_pass_and_impossible_ones_do_not():
-    assert "not ISO 8601" not in _found(_frames(_dm(BRTHDTC="2020-05")))
-    assert "DM.BRTHDTC: not ISO 8601" in _found(_frames(_dm(BRTHDTC="2020-13-01")))
+    assert "not ISO 8601" not in _found(_frames(dm_row(BRTHDTC="2020-05")))
+    assert "DM.BRTHDTC: not ISO 8601" in _found(_frames(dm_row(BRTHDTC="2020-13-01")))
 
 
 def test_a_waived_check_is_only_the_declared_one():
@@ -183,7 +134,7 @@ def test_a_waived_check_is_only_the_declared_one():
         "AESTDTC": "2026-01-12",
         "AESTDY": 3,
     }
-    frames = {**_frames(), "AE": _frame("AE", [ae])}
+    frames = {**_frames(), "AE": frame("AE", [ae])}
     assert "AE.AEDECOD: required but empty" in _found(frames)
     assert sdtm.conformance(frames, {"AE.AEDECOD"}) == []
     frames["AE"].loc[0, "AETERM"] = ""
@@ -204,4 +155,4 @@ def test_supp_records_point_at_their_domain():
         "QVAL": "rest",
         "QORIG": "Collected",
     }
-    assert "SUPPAE: RDOMAIN must be AE" in _found({"SUPPAE": _frame("SUPPAE", [supp])})
+    assert "SUPPAE: RDOMAIN must be AE" in _found({"SUPPAE": frame("SUPPAE", [supp])})

@@ -21,6 +21,7 @@ from neuroregen.protocols import services as protocol_services
 from neuroregen.visits import services as visit_services
 from neuroregen.visits.models import Visit
 from tests.helpers import make_user, site_a_today
+from tests.interop.sdtm_rows import ae_row, dm_row, ex_row, frame
 from tests.safety import builders as sb
 
 PROTOCOL = "SAF-TEST"
@@ -225,79 +226,9 @@ def test_collect_reads_administrations_and_events_in_constant_queries(dosed, sit
     assert len(more) == len(one), "\n".join(more)
 
 
-def _frame(domain: str, rows: list[dict]) -> pd.DataFrame:
-    return pd.DataFrame(rows, columns=[v.name for v in sdtm.DOMAINS[domain][1]])
-
-
-def _dm() -> pd.DataFrame:
-    return _frame(
-        "DM",
-        [
-            {
-                "STUDYID": "S",
-                "DOMAIN": "DM",
-                "USUBJID": "S-1",
-                "SUBJID": "1",
-                "RFSTDTC": "2026-01-10",
-                "RFXSTDTC": "2026-01-10",
-                "RFXENDTC": "2026-01-10T09:40",
-                "RFICDTC": "2026-01-02",
-                "SITEID": "A",
-                "AGE": 60.0,
-                "AGEU": "MONTHS",
-                "SEX": "F",
-                "ARMCD": "A",
-                "ARM": "Arm A",
-                "ACTARMCD": "A",
-                "ACTARM": "Arm A",
-                "COUNTRY": "UKR",
-            }
-        ],
-    )
-
-
-def _ae(**overrides) -> dict:
-    row = {
-        "STUDYID": "S",
-        "DOMAIN": "AE",
-        "USUBJID": "S-1",
-        "AESEQ": 1.0,
-        "AESPID": "AE-1",
-        "AETERM": "Fever",
-        "AEDECOD": "Pyrexia",
-        "AESEV": "MILD",
-        "AESER": "N",
-        "AEACN": "DOSE NOT CHANGED",
-        "AEREL": "NOT RELATED",
-        "AEOUT": "RECOVERED/RESOLVED",
-        **dict.fromkeys(sdtm.AE_FLAGS, "N"),
-        "AETOXGR": "1",
-        "AESTDTC": "2026-01-12",
-        "AEENDTC": "2026-01-13",
-        "AESTDY": 3,
-        "AEENDY": 4,
-    }
-    row.update(overrides)
-    return row
-
-
 def test_hand_built_ae_and_ex_that_conform_pass():
-    ex = {
-        "STUDYID": "S",
-        "DOMAIN": "EX",
-        "USUBJID": "S-1",
-        "EXSEQ": 1.0,
-        "EXTRT": "MSC",
-        "EXDOSE": 1.5e6,
-        "EXDOSU": "cells/kg",
-        "EXDOSFRM": "SUSPENSION",
-        "EXROUTE": "INTRAVENOUS",
-        "EXSTDTC": "2026-01-10T09:00",
-        "EXENDTC": "2026-01-10T09:40",
-        "EXSTDY": 1,
-        "EXENDY": 1,
-    }
-    frames = {"DM": _dm(), "EX": _frame("EX", [ex]), "AE": _frame("AE", [_ae()])}
+    ex = ex_row()
+    frames = {"DM": frame("DM", [dm_row()]), "EX": frame("EX", [ex]), "AE": frame("AE", [ae_row()])}
     assert sdtm.conformance(frames) == []
 
 
@@ -315,16 +246,16 @@ def test_conformance_finds_ex_and_ae_problems():
         "EXSTDY": 0,
     }
     frames = {
-        "DM": _dm(),
-        "EX": _frame("EX", [ex]),
-        "AE": _frame(
+        "DM": frame("DM", [dm_row()]),
+        "EX": frame("EX", [ex]),
+        "AE": frame(
             "AE",
             [
-                _ae(AESER="Y"),  # serious with no criterion
-                _ae(AESEQ=2.0, AESHOSP="Y"),  # a criterion but not serious
-                _ae(AESEQ=2.0, AESPID="AE-3", AETOXGR="5"),  # duplicate SEQ; grade 5, not fatal
-                _ae(AESEQ=4.0, AESEV="GRADE 2", AEOUT="DEAD", AESTDY=5),
-                _ae(AESEQ=5.0, AEENDTC="2026-01-11", AEENDY=2),  # ends before it starts
+                ae_row(AESER="Y"),  # serious with no criterion
+                ae_row(AESEQ=2.0, AESHOSP="Y"),  # a criterion but not serious
+                ae_row(AESEQ=2.0, AESPID="AE-3", AETOXGR="5"),  # duplicate SEQ; grade 5, not fatal
+                ae_row(AESEQ=4.0, AESEV="GRADE 2", AEOUT="DEAD", AESTDY=5),
+                ae_row(AESEQ=5.0, AEENDTC="2026-01-11", AEENDY=2),  # ends before it starts
             ],
         ),
     }
