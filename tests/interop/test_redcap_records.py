@@ -257,3 +257,17 @@ def test_checkbox_columns_and_missing_codes_round_trip(
     instrument_services.response_start(user=coordinator_a, visit=bl, instrument="nr_sx")
     services.redcap_import(user=world.admin, protocol=PROTOCOL, text=text)
     assert responses_snapshot() == before
+
+
+def test_records_and_the_project_xml_spell_event_names_alike():
+    """REDCap's unique event names hold lower-case letters, digits and underscores; the records
+    CSV, the project XML and the import all use one rule, so a visit code with a hyphen
+    round-trips."""
+    from neuroregen.interop.records import EVENT_NAME, event_name, event_visit
+
+    name = event_name("ADM-2", 3)
+    assert name == "adm_2_arm_3"
+    match = EVENT_NAME.match(name)
+    assert match is not None
+    assert match["visit"] == event_visit("ADM-2")
+    assert match["arm"] == "3"

@@ -25,12 +25,9 @@ data back (this module imports no service: the services call it).
 from __future__ import annotations
 
 import datetime as dt
-import functools
 import xml.etree.ElementTree as ET
-from pathlib import Path
 from typing import Any
 
-from defusedxml import ElementTree as SafeET
 from django.utils import timezone
 
 from neuroregen.core.xml_out import xml_bytes
@@ -43,6 +40,7 @@ from neuroregen.interop.records import (
     checkbox_column,
     response_cells,
 )
+from neuroregen.interop.xml_schemas import ODM_132, odmlib_schema, schema_errors
 
 NS = "http://www.cdisc.org/ns/odm/v1.3"
 DS = "http://www.w3.org/2000/09/xmldsig#"
@@ -74,20 +72,13 @@ def _stamp(value: dt.datetime) -> str:
     return timezone.localtime(value, dt.UTC).replace(microsecond=0).isoformat()
 
 
-@functools.cache
 def schema() -> Any:
-    """The official ODM 1.3.2 schema (shipped in odmlib), loaded once per process."""
-    import odmlib
-    import xmlschema
-
-    path = Path(odmlib.__file__).parent / "schemas" / "odm" / "1.3.2" / "ODM1-3-2.xsd"
-    return xmlschema.XMLSchema(str(path))
+    return odmlib_schema(ODM_132)
 
 
 def validate(document: bytes) -> list[str]:
     """Every schema violation, as text (empty: the file is valid ODM 1.3.2)."""
-    tree = SafeET.fromstring(document)
-    return [f"{e.path}: {e.reason}" for e in schema().iter_errors(tree)]
+    return schema_errors(document, ODM_132)
 
 
 # --- metadata ------------------------------------------------------------------------------

@@ -24,6 +24,7 @@ importing the same file again registers nobody.
 from __future__ import annotations
 
 import csv
+import dataclasses
 import datetime as dt
 import io
 from dataclasses import dataclass, field
@@ -181,20 +182,8 @@ def link_records(
         else:
             code = record
         cells = {k: v for k, v in row.cells.items() if k not in used}
-        linked.rows.append(_renamed(row, code, cells))
+        linked.rows.append(dataclasses.replace(row, record_id=code, cells=cells))
     return linked
-
-
-def _renamed(row: RecordRow, code: str, cells: dict[str, str]) -> RecordRow:
-    return RecordRow(
-        where=row.where,
-        record_id=code,
-        cells=cells,
-        event=row.event,
-        repeat_instrument=row.repeat_instrument,
-        repeat_instance=row.repeat_instance,
-        visit_code=row.visit_code,
-    )
 
 
 def _register(

@@ -153,8 +153,14 @@ def response_cells(response: Any, *, shift: Any = None) -> dict[str, str]:
     return cells
 
 
+def event_visit(visit_code: str) -> str:
+    """A visit code as REDCap's event names spell it: lower case, underscores."""
+    return re.sub(r"[^a-z0-9]+", "_", visit_code.lower()).strip("_")
+
+
 def event_name(visit_code: str, arm_number: int) -> str:
-    return f"{visit_code.lower()}_arm_{arm_number}"
+    """REDCap's unique event name of a visit in an arm (``bl_arm_1``)."""
+    return f"{event_visit(visit_code)}_arm_{arm_number}"
 
 
 def _not_done_codes(dataset: Dataset) -> set[str]:

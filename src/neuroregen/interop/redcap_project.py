@@ -11,7 +11,6 @@ form, item and event names, the record id on each subject.
 
 from __future__ import annotations
 
-import re
 import xml.etree.ElementTree as ET
 from typing import Any
 
@@ -25,15 +24,11 @@ from neuroregen.instruments.redcap_project import Event, Project, q, r
 from neuroregen.instruments.redcap_project_write import to_bytes, write_project
 from neuroregen.interop import odm
 from neuroregen.interop.dataset import Dataset
+from neuroregen.interop.records import event_name
 
 # The ODM export's audit trail, signatures and sites refer to its AdminData, which a REDCap
 # project file does not have.
 _NOT_IN_REDCAP = ("AuditRecord", "Signature", "SiteRef")
-
-
-def event_name(visit_code: str, arm_num: int) -> str:
-    """REDCap's unique event name: lower case, underscores, the arm's number."""
-    return f"{re.sub(r'[^a-z0-9]+', '_', visit_code.lower()).strip('_')}_arm_{arm_num}"
 
 
 def project_of(dataset: Dataset) -> Project:

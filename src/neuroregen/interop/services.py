@@ -45,6 +45,7 @@ from neuroregen.interop.records import (
     FormReader,
     Problem,
     RecordRow,
+    event_visit,
     import_columns,
     read_records,
     reason_column,
@@ -341,7 +342,7 @@ def _resolve(
         )
         return None, []
     number = int(match["arm"])
-    candidates = [v for v in visits if v.code.lower() == match["visit"]]
+    candidates = [v for v in visits if event_visit(v.code) == match["visit"]]
     if not candidates:
         problems.append(
             Problem(

@@ -15,10 +15,8 @@ reference inside the file resolves (:func:`dangling`).
 from __future__ import annotations
 
 import datetime as dt
-import functools
 import xml.etree.ElementTree as ET
 from collections.abc import Sequence
-from pathlib import Path
 from typing import Any
 
 import pandas as pd
@@ -29,6 +27,7 @@ from neuroregen.interop.sdtm import define_meta as meta
 from neuroregen.interop.sdtm.ct import Codelist
 from neuroregen.interop.sdtm.spec import DOMAINS
 from neuroregen.interop.sdtm.trial_terms import SDTMIG_VERSION
+from neuroregen.interop.xml_schemas import DEFINE_20, odmlib_schema, schema_errors
 
 ODM_NS = "http://www.cdisc.org/ns/odm/v1.3"
 DEF_NS = "http://www.cdisc.org/ns/def/v2.0"
@@ -320,20 +319,13 @@ def _is_number(value: Any) -> bool:
     return True
 
 
-@functools.cache
 def schema() -> Any:
-    """The Define-XML 2.0.0 schema shipped in odmlib, loaded once per process."""
-    import odmlib
-    import xmlschema
-
-    path = Path(odmlib.__file__).parent / "schemas" / "define" / "2.0" / "define2-0-0.xsd"
-    return xmlschema.XMLSchema(str(path))
+    return odmlib_schema(DEFINE_20)
 
 
 def validate(document: bytes) -> list[str]:
     """Every schema violation, as text (empty: valid Define-XML 2.0)."""
-    tree = SafeET.fromstring(document)
-    return [f"{e.path}: {e.reason}" for e in schema().iter_errors(tree)]
+    return schema_errors(document, DEFINE_20)
 
 
 REFERENCES = {
