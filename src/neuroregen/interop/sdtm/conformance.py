@@ -3,7 +3,6 @@ subject-level rules (date order across DM/DS/EX, arms) are in :mod:`.conformance
 
 from __future__ import annotations
 
-import datetime as dt
 import re
 from collections.abc import Collection
 from typing import Any
@@ -14,7 +13,6 @@ from neuroregen.interop.sdtm.conformance_dm import subject_findings
 from neuroregen.interop.sdtm.spec import DOMAINS, SUPP_DOMAINS
 from neuroregen.interop.sdtm.terms import AE_FLAGS, CONTROLLED
 from neuroregen.interop.sdtm.text import is_text
-from neuroregen.interop.sdtm.values import sdtm_day
 
 # ISO 8601 as SDTM writes it: a complete or partial date, an optional time (no seconds needed)
 ISO = re.compile(
@@ -55,7 +53,8 @@ def conformance(frames: dict[str, pd.DataFrame], waived: Collection[str] = ()) -
                 findings.append(f"{domain}.{column}: not ISO 8601: {bad[:3]}")
         for column, allowed in CONTROLLED.items():
             if column in frame.columns:
-                unknown = {"" if x is None or x != x else x for x in frame[column]} - allowed
+                values = pd.unique(frame[column])  # few distinct terms, millions of rows
+                unknown = {"" if x is None or x != x else x for x in values} - allowed
                 if unknown:
                     findings.append(
                         f"{domain}.{column}: not in controlled terms: {sorted(unknown)}"
@@ -102,7 +101,8 @@ def _variable_findings(domain: str, frame: pd.DataFrame, waived: Collection[str]
             findings.append(f"{domain}.{v.name}: name > 8 or label > 40 characters")
         if f"{domain}.{v.name}" in waived:
             continue
-        if v.required and any(x is None or x != x or x == "" for x in frame[v.name]):
+        column = frame[v.name]
+        if v.required and (column.isna() | column.eq("")).any():
             findings.append(f"{domain}.{v.name}: required but empty in some rows")
     return findings
 
@@ -137,15 +137,30 @@ def _last_exposure_findings(dm: pd.DataFrame, ex: pd.DataFrame) -> list[str]:
 
 
 def _study_day_findings(domain: str, frame: pd.DataFrame, reference: dict[str, Any]) -> list[str]:
+    """Every ``--DY`` equals its date's SDTM day and is never 0. Computed by columns (QS has
+    millions of rows); only the rows found wrong are read one by one, in order."""
+    pairs = _day_pairs(frame)
+    if not pairs or frame.empty:
+        return []
+    starts = {k: v[:10] for k, v in reference.items() if v and _full(v)}
+    start = pd.to_datetime(frame["USUBJID"].map(starts), format="%Y-%m-%d", errors="coerce")
     findings = []
-    for day, dtc in _day_pairs(frame):
-        for row in frame.itertuples():
-            ref, on, given = reference.get(row.USUBJID), getattr(row, dtc), getattr(row, day)
-            if ref and on and _full(ref) and _full(on):
-                expected = sdtm_day(dt.date.fromisoformat(ref[:10]), dt.date.fromisoformat(on[:10]))
-                if given is not None and given == given and given != expected:
-                    findings.append(f"{domain}.{day}: {given} but {on} is day {expected}")
-            if given == 0:
+    for day, dtc in pairs:
+        on = frame[dtc]
+        days = on.map({v: v[:10] for v in pd.unique(on) if _full(v)})  # NaN: not a full date
+        dated = pd.to_datetime(days, format="%Y-%m-%d", errors="coerce")
+        delta = (dated - start).dt.days
+        expected = delta.where(delta < 0, delta + 1)  # no day 0
+        given = pd.to_numeric(frame[day], errors="coerce")
+        wrong = (expected.notna() & given.notna() & (given != expected)).to_numpy()
+        zero = (given == 0).to_numpy()
+        for i in (wrong | zero).nonzero()[0]:
+            if wrong[i]:
+                findings.append(
+                    f"{domain}.{day}: {frame[day].iat[i]} but {on.iat[i]} is day "
+                    f"{int(expected.iat[i])}"
+                )
+            if zero[i]:
                 findings.append(f"{domain}.{day}: SDTM has no study day 0")
     return findings
 
