@@ -37,7 +37,8 @@ from neuroregen.core.permissions import has_capability
 from neuroregen.core.roles import Capability
 from neuroregen.interop.records import Problem, RecordRow
 from neuroregen.participants import services as participant_services
-from neuroregen.participants.models import Participant, ParticipantIdentity
+from neuroregen.participants.models import Participant
+from neuroregen.participants.selectors import participant_find_by_identity
 
 # What screening needs (participant_screen refuses a child without them) and what it may take.
 REQUIRED = (
@@ -196,7 +197,11 @@ def _register(
     if site is None:
         linked.problems.append(Problem("", "", f"no site '{links.create_at_site}'"))
         return
-    if not has_capability(user, Capability.MANAGE_PARTICIPANT, site):
+    # registering writes identity and looks children up by it: both rights at that site
+    if not (
+        has_capability(user, Capability.MANAGE_PARTICIPANT, site)
+        and has_capability(user, Capability.VIEW_IDENTITY, site)
+    ):
         linked.problems.append(Problem("", "", f"you may not register participants at {site.code}"))
         return
     lacking = [n for n in REQUIRED if links.column(n) not in header]
@@ -275,12 +280,18 @@ def _register_one(
     research = {k: v for k, v in data.items() if k not in IDENTITY and k != "screened_on"}
     birth = identity.get("date_of_birth")
     if birth is not None and identity.get("given_name") and identity.get("family_name"):
-        index = participant_services.identity_blind_index(
-            identity["given_name"], identity["family_name"], birth
+        known = (
+            participant_find_by_identity(
+                user=user,
+                given_name=identity["given_name"],
+                family_name=identity["family_name"],
+                date_of_birth=birth,
+            )
+            .filter(site=site)
+            .first()
         )
-        known = ParticipantIdentity.objects.filter(site=site, blind_index=index).first()
         if known is not None:
-            linked.linked[record] = known.participant.study_code
+            linked.linked[record] = known.study_code
             return
     try:
         participant = participant_services.participant_screen(
